@@ -1,0 +1,9 @@
+// Umbrella header: everything a C++ consumer of simdkit needs.
+#ifndef SIMDKIT_SIMDKIT_H_
+#define SIMDKIT_SIMDKIT_H_
+
+#include "simdkit/dispatch.h"
+#include "simdkit/reduce.h"
+#include "simdkit/version.h"
+
+#endif  // SIMDKIT_SIMDKIT_H_

@@ -1,0 +1,275 @@
+// Reduction kernels (sum, dot, norm, min, max, argmin, argmax), written once
+// over a Highway tag `d` and compiled per target through foreach_target.h.
+//
+// Re-included once per target: the include guard toggles with
+// HWY_TARGET_TOGGLE, as in hwy/contrib.
+#if defined(SIMDKIT_KERNELS_REDUCE_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef SIMDKIT_KERNELS_REDUCE_INL_H_
+#undef SIMDKIT_KERNELS_REDUCE_INL_H_
+#else
+#define SIMDKIT_KERNELS_REDUCE_INL_H_
+#endif
+
+#include <stddef.h>
+
+#include <cmath>
+#include <limits>
+
+#include "hwy/highway.h"
+#include "kernels/reduce_op.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace simdkit {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Independent accumulator chains: enough to hide add/FMA latency (4 cycles)
+// behind the two vector loads per cycle of current cores.
+constexpr size_t kChains = 4;
+// A pairwise leaf: each chain adds 8 vectors in sequence before leaves are
+// combined pairwise, so rounding error grows with log2(n), not n. The bound is
+// derived in docs/reduce.md; change it there too.
+constexpr size_t kLeafVectors = 8 * kChains;
+
+// Loads `count` < Lanes(d) elements from `p` without touching memory past
+// them; the remaining lanes hold `pad`.
+template <class D, typename T = hn::TFromD<D>>
+HWY_INLINE hn::Vec<D> LoadPartial(D d, const T* HWY_RESTRICT p, size_t count, T pad) {
+  HWY_ALIGN T buffer[hn::MaxLanes(d)];
+  const size_t lanes = hn::Lanes(d);
+  for (size_t i = 0; i < lanes; ++i) buffer[i] = i < count ? p[i] : pad;
+  return hn::Load(d, buffer);
+}
+
+// The terms of a pairwise sum: each knows how to add its full vector at
+// element offset i, and a final partial vector of `count` elements.
+template <typename T>
+struct SumTerms {
+  const T* HWY_RESTRICT x;
+  template <class D, class V>
+  HWY_INLINE V Add(D d, size_t i, V acc) const {
+    return hn::Add(acc, hn::LoadU(d, x + i));
+  }
+  template <class D, class V>
+  HWY_INLINE V AddPartial(D d, size_t i, size_t count, V acc) const {
+    return hn::Add(acc, LoadPartial(d, x + i, count, T(0)));
+  }
+};
+
+template <typename T>
+struct SquareTerms {
+  const T* HWY_RESTRICT x;
+  template <class D, class V>
+  HWY_INLINE V Add(D d, size_t i, V acc) const {
+    const V v = hn::LoadU(d, x + i);
+    return hn::MulAdd(v, v, acc);
+  }
+  template <class D, class V>
+  HWY_INLINE V AddPartial(D d, size_t i, size_t count, V acc) const {
+    const V v = LoadPartial(d, x + i, count, T(0));
+    return hn::MulAdd(v, v, acc);
+  }
+};
+
+template <typename T>
+struct ProductTerms {
+  const T* HWY_RESTRICT a;
+  const T* HWY_RESTRICT b;
+  template <class D, class V>
+  HWY_INLINE V Add(D d, size_t i, V acc) const {
+    return hn::MulAdd(hn::LoadU(d, a + i), hn::LoadU(d, b + i), acc);
+  }
+  template <class D, class V>
+  HWY_INLINE V AddPartial(D d, size_t i, size_t count, V acc) const {
+    return hn::MulAdd(LoadPartial(d, a + i, count, T(0)),
+                      LoadPartial(d, b + i, count, T(0)), acc);
+  }
+};
+
+// Sum of terms [begin, begin + count) as a vector of partial sums: leaves of
+// kLeafVectors vectors accumulated in kChains chains, leaves added pairwise.
+template <class D, class Terms>
+hn::Vec<D> PairwiseSum(D d, const Terms& terms, size_t begin, size_t count) {
+  const size_t lanes = hn::Lanes(d);
+  const size_t leaf = kLeafVectors * lanes;
+  if (count > leaf) {
+    // Split on a leaf boundary so that only the last leaf is partial.
+    const size_t leaves = (count + leaf - 1) / leaf;
+    const size_t first = (leaves / 2) * leaf;
+    return hn::Add(PairwiseSum(d, terms, begin, first),
+                   PairwiseSum(d, terms, begin + first, count - first));
+  }
+  auto sum0 = hn::Zero(d);
+  auto sum1 = hn::Zero(d);
+  auto sum2 = hn::Zero(d);
+  auto sum3 = hn::Zero(d);
+  size_t i = 0;
+  for (; i + kChains * lanes <= count; i += kChains * lanes) {
+    sum0 = terms.Add(d, begin + i, sum0);
+    sum1 = terms.Add(d, begin + i + lanes, sum1);
+    sum2 = terms.Add(d, begin + i + 2 * lanes, sum2);
+    sum3 = terms.Add(d, begin + i + 3 * lanes, sum3);
+  }
+  for (; i + lanes <= count; i += lanes) {
+    sum0 = terms.Add(d, begin + i, sum0);
+  }
+  if (i < count) {
+    sum1 = terms.AddPartial(d, begin + i, count - i, sum1);
+  }
+  return hn::Add(hn::Add(sum0, sum1), hn::Add(sum2, sum3));
+}
+
+template <class D, class Terms>
+HWY_INLINE hn::TFromD<D> SumOfTerms(D d, const Terms& terms, size_t count) {
+  return hn::GetLane(hn::SumOfLanes(d, PairwiseSum(d, terms, 0, count)));
+}
+
+// Index of the first element in [0, n) whose lane satisfies `match` (a
+// vector predicate returning a mask), or n if none does.
+template <class D, class Match, typename T = hn::TFromD<D>>
+size_t FindFirst(D d, const T* HWY_RESTRICT x, size_t n, const Match& match) {
+  const size_t lanes = hn::Lanes(d);
+  size_t i = 0;
+  for (; i + 4 * lanes <= n; i += 4 * lanes) {
+    const auto any = hn::Or(hn::Or(match(hn::LoadU(d, x + i)),
+                                   match(hn::LoadU(d, x + i + lanes))),
+                            hn::Or(match(hn::LoadU(d, x + i + 2 * lanes)),
+                                   match(hn::LoadU(d, x + i + 3 * lanes))));
+    if (!hn::AllFalse(d, any)) break;  // the vector loop below pins it down
+  }
+  for (; i + lanes <= n; i += lanes) {
+    const auto found = match(hn::LoadU(d, x + i));
+    if (!hn::AllFalse(d, found)) return i + hn::FindKnownFirstTrue(d, found);
+  }
+  if (i < n) {
+    const auto found = hn::And(match(LoadPartial(d, x + i, n - i, T(0))),
+                               hn::FirstN(d, n - i));
+    if (!hn::AllFalse(d, found)) return i + hn::FindKnownFirstTrue(d, found);
+  }
+  return n;
+}
+
+template <class D, typename T = hn::TFromD<D>>
+HWY_INLINE size_t FindFirstNaN(D d, const T* HWY_RESTRICT x, size_t n) {
+  return FindFirst(d, x, n, [](hn::Vec<D> v) { return hn::IsNaN(v); });
+}
+
+enum class Extreme { kMin, kMax };
+
+template <Extreme kWhich, class V>
+HWY_INLINE V Closer(V a, V b) {
+  if constexpr (kWhich == Extreme::kMin) {
+    return hn::Min(a, b);
+  } else {
+    return hn::Max(a, b);
+  }
+}
+
+// Minimum or maximum of x[0, n), n >= 1; NaN if any element is NaN.
+// hn::Min/Max leave NaN handling to the target (x86 drops a NaN operand), so
+// NaN is detected separately: a NaN among four vectors makes their sum NaN.
+// Infinities of both signs can also sum to NaN; FindFirstNaN then decides.
+template <Extreme kWhich, class D, typename T = hn::TFromD<D>>
+T ExtremeOf(D d, const T* HWY_RESTRICT x, size_t n) {
+  const size_t lanes = hn::Lanes(d);
+  auto best0 = hn::Set(d, x[0]);
+  auto best1 = best0;
+  auto best2 = best0;
+  auto best3 = best0;
+  auto maybe_nan = hn::FirstN(d, 0);
+  size_t i = 0;
+  for (; i + 4 * lanes <= n; i += 4 * lanes) {
+    const auto v0 = hn::LoadU(d, x + i);
+    const auto v1 = hn::LoadU(d, x + i + lanes);
+    const auto v2 = hn::LoadU(d, x + i + 2 * lanes);
+    const auto v3 = hn::LoadU(d, x + i + 3 * lanes);
+    best0 = Closer<kWhich>(best0, v0);
+    best1 = Closer<kWhich>(best1, v1);
+    best2 = Closer<kWhich>(best2, v2);
+    best3 = Closer<kWhich>(best3, v3);
+    maybe_nan = hn::Or(maybe_nan, hn::IsNaN(hn::Add(hn::Add(v0, v1), hn::Add(v2, v3))));
+  }
+  for (; i + lanes <= n; i += lanes) {
+    const auto v = hn::LoadU(d, x + i);
+    best0 = Closer<kWhich>(best0, v);
+    maybe_nan = hn::Or(maybe_nan, hn::IsNaN(v));
+  }
+  if (i < n) {
+    const auto v = LoadPartial(d, x + i, n - i, x[0]);
+    best1 = Closer<kWhich>(best1, v);
+    maybe_nan = hn::Or(maybe_nan, hn::IsNaN(v));
+  }
+  if (!hn::AllFalse(d, maybe_nan) && FindFirstNaN(d, x, n) != n) {
+    return std::numeric_limits<T>::quiet_NaN();
+  }
+  const auto best = Closer<kWhich>(Closer<kWhich>(best0, best1), Closer<kWhich>(best2, best3));
+  if constexpr (kWhich == Extreme::kMin) {
+    return hn::GetLane(hn::MinOfLanes(d, best));
+  } else {
+    return hn::GetLane(hn::MaxOfLanes(d, best));
+  }
+}
+
+// Index of the first minimum (maximum) of x[0, n), n >= 1, or of the first
+// NaN if there is one, as numpy.argmin/argmax. Two passes: the extreme value,
+// then its first occurrence (which stops early).
+template <Extreme kWhich, class D, typename T = hn::TFromD<D>>
+size_t IndexOfExtreme(D d, const T* HWY_RESTRICT x, size_t n) {
+  const T best = ExtremeOf<kWhich>(d, x, n);
+  if (std::isnan(best)) return FindFirstNaN(d, x, n);
+  const auto target = hn::Set(d, best);
+  return FindFirst(d, x, n, [target](hn::Vec<D> v) { return hn::Eq(v, target); });
+}
+
+template <class D, typename T = hn::TFromD<D>>
+void ReduceRowsOnTarget(D d, ReduceOp op, const T* HWY_RESTRICT x, size_t rows, size_t cols,
+                        size_t row_stride, void* HWY_RESTRICT out) {
+  T* values = static_cast<T*>(out);
+  size_t* indices = static_cast<size_t*>(out);
+  switch (op) {
+    case ReduceOp::kSum:
+      for (size_t r = 0; r < rows; ++r) {
+        values[r] = SumOfTerms(d, SumTerms<T>{x + r * row_stride}, cols);
+      }
+      return;
+    case ReduceOp::kNorm:
+      for (size_t r = 0; r < rows; ++r) {
+        values[r] = std::sqrt(SumOfTerms(d, SquareTerms<T>{x + r * row_stride}, cols));
+      }
+      return;
+    case ReduceOp::kMin:
+      for (size_t r = 0; r < rows; ++r) {
+        values[r] = ExtremeOf<Extreme::kMin>(d, x + r * row_stride, cols);
+      }
+      return;
+    case ReduceOp::kMax:
+      for (size_t r = 0; r < rows; ++r) {
+        values[r] = ExtremeOf<Extreme::kMax>(d, x + r * row_stride, cols);
+      }
+      return;
+    case ReduceOp::kArgMin:
+      for (size_t r = 0; r < rows; ++r) {
+        indices[r] = IndexOfExtreme<Extreme::kMin>(d, x + r * row_stride, cols);
+      }
+      return;
+    case ReduceOp::kArgMax:
+      for (size_t r = 0; r < rows; ++r) {
+        indices[r] = IndexOfExtreme<Extreme::kMax>(d, x + r * row_stride, cols);
+      }
+      return;
+  }
+}
+
+template <class D, typename T = hn::TFromD<D>>
+void DotRowsOnTarget(D d, const T* HWY_RESTRICT a, size_t a_stride, const T* HWY_RESTRICT b,
+                     size_t b_stride, size_t rows, size_t cols, T* HWY_RESTRICT out) {
+  for (size_t r = 0; r < rows; ++r) {
+    out[r] = SumOfTerms(d, ProductTerms<T>{a + r * a_stride, b + r * b_stride}, cols);
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace simdkit
+HWY_AFTER_NAMESPACE();
+
+#endif  // SIMDKIT_KERNELS_REDUCE_INL_H_
