@@ -43,7 +43,7 @@ int64_t SupportedMask() {
 }
 
 // 0 while the choice is automatic; otherwise the forced target's bit.
-std::atomic<int64_t> forced_target{0};
+std::atomic<int64_t> forced_target_bit{0};
 
 std::string ToUpper(std::string_view text) {
   std::string upper(text);
@@ -71,7 +71,7 @@ int64_t CompiledBitNamed(std::string_view name) {
 }  // namespace
 
 std::string active_target() {
-  const int64_t forced = forced_target.load();
+  const int64_t forced = forced_target_bit.load();
   const int64_t supported = SupportedMask();
   return hwy::TargetName(forced != 0 ? forced : (supported & -supported));
 }
@@ -87,13 +87,18 @@ void set_target(std::string_view name) {
                              " is not supported by this CPU; supported targets: " +
                              JoinNames(supported_targets()));
   }
-  forced_target.store(bit);
+  forced_target_bit.store(bit);
   hwy::GetChosenTarget().Update(bit);
 }
 
 void reset_target() {
-  forced_target.store(0);
+  forced_target_bit.store(0);
   hwy::GetChosenTarget().Update(SupportedMask());
+}
+
+std::string forced_target() {
+  const int64_t forced = forced_target_bit.load();
+  return forced != 0 ? hwy::TargetName(forced) : "";
 }
 
 std::string apply_environment() {

@@ -37,6 +37,9 @@ SIMDKIT_EXPORT void set_target(std::string_view name);
 // Returns to the automatic choice (the best supported target).
 SIMDKIT_EXPORT void reset_target();
 
+// The target forced by set_target, or "" while the choice is automatic.
+SIMDKIT_EXPORT std::string forced_target();
+
 // Applies the environment: SIMDKIT_TARGET=NAME forces a target. Returns an
 // empty string on success (or when unset), otherwise a warning explaining why
 // the value was ignored; the automatic choice then stands.

@@ -1,0 +1,9 @@
+#include <pybind11/pybind11.h>
+
+#include "bindings/module.h"
+
+PYBIND11_MODULE(_core, module) {
+  module.doc() = "simdkit's compiled core; use the simdkit package, which re-exports it.";
+  simdkit::python::RegisterDispatch(module);
+  simdkit::python::RegisterReduce(module);
+}

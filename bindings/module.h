@@ -1,0 +1,14 @@
+// Each kernel family registers its Python functions from its own file.
+#ifndef SIMDKIT_BINDINGS_MODULE_H_
+#define SIMDKIT_BINDINGS_MODULE_H_
+
+#include <pybind11/pybind11.h>
+
+namespace simdkit::python {
+
+void RegisterDispatch(pybind11::module_& module);
+void RegisterReduce(pybind11::module_& module);
+
+}  // namespace simdkit::python
+
+#endif  // SIMDKIT_BINDINGS_MODULE_H_

@@ -1,0 +1,17 @@
+from contextlib import AbstractContextManager
+
+from ._core import (
+    __version__ as __version__,
+    argmax as argmax,
+    argmin as argmin,
+    dot as dot,
+    max as max,
+    min as min,
+    norm as norm,
+    probe_target as probe_target,
+    set_target as set_target,
+    sum as sum,
+    targets as targets,
+)
+
+def use_target(name: str | None) -> AbstractContextManager[None]: ...
