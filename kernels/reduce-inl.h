@@ -110,11 +110,22 @@ hn::Vec<D> PairwiseSum(D d, const Terms& terms, size_t begin, size_t count) {
     sum2 = terms.Add(d, begin + i + 2 * lanes, sum2);
     sum3 = terms.Add(d, begin + i + 3 * lanes, sum3);
   }
-  for (; i + lanes <= count; i += lanes) {
+  // At most three full vectors and a partial one remain: one per chain keeps
+  // every chain within 8 additions.
+  if (i + lanes <= count) {
     sum0 = terms.Add(d, begin + i, sum0);
+    i += lanes;
+  }
+  if (i + lanes <= count) {
+    sum1 = terms.Add(d, begin + i, sum1);
+    i += lanes;
+  }
+  if (i + lanes <= count) {
+    sum2 = terms.Add(d, begin + i, sum2);
+    i += lanes;
   }
   if (i < count) {
-    sum1 = terms.AddPartial(d, begin + i, count - i, sum1);
+    sum3 = terms.AddPartial(d, begin + i, count - i, sum3);
   }
   return hn::Add(hn::Add(sum0, sum1), hn::Add(sum2, sum3));
 }
