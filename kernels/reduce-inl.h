@@ -222,14 +222,29 @@ T ExtremeOf(D d, const T* HWY_RESTRICT x, size_t n) {
 }
 
 // Index of the first minimum (maximum) of x[0, n), n >= 1, or of the first
-// NaN if there is one, as numpy.argmin/argmax. Two passes: the extreme value,
-// then its first occurrence (which stops early).
+// NaN if there is one, as numpy.argmin/argmax. Blocks small enough to stay in
+// L1 are reduced to their extreme value; only the first block holding the
+// overall extreme is scanned again for its position. Memory is thus read
+// once, and the inner loop is as cheap as min/max.
 template <Extreme kWhich, class D, typename T = hn::TFromD<D>>
 size_t IndexOfExtreme(D d, const T* HWY_RESTRICT x, size_t n) {
-  const T best = ExtremeOf<kWhich>(d, x, n);
-  if (std::isnan(best)) return FindFirstNaN(d, x, n);
+  constexpr size_t kBlock = 16384 / sizeof(T);
+  T best = x[0];
+  size_t best_start = 0;
+  for (size_t start = 0; start < n; start += kBlock) {
+    const size_t length = HWY_MIN(kBlock, n - start);
+    const T extreme = ExtremeOf<kWhich>(d, x + start, length);
+    if (std::isnan(extreme)) return start + FindFirstNaN(d, x + start, length);
+    const bool better = kWhich == Extreme::kMin ? extreme < best : extreme > best;
+    if (better) {
+      best = extreme;
+      best_start = start;
+    }
+  }
   const auto target = hn::Set(d, best);
-  return FindFirst(d, x, n, [target](hn::Vec<D> v) { return hn::Eq(v, target); });
+  const size_t length = HWY_MIN(kBlock, n - best_start);
+  return best_start +
+         FindFirst(d, x + best_start, length, [target](hn::Vec<D> v) { return hn::Eq(v, target); });
 }
 
 template <class D, typename T = hn::TFromD<D>>

@@ -155,7 +155,15 @@ void ExpectExtremesOnRandomAndSpecialValues(size_t n, size_t offset, std::mt1993
       x[pos] = saved;
     }
   }
-  // Ties: the first occurrence wins.
+  // Ties far apart (in different blocks of argmin's block scan): the first
+  // occurrence wins.
+  if (n >= 4) {
+    x[n - 1] = T(-100);
+    x[n / 2] = T(-100);
+    x[n / 3] = T(100);
+    x[n - 2] = T(100);
+    ExpectExtremesMatch(x.data(), n, "distant ties");
+  }
   for (size_t i = 0; i < n; ++i) x[i] = T(1);
   ExpectExtremesMatch(x.data(), n, "all equal");
   // +Inf and -Inf together must not be mistaken for NaN.
