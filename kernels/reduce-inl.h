@@ -252,37 +252,34 @@ void ReduceRowsOnTarget(D d, ReduceOp op, const T* HWY_RESTRICT x, size_t rows, 
                         size_t row_stride, void* HWY_RESTRICT out) {
   T* values = static_cast<T*>(out);
   size_t* indices = static_cast<size_t*>(out);
+  const auto for_each_row = [&](auto* results, const auto& reduce_row) {
+    for (size_t r = 0; r < rows; ++r) results[r] = reduce_row(x + r * row_stride);
+  };
   switch (op) {
     case ReduceOp::kSum:
-      for (size_t r = 0; r < rows; ++r) {
-        values[r] = SumOfTerms(d, SumTerms<T>{x + r * row_stride}, cols);
-      }
-      return;
+      return for_each_row(values, [&](const T* row) {
+        return SumOfTerms(d, SumTerms<T>{row}, cols);
+      });
     case ReduceOp::kNorm:
-      for (size_t r = 0; r < rows; ++r) {
-        values[r] = std::sqrt(SumOfTerms(d, SquareTerms<T>{x + r * row_stride}, cols));
-      }
-      return;
+      return for_each_row(values, [&](const T* row) {
+        return std::sqrt(SumOfTerms(d, SquareTerms<T>{row}, cols));
+      });
     case ReduceOp::kMin:
-      for (size_t r = 0; r < rows; ++r) {
-        values[r] = ExtremeOf<Extreme::kMin>(d, x + r * row_stride, cols);
-      }
-      return;
+      return for_each_row(values, [&](const T* row) {
+        return ExtremeOf<Extreme::kMin>(d, row, cols);
+      });
     case ReduceOp::kMax:
-      for (size_t r = 0; r < rows; ++r) {
-        values[r] = ExtremeOf<Extreme::kMax>(d, x + r * row_stride, cols);
-      }
-      return;
+      return for_each_row(values, [&](const T* row) {
+        return ExtremeOf<Extreme::kMax>(d, row, cols);
+      });
     case ReduceOp::kArgMin:
-      for (size_t r = 0; r < rows; ++r) {
-        indices[r] = IndexOfExtreme<Extreme::kMin>(d, x + r * row_stride, cols);
-      }
-      return;
+      return for_each_row(indices, [&](const T* row) {
+        return IndexOfExtreme<Extreme::kMin>(d, row, cols);
+      });
     case ReduceOp::kArgMax:
-      for (size_t r = 0; r < rows; ++r) {
-        indices[r] = IndexOfExtreme<Extreme::kMax>(d, x + r * row_stride, cols);
-      }
-      return;
+      return for_each_row(indices, [&](const T* row) {
+        return IndexOfExtreme<Extreme::kMax>(d, row, cols);
+      });
   }
 }
 

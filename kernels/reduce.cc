@@ -90,12 +90,13 @@ template <typename T>
 void ReduceRowsChecked(ReduceOp op, const T* x, size_t rows, size_t cols, size_t row_stride,
                        void* out) {
   CheckRows(OpName(op), x, rows, cols);
-  if (rows == 0) return;
+  // As NumPy: an empty reduced axis is an error even when there are no rows.
   if (cols == 0 && !HasIdentity(op)) {
     throw std::invalid_argument(std::string("simdkit::") + OpName(op) +
                                 ": zero-size input has no " + OpName(op) +
                                 "; expected at least one element per row");
   }
+  if (rows == 0) return;
   if (out == nullptr) {
     throw std::invalid_argument(std::string("simdkit::") + OpName(op) + ": null output pointer");
   }

@@ -41,6 +41,16 @@ std::vector<size_t> TestSizes() {
   return sizes;
 }
 
+// Every test size, at every misalignment within a vector; large sizes take
+// every `large_offset_step`-th misalignment to bound the run time.
+template <typename T, typename Check>
+void ForEachSizeAndOffset(size_t large_offset_step, const Check& check) {
+  for (size_t n : TestSizes<T>()) {
+    const size_t step = n > 4096 ? large_offset_step : 1;
+    for (size_t offset = 0; offset < Lanes<T>(); offset += step) check(n, offset);
+  }
+}
+
 // Owns storage for n elements starting `offset` elements past an aligned
 // address, so that kernels see every misalignment.
 template <typename T>
@@ -244,30 +254,22 @@ using ReduceTest = PerTarget;
 
 TEST_P(ReduceTest, SumDotNormWithinPairwiseBound) {
   std::mt19937_64 rng(1);
-  for (size_t n : TestSizes<float>()) {
-    for (size_t offset = 0; offset < Lanes<float>(); offset += n > 4096 ? 3 : 1) {
-      ExpectSumAndDotWithinBound<float>(n, offset, rng);
-    }
-  }
-  for (size_t n : TestSizes<double>()) {
-    for (size_t offset = 0; offset < Lanes<double>(); offset += n > 4096 ? 3 : 1) {
-      ExpectSumAndDotWithinBound<double>(n, offset, rng);
-    }
-  }
+  ForEachSizeAndOffset<float>(3, [&](size_t n, size_t offset) {
+    ExpectSumAndDotWithinBound<float>(n, offset, rng);
+  });
+  ForEachSizeAndOffset<double>(3, [&](size_t n, size_t offset) {
+    ExpectSumAndDotWithinBound<double>(n, offset, rng);
+  });
 }
 
 TEST_P(ReduceTest, MinMaxArgMinArgMaxMatchNumPySemantics) {
   std::mt19937_64 rng(2);
-  for (size_t n : TestSizes<float>()) {
-    for (size_t offset = 0; offset < Lanes<float>(); offset += n > 4096 ? 5 : 1) {
-      ExpectExtremesOnRandomAndSpecialValues<float>(n, offset, rng);
-    }
-  }
-  for (size_t n : TestSizes<double>()) {
-    for (size_t offset = 0; offset < Lanes<double>(); offset += n > 4096 ? 5 : 1) {
-      ExpectExtremesOnRandomAndSpecialValues<double>(n, offset, rng);
-    }
-  }
+  ForEachSizeAndOffset<float>(5, [&](size_t n, size_t offset) {
+    ExpectExtremesOnRandomAndSpecialValues<float>(n, offset, rng);
+  });
+  ForEachSizeAndOffset<double>(5, [&](size_t n, size_t offset) {
+    ExpectExtremesOnRandomAndSpecialValues<double>(n, offset, rng);
+  });
 }
 
 TEST_P(ReduceTest, SpecialValuesInSums) {
