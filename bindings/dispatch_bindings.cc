@@ -21,9 +21,11 @@ void RegisterDispatch(py::module_& module) {
         report["active"] = simdkit::active_target();
         report["compiled"] = simdkit::compiled_targets();
         report["supported"] = simdkit::supported_targets();
+        report["disabled"] = simdkit::disabled_targets();
         return report;
       },
-      "Targets as {'active': name, 'compiled': [...], 'supported': [...]}, best first.");
+      "Targets as {'active': name, 'compiled': [...], 'supported': [...],\n"
+      "'disabled': [...]}, best first. 'supported' excludes disabled targets.");
   module.def(
       "set_target",
       [](const py::object& name) {
@@ -46,7 +48,26 @@ void RegisterDispatch(py::module_& module) {
   module.def("_forced_target", &simdkit::forced_target,
              "The forced target's name, or '' while the choice is automatic.");
   module.def("_apply_environment", &simdkit::apply_environment,
-             "Apply SIMDKIT_TARGET; returns a warning message or ''.");
+             "Apply SIMDKIT_DISABLE and SIMDKIT_TARGET; returns the warnings.");
+  module.def(
+      "info",
+      [] {
+        py::dict info;
+        info["simdkit_version"] = SIMDKIT_VERSION_STRING;
+        info["highway_version"] = simdkit::highway_version();
+        info["cpu_model"] = simdkit::cpu_model();
+        info["cpu_features"] = simdkit::cpu_features();
+        info["active"] = simdkit::active_target();
+        info["probe"] = simdkit::probe_target();
+        info["compiled"] = simdkit::compiled_targets();
+        info["supported"] = simdkit::supported_targets();
+        info["disabled"] = simdkit::disabled_targets();
+        info["forced"] = simdkit::forced_target();
+        return info;
+      },
+      "What simdkit runs on: versions, the CPU's model and SIMD features (as the\n"
+      "CPU reports them), and the compiled, supported, disabled, forced and\n"
+      "active targets, with the probe's view of the active one.");
 }
 
 }  // namespace simdkit::python

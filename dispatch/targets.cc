@@ -30,20 +30,34 @@ std::vector<std::string> NamesOf(int64_t mask) {
   return names;
 }
 
-// hwy::SupportedTargets() re-detects and, as a side effect, resets
-// hwy::ChosenTarget to the automatic choice. Call it exactly once, before
-// anything is forced, and keep the answer.
-int64_t SupportedMask() {
-  static const int64_t mask = [] {
-    const int64_t supported = hwy::SupportedTargets() & HWY_TARGETS;
-    hwy::GetChosenTarget().Update(supported);
-    return supported;
-  }();
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string joined;
+  for (const std::string& name : names) joined += (joined.empty() ? "" : ", ") + name;
+  return joined;
+}
+
+// Compiled targets this CPU can run. hwy::SupportedTargets() re-detects and,
+// as a side effect, resets hwy::ChosenTarget to the automatic choice, and it
+// may list targets that were not compiled (AVX3_DL without HWY_WANT_AVX3_DL):
+// call it exactly once, before anything is forced, and intersect.
+int64_t CpuMask() {
+  static const int64_t mask = hwy::SupportedTargets() & HWY_TARGETS;
   return mask;
 }
 
-// 0 while the choice is automatic; otherwise the forced target's bit.
-std::atomic<int64_t> forced_target_bit{0};
+// Targets excluded by disable_targets (SIMDKIT_DISABLE), and the forced
+// target's bit (0 while the choice is automatic).
+std::atomic<int64_t> disabled_bits{0};
+std::atomic<int64_t> forced_bit{0};
+
+int64_t UsableMask() { return CpuMask() & ~disabled_bits.load(); }
+
+// Makes Highway's dispatch follow our state: the forced target, else the
+// best usable one.
+void Apply() {
+  const int64_t forced = forced_bit.load();
+  hwy::GetChosenTarget().Update(forced != 0 ? forced : UsableMask());
+}
 
 std::string ToUpper(std::string_view text) {
   std::string upper(text);
@@ -52,10 +66,10 @@ std::string ToUpper(std::string_view text) {
   return upper;
 }
 
-std::string JoinNames(const std::vector<std::string>& names) {
-  std::string joined;
-  for (const std::string& name : names) joined += (joined.empty() ? "" : ", ") + name;
-  return joined;
+std::string Trimmed(std::string_view text) {
+  const size_t first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return "";
+  return std::string(text.substr(first, text.find_last_not_of(" \t") - first + 1));
 }
 
 int64_t CompiledBitNamed(std::string_view name) {
@@ -68,48 +82,95 @@ int64_t CompiledBitNamed(std::string_view name) {
                               " (case-insensitive)");
 }
 
+// Comma-separated names to a mask of compiled targets.
+int64_t CompiledMaskNamed(std::string_view names) {
+  int64_t mask = 0;
+  while (!names.empty()) {
+    const size_t comma = names.find(',');
+    const std::string name = Trimmed(names.substr(0, comma));
+    if (!name.empty()) mask |= CompiledBitNamed(name);
+    names = comma == std::string_view::npos ? std::string_view() : names.substr(comma + 1);
+  }
+  return mask;
+}
+
 }  // namespace
 
 std::string active_target() {
-  const int64_t forced = forced_target_bit.load();
-  const int64_t supported = SupportedMask();
-  return hwy::TargetName(forced != 0 ? forced : (supported & -supported));
+  const int64_t forced = forced_bit.load();
+  const int64_t usable = UsableMask();
+  return hwy::TargetName(forced != 0 ? forced : (usable & -usable));
 }
 
 std::vector<std::string> compiled_targets() { return NamesOf(HWY_TARGETS); }
 
-std::vector<std::string> supported_targets() { return NamesOf(SupportedMask()); }
+std::vector<std::string> supported_targets() { return NamesOf(UsableMask()); }
+
+std::vector<std::string> disabled_targets() { return NamesOf(disabled_bits.load()); }
 
 void set_target(std::string_view name) {
   const int64_t bit = CompiledBitNamed(name);
-  if ((SupportedMask() & bit) == 0) {
+  if ((CpuMask() & bit) == 0) {
     throw std::runtime_error("simdkit target " + std::string(hwy::TargetName(bit)) +
-                             " is not supported by this CPU; supported targets: " +
+                             " is not supported by this CPU (" + cpu_model() +
+                             "); supported targets: " + JoinNames(supported_targets()));
+  }
+  if ((disabled_bits.load() & bit) != 0) {
+    throw std::runtime_error("simdkit target " + std::string(hwy::TargetName(bit)) +
+                             " is disabled (SIMDKIT_DISABLE / disable_targets); usable targets: " +
                              JoinNames(supported_targets()));
   }
-  forced_target_bit.store(bit);
-  hwy::GetChosenTarget().Update(bit);
+  forced_bit.store(bit);
+  Apply();
 }
 
 void reset_target() {
-  forced_target_bit.store(0);
-  hwy::GetChosenTarget().Update(SupportedMask());
+  forced_bit.store(0);
+  Apply();
 }
 
 std::string forced_target() {
-  const int64_t forced = forced_target_bit.load();
+  const int64_t forced = forced_bit.load();
   return forced != 0 ? hwy::TargetName(forced) : "";
 }
 
-std::string apply_environment() {
-  const char* value = std::getenv("SIMDKIT_TARGET");
-  if (value == nullptr || *value == '\0') return "";
-  try {
-    set_target(value);
-  } catch (const std::exception& error) {
-    return std::string("SIMDKIT_TARGET=") + value + " ignored: " + error.what();
+void disable_targets(std::string_view names) {
+  const int64_t mask = CompiledMaskNamed(names);
+  if ((CpuMask() & ~mask) == 0) {
+    throw std::invalid_argument("cannot disable every supported simdkit target (" +
+                                JoinNames(NamesOf(CpuMask())) + "); at least one must remain");
   }
-  return "";
+  const int64_t forced = forced_bit.load();
+  if ((forced & mask) != 0) {
+    throw std::invalid_argument("cannot disable " + std::string(hwy::TargetName(forced)) +
+                                ": it is the forced target; call reset_target() first");
+  }
+  disabled_bits.store(mask);
+  Apply();
+}
+
+std::vector<std::string> apply_environment() {
+  std::vector<std::string> warnings;
+  if (const char* disable = std::getenv("SIMDKIT_DISABLE"); disable != nullptr) {
+    try {
+      disable_targets(disable);
+    } catch (const std::exception& error) {
+      warnings.push_back(std::string("SIMDKIT_DISABLE=") + disable + " ignored: " + error.what());
+    }
+  }
+  if (const char* target = std::getenv("SIMDKIT_TARGET"); target != nullptr && *target != '\0') {
+    try {
+      set_target(target);
+    } catch (const std::exception& error) {
+      warnings.push_back(std::string("SIMDKIT_TARGET=") + target + " ignored: " + error.what());
+    }
+  }
+  return warnings;
+}
+
+std::string highway_version() {
+  return std::to_string(HWY_MAJOR) + "." + std::to_string(HWY_MINOR) + "." +
+         std::to_string(HWY_PATCH);
 }
 
 }  // namespace simdkit

@@ -241,10 +241,10 @@ size_t IndexOfExtreme(D d, const T* HWY_RESTRICT x, size_t n) {
       best_start = start;
     }
   }
-  const auto target = hn::Set(d, best);
   const size_t length = HWY_MIN(kBlock, n - best_start);
-  return best_start +
-         FindFirst(d, x + best_start, length, [target](hn::Vec<D> v) { return hn::Eq(v, target); });
+  // Captures the scalar: GCC 12 crashes capturing an SVE (sizeless) vector.
+  return best_start + FindFirst(d, x + best_start, length,
+                                [d, best](hn::Vec<D> v) { return hn::Eq(v, hn::Set(d, best)); });
 }
 
 template <class D, typename T = hn::TFromD<D>>

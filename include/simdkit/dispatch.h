@@ -26,12 +26,14 @@ SIMDKIT_EXPORT std::string active_target();
 // Targets compiled into the library, best first.
 SIMDKIT_EXPORT std::vector<std::string> compiled_targets();
 
-// Compiled targets that this CPU can run, best first.
+// Compiled targets that this CPU can run and that are not disabled, best
+// first. The automatic choice is the first.
 SIMDKIT_EXPORT std::vector<std::string> supported_targets();
 
 // Forces `name` for all later kernel calls.
 // Throws std::invalid_argument if `name` is not a compiled target (the message
-// lists the valid names) and std::runtime_error if this CPU cannot run it.
+// lists the valid names) and std::runtime_error if this CPU cannot run it or
+// it is disabled.
 SIMDKIT_EXPORT void set_target(std::string_view name);
 
 // Returns to the automatic choice (the best supported target).
@@ -40,10 +42,28 @@ SIMDKIT_EXPORT void reset_target();
 // The target forced by set_target, or "" while the choice is automatic.
 SIMDKIT_EXPORT std::string forced_target();
 
-// Applies the environment: SIMDKIT_TARGET=NAME forces a target. Returns an
-// empty string on success (or when unset), otherwise a warning explaining why
-// the value was ignored; the automatic choice then stands.
-SIMDKIT_EXPORT std::string apply_environment();
+// Excludes the comma-separated targets from use (replacing any earlier
+// exclusion; "" clears it). Throws std::invalid_argument for unknown names,
+// if nothing usable would remain, or if the forced target is among them.
+SIMDKIT_EXPORT void disable_targets(std::string_view comma_separated_names);
+
+// Targets excluded by disable_targets, best first.
+SIMDKIT_EXPORT std::vector<std::string> disabled_targets();
+
+// Applies the environment: SIMDKIT_DISABLE=NAME[,NAME...] excludes targets,
+// then SIMDKIT_TARGET=NAME forces one. A value that cannot be applied is
+// ignored as a whole and explained in the returned warnings (one per
+// variable); the automatic choice then stands.
+SIMDKIT_EXPORT std::vector<std::string> apply_environment();
+
+// The CPU's model name and SIMD-related features, as the CPU reports them
+// (CPUID on x86, the auxiliary vector on Arm; an emulator's model, not the
+// host's).
+SIMDKIT_EXPORT std::string cpu_model();
+SIMDKIT_EXPORT std::vector<std::string> cpu_features();
+
+// Version of the Highway headers the library was compiled with.
+SIMDKIT_EXPORT std::string highway_version();
 
 // Name of the target compiled into the code that a dispatched call actually
 // executes (HWY_TARGET, read from inside the kernel). Agrees with

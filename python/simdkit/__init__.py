@@ -2,8 +2,10 @@
 
 Every kernel is compiled for several instruction sets (targets); at import
 the best one this CPU supports is chosen. ``targets()`` shows the choice,
-``set_target``/``use_target`` override it, and the environment variable
-``SIMDKIT_TARGET=NAME`` forces it at import.
+``set_target``/``use_target`` override it. At import, the environment
+variable ``SIMDKIT_DISABLE=NAME[,NAME...]`` excludes targets and
+``SIMDKIT_TARGET=NAME`` forces one; a value that cannot be applied warns
+(RuntimeWarning) and the automatic choice stands.
 
 Inputs are used as they are: a wrong dtype raises TypeError instead of being
 cast, and contiguous arrays are read without copying.
@@ -21,6 +23,7 @@ from ._core import (
     argmax,
     argmin,
     dot,
+    info,
     max,
     min,
     norm,
@@ -35,6 +38,7 @@ __all__ = [
     "argmax",
     "argmin",
     "dot",
+    "info",
     "max",
     "min",
     "norm",
@@ -58,7 +62,5 @@ def use_target(name: str | None) -> Iterator[None]:
         set_target(previous)
 
 
-_environment_warning = _core._apply_environment()
-if _environment_warning:
-    warnings.warn(_environment_warning, RuntimeWarning, stacklevel=2)
-del _environment_warning
+for _warning in _core._apply_environment():
+    warnings.warn(_warning, RuntimeWarning, stacklevel=2)

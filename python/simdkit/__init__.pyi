@@ -5,6 +5,7 @@ from ._core import (
     argmax as argmax,
     argmin as argmin,
     dot as dot,
+    info as info,
     max as max,
     min as min,
     norm as norm,

@@ -3,36 +3,38 @@
 from __future__ import annotations
 
 import argparse
+import json
 import platform
+
+import numpy
 
 import simdkit
 
 
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith(("model name", "Model name")):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def _info() -> None:
-    report = simdkit.targets()
-    print(f"simdkit {simdkit.__version__}")
-    print(f"cpu:       {_cpu_model()} ({platform.machine()})")
-    print(f"compiled:  {', '.join(report['compiled'])}")
-    print(f"supported: {', '.join(report['supported'])}")
-    print(f"active:    {report['active']}")
+def _print_info(as_json: bool) -> None:
+    info = simdkit.info()
+    if as_json:
+        print(json.dumps(info, indent=2))
+        return
+    print(f"simdkit {info['simdkit_version']} (Highway {info['highway_version']}, "
+          f"NumPy {numpy.__version__}, Python {platform.python_version()})")
+    print(f"cpu:       {info['cpu_model']} ({platform.machine()})")
+    print(f"features:  {' '.join(info['cpu_features']) or '(none reported)'}")
+    print(f"compiled:  {', '.join(info['compiled'])}")
+    print(f"supported: {', '.join(info['supported'])}")
+    if info["disabled"]:
+        print(f"disabled:  {', '.join(info['disabled'])}")
+    how = f"forced ({info['forced']})" if info["forced"] else "automatic"
+    print(f"active:    {info['active']} ({how}; probe: {info['probe']})")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m simdkit")
+    parser = argparse.ArgumentParser(prog="python -m simdkit",
+                                     description="Show the CPU and the targets simdkit runs on.")
     parser.add_argument("command", choices=["info"], nargs="?", default="info")
-    parser.parse_args()
-    _info()
+    parser.add_argument("--json", action="store_true", help="print simdkit.info() as JSON")
+    arguments = parser.parse_args()
+    _print_info(arguments.json)
 
 
 if __name__ == "__main__":

@@ -12,12 +12,26 @@ class TargetReport(TypedDict):
     active: str
     compiled: list[str]
     supported: list[str]
+    disabled: list[str]
+
+class RuntimeInfo(TypedDict):
+    simdkit_version: str
+    highway_version: str
+    cpu_model: str
+    cpu_features: list[str]
+    active: str
+    probe: str
+    compiled: list[str]
+    supported: list[str]
+    disabled: list[str]
+    forced: str
 
 def targets() -> TargetReport: ...
+def info() -> RuntimeInfo: ...
 def set_target(name: str | None) -> None: ...
 def probe_target() -> str: ...
 def _forced_target() -> str: ...
-def _apply_environment() -> str: ...
+def _apply_environment() -> list[str]: ...
 
 @overload
 def sum(a: _FloatArray, axis: None = None, keepdims: bool = False) -> Any: ...

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -57,19 +58,98 @@ TEST(Dispatch, NamesAreCaseInsensitive) {
   simdkit::reset_target();
 }
 
-TEST(Dispatch, EnvironmentForcesTargetOrWarns) {
-  const std::string last = simdkit::supported_targets().back();
-  setenv("SIMDKIT_TARGET", last.c_str(), 1);
-  EXPECT_EQ(simdkit::apply_environment(), "");
-  EXPECT_EQ(simdkit::probe_target(), last);
+// Runs `body` with the environment variable set (or unset for nullptr), then
+// restores automatic dispatch.
+template <typename Body>
+void WithEnvironment(const char* name, const char* value, const Body& body) {
+  if (value == nullptr) {
+    unsetenv(name);
+  } else {
+    setenv(name, value, 1);
+  }
+  body();
+  unsetenv(name);
+  simdkit::disable_targets("");
   simdkit::reset_target();
+}
 
-  setenv("SIMDKIT_TARGET", "bogus", 1);
-  const std::string warning = simdkit::apply_environment();
-  EXPECT_NE(warning.find("SIMDKIT_TARGET=bogus"), std::string::npos) << warning;
-  EXPECT_EQ(simdkit::active_target(), simdkit::supported_targets().front());
-  unsetenv("SIMDKIT_TARGET");
-  EXPECT_EQ(simdkit::apply_environment(), "");
+TEST(Dispatch, EnvironmentForcesTarget) {
+  const std::string last = simdkit::supported_targets().back();
+  WithEnvironment("SIMDKIT_TARGET", last.c_str(), [&] {
+    EXPECT_TRUE(simdkit::apply_environment().empty());
+    EXPECT_EQ(simdkit::active_target(), last);
+    EXPECT_EQ(simdkit::probe_target(), last);
+  });
+}
+
+TEST(Dispatch, BadEnvironmentWarnsAndAutomaticChoiceStands) {
+  const std::string best = simdkit::supported_targets().front();
+  for (const char* name : {"SIMDKIT_TARGET", "SIMDKIT_DISABLE"}) {
+    WithEnvironment(name, "bogus", [&] {
+      const std::vector<std::string> warnings = simdkit::apply_environment();
+      ASSERT_EQ(warnings.size(), 1u);
+      EXPECT_NE(warnings[0].find(std::string(name) + "=bogus"), std::string::npos) << warnings[0];
+      EXPECT_NE(warnings[0].find(simdkit::compiled_targets().back()), std::string::npos)
+          << "the warning should list the valid names: " << warnings[0];
+      EXPECT_EQ(simdkit::active_target(), best);
+      EXPECT_EQ(simdkit::probe_target(), best);
+    });
+  }
+}
+
+TEST(Dispatch, EnvironmentDisablesTargets) {
+  const auto supported = simdkit::supported_targets();
+  if (supported.size() < 2) GTEST_SKIP() << "only one target is supported here";
+  const std::string disabled = supported[0] + " , " + supported[1];  // spaces are allowed
+  WithEnvironment("SIMDKIT_DISABLE", disabled.c_str(), [&] {
+    EXPECT_TRUE(simdkit::apply_environment().empty());
+    const auto remaining = simdkit::supported_targets();
+    EXPECT_FALSE(Contains(remaining, supported[0]));
+    EXPECT_FALSE(Contains(remaining, supported[1]));
+    EXPECT_EQ(simdkit::disabled_targets(), (std::vector<std::string>{supported[0], supported[1]}));
+    const std::string expected = supported.size() > 2 ? supported[2] : "";
+    if (!expected.empty()) {
+      EXPECT_EQ(simdkit::active_target(), expected);
+      EXPECT_EQ(simdkit::probe_target(), expected);
+    }
+    EXPECT_THROW(simdkit::set_target(supported[0]), std::runtime_error);
+  });
+}
+
+TEST(Dispatch, CannotDisableEverything) {
+  std::string all;
+  for (const auto& name : simdkit::supported_targets()) all += name + ",";
+  EXPECT_THROW(simdkit::disable_targets(all), std::invalid_argument);
+  EXPECT_TRUE(simdkit::disabled_targets().empty());
+  EXPECT_EQ(simdkit::probe_target(), simdkit::supported_targets().front());
+}
+
+TEST(Dispatch, CannotDisableTheForcedTarget) {
+  const std::string last = simdkit::supported_targets().back();
+  simdkit::set_target(last);
+  EXPECT_THROW(simdkit::disable_targets(last), std::invalid_argument);
+  simdkit::reset_target();
+}
+
+// The heterogeneous-CPU matrix (tests/heterogeneous/run_matrix.py) runs this
+// binary under emulated CPU models and names the target each must choose.
+TEST(Dispatch, ChoosesTheExpectedTargetForThisCpu) {
+  const char* expected = std::getenv("SIMDKIT_EXPECTED_TARGET");
+  if (expected == nullptr) GTEST_SKIP() << "SIMDKIT_EXPECTED_TARGET not set";
+  simdkit::reset_target();
+  EXPECT_EQ(simdkit::active_target(), expected) << simdkit::cpu_model();
+  EXPECT_EQ(simdkit::probe_target(), expected) << simdkit::cpu_model();
+}
+
+TEST(Dispatch, DescribesTheCpu) {
+  EXPECT_FALSE(simdkit::cpu_model().empty());
+  EXPECT_EQ(simdkit::highway_version().find("1."), 0u) << simdkit::highway_version();
+  const auto features = simdkit::cpu_features();
+  const bool has_simd = Contains(simdkit::supported_targets(), "SSSE3") ||
+                        Contains(simdkit::supported_targets(), "NEON");
+  if (has_simd) EXPECT_FALSE(features.empty());
+  if (Contains(simdkit::supported_targets(), "AVX2")) EXPECT_TRUE(Contains(features, "avx2"));
+  if (Contains(simdkit::supported_targets(), "SVE")) EXPECT_TRUE(Contains(features, "sve"));
 }
 
 // Report and probe agree for every target, and the vector width is the

@@ -14,6 +14,8 @@ References never come from simdkit itself:
 
 import math
 import os
+import shlex
+import sys
 
 import numpy as np
 import pytest
@@ -25,6 +27,15 @@ _TARGETS_AT_IMPORT = simdkit.targets()
 SUPPORTED_TARGETS = list(_TARGETS_AT_IMPORT["supported"])
 INITIAL_ACTIVE = _TARGETS_AT_IMPORT["active"]
 ENV_FORCED = bool(os.environ.get("SIMDKIT_TARGET"))
+
+# The heterogeneous matrix (tests/heterogeneous/run_matrix.py) runs this suite
+# under an emulated CPU. It names the emulator, so that child interpreters run
+# on the same emulated CPU (qemu-user does not follow exec), and may restrict
+# the per-target tests to the targets that model is there to prove.
+PYTHON_COMMAND = [*shlex.split(os.environ.get("SIMDKIT_TEST_EMULATOR", "")), sys.executable]
+_ONLY_TARGETS = os.environ.get("SIMDKIT_TEST_TARGETS", "")
+TESTED_TARGETS = ([name for name in SUPPORTED_TARGETS if name in _ONLY_TARGETS.upper().split(",")]
+                  if _ONLY_TARGETS else SUPPORTED_TARGETS)
 
 DTYPES = [np.float32, np.float64]
 REDUCTIONS = ["sum", "norm", "min", "max", "argmin", "argmax"]
@@ -40,7 +51,7 @@ LARGE_SIZES = [1000, 4097, 10**6]
 # ---------------------------------------------------------------------------
 # Fixtures
 # ---------------------------------------------------------------------------
-@pytest.fixture(params=SUPPORTED_TARGETS, ids=SUPPORTED_TARGETS)
+@pytest.fixture(params=TESTED_TARGETS, ids=TESTED_TARGETS)
 def target(request):
     """Forces each supported target in turn; yields its name."""
     name = request.param

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import simdkit
-from conftest import SUPPORTED_TARGETS
+from conftest import PYTHON_COMMAND, SUPPORTED_TARGETS
 
 
 @pytest.fixture
@@ -233,14 +233,18 @@ CHILD = textwrap.dedent("""
 """)
 
 
-def run_child(value):
+def run_child(value, disable=None):
+    """Imports simdkit in a fresh interpreter with SIMDKIT_TARGET=value and
+    SIMDKIT_DISABLE=disable (None: unset)."""
     env = dict(os.environ)
-    env.pop("SIMDKIT_TARGET", None)
-    if value is not None:
-        env["SIMDKIT_TARGET"] = value
-    proc = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True,
-                          text=True, timeout=120)
-    assert proc.returncode == 0, f"child failed (SIMDKIT_TARGET={value!r}):\n{proc.stderr}"
+    for name, setting in (("SIMDKIT_TARGET", value), ("SIMDKIT_DISABLE", disable)):
+        env.pop(name, None)
+        if setting is not None:
+            env[name] = setting
+    proc = subprocess.run([*PYTHON_COMMAND, "-c", CHILD], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, (
+        f"child failed (SIMDKIT_TARGET={value!r}, SIMDKIT_DISABLE={disable!r}):\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
 
 
@@ -315,9 +319,147 @@ def test_env_forced_target_can_be_reset_and_changed():
         print(json.dumps(out))
     """)
     env = dict(os.environ, SIMDKIT_TARGET=name)
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run([*PYTHON_COMMAND, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=300)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     best = SUPPORTED_TARGETS[0]
     assert out == [name, name, best, best, SUPPORTED_TARGETS[-1], best]
+
+
+# ---------------------------------------------------------------------------
+# SIMDKIT_DISABLE
+# ---------------------------------------------------------------------------
+def warnings_about(result, variable):
+    return [w for w in result["warnings"] if w[0] == "RuntimeWarning" and variable in w[1]]
+
+
+def test_env_disable_excludes_targets():
+    if len(SUPPORTED_TARGETS) < 2:
+        pytest.skip("only one target is supported here")
+    best, second = SUPPORTED_TARGETS[0], SUPPORTED_TARGETS[1]
+    result, _ = run_child(None, disable=best.lower())
+    assert result["targets"]["disabled"] == [best]
+    assert best not in result["targets"]["supported"]
+    assert result["targets"]["active"] == second
+    assert result["probe"] == second
+    assert result["sum"] == 666.0
+    assert simdkit_warnings(result) == [], result["warnings"]
+
+
+def test_env_disable_several_with_spaces():
+    if len(SUPPORTED_TARGETS) < 3:
+        pytest.skip("fewer than three targets are supported here")
+    result, _ = run_child(None, disable=f" {SUPPORTED_TARGETS[0]} ,{SUPPORTED_TARGETS[1]}")
+    assert result["targets"]["disabled"] == SUPPORTED_TARGETS[:2]
+    assert result["probe"] == SUPPORTED_TARGETS[2]
+
+
+@pytest.mark.parametrize("bad", ["bogus", "AVX2,bogus"])
+def test_env_disable_invalid_warns_once_and_keeps_automatic(bad):
+    result, _ = run_child(None, disable=bad)
+    assert result["targets"]["disabled"] == []
+    assert result["probe"] == SUPPORTED_TARGETS[0]
+    warned = warnings_about(result, "SIMDKIT_DISABLE")
+    assert len(warned) == 1, result["warnings"]
+    assert all(name in warned[0][1] for name in SUPPORTED_TARGETS), warned[0][1]
+
+
+def test_env_disable_everything_warns():
+    result, _ = run_child(None, disable=",".join(SUPPORTED_TARGETS))
+    assert result["targets"]["disabled"] == []
+    assert result["probe"] == SUPPORTED_TARGETS[0]
+    assert len(warnings_about(result, "SIMDKIT_DISABLE")) == 1, result["warnings"]
+
+
+def test_env_target_that_is_disabled_warns():
+    if len(SUPPORTED_TARGETS) < 2:
+        pytest.skip("only one target is supported here")
+    best = SUPPORTED_TARGETS[0]
+    result, _ = run_child(best, disable=best)
+    assert result["probe"] == SUPPORTED_TARGETS[1]
+    warned = warnings_about(result, "SIMDKIT_TARGET")
+    assert len(warned) == 1 and "disabled" in warned[0][1], result["warnings"]
+
+
+# ---------------------------------------------------------------------------
+# python -m simdkit info
+# ---------------------------------------------------------------------------
+def run_info(*arguments, target=None):
+    env = dict(os.environ)
+    env.pop("SIMDKIT_DISABLE", None)
+    env.pop("SIMDKIT_TARGET", None)
+    if target:
+        env["SIMDKIT_TARGET"] = target
+    proc = subprocess.run([*PYTHON_COMMAND, "-m", "simdkit", "info", *arguments], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_info_reports_forced_target_and_probe():
+    name = "SSE4" if "SSE4" in SUPPORTED_TARGETS else SUPPORTED_TARGETS[-1]
+    text = run_info(target=name)
+    assert f"active:    {name} (forced ({name}); probe: {name})" in text, text
+    for field in ("simdkit ", "Highway 1.", "cpu:", "features:", "compiled:", "supported:"):
+        assert field in text, text
+    info = json.loads(run_info("--json", target=name))
+    assert info["active"] == info["probe"] == info["forced"] == name
+    assert info["compiled"] == simdkit.targets()["compiled"]
+    assert info["highway_version"].startswith("1.")
+
+
+def test_info_in_process_matches_targets():
+    info = simdkit.info()
+    report = simdkit.targets()
+    assert info["active"] == info["probe"] == report["active"]
+    assert info["supported"] == report["supported"]
+    assert isinstance(info["cpu_features"], list) and info["cpu_model"]
+    if "AVX2" in report["supported"]:
+        assert "avx2" in info["cpu_features"]
+
+
+# ---------------------------------------------------------------------------
+# Thread safety
+# ---------------------------------------------------------------------------
+def test_switching_targets_while_threads_run_kernels():
+    """Kernels running in other threads (GIL released for large inputs) never
+    fail nor give a result that no target gives, while the target changes."""
+    import threading
+
+    x = np.random.default_rng(5).standard_normal(200_003).astype(np.float32)
+    valid_sums = set()
+    for name in SUPPORTED_TARGETS:
+        with simdkit.use_target(name):
+            valid_sums.add(float(simdkit.sum(x)))
+    expected_argmax = int(np.argmax(x))
+    stop = threading.Event()
+    problems, calls = [], [0]
+
+    def worker():
+        while not stop.is_set():
+            try:
+                if float(simdkit.sum(x)) not in valid_sums:
+                    problems.append("sum")
+                if int(simdkit.argmax(x)) != expected_argmax:
+                    problems.append("argmax")
+                calls[0] += 1
+            except Exception as error:  # noqa: BLE001 - any failure is the finding
+                problems.append(repr(error))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    switches = 0
+    try:
+        for switches in range(1, 400):
+            simdkit.set_target(SUPPORTED_TARGETS[switches % len(SUPPORTED_TARGETS)])
+            if switches % 5 == 0:
+                simdkit.set_target(None)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        simdkit.set_target(None)
+    assert problems == []
+    assert calls[0] > 0 and switches > len(SUPPORTED_TARGETS)
