@@ -3,6 +3,7 @@
 // /proc/cpuinfo, so that an emulated CPU (qemu -cpu MODEL) reports the
 // model's features and not the host's.
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -83,7 +84,34 @@ std::vector<uint32_t> FeatureWords() {
   return {static_cast<uint32_t>(getauxval(AT_HWCAP)), static_cast<uint32_t>(getauxval(AT_HWCAP2))};
 }
 
-std::string BrandString() { return ""; }
+// MIDR_EL1, which Linux (and qemu-user) let user code read when HWCAP_CPUID
+// is set. /proc/cpuinfo has no model name on Arm, and under qemu-user it is
+// the host's.
+std::string BrandString() {
+  if ((getauxval(AT_HWCAP) & HWCAP_CPUID) == 0) return "";
+  uint64_t midr = 0;
+  asm("mrs %0, midr_el1" : "=r"(midr));
+  const unsigned implementer = (midr >> 24) & 0xff, part = (midr >> 4) & 0xfff;
+  struct Part {
+    unsigned implementer, part;
+    const char* name;
+  };
+  constexpr Part kParts[] = {
+      {0x41, 0xd03, "Arm Cortex-A53"},   {0x41, 0xd07, "Arm Cortex-A57"},
+      {0x41, 0xd08, "Arm Cortex-A72"},   {0x41, 0xd0b, "Arm Cortex-A76"},
+      {0x41, 0xd0c, "Arm Neoverse N1"},  {0x41, 0xd40, "Arm Neoverse V1"},
+      {0x41, 0xd49, "Arm Neoverse N2"},  {0x41, 0xd4f, "Arm Neoverse V2"},
+      {0x46, 0x001, "Fujitsu A64FX"},    {0xc0, 0xac3, "Ampere-1"},
+  };
+  char id[32];
+  std::snprintf(id, sizeof(id), "MIDR 0x%08llx", static_cast<unsigned long long>(midr));
+  for (const Part& known : kParts) {
+    if (known.implementer == implementer && known.part == part) {
+      return std::string(known.name) + " (" + id + ")";
+    }
+  }
+  return std::string("Arm CPU (") + id + ")";
+}
 
 #else
 

@@ -4,9 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(g++ pkg-config libhwy-dev libgtest-dev libbenchmark-dev highway-doc)
+# The second line is the heterogeneous-CPU matrix: qemu, and the aarch64
+# cross compiler with Arm builds of the libraries the tests link.
+APT_PACKAGES=(g++ pkg-config libhwy-dev libgtest-dev libbenchmark-dev highway-doc
+              qemu-user g++-aarch64-linux-gnu libhwy-dev:arm64 libgtest-dev:arm64)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "setup: enabling Debian's arm64 packages (multiarch)"
+  as_root dpkg --add-architecture arm64
+fi
 
 missing_apt=()
 for package in "${APT_PACKAGES[@]}"; do
@@ -23,4 +31,15 @@ PYTHON=${PYTHON:-python3}
 if ! "$PYTHON" scripts/check_requirements.py requirements-dev.txt; then
   echo "setup: installing from PyPI: requirements-dev.txt"
   "$PYTHON" -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+fi
+
+# NumPy >= 2.4 needs x86-64-v2, so the matrix's qemu64 leg imports the last
+# NumPy built for the SSE3 baseline (and an ml_dtypes for it) from here.
+BASELINE_PYTHON_PATH=build/baseline-python
+if [ ! -f "$BASELINE_PYTHON_PATH/.complete" ]; then
+  echo "setup: installing NumPy 1.26 for the x86-64 baseline into $BASELINE_PYTHON_PATH"
+  rm -rf "$BASELINE_PYTHON_PATH"
+  "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps \
+    --target "$BASELINE_PYTHON_PATH" numpy==1.26.4 ml_dtypes==0.4.1
+  touch "$BASELINE_PYTHON_PATH/.complete"
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: the C++ suite (each kernel on each supported target), a smoke run
-# of the benchmark binary, then the Python package built, installed and tested.
+# of the benchmark binary, the Python package built, installed and tested, then
+# the heterogeneous-CPU matrix (x86 models and aarch64 under qemu).
 source "$(dirname "$0")/common.sh"
 
 echo "== C++: build, GoogleTest on every supported target"
@@ -13,3 +14,11 @@ echo "== Benchmark binary smoke run (not timed)"
 echo "== Python: install, pytest"
 install_python
 SIMDKIT_BENCHMARK_BINARY="$BENCHMARK_BINARY" "$PYTHON" -m pytest tests/python -q
+
+echo "== Heterogeneous CPUs under qemu: x86 models (GoogleTest, pytest), aarch64 (GoogleTest)"
+build_cpp_aarch64
+"$PYTHON" tests/heterogeneous/run_matrix.py \
+  --gtest-x86 "$BUILD_DIR/tests/simdkit_tests" \
+  --gtest-aarch64 "$AARCH64_BUILD_DIR/tests/simdkit_tests" \
+  --baseline-python-path build/baseline-python \
+  --python "$("$PYTHON" -c 'import sys; print(sys.executable)')"

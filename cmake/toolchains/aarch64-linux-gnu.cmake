@@ -13,4 +13,7 @@ set(CMAKE_FIND_ROOT_PATH /usr/aarch64-linux-gnu)
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 
 # Run target binaries through user-mode emulation (gtest discovery, tests).
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/aarch64-linux-gnu)
+# No "-L /usr/aarch64-linux-gnu": the loader would come from the cross glibc
+# and libc.so.6 from the multiarch libc6:arm64, and threads hang on the
+# mismatch. The multiarch packages give a consistent loader and libraries.
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64)
