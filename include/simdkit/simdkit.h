@@ -3,6 +3,7 @@
 #define SIMDKIT_SIMDKIT_H_
 
 #include "simdkit/dispatch.h"
+#include "simdkit/distance.h"
 #include "simdkit/reduce.h"
 #include "simdkit/version.h"
 

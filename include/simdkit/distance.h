@@ -1,0 +1,113 @@
+// Distances and similarities between vectors: one pair, row pairs, all pairs
+// (cdist) and the k nearest rows (topk), over float64, float32, float16,
+// bfloat16, int8, uint8 and packed bits.
+//
+// Metrics follow scipy.spatial.distance where SciPy has them:
+//   dot          sum(a*b), a similarity (larger is closer; not in SciPy)
+//   cosine       1 - dot(a, b) / (|a| |b|), clamped to [0, 2]; NaN if a or b
+//                is all zeros (as SciPy)
+//   sqeuclidean  sum((a-b)^2)
+//   euclidean    sqrt(sum((a-b)^2))
+//   cityblock    sum(|a-b|)
+//   hamming      fraction of positions where a != b (0 for n = 0)
+//   jaccard      fraction of positions where a != b among those where a or b
+//                is nonzero (0 if both are all zeros)
+// For DType::kBits each byte holds 8 one-bit components: hamming is the
+// number of differing bits and jaccard 1 - |a & b| / |a | b| (0 if both are
+// all zeros); the other metrics do not apply.
+//
+// Accumulation is wide: float16/bfloat16 in float32, int8/uint8 exactly in
+// integers (no overflow for any n < 2^31), float32 in float32, float64 in
+// float64. Results are float64 for float64 input and float32 otherwise
+// (result_is_double()). Error bounds per dtype: docs/distance.md.
+//
+// Errors: std::invalid_argument for unknown metric names, metrics that do not
+// apply to a dtype, null pointers with non-empty shapes, k out of range.
+#ifndef SIMDKIT_DISTANCE_H_
+#define SIMDKIT_DISTANCE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "simdkit/export.h"
+
+namespace simdkit {
+
+enum class Metric : std::uint8_t {
+  kDot,
+  kCosine,
+  kSqEuclidean,
+  kEuclidean,
+  kCityblock,
+  kHamming,
+  kJaccard,
+};
+
+// Element types of the distance family. Half-precision values are passed as
+// their 16-bit patterns (IEEE binary16, or the upper half of a float32).
+enum class DType : std::uint8_t {
+  kFloat64,
+  kFloat32,
+  kFloat16,
+  kBFloat16,
+  kInt8,
+  kUInt8,
+  kBits,  // packed: each uint8 element holds 8 components
+};
+
+// "dot", "cosine", "sqeuclidean", "euclidean", "cityblock", "hamming",
+// "jaccard" (case-sensitive, as SciPy). std::invalid_argument listing them
+// otherwise.
+SIMDKIT_EXPORT Metric metric_from_name(std::string_view name);
+SIMDKIT_EXPORT const char* metric_name(Metric metric);
+SIMDKIT_EXPORT const char* dtype_name(DType dtype);
+
+// Whether `metric` is defined for `dtype` (only hamming and jaccard for kBits).
+SIMDKIT_EXPORT bool metric_supports(Metric metric, DType dtype);
+
+// Results are double for kFloat64 input, float otherwise.
+inline bool result_is_double(DType dtype) { return dtype == DType::kFloat64; }
+
+// Whether larger values rank first (dot, a similarity) in topk.
+inline bool larger_is_closer(Metric metric) { return metric == Metric::kDot; }
+
+// `rows` rows of `cols` elements of `dtype`, row r starting `r * row_stride`
+// elements after `data`. For kBits, elements are bytes (8 components each).
+struct MatrixView {
+  const void* data = nullptr;
+  DType dtype = DType::kFloat32;
+  std::size_t rows = 0;
+  std::size_t cols = 0;
+  std::size_t row_stride = 0;
+};
+
+// One pair of `n`-element vectors.
+SIMDKIT_EXPORT double distance(Metric metric, DType dtype, const void* a, const void* b,
+                               std::size_t n);
+SIMDKIT_EXPORT float distance(Metric metric, const float* a, const float* b, std::size_t n);
+SIMDKIT_EXPORT double distance(Metric metric, const double* a, const double* b, std::size_t n);
+
+// out[r] = distance(row r of a, row r of b); a and b have the same shape and
+// dtype. `out` holds rows results (float or double, see result_is_double).
+SIMDKIT_EXPORT void paired(Metric metric, const MatrixView& a, const MatrixView& b, void* out);
+
+// out[i * out_row_stride + j] = distance(row i of a, row j of b), for every
+// i < a.rows and j < b.rows. `threads` workers split the rows of a (0: one per
+// core; 1: the calling thread only).
+SIMDKIT_EXPORT void cdist(Metric metric, const MatrixView& a, const MatrixView& b, void* out,
+                          std::size_t out_row_stride, std::size_t threads = 0);
+
+// For each query row q, the k rows of x closest to it, best first:
+// indices[q * k + i] and distances[q * k + i] (float or double). Closest is
+// the smallest distance, or the largest value for dot. Ties go to the lower
+// index; NaN distances rank last. Works tile by tile: memory O(queries * k)
+// plus a tile, never queries * x.rows. Requires 1 <= k <= x.rows.
+SIMDKIT_EXPORT void topk(Metric metric, const MatrixView& queries, const MatrixView& x,
+                         std::size_t k, std::int64_t* indices, void* distances,
+                         std::size_t threads = 0);
+
+}  // namespace simdkit
+
+#endif  // SIMDKIT_DISTANCE_H_

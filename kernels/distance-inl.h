@@ -1,0 +1,471 @@
+// Distance kernels (dot, cosine, sqeuclidean, euclidean, cityblock, hamming,
+// jaccard) over float64, float32, float16, bfloat16, int8, uint8 and packed
+// bits, written once over Highway tags and compiled per target.
+//
+// Every metric is a few sums of per-element terms (e.g. cosine: a*b, a*a,
+// b*b), finished by scalar code (Finish). Inputs are widened on load to a
+// compute type (float16/bfloat16 to float32, int8/uint8 to int16, bits to
+// uint64 words); integer terms are widening multiply-adds into int32 lanes,
+// flushed to double every kBlockSteps vectors so that no lane can overflow.
+//
+// Re-included once per target: the include guard toggles with
+// HWY_TARGET_TOGGLE, as in hwy/contrib.
+#if defined(SIMDKIT_KERNELS_DISTANCE_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef SIMDKIT_KERNELS_DISTANCE_INL_H_
+#undef SIMDKIT_KERNELS_DISTANCE_INL_H_
+#else
+#define SIMDKIT_KERNELS_DISTANCE_INL_H_
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include "hwy/highway.h"
+#include "kernels/distance_common.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace simdkit {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Storage type -> the lane type computations run in.
+template <typename Stored>
+struct ComputeOf {
+  using type = Stored;  // float, double
+};
+template <>
+struct ComputeOf<hwy::float16_t> {
+  using type = float;
+};
+template <>
+struct ComputeOf<hwy::bfloat16_t> {
+  using type = float;
+};
+template <>
+struct ComputeOf<int8_t> {
+  using type = int16_t;
+};
+template <>
+struct ComputeOf<uint8_t> {
+  using type = int16_t;
+};
+template <>
+struct ComputeOf<PackedBits> {
+  using type = uint64_t;
+};
+
+template <typename Stored>
+using ComputeTag = hn::ScalableTag<typename ComputeOf<Stored>::type>;
+
+// Memory layout of one stored element (PackedBits is read as bytes).
+template <typename Stored>
+using MemoryOf = std::conditional_t<std::is_same_v<Stored, PackedBits>, uint8_t, Stored>;
+
+// Tag of the accumulators: int32 for int16 terms (widening multiply-add),
+// the compute type otherwise.
+template <class DC, typename Compute = hn::TFromD<DC>>
+struct AccumulatorOf {
+  using type = DC;
+};
+template <class DC>
+struct AccumulatorOf<DC, int16_t> {
+  using type = hn::RepartitionToWide<DC>;
+};
+template <class DC>
+using AccumulatorTag = typename AccumulatorOf<DC>::type;
+
+// Stored elements one compute vector covers.
+template <typename Stored, class DC>
+HWY_INLINE size_t ElementsPerStep(DC dc) {
+  return hn::Lanes(dc) * (std::is_same_v<Stored, PackedBits> ? 8 : 1);
+}
+
+template <typename Stored, class DC>
+HWY_INLINE hn::Vec<DC> LoadWidened(DC dc, const MemoryOf<Stored>* HWY_RESTRICT p) {
+  using Compute = hn::TFromD<DC>;
+  if constexpr (std::is_same_v<Stored, Compute>) {
+    return hn::LoadU(dc, p);
+  } else if constexpr (std::is_same_v<Stored, PackedBits>) {
+    // Unaligned: LoadU copies bytes rather than dereferencing a uint64_t.
+    return hn::LoadU(dc, reinterpret_cast<const uint64_t*>(p));
+  } else {
+    return hn::PromoteTo(dc, hn::LoadU(hn::Rebind<Stored, DC>(), p));
+  }
+}
+
+// Loads `count` < ElementsPerStep elements without touching memory past
+// them; the other lanes are zero, which adds nothing to any term.
+template <typename Stored, class DC>
+HWY_INLINE hn::Vec<DC> LoadWidenedPartial(DC dc, const MemoryOf<Stored>* HWY_RESTRICT p,
+                                          size_t count) {
+  using Memory = MemoryOf<Stored>;
+  HWY_ALIGN Memory buffer[hn::MaxLanes(dc) * 8];
+  const size_t elements = ElementsPerStep<Stored>(dc);
+  for (size_t i = 0; i < elements; ++i) buffer[i] = i < count ? p[i] : Memory{};
+  return LoadWidened<Stored>(dc, buffer);
+}
+
+// sum0 += x * y, exactly for int16 (into int32 lanes, split over sum0 and
+// sum1 as Highway's widening multiply-add prefers).
+template <class DA, class V, class VA>
+HWY_INLINE VA MulAccumulate(DA da, V x, V y, VA sum0, VA& sum1) {
+  if constexpr (std::is_same_v<hn::TFromV<V>, int16_t>) {
+    return hn::ReorderWidenMulAccumulate(da, x, y, sum0, sum1);
+  } else {
+    (void)da;
+    (void)sum1;
+    return hn::MulAdd(x, y, sum0);
+  }
+}
+
+// sum0 += x.
+template <class DA, class V, class VA>
+HWY_INLINE VA AddAccumulate(DA da, V x, VA sum0, VA& sum1) {
+  if constexpr (std::is_same_v<hn::TFromV<V>, int16_t>) {
+    return hn::ReorderWidenMulAccumulate(da, x, hn::Set(hn::DFromV<V>(), int16_t{1}), sum0, sum1);
+  } else {
+    (void)da;
+    (void)sum1;
+    return hn::Add(sum0, x);
+  }
+}
+
+template <class DC>
+HWY_INLINE hn::Vec<DC> OnesWhere(DC dc, hn::Mask<DC> mask) {
+  return hn::IfThenElseZero(mask, hn::Set(dc, hn::TFromD<DC>{1}));
+}
+
+// Adds term(a, b) to the accumulator pair (sum0, sum1).
+template <Term term, class DC, class DA, class V = hn::Vec<DC>, class VA = hn::Vec<DA>>
+HWY_INLINE void AddTerm(DC dc, DA da, V a, V b, VA& sum0, VA& sum1) {
+  if constexpr (term == Term::kProduct) {
+    sum0 = MulAccumulate(da, a, b, sum0, sum1);
+  } else if constexpr (term == Term::kSquareA) {
+    sum0 = MulAccumulate(da, a, a, sum0, sum1);
+  } else if constexpr (term == Term::kSquareB) {
+    sum0 = MulAccumulate(da, b, b, sum0, sum1);
+  } else if constexpr (term == Term::kSquaredDifference) {
+    const V difference = hn::Sub(a, b);  // int16: |a - b| <= 255 fits
+    sum0 = MulAccumulate(da, difference, difference, sum0, sum1);
+  } else if constexpr (term == Term::kAbsDifference) {
+    sum0 = AddAccumulate(da, hn::Abs(hn::Sub(a, b)), sum0, sum1);
+  } else if constexpr (term == Term::kUnequal) {
+    sum0 = AddAccumulate(da, OnesWhere(dc, hn::Ne(a, b)), sum0, sum1);
+  } else if constexpr (term == Term::kEitherNonzero) {
+    const V zero = hn::Zero(dc);
+    sum0 = AddAccumulate(da, OnesWhere(dc, hn::Or(hn::Ne(a, zero), hn::Ne(b, zero))), sum0, sum1);
+  } else if constexpr (term == Term::kBitsDiffering) {
+    sum0 = hn::Add(sum0, hn::PopulationCount(hn::Xor(a, b)));
+  } else if constexpr (term == Term::kBitsInBoth) {
+    sum0 = hn::Add(sum0, hn::PopulationCount(hn::And(a, b)));
+  } else if constexpr (term == Term::kBitsInEither) {
+    sum0 = hn::Add(sum0, hn::PopulationCount(hn::Or(a, b)));
+  }
+}
+
+// Exact for the int32 and uint64 lanes of a flushed block, which cannot have
+// overflowed (see kBlockSteps).
+template <class DA, class VA = hn::Vec<DA>>
+HWY_INLINE double LaneTotal(DA da, VA sum0, VA sum1) {
+  return static_cast<double>(hn::GetLane(hn::SumOfLanes(da, hn::Add(sum0, sum1))));
+}
+
+// Vectors accumulated before the lanes are flushed to double. int16 terms
+// add at most 2 * 255^2 < 2^17 to an int32 lane per step: 128 steps stay
+// below 2^24 per lane, and their sum over up to 64 lanes (2048-bit SVE)
+// below 2^31.
+constexpr size_t kBlockSteps = 128;
+
+// The sums of up to three terms over a pair of rows of n elements, in
+// double. Two chains per term hide the accumulate latency.
+template <typename Stored, Term t0, Term t1, Term t2>
+void PairSums(const MemoryOf<Stored>* HWY_RESTRICT a, const MemoryOf<Stored>* HWY_RESTRICT b,
+              size_t n, double* HWY_RESTRICT sums) {
+  const ComputeTag<Stored> dc;
+  const AccumulatorTag<ComputeTag<Stored>> da;
+  const size_t step = ElementsPerStep<Stored>(dc);
+  sums[0] = sums[1] = sums[2] = 0.0;
+  size_t i = 0;
+  while (i < n) {
+    auto p0 = hn::Zero(da), p1 = hn::Zero(da), q0 = hn::Zero(da), q1 = hn::Zero(da);
+    auto r0 = hn::Zero(da), r1 = hn::Zero(da), u0 = hn::Zero(da), u1 = hn::Zero(da);
+    auto v0 = hn::Zero(da), v1 = hn::Zero(da), w0 = hn::Zero(da), w1 = hn::Zero(da);
+    const size_t block_end = i + HWY_MIN(n - i, kBlockSteps * step);
+    for (; i + 2 * step <= block_end; i += 2 * step) {
+      const auto a0 = LoadWidened<Stored>(dc, a + i), b0 = LoadWidened<Stored>(dc, b + i);
+      const auto a1 = LoadWidened<Stored>(dc, a + i + step);
+      const auto b1 = LoadWidened<Stored>(dc, b + i + step);
+      AddTerm<t0>(dc, da, a0, b0, p0, p1);
+      AddTerm<t0>(dc, da, a1, b1, q0, q1);
+      AddTerm<t1>(dc, da, a0, b0, r0, r1);
+      AddTerm<t1>(dc, da, a1, b1, u0, u1);
+      AddTerm<t2>(dc, da, a0, b0, v0, v1);
+      AddTerm<t2>(dc, da, a1, b1, w0, w1);
+    }
+    for (; i < block_end; i += step) {
+      const size_t count = HWY_MIN(step, block_end - i);
+      const auto a0 = count == step ? LoadWidened<Stored>(dc, a + i)
+                                    : LoadWidenedPartial<Stored>(dc, a + i, count);
+      const auto b0 = count == step ? LoadWidened<Stored>(dc, b + i)
+                                    : LoadWidenedPartial<Stored>(dc, b + i, count);
+      AddTerm<t0>(dc, da, a0, b0, p0, p1);
+      AddTerm<t1>(dc, da, a0, b0, r0, r1);
+      AddTerm<t2>(dc, da, a0, b0, v0, v1);
+    }
+    sums[0] += LaneTotal(da, hn::Add(p0, q0), hn::Add(p1, q1));
+    if constexpr (t1 != Term::kNone) sums[1] += LaneTotal(da, hn::Add(r0, u0), hn::Add(r1, u1));
+    if constexpr (t2 != Term::kNone) sums[2] += LaneTotal(da, hn::Add(v0, w0), hn::Add(v1, w1));
+  }
+}
+
+template <typename Stored, class Plan>
+HWY_INLINE void PlanSums(const MemoryOf<Stored>* a, const MemoryOf<Stored>* b, size_t n,
+                         double* sums) {
+  PairSums<Stored, Plan::kTerms[0], Plan::kTerms[1], Plan::kTerms[2]>(a, b, n, sums);
+}
+
+// One metric over one pair, finished.
+template <typename Stored>
+double PairDistance(Metric metric, const MemoryOf<Stored>* a, const MemoryOf<Stored>* b,
+                    size_t n) {
+  double sums[3];
+  ForPlan<Stored>(metric, [&](auto plan) {
+    PlanSums<Stored, decltype(plan)>(a, b, n, sums);
+  });
+  return Finish(metric, IsBits<Stored>(), sums, n);
+}
+
+// A tile of 4 rows of `a` against 2 rows of `b`, one term per pair: the
+// widened a-vectors are reused twice and the b-vectors four times, which
+// keeps the FMA units busy instead of the load ports. Writes
+// sums[r * 2 + c].
+template <typename Stored, Term term>
+void TileSums4x2(const MemoryOf<Stored>* HWY_RESTRICT a, size_t a_stride,
+                 const MemoryOf<Stored>* HWY_RESTRICT b, size_t b_stride, size_t n,
+                 double* HWY_RESTRICT sums) {
+  const ComputeTag<Stored> dc;
+  const AccumulatorTag<ComputeTag<Stored>> da;
+  const size_t step = ElementsPerStep<Stored>(dc);
+  const MemoryOf<Stored>* a0p = a;
+  const MemoryOf<Stored>* a1p = a + a_stride;
+  const MemoryOf<Stored>* a2p = a + 2 * a_stride;
+  const MemoryOf<Stored>* a3p = a + 3 * a_stride;
+  const MemoryOf<Stored>* b0p = b;
+  const MemoryOf<Stored>* b1p = b + b_stride;
+  for (size_t k = 0; k < 8; ++k) sums[k] = 0.0;
+  size_t i = 0;
+  while (i < n) {
+    auto s00 = hn::Zero(da), s01 = hn::Zero(da), s10 = hn::Zero(da), s11 = hn::Zero(da);
+    auto s20 = hn::Zero(da), s21 = hn::Zero(da), s30 = hn::Zero(da), s31 = hn::Zero(da);
+    // Second halves of the int16 widening accumulators (unused for floats).
+    auto h00 = hn::Zero(da), h01 = hn::Zero(da), h10 = hn::Zero(da), h11 = hn::Zero(da);
+    auto h20 = hn::Zero(da), h21 = hn::Zero(da), h30 = hn::Zero(da), h31 = hn::Zero(da);
+    const size_t block_end = i + HWY_MIN(n - i, kBlockSteps * step);
+    for (; i < block_end; i += step) {
+      const size_t count = HWY_MIN(step, block_end - i);
+      const bool full = count == step;
+      const auto load = [&](const MemoryOf<Stored>* row) {
+        return full ? LoadWidened<Stored>(dc, row + i)
+                    : LoadWidenedPartial<Stored>(dc, row + i, count);
+      };
+      const auto vb0 = load(b0p), vb1 = load(b1p);
+      const auto va0 = load(a0p);
+      AddTerm<term>(dc, da, va0, vb0, s00, h00);
+      AddTerm<term>(dc, da, va0, vb1, s01, h01);
+      const auto va1 = load(a1p);
+      AddTerm<term>(dc, da, va1, vb0, s10, h10);
+      AddTerm<term>(dc, da, va1, vb1, s11, h11);
+      const auto va2 = load(a2p);
+      AddTerm<term>(dc, da, va2, vb0, s20, h20);
+      AddTerm<term>(dc, da, va2, vb1, s21, h21);
+      const auto va3 = load(a3p);
+      AddTerm<term>(dc, da, va3, vb0, s30, h30);
+      AddTerm<term>(dc, da, va3, vb1, s31, h31);
+    }
+    sums[0] += LaneTotal(da, s00, h00);
+    sums[1] += LaneTotal(da, s01, h01);
+    sums[2] += LaneTotal(da, s10, h10);
+    sums[3] += LaneTotal(da, s11, h11);
+    sums[4] += LaneTotal(da, s20, h20);
+    sums[5] += LaneTotal(da, s21, h21);
+    sums[6] += LaneTotal(da, s30, h30);
+    sums[7] += LaneTotal(da, s31, h31);
+  }
+}
+
+template <typename Stored>
+using ResultOf = std::conditional_t<std::is_same_v<Stored, double>, double, float>;
+
+// Rows [row_begin, row_end) of the a×b distance matrix into `out`.
+// Single-term metrics go through 4×2 tiles, with b processed in chunks that
+// stay in L2 while every a-row group passes over them; cosine uses the
+// squared norms precomputed once per row.
+template <typename Stored>
+void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t row_begin,
+               size_t row_end, const double* a_norms, const double* b_norms,
+               ResultOf<Stored>* out, size_t out_stride) {
+  using Memory = MemoryOf<Stored>;
+  const auto* a = static_cast<const Memory*>(av.data);
+  const auto* b = static_cast<const Memory*>(bv.data);
+  const size_t n = av.cols;
+  const bool is_bits = IsBits<Stored>();
+  const auto finish_pair = [&](size_t i, size_t j, double sum) {
+    double sums[3] = {sum, 0.0, 0.0};
+    if (metric == Metric::kCosine) {
+      sums[1] = a_norms[i];
+      sums[2] = b_norms[j];
+    }
+    out[i * out_stride + j] = static_cast<ResultOf<Stored>>(Finish(metric, is_bits, sums, n));
+  };
+  const size_t row_bytes = HWY_MAX(size_t{1}, n * sizeof(Memory));
+  const size_t chunk = HWY_MAX(size_t{2}, (size_t{256} << 10) / row_bytes) & ~size_t{1};
+
+  const bool tiled = ForPlan<Stored>(metric, [&](auto plan) -> bool {
+    using Plan = decltype(plan);
+    constexpr Term term = Plan::kTileTerm;
+    if constexpr (term == Term::kNone) {
+      return false;
+    } else {
+      double sums[8];
+      for (size_t j0 = 0; j0 < bv.rows; j0 += chunk) {
+        const size_t j_end = HWY_MIN(bv.rows, j0 + chunk);
+        size_t i = row_begin;
+        for (; i + 4 <= row_end; i += 4) {
+          size_t j = j0;
+          for (; j + 2 <= j_end; j += 2) {
+            TileSums4x2<Stored, term>(a + i * av.row_stride, av.row_stride,
+                                      b + j * bv.row_stride, bv.row_stride, n, sums);
+            for (size_t r = 0; r < 4; ++r) {
+              finish_pair(i + r, j, sums[2 * r]);
+              finish_pair(i + r, j + 1, sums[2 * r + 1]);
+            }
+          }
+          for (; j < j_end; ++j) {
+            for (size_t r = 0; r < 4; ++r) {
+              PairSums<Stored, term, Term::kNone, Term::kNone>(
+                  a + (i + r) * av.row_stride, b + j * bv.row_stride, n, sums);
+              finish_pair(i + r, j, sums[0]);
+            }
+          }
+        }
+        for (; i < row_end; ++i) {
+          for (size_t j = j0; j < j_end; ++j) {
+            PairSums<Stored, term, Term::kNone, Term::kNone>(a + i * av.row_stride,
+                                                             b + j * bv.row_stride, n, sums);
+            finish_pair(i, j, sums[0]);
+          }
+        }
+      }
+      return true;
+    }
+  });
+  if (tiled) return;
+  for (size_t i = row_begin; i < row_end; ++i) {
+    for (size_t j = 0; j < bv.rows; ++j) {
+      out[i * out_stride + j] = static_cast<ResultOf<Stored>>(
+          PairDistance<Stored>(metric, a + i * av.row_stride, b + j * bv.row_stride, n));
+    }
+  }
+}
+
+// Squared L2 norms of every row, for cosine.
+template <typename Stored>
+std::vector<double> SquaredNorms(const MatrixView& view) {
+  std::vector<double> norms(view.rows);
+  const auto* data = static_cast<const MemoryOf<Stored>*>(view.data);
+  double sums[3];
+  for (size_t r = 0; r < view.rows; ++r) {
+    const auto* row = data + r * view.row_stride;
+    PairSums<Stored, Term::kProduct, Term::kNone, Term::kNone>(row, row, view.cols, sums);
+    norms[r] = sums[0];
+  }
+  return norms;
+}
+
+template <typename Stored>
+void PairedOnTarget(Metric metric, const MatrixView& a, const MatrixView& b, void* out) {
+  const auto* pa = static_cast<const MemoryOf<Stored>*>(a.data);
+  const auto* pb = static_cast<const MemoryOf<Stored>*>(b.data);
+  auto* result = static_cast<ResultOf<Stored>*>(out);
+  for (size_t r = 0; r < a.rows; ++r) {
+    result[r] = static_cast<ResultOf<Stored>>(
+        PairDistance<Stored>(metric, pa + r * a.row_stride, pb + r * b.row_stride, a.cols));
+  }
+}
+
+template <typename Stored>
+void CdistOnTarget(Metric metric, const MatrixView& a, const MatrixView& b, void* out,
+                   size_t out_stride, size_t threads) {
+  std::vector<double> a_norms, b_norms;
+  if constexpr (!IsBits<Stored>()) {
+    if (metric == Metric::kCosine) {
+      a_norms = SquaredNorms<Stored>(a);
+      b_norms = SquaredNorms<Stored>(b);
+    }
+  }
+  auto* result = static_cast<ResultOf<Stored>*>(out);
+  ParallelRows(threads, a.rows, a.rows * b.rows * HWY_MAX(a.cols, size_t{1}),
+               [&](size_t begin, size_t end) {
+                 CdistRows<Stored>(metric, a, b, begin, end, a_norms.data(), b_norms.data(),
+                                   result, out_stride);
+               });
+}
+
+// Queries are taken kQueryBlock at a time against kCandidateBlock rows of x:
+// the distance tile is small (kQueryBlock * kCandidateBlock values) and
+// stays in cache while each query's top-k list absorbs its row.
+constexpr size_t kQueryBlock = 32;
+constexpr size_t kCandidateBlock = 256;
+
+template <typename Stored>
+void TopKOnTarget(Metric metric, const MatrixView& queries, const MatrixView& x, size_t k,
+                  int64_t* indices, void* distances, size_t threads) {
+  std::vector<double> q_norms, x_norms;
+  if constexpr (!IsBits<Stored>()) {
+    if (metric == Metric::kCosine) {
+      q_norms = SquaredNorms<Stored>(queries);
+      x_norms = SquaredNorms<Stored>(x);
+    }
+  }
+  auto* best = static_cast<ResultOf<Stored>*>(distances);
+  ParallelRows(threads, queries.rows, queries.rows * x.rows * HWY_MAX(x.cols, size_t{1}),
+               [&](size_t begin, size_t end) {
+    std::vector<ResultOf<Stored>> tile(kQueryBlock * kCandidateBlock);
+    for (size_t q0 = begin; q0 < end; q0 += kQueryBlock) {
+      const size_t q_end = HWY_MIN(end, q0 + kQueryBlock);
+      std::vector<TopKList<ResultOf<Stored>>> lists(q_end - q0,
+                                                   TopKList<ResultOf<Stored>>(k, metric));
+      for (size_t x0 = 0; x0 < x.rows; x0 += kCandidateBlock) {
+        const size_t x_end = HWY_MIN(x.rows, x0 + kCandidateBlock);
+        MatrixView q_block = queries;
+        q_block.data = static_cast<const MemoryOf<Stored>*>(queries.data) + q0 * queries.row_stride;
+        q_block.rows = q_end - q0;
+        MatrixView x_block = x;
+        x_block.data = static_cast<const MemoryOf<Stored>*>(x.data) + x0 * x.row_stride;
+        x_block.rows = x_end - x0;
+        CdistRows<Stored>(metric, q_block, x_block, 0, q_block.rows,
+                          q_norms.empty() ? nullptr : q_norms.data() + q0,
+                          x_norms.empty() ? nullptr : x_norms.data() + x0, tile.data(),
+                          kCandidateBlock);
+        for (size_t q = 0; q < q_block.rows; ++q) {
+          lists[q].Offer(tile.data() + q * kCandidateBlock, x_block.rows, x0);
+        }
+      }
+      for (size_t q = q0; q < q_end; ++q) {
+        lists[q - q0].Write(indices + q * k, best + q * k);
+      }
+    }
+  });
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace simdkit
+HWY_AFTER_NAMESPACE();
+
+#endif  // SIMDKIT_KERNELS_DISTANCE_INL_H_

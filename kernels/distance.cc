@@ -1,0 +1,232 @@
+// Per-target entry points of the distance family and the public C++ API over
+// them. Each public call checks its arguments, then pays HWY_DYNAMIC_DISPATCH
+// once; rows, pairs, tiles and worker threads all live inside target code.
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/distance.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "kernels/distance-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace simdkit {
+namespace HWY_NAMESPACE {
+
+// HWY_EXPORT needs plain function names: three per storage type.
+#define SIMDKIT_DISTANCE_ENTRY_POINTS(Suffix, Stored)                                         \
+  void Paired##Suffix(Metric metric, const MatrixView& a, const MatrixView& b, void* out) {   \
+    PairedOnTarget<Stored>(metric, a, b, out);                                                \
+  }                                                                                           \
+  void Cdist##Suffix(Metric metric, const MatrixView& a, const MatrixView& b, void* out,      \
+                     size_t out_stride, size_t threads) {                                     \
+    CdistOnTarget<Stored>(metric, a, b, out, out_stride, threads);                            \
+  }                                                                                           \
+  void TopK##Suffix(Metric metric, const MatrixView& q, const MatrixView& x, size_t k,        \
+                    int64_t* indices, void* distances, size_t threads) {                      \
+    TopKOnTarget<Stored>(metric, q, x, k, indices, distances, threads);                       \
+  }
+SIMDKIT_DISTANCE_ENTRY_POINTS(F64, double)
+SIMDKIT_DISTANCE_ENTRY_POINTS(F32, float)
+SIMDKIT_DISTANCE_ENTRY_POINTS(F16, hwy::float16_t)
+SIMDKIT_DISTANCE_ENTRY_POINTS(BF16, hwy::bfloat16_t)
+SIMDKIT_DISTANCE_ENTRY_POINTS(I8, int8_t)
+SIMDKIT_DISTANCE_ENTRY_POINTS(U8, uint8_t)
+SIMDKIT_DISTANCE_ENTRY_POINTS(Bits, PackedBits)
+#undef SIMDKIT_DISTANCE_ENTRY_POINTS
+
+}  // namespace HWY_NAMESPACE
+}  // namespace simdkit
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace simdkit {
+
+#define SIMDKIT_EXPORT_DISTANCE(Suffix) \
+  HWY_EXPORT(Paired##Suffix);           \
+  HWY_EXPORT(Cdist##Suffix);            \
+  HWY_EXPORT(TopK##Suffix);
+SIMDKIT_EXPORT_DISTANCE(F64)
+SIMDKIT_EXPORT_DISTANCE(F32)
+SIMDKIT_EXPORT_DISTANCE(F16)
+SIMDKIT_EXPORT_DISTANCE(BF16)
+SIMDKIT_EXPORT_DISTANCE(I8)
+SIMDKIT_EXPORT_DISTANCE(U8)
+SIMDKIT_EXPORT_DISTANCE(Bits)
+#undef SIMDKIT_EXPORT_DISTANCE
+
+namespace {
+
+constexpr Metric kMetrics[] = {Metric::kDot,       Metric::kCosine,    Metric::kSqEuclidean,
+                               Metric::kEuclidean, Metric::kCityblock, Metric::kHamming,
+                               Metric::kJaccard};
+
+// Calls call(Paired<T>, Cdist<T>, TopK<T>) with the dispatched entry points of
+// `dtype`: the one place where a DType becomes a storage type.
+template <typename Call>
+void WithEntryPoints(DType dtype, const Call& call) {
+#define SIMDKIT_CALL(Suffix)                                                          \
+  return call(HWY_DYNAMIC_DISPATCH(Paired##Suffix), HWY_DYNAMIC_DISPATCH(Cdist##Suffix), \
+              HWY_DYNAMIC_DISPATCH(TopK##Suffix))
+  switch (dtype) {
+    case DType::kFloat64: SIMDKIT_CALL(F64);
+    case DType::kFloat32: SIMDKIT_CALL(F32);
+    case DType::kFloat16: SIMDKIT_CALL(F16);
+    case DType::kBFloat16: SIMDKIT_CALL(BF16);
+    case DType::kInt8: SIMDKIT_CALL(I8);
+    case DType::kUInt8: SIMDKIT_CALL(U8);
+    case DType::kBits: SIMDKIT_CALL(Bits);
+  }
+#undef SIMDKIT_CALL
+  throw std::invalid_argument("simdkit: unknown dtype");
+}
+
+std::string Where(const char* function) { return std::string("simdkit::") + function + ": "; }
+
+void CheckMetric(const char* function, Metric metric, DType dtype) {
+  if (!metric_supports(metric, dtype)) {
+    throw std::invalid_argument(Where(function) + "metric '" + metric_name(metric) +
+                                "' does not apply to dtype " + dtype_name(dtype) +
+                                "; packed bits support 'hamming' and 'jaccard'");
+  }
+}
+
+void CheckView(const char* function, const char* name, const MatrixView& view) {
+  if (view.rows != 0 && view.cols != 0 && view.data == nullptr) {
+    throw std::invalid_argument(Where(function) + "null data pointer for '" + name +
+                                "' with a non-empty shape");
+  }
+  if (view.rows > 1 && view.row_stride < view.cols) {
+    throw std::invalid_argument(Where(function) + "row_stride of '" + name + "' (" +
+                                std::to_string(view.row_stride) + ") is smaller than its " +
+                                std::to_string(view.cols) + " columns");
+  }
+}
+
+void CheckPair(const char* function, Metric metric, const MatrixView& a, const MatrixView& b) {
+  CheckMetric(function, metric, a.dtype);
+  if (a.dtype != b.dtype) {
+    throw std::invalid_argument(Where(function) + "a has dtype " + dtype_name(a.dtype) +
+                                " but b has dtype " + dtype_name(b.dtype) +
+                                "; expected the same dtype");
+  }
+  if (a.cols != b.cols) {
+    throw std::invalid_argument(Where(function) + "a has " + std::to_string(a.cols) +
+                                " columns but b has " + std::to_string(b.cols) +
+                                "; expected vectors of equal length");
+  }
+  CheckView(function, "a", a);
+  CheckView(function, "b", b);
+}
+
+MatrixView Row(DType dtype, const void* data, std::size_t n) { return {data, dtype, 1, n, n}; }
+
+}  // namespace
+
+Metric metric_from_name(std::string_view name) {
+  for (Metric metric : kMetrics) {
+    if (name == metric_name(metric)) return metric;
+  }
+  std::string valid;
+  for (Metric metric : kMetrics) valid += std::string(valid.empty() ? "" : ", ") + metric_name(metric);
+  throw std::invalid_argument("unknown metric '" + std::string(name) + "'; expected one of: " +
+                              valid);
+}
+
+const char* metric_name(Metric metric) {
+  switch (metric) {
+    case Metric::kDot: return "dot";
+    case Metric::kCosine: return "cosine";
+    case Metric::kSqEuclidean: return "sqeuclidean";
+    case Metric::kEuclidean: return "euclidean";
+    case Metric::kCityblock: return "cityblock";
+    case Metric::kHamming: return "hamming";
+    case Metric::kJaccard: return "jaccard";
+  }
+  return "unknown";
+}
+
+const char* dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::kFloat64: return "float64";
+    case DType::kFloat32: return "float32";
+    case DType::kFloat16: return "float16";
+    case DType::kBFloat16: return "bfloat16";
+    case DType::kInt8: return "int8";
+    case DType::kUInt8: return "uint8";
+    case DType::kBits: return "bits";
+  }
+  return "unknown";
+}
+
+bool metric_supports(Metric metric, DType dtype) {
+  return dtype != DType::kBits || metric == Metric::kHamming || metric == Metric::kJaccard;
+}
+
+void paired(Metric metric, const MatrixView& a, const MatrixView& b, void* out) {
+  CheckPair("paired", metric, a, b);
+  if (a.rows != b.rows) {
+    throw std::invalid_argument(Where("paired") + "a has " + std::to_string(a.rows) +
+                                " rows but b has " + std::to_string(b.rows) +
+                                "; expected the same number");
+  }
+  if (a.rows == 0) return;
+  if (out == nullptr) throw std::invalid_argument(Where("paired") + "null output pointer");
+  WithEntryPoints(a.dtype, [&](auto paired_rows, auto, auto) { paired_rows(metric, a, b, out); });
+}
+
+double distance(Metric metric, DType dtype, const void* a, const void* b, std::size_t n) {
+  double result = 0.0;
+  float result_float = 0.0f;
+  paired(metric, Row(dtype, a, n), Row(dtype, b, n),
+         result_is_double(dtype) ? static_cast<void*>(&result) : &result_float);
+  return result_is_double(dtype) ? result : result_float;
+}
+
+float distance(Metric metric, const float* a, const float* b, std::size_t n) {
+  return static_cast<float>(distance(metric, DType::kFloat32, a, b, n));
+}
+
+double distance(Metric metric, const double* a, const double* b, std::size_t n) {
+  return distance(metric, DType::kFloat64, a, b, n);
+}
+
+void cdist(Metric metric, const MatrixView& a, const MatrixView& b, void* out,
+           std::size_t out_row_stride, std::size_t threads) {
+  CheckPair("cdist", metric, a, b);
+  if (a.rows == 0 || b.rows == 0) return;
+  if (out == nullptr) throw std::invalid_argument(Where("cdist") + "null output pointer");
+  if (a.rows > 1 && out_row_stride < b.rows) {
+    throw std::invalid_argument(Where("cdist") + "out_row_stride (" +
+                                std::to_string(out_row_stride) + ") is smaller than b's " +
+                                std::to_string(b.rows) + " rows");
+  }
+  WithEntryPoints(a.dtype, [&](auto, auto cdist_rows, auto) {
+    cdist_rows(metric, a, b, out, out_row_stride, threads);
+  });
+}
+
+void topk(Metric metric, const MatrixView& queries, const MatrixView& x, std::size_t k,
+          std::int64_t* indices, void* distances, std::size_t threads) {
+  CheckPair("topk", metric, queries, x);
+  if (k == 0 || k > x.rows) {
+    throw std::invalid_argument(Where("topk") + "k = " + std::to_string(k) +
+                                " is out of range; expected 1 <= k <= " +
+                                std::to_string(x.rows) + " (the number of rows of x)");
+  }
+  if (queries.rows == 0) return;
+  if (indices == nullptr || distances == nullptr) {
+    throw std::invalid_argument(Where("topk") + "null output pointer");
+  }
+  WithEntryPoints(queries.dtype, [&](auto, auto, auto topk_rows) {
+    topk_rows(metric, queries, x, k, indices, distances, threads);
+  });
+}
+
+}  // namespace simdkit
+#endif  // HWY_ONCE

@@ -1,0 +1,206 @@
+// Shared by the per-target distance kernels; Highway-free. How each metric
+// decomposes into sums of per-element terms, how the sums become the
+// metric's value, the top-k selection and the row-parallel loop.
+#ifndef SIMDKIT_KERNELS_DISTANCE_COMMON_H_
+#define SIMDKIT_KERNELS_DISTANCE_COMMON_H_
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "simdkit/distance.h"
+
+namespace simdkit {
+
+// Storage tag of DType::kBits: bytes, read 8 components at a time.
+struct PackedBits {};
+
+template <typename Stored>
+constexpr bool IsBits() {
+  return std::is_same_v<Stored, PackedBits>;
+}
+
+// Per-element terms whose sums make up the metrics.
+enum class Term : std::uint8_t {
+  kNone,
+  kProduct,            // a * b
+  kSquareA,            // a * a
+  kSquareB,            // b * b
+  kSquaredDifference,  // (a - b)^2
+  kAbsDifference,      // |a - b|
+  kUnequal,            // a != b
+  kEitherNonzero,      // a != 0 || b != 0
+  kBitsDiffering,      // popcount(a ^ b)
+  kBitsInBoth,         // popcount(a & b)
+  kBitsInEither,       // popcount(a | b)
+};
+
+// The terms a metric sums over one pair (up to three), and the single term a
+// 4x2 tile of pairs sums for it in cdist (kNone: no tiled form). Cosine's
+// tile term is the product alone: its norms are computed once per row.
+template <Term t0, Term t1, Term t2, Term tile>
+struct Plan {
+  static constexpr Term kTerms[3] = {t0, t1, t2};
+  static constexpr Term kTileTerm = tile;
+};
+
+// Calls plan_user(Plan<...>{}) with the plan of `metric` for this storage.
+template <typename Stored, typename PlanUser>
+decltype(auto) ForPlan(Metric metric, PlanUser&& plan_user) {
+  constexpr Term kNone = Term::kNone;
+  if constexpr (IsBits<Stored>()) {
+    switch (metric) {
+      case Metric::kHamming:
+        return plan_user(Plan<Term::kBitsDiffering, kNone, kNone, Term::kBitsDiffering>{});
+      case Metric::kJaccard:
+        return plan_user(Plan<Term::kBitsInBoth, Term::kBitsInEither, kNone, kNone>{});
+      default:
+        throw std::invalid_argument(std::string("simdkit: metric '") + metric_name(metric) +
+                                    "' does not apply to packed bits");
+    }
+  } else {
+    switch (metric) {
+      case Metric::kDot:
+        return plan_user(Plan<Term::kProduct, kNone, kNone, Term::kProduct>{});
+      case Metric::kCosine:
+        return plan_user(Plan<Term::kProduct, Term::kSquareA, Term::kSquareB, Term::kProduct>{});
+      case Metric::kSqEuclidean:
+      case Metric::kEuclidean:
+        return plan_user(
+            Plan<Term::kSquaredDifference, kNone, kNone, Term::kSquaredDifference>{});
+      case Metric::kCityblock:
+        return plan_user(Plan<Term::kAbsDifference, kNone, kNone, Term::kAbsDifference>{});
+      case Metric::kHamming:
+        return plan_user(Plan<Term::kUnequal, kNone, kNone, Term::kUnequal>{});
+      case Metric::kJaccard:
+        return plan_user(Plan<Term::kUnequal, Term::kEitherNonzero, kNone, kNone>{});
+    }
+    throw std::invalid_argument("simdkit: unknown metric");
+  }
+}
+
+// The metric's value from its sums over n components (SciPy's formulas).
+inline double Finish(Metric metric, bool bits, const double* sums, std::size_t n) {
+  switch (metric) {
+    case Metric::kDot:
+    case Metric::kSqEuclidean:
+    case Metric::kCityblock:
+      return sums[0];
+    case Metric::kEuclidean:
+      return std::sqrt(sums[0]);
+    case Metric::kCosine: {
+      if (sums[1] == 0.0 || sums[2] == 0.0) return std::numeric_limits<double>::quiet_NaN();
+      double distance = 1.0 - sums[0] / std::sqrt(sums[1] * sums[2]);
+      // Rounding can step outside [0, 2]; NaN stays NaN.
+      if (distance < 0.0) distance = 0.0;
+      if (distance > 2.0) distance = 2.0;
+      return distance;
+    }
+    case Metric::kHamming:
+      return bits ? sums[0] : sums[0] / static_cast<double>(n);
+    case Metric::kJaccard:
+      if (sums[1] == 0.0) return 0.0;
+      return bits ? 1.0 - sums[0] / sums[1] : sums[0] / sums[1];
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+// The k best of a stream of (value, index) candidates: smallest value first,
+// largest for dot; NaN last; ties to the lower index. A heap whose front is
+// the worst kept candidate, so a rejected candidate costs one comparison.
+template <typename Value>
+class TopKList {
+ public:
+  TopKList(std::size_t k, Metric metric) : k_(k), larger_first_(larger_is_closer(metric)) {
+    heap_.reserve(k);
+  }
+
+  // Offers values[j] as candidate index first_index + j, for j < count.
+  void Offer(const Value* values, std::size_t count, std::size_t first_index) {
+    const auto better = Better();
+    for (std::size_t j = 0; j < count; ++j) {
+      const Candidate candidate{values[j], static_cast<std::int64_t>(first_index + j)};
+      if (heap_.size() < k_) {
+        heap_.push_back(candidate);
+        std::push_heap(heap_.begin(), heap_.end(), better);
+      } else if (better(candidate, heap_.front())) {
+        std::pop_heap(heap_.begin(), heap_.end(), better);
+        heap_.back() = candidate;
+        std::push_heap(heap_.begin(), heap_.end(), better);
+      }
+    }
+  }
+
+  // Best first; consumes the list.
+  void Write(std::int64_t* indices, Value* values) {
+    std::sort_heap(heap_.begin(), heap_.end(), Better());
+    for (std::size_t i = 0; i < heap_.size(); ++i) {
+      indices[i] = heap_[i].index;
+      values[i] = heap_[i].value;
+    }
+  }
+
+ private:
+  struct Candidate {
+    Value value;
+    std::int64_t index;
+  };
+
+  auto Better() const {
+    return [larger_first = larger_first_](const Candidate& a, const Candidate& b) {
+      const bool a_nan = std::isnan(a.value), b_nan = std::isnan(b.value);
+      if (a_nan != b_nan) return b_nan;
+      if (!a_nan && a.value != b.value) return larger_first ? a.value > b.value : a.value < b.value;
+      return a.index < b.index;
+    };
+  }
+
+  std::size_t k_;
+  bool larger_first_;
+  std::vector<Candidate> heap_;
+};
+
+// Below this much work (rows x columns x elements) threads cost more than
+// they save.
+constexpr std::size_t kParallelWork = std::size_t{1} << 21;
+
+// Calls body(begin, end) over contiguous slices of [0, rows), on `threads`
+// threads (0: one per core), the caller's among them. Rethrows the first
+// exception a worker raised.
+template <typename Body>
+void ParallelRows(std::size_t threads, std::size_t rows, std::size_t work, const Body& body) {
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  if (work < kParallelWork) threads = 1;
+  threads = std::min(threads, std::max<std::size_t>(rows, 1));
+  if (threads <= 1) {
+    body(std::size_t{0}, rows);
+    return;
+  }
+  std::vector<std::exception_ptr> errors(threads);
+  const auto run_slice = [&](std::size_t t) {
+    try {
+      body(rows * t / threads, rows * (t + 1) / threads);
+    } catch (...) {
+      errors[t] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> workers;
+  for (std::size_t t = 1; t < threads; ++t) workers.emplace_back(run_slice, t);
+  run_slice(0);
+  for (std::thread& worker : workers) worker.join();
+  for (const std::exception_ptr& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+}
+
+}  // namespace simdkit
+
+#endif  // SIMDKIT_KERNELS_DISTANCE_COMMON_H_
