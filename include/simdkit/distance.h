@@ -9,7 +9,7 @@
 //   sqeuclidean  sum((a-b)^2)
 //   euclidean    sqrt(sum((a-b)^2))
 //   cityblock    sum(|a-b|)
-//   hamming      fraction of positions where a != b (0 for n = 0)
+//   hamming      fraction of positions where a != b (NaN for n = 0, as SciPy)
 //   jaccard      fraction of positions where a != b among those where a or b
 //                is nonzero (0 if both are all zeros)
 // For DType::kBits each byte holds 8 one-bit components: hamming is the
