@@ -116,7 +116,18 @@ HWY_INLINE hn::Vec<DC> LoadWidenedPartial(DC dc, const MemoryOf<Stored>* HWY_RES
 template <class DA, class V, class VA>
 HWY_INLINE VA MulAccumulate(DA da, V x, V y, VA sum0, VA& sum1) {
   if constexpr (std::is_same_v<hn::TFromV<V>, int16_t>) {
+#if HWY_TARGET == HWY_AVX3_DL
+    // AVX3_DL implies AVX512-VNNI, whose vpdpwssd does in one instruction
+    // what Highway 1.0.3's widening multiply-add does in two. Inline asm,
+    // as Highway does not compile this target with the avx512vnni attribute.
+    (void)da;
+    (void)sum1;
+    __m512i sum = sum0.raw;
+    asm("vpdpwssd %2, %1, %0" : "+v"(sum) : "v"(x.raw), "v"(y.raw));
+    return VA{sum};
+#else
     return hn::ReorderWidenMulAccumulate(da, x, y, sum0, sum1);
+#endif
   } else {
     (void)da;
     (void)sum1;
@@ -241,61 +252,97 @@ double PairDistance(Metric metric, const MemoryOf<Stored>* a, const MemoryOf<Sto
   return Finish(metric, IsBits<Stored>(), sums, n);
 }
 
-// A tile of 4 rows of `a` against 2 rows of `b`, one term per pair: the
-// widened a-vectors are reused twice and the b-vectors four times, which
-// keeps the FMA units busy instead of the load ports. Writes
-// sums[r * 2 + c].
+// Writes `rows` rows of n stored elements, widened to the compute type, to
+// `out` (rows packed n apart).
+template <typename Stored, typename Compute = typename ComputeOf<Stored>::type>
+void WidenRows(const MemoryOf<Stored>* HWY_RESTRICT in, size_t in_stride, size_t rows, size_t n,
+               Compute* HWY_RESTRICT out) {
+  const ComputeTag<Stored> dc;
+  const size_t step = hn::Lanes(dc);
+  for (size_t r = 0; r < rows; ++r, in += in_stride, out += n) {
+    size_t i = 0;
+    for (; i + step <= n; i += step) hn::StoreU(LoadWidened<Stored>(dc, in + i), dc, out + i);
+    if (i < n) {
+      HWY_ALIGN Compute tail[hn::MaxLanes(dc)];
+      hn::Store(LoadWidenedPartial<Stored>(dc, in + i, n - i), dc, tail);
+      for (size_t t = 0; i + t < n; ++t) out[i + t] = tail[t];
+    }
+  }
+}
+
+// Columns of b per tile: 4 where 32 vector registers hold 16 accumulators
+// (AVX-512, SVE), else 2 (16 registers: AVX2, SSE4, NEON).
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL || HWY_HAVE_SCALABLE
+constexpr size_t kTileCols = 4;
+#else
+constexpr size_t kTileCols = 2;
+#endif
+constexpr size_t kTileRows = 4;
+
+// A tile of kTileRows rows of `a` against kTileCols rows of `b`, one term per
+// pair: each widened vector is loaded once and used kTileCols (or kTileRows)
+// times, so the multiply-add units rather than the load ports set the pace.
+// Writes sums[r * kTileCols + c]. Accumulators are named variables, not
+// arrays: SVE vectors are sizeless.
 template <typename Stored, Term term>
-void TileSums4x2(const MemoryOf<Stored>* HWY_RESTRICT a, size_t a_stride,
-                 const MemoryOf<Stored>* HWY_RESTRICT b, size_t b_stride, size_t n,
-                 double* HWY_RESTRICT sums) {
+void TileSums(const MemoryOf<Stored>* HWY_RESTRICT a, size_t a_stride,
+              const MemoryOf<Stored>* HWY_RESTRICT b, size_t b_stride, size_t n,
+              double* HWY_RESTRICT sums) {
   const ComputeTag<Stored> dc;
   const AccumulatorTag<ComputeTag<Stored>> da;
   const size_t step = ElementsPerStep<Stored>(dc);
-  const MemoryOf<Stored>* a0p = a;
-  const MemoryOf<Stored>* a1p = a + a_stride;
-  const MemoryOf<Stored>* a2p = a + 2 * a_stride;
-  const MemoryOf<Stored>* a3p = a + 3 * a_stride;
-  const MemoryOf<Stored>* b0p = b;
-  const MemoryOf<Stored>* b1p = b + b_stride;
-  for (size_t k = 0; k < 8; ++k) sums[k] = 0.0;
+  for (size_t k = 0; k < kTileRows * kTileCols; ++k) sums[k] = 0.0;
   size_t i = 0;
   while (i < n) {
-    auto s00 = hn::Zero(da), s01 = hn::Zero(da), s10 = hn::Zero(da), s11 = hn::Zero(da);
-    auto s20 = hn::Zero(da), s21 = hn::Zero(da), s30 = hn::Zero(da), s31 = hn::Zero(da);
-    // Second halves of the int16 widening accumulators (unused for floats).
-    auto h00 = hn::Zero(da), h01 = hn::Zero(da), h10 = hn::Zero(da), h11 = hn::Zero(da);
-    auto h20 = hn::Zero(da), h21 = hn::Zero(da), h30 = hn::Zero(da), h31 = hn::Zero(da);
+    // s<r><c> accumulates row r of a with row c of b; h<r><c> is the second
+    // half of an int16 widening accumulator (unused for floats).
+#define SIMDKIT_TILE_ROW(r)                                                      \
+  auto s##r##0 = hn::Zero(da), s##r##1 = hn::Zero(da), s##r##2 = hn::Zero(da),  \
+       s##r##3 = hn::Zero(da), h##r##0 = hn::Zero(da), h##r##1 = hn::Zero(da),  \
+       h##r##2 = hn::Zero(da), h##r##3 = hn::Zero(da);
+    SIMDKIT_TILE_ROW(0) SIMDKIT_TILE_ROW(1) SIMDKIT_TILE_ROW(2) SIMDKIT_TILE_ROW(3)
+#undef SIMDKIT_TILE_ROW
     const size_t block_end = i + HWY_MIN(n - i, kBlockSteps * step);
-    for (; i < block_end; i += step) {
-      const size_t count = HWY_MIN(step, block_end - i);
-      const bool full = count == step;
-      const auto load = [&](const MemoryOf<Stored>* row) {
-        return full ? LoadWidened<Stored>(dc, row + i)
-                    : LoadWidenedPartial<Stored>(dc, row + i, count);
-      };
-      const auto vb0 = load(b0p), vb1 = load(b1p);
-      const auto va0 = load(a0p);
-      AddTerm<term>(dc, da, va0, vb0, s00, h00);
-      AddTerm<term>(dc, da, va0, vb1, s01, h01);
-      const auto va1 = load(a1p);
-      AddTerm<term>(dc, da, va1, vb0, s10, h10);
-      AddTerm<term>(dc, da, va1, vb1, s11, h11);
-      const auto va2 = load(a2p);
-      AddTerm<term>(dc, da, va2, vb0, s20, h20);
-      AddTerm<term>(dc, da, va2, vb1, s21, h21);
-      const auto va3 = load(a3p);
-      AddTerm<term>(dc, da, va3, vb0, s30, h30);
-      AddTerm<term>(dc, da, va3, vb1, s31, h31);
+    // One step of the tile; `load(row)` widens this step of a row.
+    const auto tile_step = [&](const auto& load) HWY_ATTR {
+      const auto b0 = load(b);
+      const auto b1 = load(b + b_stride);
+      const auto b2 = kTileCols > 2 ? load(b + 2 * b_stride) : b0;
+      const auto b3 = kTileCols > 2 ? load(b + 3 * b_stride) : b1;
+#define SIMDKIT_TILE_STEP(r)                                  \
+  {                                                           \
+    const auto va = load(a + r * a_stride);                   \
+    AddTerm<term>(dc, da, va, b0, s##r##0, h##r##0);          \
+    AddTerm<term>(dc, da, va, b1, s##r##1, h##r##1);          \
+    if (kTileCols > 2) {                                      \
+      AddTerm<term>(dc, da, va, b2, s##r##2, h##r##2);        \
+      AddTerm<term>(dc, da, va, b3, s##r##3, h##r##3);        \
+    }                                                         \
+  }
+      SIMDKIT_TILE_STEP(0) SIMDKIT_TILE_STEP(1) SIMDKIT_TILE_STEP(2) SIMDKIT_TILE_STEP(3)
+#undef SIMDKIT_TILE_STEP
+    };
+    for (; i + step <= block_end; i += step) {
+      tile_step([&](const MemoryOf<Stored>* row) HWY_ATTR {
+        return LoadWidened<Stored>(dc, row + i);
+      });
     }
-    sums[0] += LaneTotal(da, s00, h00);
-    sums[1] += LaneTotal(da, s01, h01);
-    sums[2] += LaneTotal(da, s10, h10);
-    sums[3] += LaneTotal(da, s11, h11);
-    sums[4] += LaneTotal(da, s20, h20);
-    sums[5] += LaneTotal(da, s21, h21);
-    sums[6] += LaneTotal(da, s30, h30);
-    sums[7] += LaneTotal(da, s31, h31);
+    if (i < block_end) {
+      const size_t count = block_end - i;
+      tile_step([&](const MemoryOf<Stored>* row) HWY_ATTR {
+        return LoadWidenedPartial<Stored>(dc, row + i, count);
+      });
+      i = block_end;
+    }
+#define SIMDKIT_TILE_FLUSH(r)                                   \
+  sums[r * kTileCols + 0] += LaneTotal(da, s##r##0, h##r##0);   \
+  sums[r * kTileCols + 1] += LaneTotal(da, s##r##1, h##r##1);   \
+  if (kTileCols > 2) {                                          \
+    sums[r * kTileCols + 2] += LaneTotal(da, s##r##2, h##r##2); \
+    sums[r * kTileCols + 3] += LaneTotal(da, s##r##3, h##r##3); \
+  }
+    SIMDKIT_TILE_FLUSH(0) SIMDKIT_TILE_FLUSH(1) SIMDKIT_TILE_FLUSH(2) SIMDKIT_TILE_FLUSH(3)
+#undef SIMDKIT_TILE_FLUSH
   }
 }
 
@@ -303,12 +350,12 @@ template <typename Stored>
 using ResultOf = std::conditional_t<std::is_same_v<Stored, double>, double, float>;
 
 // Rows [row_begin, row_end) of the a×b distance matrix into `out`.
-// Single-term metrics go through 4×2 tiles, with b processed in chunks that
+// Single-term metrics go through tiles of kTileRows x kTileCols pairs, with b processed in chunks that
 // stay in L2 while every a-row group passes over them; cosine uses the
 // squared norms precomputed once per row.
 template <typename Stored>
 void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t row_begin,
-               size_t row_end, const double* a_norms, const double* b_norms,
+               size_t row_end, const double* a_inverse_norms, const double* b_inverse_norms,
                ResultOf<Stored>* out, size_t out_stride) {
   using Memory = MemoryOf<Stored>;
   const auto* a = static_cast<const Memory*>(av.data);
@@ -316,15 +363,19 @@ void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t
   const size_t n = av.cols;
   const bool is_bits = IsBits<Stored>();
   const auto finish_pair = [&](size_t i, size_t j, double sum) {
-    double sums[3] = {sum, 0.0, 0.0};
+    double value;
     if (metric == Metric::kCosine) {
-      sums[1] = a_norms[i];
-      sums[2] = b_norms[j];
+      // A multiply by precomputed inverse norms: a square root and a
+      // division per pair would cost as much as a short row's products.
+      value = CosineDistance(sum * a_inverse_norms[i] * b_inverse_norms[j]);
+    } else {
+      const double sums[3] = {sum, 0.0, 0.0};
+      value = Finish(metric, is_bits, sums, n);
     }
-    out[i * out_stride + j] = static_cast<ResultOf<Stored>>(Finish(metric, is_bits, sums, n));
+    out[i * out_stride + j] = static_cast<ResultOf<Stored>>(value);
   };
   const size_t row_bytes = HWY_MAX(size_t{1}, n * sizeof(Memory));
-  const size_t chunk = HWY_MAX(size_t{2}, (size_t{256} << 10) / row_bytes) & ~size_t{1};
+  const size_t chunk = HWY_MAX(kTileCols, (size_t{256} << 10) / row_bytes / kTileCols * kTileCols);
 
   const bool tiled = ForPlan<Stored>(metric, [&](auto plan) -> bool {
     using Plan = decltype(plan);
@@ -332,22 +383,39 @@ void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t
     if constexpr (term == Term::kNone) {
       return false;
     } else {
-      double sums[8];
+      double sums[kTileRows * kTileCols];
+      // Narrow inputs are widened once per chunk (b) and per tile row group
+      // (a) rather than on every load of the tile, whose loads then cost
+      // nothing more than float32's.
+      using Compute = typename ComputeOf<Stored>::type;
+      constexpr bool widened = !std::is_same_v<Stored, Compute> && !IsBits<Stored>();
+      std::vector<Compute> a_wide(widened ? kTileRows * n : 0);
+      std::vector<Compute> b_wide(widened ? HWY_MIN(chunk, bv.rows) * n : 0);
       for (size_t j0 = 0; j0 < bv.rows; j0 += chunk) {
         const size_t j_end = HWY_MIN(bv.rows, j0 + chunk);
+        if (widened) {
+          WidenRows<Stored>(b + j0 * bv.row_stride, bv.row_stride, j_end - j0, n, b_wide.data());
+        }
         size_t i = row_begin;
-        for (; i + 4 <= row_end; i += 4) {
+        for (; i + kTileRows <= row_end; i += kTileRows) {
           size_t j = j0;
-          for (; j + 2 <= j_end; j += 2) {
-            TileSums4x2<Stored, term>(a + i * av.row_stride, av.row_stride,
-                                      b + j * bv.row_stride, bv.row_stride, n, sums);
-            for (size_t r = 0; r < 4; ++r) {
-              finish_pair(i + r, j, sums[2 * r]);
-              finish_pair(i + r, j + 1, sums[2 * r + 1]);
+          if (widened) WidenRows<Stored>(a + i * av.row_stride, av.row_stride, kTileRows, n,
+                                         a_wide.data());
+          for (; j + kTileCols <= j_end; j += kTileCols) {
+            if (widened) {
+              TileSums<Compute, term>(a_wide.data(), n, b_wide.data() + (j - j0) * n, n, n, sums);
+            } else {
+              TileSums<Stored, term>(a + i * av.row_stride, av.row_stride,
+                                     b + j * bv.row_stride, bv.row_stride, n, sums);
+            }
+            for (size_t r = 0; r < kTileRows; ++r) {
+              for (size_t c = 0; c < kTileCols; ++c) {
+                finish_pair(i + r, j + c, sums[r * kTileCols + c]);
+              }
             }
           }
           for (; j < j_end; ++j) {
-            for (size_t r = 0; r < 4; ++r) {
+            for (size_t r = 0; r < kTileRows; ++r) {
               PairSums<Stored, term, Term::kNone, Term::kNone>(
                   a + (i + r) * av.row_stride, b + j * bv.row_stride, n, sums);
               finish_pair(i + r, j, sums[0]);
@@ -374,18 +442,20 @@ void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t
   }
 }
 
-// Squared L2 norms of every row, for cosine.
+// 1 / |row| for every row, for cosine; NaN for an all-zero row, whose cosine
+// distance is undefined (as SciPy's).
 template <typename Stored>
-std::vector<double> SquaredNorms(const MatrixView& view) {
-  std::vector<double> norms(view.rows);
+std::vector<double> InverseNorms(const MatrixView& view) {
+  std::vector<double> inverse_norms(view.rows);
   const auto* data = static_cast<const MemoryOf<Stored>*>(view.data);
   double sums[3];
   for (size_t r = 0; r < view.rows; ++r) {
     const auto* row = data + r * view.row_stride;
     PairSums<Stored, Term::kProduct, Term::kNone, Term::kNone>(row, row, view.cols, sums);
-    norms[r] = sums[0];
+    inverse_norms[r] = sums[0] == 0.0 ? std::numeric_limits<double>::quiet_NaN()
+                                      : 1.0 / std::sqrt(sums[0]);
   }
-  return norms;
+  return inverse_norms;
 }
 
 template <typename Stored>
@@ -405,8 +475,8 @@ void CdistOnTarget(Metric metric, const MatrixView& a, const MatrixView& b, void
   std::vector<double> a_norms, b_norms;
   if constexpr (!IsBits<Stored>()) {
     if (metric == Metric::kCosine) {
-      a_norms = SquaredNorms<Stored>(a);
-      b_norms = SquaredNorms<Stored>(b);
+      a_norms = InverseNorms<Stored>(a);
+      b_norms = InverseNorms<Stored>(b);
     }
   }
   auto* result = static_cast<ResultOf<Stored>*>(out);
@@ -429,8 +499,8 @@ void TopKOnTarget(Metric metric, const MatrixView& queries, const MatrixView& x,
   std::vector<double> q_norms, x_norms;
   if constexpr (!IsBits<Stored>()) {
     if (metric == Metric::kCosine) {
-      q_norms = SquaredNorms<Stored>(queries);
-      x_norms = SquaredNorms<Stored>(x);
+      q_norms = InverseNorms<Stored>(queries);
+      x_norms = InverseNorms<Stored>(x);
     }
   }
   auto* best = static_cast<ResultOf<Stored>*>(distances);

@@ -44,7 +44,7 @@ enum class Term : std::uint8_t {
 };
 
 // The terms a metric sums over one pair (up to three), and the single term a
-// 4x2 tile of pairs sums for it in cdist (kNone: no tiled form). Cosine's
+// tile of pairs sums for it in cdist (kNone: no tiled form). Cosine's
 // tile term is the product alone: its norms are computed once per row.
 template <Term t0, Term t1, Term t2, Term tile>
 struct Plan {
@@ -87,6 +87,15 @@ decltype(auto) ForPlan(Metric metric, PlanUser&& plan_user) {
   }
 }
 
+// 1 - similarity, clamped to [0, 2] where rounding stepped outside; NaN
+// stays NaN.
+inline double CosineDistance(double similarity) {
+  double distance = 1.0 - similarity;
+  if (distance < 0.0) distance = 0.0;
+  if (distance > 2.0) distance = 2.0;
+  return distance;
+}
+
 // The metric's value from its sums over n components (SciPy's formulas).
 inline double Finish(Metric metric, bool bits, const double* sums, std::size_t n) {
   switch (metric) {
@@ -98,11 +107,7 @@ inline double Finish(Metric metric, bool bits, const double* sums, std::size_t n
       return std::sqrt(sums[0]);
     case Metric::kCosine: {
       if (sums[1] == 0.0 || sums[2] == 0.0) return std::numeric_limits<double>::quiet_NaN();
-      double distance = 1.0 - sums[0] / std::sqrt(sums[1] * sums[2]);
-      // Rounding can step outside [0, 2]; NaN stays NaN.
-      if (distance < 0.0) distance = 0.0;
-      if (distance > 2.0) distance = 2.0;
-      return distance;
+      return CosineDistance(sums[0] / std::sqrt(sums[1] * sums[2]));
     }
     case Metric::kHamming:
       return bits ? sums[0] : sums[0] / static_cast<double>(n);
