@@ -1,0 +1,933 @@
+// The distance family on every supported target against the long double
+// reference of distance_reference.h: every metric and dtype through
+// distance(), paired(), cdist() and topk(); every size up to 3 vectors + 1 at
+// several misalignments, 10^5 elements, NaN/Inf/denormals, integer extremes
+// (2^24 of them), exact ties and NaN in topk, worker threads, and the
+// documented errors.
+//
+// References are cached across targets (the inputs do not depend on the
+// target), so the per-target cost is the kernels' own; keep it that way, as
+// this suite also runs under qemu.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <iomanip>
+#include <limits>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "cpp/distance_reference.h"
+#include "cpp/target_param.h"
+#include "simdkit/dispatch.h"
+#include "simdkit/distance.h"
+
+namespace simdkit::testing {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Inputs
+// ---------------------------------------------------------------------------
+
+// Elements of `dtype` in one vector of the active target (SCALAR: 1).
+size_t Lanes(DType dtype) {
+  return std::max<size_t>(1, simdkit::probe_vector_bytes() / ElementBytes(dtype));
+}
+
+// 0 .. 3 lanes + 1 (at least 70): every tail length, the two-vector loop and
+// its remainder.
+std::vector<size_t> SweepSizes(DType dtype) {
+  std::vector<size_t> sizes(std::max<size_t>(3 * Lanes(dtype) + 1, 70) + 1);
+  std::iota(sizes.begin(), sizes.end(), size_t{0});
+  return sizes;
+}
+
+std::string Format(long double value) {
+  std::ostringstream out;
+  out << std::setprecision(21) << value;
+  return out.str();
+}
+
+std::string Describe(Metric metric, DType dtype) {
+  return std::string(metric_name(metric)) + '/' + dtype_name(dtype);
+}
+
+// n elements of `dtype` starting `offset` elements past a 64-byte boundary,
+// so that kernels see chosen misalignments. Movable, not copyable.
+class Array {
+ public:
+  Array(DType dtype, size_t n, size_t offset)
+      : dtype_(dtype), offset_(offset), storage_((n + offset) * ElementBytes(dtype) + 64) {}
+  Array(Array&&) = default;
+  Array& operator=(Array&&) = default;
+
+  std::uint8_t* data() { return Base() + offset_ * ElementBytes(dtype_); }
+  const std::uint8_t* data() const { return Base() + offset_ * ElementBytes(dtype_); }
+  std::uint8_t* element(size_t i) { return data() + i * ElementBytes(dtype_); }
+
+ private:
+  std::uint8_t* Base() const {
+    const auto address = reinterpret_cast<std::uintptr_t>(storage_.data());
+    return reinterpret_cast<std::uint8_t*>((address + 63) & ~std::uintptr_t{63});
+  }
+
+  DType dtype_;
+  size_t offset_;
+  std::vector<std::uint8_t> storage_;
+};
+
+// Stores `value` as an element of `dtype` (rounded to nearest for the
+// floating types; integers must be in range).
+void Store(DType dtype, std::uint8_t* p, double value) {
+  switch (dtype) {
+    case DType::kFloat64: std::memcpy(p, &value, 8); break;
+    case DType::kFloat32: {
+      const float single = static_cast<float>(value);
+      std::memcpy(p, &single, 4);
+      break;
+    }
+    case DType::kFloat16: {
+      const std::uint16_t half = FloatToHalf(static_cast<float>(value));
+      std::memcpy(p, &half, 2);
+      break;
+    }
+    case DType::kBFloat16: {
+      const std::uint16_t half = FloatToBFloat16(static_cast<float>(value));
+      std::memcpy(p, &half, 2);
+      break;
+    }
+    case DType::kInt8: *p = static_cast<std::uint8_t>(static_cast<std::int8_t>(value)); break;
+    case DType::kUInt8:
+    case DType::kBits: *p = static_cast<std::uint8_t>(value); break;
+  }
+}
+
+enum class Fill {
+  kRandom,         // normal floats, the whole integer range, random bytes
+  kSmallIntegers,  // -4..4 (0..8 unsigned): every sum exact in float32
+};
+
+double RandomValue(DType dtype, Fill fill, std::mt19937_64& rng) {
+  const bool is_signed = dtype != DType::kUInt8 && dtype != DType::kBits;
+  if (fill == Fill::kSmallIntegers) {
+    return is_signed ? static_cast<double>(static_cast<int>(rng() % 9) - 4)
+                     : static_cast<double>(rng() % 9);
+  }
+  switch (dtype) {
+    case DType::kInt8: return static_cast<double>(static_cast<int>(rng() % 256) - 128);
+    case DType::kUInt8:
+    case DType::kBits: return static_cast<double>(rng() % 256);
+    default: return std::normal_distribution<double>(0.0, 1.0)(rng);
+  }
+}
+
+// a and b of n elements: random values, with a zero in a, a zero in b, or b
+// equal to a at about a quarter of the positions each, so that hamming and
+// jaccard see every case.
+void FillPair(DType dtype, Fill fill, std::uint8_t* a, std::uint8_t* b, size_t n,
+              std::mt19937_64& rng) {
+  const size_t bytes = ElementBytes(dtype);
+  for (size_t i = 0; i < n; ++i) {
+    std::uint8_t* x = a + i * bytes;
+    std::uint8_t* y = b + i * bytes;
+    Store(dtype, x, RandomValue(dtype, fill, rng));
+    Store(dtype, y, RandomValue(dtype, fill, rng));
+    switch (rng() % 4) {
+      case 0: Store(dtype, x, 0); break;
+      case 1: Store(dtype, y, 0); break;
+      case 2: std::memcpy(y, x, bytes); break;
+      default: break;
+    }
+  }
+}
+
+enum class Pattern {
+  kRandom,         // FillPair(kRandom)
+  kSmallIntegers,  // FillPair(kSmallIntegers)
+  kIdentical,      // b == a
+  kLowestBoth,     // int8: a = b = -128; uint8: a = b = 255
+  kLowestHighest,  // int8: a = -128, b = 127; uint8: a = 0, b = 255
+};
+
+const char* PatternName(Pattern pattern) {
+  switch (pattern) {
+    case Pattern::kRandom: return "random";
+    case Pattern::kSmallIntegers: return "small integers";
+    case Pattern::kIdentical: return "identical";
+    case Pattern::kLowestBoth: return "extremes a=b";
+    case Pattern::kLowestHighest: return "extremes a=-b";
+  }
+  return "";
+}
+
+// One pair of vectors and its exact sums.
+struct PairCase {
+  Array a, b;
+  PairSums sums;
+};
+
+// The pair for (dtype, pattern, n, offsets), built once per process: the
+// inputs and their long double reference are shared by every target.
+const PairCase& GetPairCase(DType dtype, Pattern pattern, size_t n, size_t a_offset,
+                            size_t b_offset) {
+  using Key = std::tuple<DType, Pattern, size_t, size_t, size_t>;
+  static std::map<Key, std::unique_ptr<PairCase>> cache;
+  const Key key{dtype, pattern, n, a_offset, b_offset};
+  auto found = cache.find(key);
+  if (found != cache.end()) return *found->second;
+
+  auto pair = std::make_unique<PairCase>(PairCase{Array(dtype, n, a_offset), Array(dtype, n, b_offset), {}});
+  std::mt19937_64 rng(0x9E3779B97F4A7C15u ^ (static_cast<std::uint64_t>(dtype) << 56) ^
+                      (static_cast<std::uint64_t>(pattern) << 48) ^ (n << 16) ^ (a_offset << 8) ^
+                      b_offset);
+  const bool is_int8 = dtype == DType::kInt8;
+  switch (pattern) {
+    case Pattern::kRandom:
+    case Pattern::kSmallIntegers:
+      FillPair(dtype, pattern == Pattern::kRandom ? Fill::kRandom : Fill::kSmallIntegers,
+               pair->a.data(), pair->b.data(), n, rng);
+      break;
+    case Pattern::kIdentical:
+      FillPair(dtype, Fill::kRandom, pair->a.data(), pair->b.data(), n, rng);
+      std::memcpy(pair->b.data(), pair->a.data(), n * ElementBytes(dtype));
+      break;
+    case Pattern::kLowestBoth:
+      for (size_t i = 0; i < n; ++i) {
+        Store(dtype, pair->a.element(i), is_int8 ? -128 : 255);
+        Store(dtype, pair->b.element(i), is_int8 ? -128 : 255);
+      }
+      break;
+    case Pattern::kLowestHighest:
+      for (size_t i = 0; i < n; ++i) {
+        Store(dtype, pair->a.element(i), is_int8 ? -128 : 0);
+        Store(dtype, pair->b.element(i), is_int8 ? 127 : 255);
+      }
+      break;
+  }
+  pair->sums = SumPair(dtype, pair->a.data(), pair->b.data(), n);
+  return *cache.emplace(key, std::move(pair)).first->second;
+}
+
+// ---------------------------------------------------------------------------
+// Checks
+// ---------------------------------------------------------------------------
+
+// Counts the failed checks of one test and reports the first few in full, so
+// that a broken kernel does not flood the log.
+class Failures {
+ public:
+  Failures() = default;
+  Failures(const Failures&) = delete;
+  ~Failures() {
+    if (count_ > kShown) ADD_FAILURE() << (count_ - kShown) << " more failed checks not shown";
+  }
+
+  template <typename Describe>
+  void Expect(bool ok, const Describe& describe) {
+    if (!ok && ++count_ <= kShown) ADD_FAILURE() << describe();
+  }
+
+ private:
+  static constexpr size_t kShown = 15;
+  size_t count_ = 0;
+};
+
+// With every input a small integer, the sums are exact in every dtype's
+// accumulator (all partial sums are integers below 2^24): these metrics
+// must then be exact whatever the order of summation.
+bool ExactOnSmallIntegers(Metric metric) {
+  return metric == Metric::kDot || metric == Metric::kSqEuclidean || metric == Metric::kCityblock;
+}
+
+template <typename Describe>
+void ExpectDistance(Failures& failures, double got, const Expected& expected, bool exact,
+                    const Describe& where) {
+  const bool ok = exact ? got == static_cast<double>(expected.value) ||
+                               (std::isnan(got) && std::isnan(expected.value))
+                         : Agrees(got, expected);
+  failures.Expect(ok, [&] {
+    return where() + ": got " + Format(got) + ", expected " + Format(expected.value) +
+           (exact ? " exactly" : " within " + Format(expected.bound));
+  });
+}
+
+// float or double results, as the dtype dictates, filled with a sentinel so
+// that slots a kernel must not write can be checked.
+class Outputs {
+ public:
+  static constexpr double kSentinel = -12345.5;
+  Outputs(DType dtype, size_t count)
+      : double_(result_is_double(dtype)),
+        doubles_(double_ ? count : 0, kSentinel),
+        floats_(double_ ? 0 : count, static_cast<float>(kSentinel)) {}
+  void* data() { return double_ ? static_cast<void*>(doubles_.data()) : floats_.data(); }
+  double operator[](size_t i) const { return double_ ? doubles_[i] : floats_[i]; }
+
+ private:
+  bool double_;
+  std::vector<double> doubles_;
+  std::vector<float> floats_;
+};
+
+// ---------------------------------------------------------------------------
+// Matrices (paired, cdist, topk)
+// ---------------------------------------------------------------------------
+
+// rows_a x cols and rows_b x cols matrices with padded, misaligned rows, and
+// the exact sums of every pair of rows. Rows of b derive from rows of a
+// (shared zeros and equal elements), and some are special: exact duplicates
+// of an earlier row (ties), all zeros (cosine NaN), and for floating dtypes a
+// NaN element; row 2 of a is all zeros.
+struct MatrixCase {
+  DType dtype;
+  Fill fill;
+  size_t rows_a, rows_b, cols, stride_a, stride_b;
+  Array a, b;
+  std::vector<PairSums> sums;     // [i * rows_b + j]: row i of a, row j of b
+  std::vector<size_t> first_copy;  // lowest row of b with the contents of row j
+  // Per metric, built on first use: the expected distance of every pair, and
+  // for each row of a the rows of b ranked best first (topk).
+  mutable std::map<Metric, std::vector<Expected>> expected;
+  mutable std::map<Metric, std::vector<std::vector<size_t>>> rankings;
+
+  MatrixView ViewA() const { return {a.data(), dtype, rows_a, cols, stride_a}; }
+  MatrixView ViewB() const { return {b.data(), dtype, rows_b, cols, stride_b}; }
+  const PairSums& Sums(size_t i, size_t j) const { return sums[i * rows_b + j]; }
+
+  const Expected& ExpectedAt(Metric metric, size_t i, size_t j) const {
+    std::vector<Expected>& all = expected[metric];
+    if (all.empty()) {
+      all.reserve(sums.size());
+      for (const PairSums& pair : sums) all.push_back(ExpectedDistance(metric, pair));
+    }
+    return all[i * rows_b + j];
+  }
+};
+
+const MatrixCase& GetMatrixCase(DType dtype, Fill fill, size_t rows_a, size_t rows_b, size_t cols) {
+  using Key = std::tuple<DType, Fill, size_t, size_t, size_t>;
+  static std::map<Key, std::unique_ptr<MatrixCase>> cache;
+  const Key key{dtype, fill, rows_a, rows_b, cols};
+  auto found = cache.find(key);
+  if (found != cache.end()) return *found->second;
+
+  const size_t stride_a = cols + 3, stride_b = cols + 5;
+  auto m = std::make_unique<MatrixCase>(MatrixCase{
+      dtype, fill, rows_a, rows_b, cols, stride_a, stride_b, Array(dtype, rows_a * stride_a, 1),
+      Array(dtype, rows_b * stride_b, 2), {}, {}, {}});
+  const size_t bytes = ElementBytes(dtype);
+  auto row_a = [&](size_t i) { return m->a.data() + i * stride_a * bytes; };
+  auto row_b = [&](size_t j) { return m->b.data() + j * stride_b * bytes; };
+  std::mt19937_64 rng(0x5EED ^ (static_cast<std::uint64_t>(dtype) << 40) ^
+                      (static_cast<std::uint64_t>(fill) << 36) ^ (rows_a << 24) ^ (rows_b << 12) ^ cols);
+  std::vector<std::uint8_t> scratch(cols * bytes + 1);
+  for (size_t i = 0; i < rows_a; ++i) {
+    FillPair(dtype, fill, row_a(i), scratch.data(), cols, rng);
+    if (i == 2 && rows_a > 3) std::memset(row_a(i), 0, cols * bytes);
+  }
+  for (size_t j = 0; j < rows_b; ++j) {
+    std::uint8_t* row = row_b(j);
+    std::memcpy(row, row_a(j % rows_a), cols * bytes);
+    FillPair(dtype, fill, scratch.data(), row, cols, rng);  // b from a: zeros, copies, news
+    for (size_t c = 0; c < cols; ++c) {
+      if (rng() % 2 == 0) std::memcpy(row + c * bytes, row_a(j % rows_a) + c * bytes, bytes);
+    }
+    if (cols == 0) continue;
+    if (j % 7 == 6) std::memcpy(row, row_b(j - 6), cols * bytes);  // a tie with row j - 6
+    if (j % 13 == 4) std::memset(row, 0, cols * bytes);
+    if (IsFloating(dtype) && j % 11 == 5) {
+      Store(dtype, row + (j % cols) * bytes, std::numeric_limits<double>::quiet_NaN());
+    }
+  }
+
+  // Exact sums: decode each row once; integer rows take the int64 path.
+  auto decode = [&](const std::uint8_t* row, std::vector<long double>& values) {
+    values.resize(cols);
+    for (size_t c = 0; c < cols; ++c) values[c] = ElementValue(dtype, row, c);
+  };
+  std::vector<std::vector<long double>> values_b(rows_b);
+  std::vector<std::vector<std::int64_t>> integers_b(rows_b);
+  std::vector<bool> integral_b(rows_b);
+  for (size_t j = 0; j < rows_b; ++j) {
+    decode(row_b(j), values_b[j]);
+    integral_b[j] = AsIntegers(values_b[j], integers_b[j]);
+  }
+  m->sums.resize(rows_a * rows_b);
+  std::vector<long double> values_a;
+  std::vector<std::int64_t> integers_a;
+  for (size_t i = 0; i < rows_a; ++i) {
+    decode(row_a(i), values_a);
+    const bool integral_a = AsIntegers(values_a, integers_a);
+    for (size_t j = 0; j < rows_b; ++j) {
+      PairSums& s = m->sums[i * rows_b + j];
+      if (dtype == DType::kBits) {
+        s = SumBits(row_a(i), row_b(j), cols);
+      } else if (integral_a && integral_b[j]) {
+        s = SumValues(dtype, integers_a.data(), integers_b[j].data(), cols);
+      } else {
+        s = SumValues(dtype, values_a.data(), values_b[j].data(), cols);
+      }
+    }
+  }
+  std::unordered_map<std::string, size_t> first_with;
+  m->first_copy.resize(rows_b);
+  for (size_t j = 0; j < rows_b; ++j) {
+    const std::string contents(reinterpret_cast<const char*>(row_b(j)), cols * bytes);
+    m->first_copy[j] = first_with.emplace(contents, j).first->second;
+  }
+  return *cache.emplace(key, std::move(m)).first->second;
+}
+
+// Whether a result of value x ranks before one of value y at a higher index:
+// NaN last, then larger first for dot and smaller first otherwise.
+bool RanksBefore(Metric metric, long double x, long double y) {
+  if (std::isnan(x) || std::isnan(y)) return !std::isnan(x) && std::isnan(y);
+  return larger_is_closer(metric) ? x > y : x < y;
+}
+
+// Brute force: for each row of a, every row of b sorted by exact distance,
+// ties (and NaN among themselves) to the lower index. With `rounded`, the
+// exact values are first rounded to the result type, as a kernel whose
+// results are exact up to that rounding would see them.
+const std::vector<std::vector<size_t>>& Ranking(const MatrixCase& m, Metric metric, bool rounded) {
+  auto& ranking = m.rankings[metric];
+  if (!ranking.empty()) return ranking;
+  ranking.resize(m.rows_a);
+  std::vector<long double> keys(m.rows_b);
+  for (size_t i = 0; i < m.rows_a; ++i) {
+    for (size_t j = 0; j < m.rows_b; ++j) {
+      const long double value = m.ExpectedAt(metric, i, j).value;
+      keys[j] = !rounded ? value
+                : result_is_double(m.dtype) ? static_cast<double>(value)
+                                            : static_cast<float>(value);
+    }
+    ranking[i].resize(m.rows_b);
+    std::iota(ranking[i].begin(), ranking[i].end(), size_t{0});
+    std::stable_sort(ranking[i].begin(), ranking[i].end(), [&](size_t x, size_t y) {
+      return RanksBefore(metric, keys[x], keys[y]);
+    });
+  }
+  return ranking;
+}
+
+// ---------------------------------------------------------------------------
+// The per-target suite
+// ---------------------------------------------------------------------------
+
+using DistanceTest = PerTarget;
+
+// Offsets (in elements) of a and b from a 64-byte boundary.
+std::vector<std::pair<size_t, size_t>> Misalignments(DType dtype) {
+  const size_t lanes = Lanes(dtype);
+  std::vector<std::pair<size_t, size_t>> offsets = {{0, 0}, {1, 3}, {3, 1}};
+  if (lanes > 4) offsets.push_back({lanes - 1, lanes / 2});
+  return offsets;
+}
+
+void ExpectPairCase(Failures& failures, Metric metric, DType dtype, Pattern pattern, size_t n,
+                    size_t a_offset, size_t b_offset) {
+  const PairCase& pair = GetPairCase(dtype, pattern, n, a_offset, b_offset);
+  const double got = simdkit::distance(metric, dtype, pair.a.data(), pair.b.data(), n);
+  const bool exact = pattern == Pattern::kSmallIntegers && ExactOnSmallIntegers(metric);
+  ExpectDistance(failures, got, ExpectedDistance(metric, pair.sums), exact, [&] {
+    return "distance " + Describe(metric, dtype) + " " + PatternName(pattern) +
+           " n=" + std::to_string(n) + " offsets=" + std::to_string(a_offset) + "," +
+           std::to_string(b_offset);
+  });
+}
+
+TEST_P(DistanceTest, EveryMetricAndDTypeAtEverySizeAndMisalignment) {
+  Failures failures;
+  for (DType dtype : kAllDTypes) {
+    for (size_t n : SweepSizes(dtype)) {
+      for (Metric metric : kAllMetrics) {
+        if (!metric_supports(metric, dtype)) continue;
+        for (auto [a_offset, b_offset] : Misalignments(dtype)) {
+          ExpectPairCase(failures, metric, dtype, Pattern::kRandom, n, a_offset, b_offset);
+        }
+        ExpectPairCase(failures, metric, dtype, Pattern::kSmallIntegers, n, 1, 0);
+        // b == a: sqeuclidean, euclidean, cityblock, hamming and jaccard are
+        // exactly 0 (the bound is 0), cosine within its bound of 0.
+        ExpectPairCase(failures, metric, dtype, Pattern::kIdentical, n, 1, 3);
+      }
+    }
+  }
+}
+
+// int8/uint8 at their extremes: (-128)^2 + (-128)^2 overflows int16, 255 - 0
+// overflows int8, and every sum must stay exact.
+TEST_P(DistanceTest, IntegerExtremesAreExact) {
+  Failures failures;
+  for (DType dtype : {DType::kInt8, DType::kUInt8}) {
+    for (size_t n : SweepSizes(dtype)) {
+      for (Metric metric : kAllMetrics) {
+        for (Pattern pattern : {Pattern::kLowestBoth, Pattern::kLowestHighest}) {
+          ExpectPairCase(failures, metric, dtype, pattern, n, 1, 3);
+        }
+      }
+    }
+  }
+}
+
+TEST_P(DistanceTest, LargeVectors) {
+  Failures failures;
+  constexpr size_t kN = 100003;
+  for (DType dtype : kAllDTypes) {
+    for (Metric metric : kAllMetrics) {
+      if (!metric_supports(metric, dtype)) continue;
+      ExpectPairCase(failures, metric, dtype, Pattern::kRandom, kN, 1, 2);
+      // Exact: catches a lost or repeated element that the c n u bound of a
+      // long random sum could hide.
+      ExpectPairCase(failures, metric, dtype, Pattern::kSmallIntegers, kN, 2, 1);
+    }
+  }
+}
+
+// One special value at every position of a vector of 3 lanes + 1 (and the
+// same vector of denormals throughout), for every floating dtype.
+TEST_P(DistanceTest, NaNInfinityAndDenormals) {
+  Failures failures;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  for (DType dtype : {DType::kFloat64, DType::kFloat32, DType::kFloat16, DType::kBFloat16}) {
+    // The smallest positive subnormal of each dtype, exactly.
+    const double denormal = dtype == DType::kFloat64   ? std::numeric_limits<double>::denorm_min()
+                            : dtype == DType::kFloat32 ? std::numeric_limits<float>::denorm_min()
+                            : dtype == DType::kFloat16 ? std::ldexp(1.0, -24)
+                                                       : std::ldexp(1.0, -133);
+    struct Special {
+      const char* name;
+      double a, b;      // the values placed ...
+      bool in_a, in_b;  // ... in a, in b, or in both
+    };
+    const Special specials[] = {
+        {"NaN in a", nan, 0, true, false},          {"+Inf in a", inf, 0, true, false},
+        {"-Inf in b", 0, -inf, false, true},        {"NaN in both", nan, nan, true, true},
+        {"+Inf in both", inf, inf, true, true},     {"denormal in a", denormal, 0, true, false},
+        {"-denormal in b", 0, -denormal, false, true}, {"Inf and NaN", inf, nan, true, true},
+    };
+    const size_t n = 3 * Lanes(dtype) + 1;
+    const PairCase& base = GetPairCase(dtype, Pattern::kRandom, n, 1, 2);
+    const size_t bytes = ElementBytes(dtype);
+    Array a(dtype, n, 1), b(dtype, n, 2);
+    for (const Special& special : specials) {
+      for (size_t position = 0; position < n; ++position) {
+        std::memcpy(a.data(), base.a.data(), n * bytes);
+        std::memcpy(b.data(), base.b.data(), n * bytes);
+        if (special.in_a) Store(dtype, a.element(position), special.a);
+        if (special.in_b) Store(dtype, b.element(position), special.b);
+        const PairSums sums = SumPair(dtype, a.data(), b.data(), n);
+        for (Metric metric : kAllMetrics) {
+          const double got = simdkit::distance(metric, dtype, a.data(), b.data(), n);
+          ExpectDistance(failures, got, ExpectedDistance(metric, sums), false, [&] {
+            return "distance " + Describe(metric, dtype) + " " + special.name + " at " +
+                   std::to_string(position) + " of n=" + std::to_string(n);
+          });
+        }
+      }
+    }
+    // Denormals are nonzero and unequal to zero (no flushing): a vector of
+    // them against zeros and against their negation. Products underflow by
+    // design of the accumulation type, so only the metrics without products.
+    for (double other : {0.0, -denormal}) {
+      for (size_t i = 0; i < n; ++i) {
+        Store(dtype, a.element(i), denormal);
+        Store(dtype, b.element(i), other);
+      }
+      const PairSums sums = SumPair(dtype, a.data(), b.data(), n);
+      for (Metric metric : {Metric::kCityblock, Metric::kHamming, Metric::kJaccard}) {
+        const double got = simdkit::distance(metric, dtype, a.data(), b.data(), n);
+        ExpectDistance(failures, got, ExpectedDistance(metric, sums), false, [&] {
+          return "distance " + Describe(metric, dtype) + " all denormal vs " + Format(other) +
+                 " n=" + std::to_string(n);
+        });
+      }
+    }
+  }
+}
+
+TEST_P(DistanceTest, TypedOverloadsMatchTheGenericCall) {
+  for (size_t n : {size_t{0}, size_t{1}, size_t{5}, 2 * Lanes(DType::kFloat32) + 3, size_t{70}}) {
+    const PairCase& singles = GetPairCase(DType::kFloat32, Pattern::kRandom, n, 1, 2);
+    const PairCase& doubles = GetPairCase(DType::kFloat64, Pattern::kRandom, n, 1, 2);
+    const auto* a32 = reinterpret_cast<const float*>(singles.a.data());
+    const auto* b32 = reinterpret_cast<const float*>(singles.b.data());
+    const auto* a64 = reinterpret_cast<const double*>(doubles.a.data());
+    const auto* b64 = reinterpret_cast<const double*>(doubles.b.data());
+    for (Metric metric : kAllMetrics) {
+      const float typed32 = simdkit::distance(metric, a32, b32, n);
+      const double generic32 = simdkit::distance(metric, DType::kFloat32, a32, b32, n);
+      EXPECT_TRUE(typed32 == generic32 || (std::isnan(typed32) && std::isnan(generic32)))
+          << metric_name(metric) << " f32 n=" << n;
+      const double typed64 = simdkit::distance(metric, a64, b64, n);
+      const double generic64 = simdkit::distance(metric, DType::kFloat64, a64, b64, n);
+      EXPECT_TRUE(typed64 == generic64 || (std::isnan(typed64) && std::isnan(generic64)))
+          << metric_name(metric) << " f64 n=" << n;
+    }
+  }
+}
+
+// Column counts for the matrix tests: empty rows, tails, and a few vectors.
+std::vector<size_t> MatrixColumns(DType dtype) {
+  const size_t lanes = Lanes(dtype);
+  std::vector<size_t> cols = {0, 1, 3, lanes + 1, 2 * lanes + 3, 70};
+  if (lanes > 1) cols.push_back(lanes - 1);
+  std::sort(cols.begin(), cols.end());
+  cols.erase(std::unique(cols.begin(), cols.end()), cols.end());
+  return cols;
+}
+
+TEST_P(DistanceTest, PairedMatchesReference) {
+  Failures failures;
+  constexpr size_t kRows = 7;
+  for (DType dtype : kAllDTypes) {
+    for (size_t cols : MatrixColumns(dtype)) {
+      const MatrixCase& m = GetMatrixCase(dtype, Fill::kRandom, kRows, kRows, cols);
+      for (Metric metric : kAllMetrics) {
+        if (!metric_supports(metric, dtype)) continue;
+        Outputs out(dtype, kRows + 2);
+        simdkit::paired(metric, m.ViewA(), m.ViewB(), out.data());
+        for (size_t r = 0; r < kRows; ++r) {
+          ExpectDistance(failures, out[r], m.ExpectedAt(metric, r, r), false, [&] {
+            return "paired " + Describe(metric, dtype) + " cols=" + std::to_string(cols) +
+                   " row " + std::to_string(r);
+          });
+        }
+        for (size_t r = kRows; r < kRows + 2; ++r) {
+          failures.Expect(out[r] == Outputs::kSentinel, [&] {
+            return "paired " + Describe(metric, dtype) + " wrote past its " +
+                   std::to_string(kRows) + " results";
+          });
+        }
+      }
+    }
+  }
+}
+
+// Runs cdist on `m` into a matrix with 3 padding columns per row and checks
+// every result and that the padding is untouched.
+void ExpectCdist(Failures& failures, const MatrixCase& m, Metric metric, size_t threads) {
+  const size_t out_stride = m.rows_b + 3;
+  Outputs out(m.dtype, m.rows_a * out_stride);
+  simdkit::cdist(metric, m.ViewA(), m.ViewB(), out.data(), out_stride, threads);
+  const bool exact = m.fill == Fill::kSmallIntegers && ExactOnSmallIntegers(metric);
+  const auto where = [&](size_t i, size_t j) {
+    return "cdist " + Describe(metric, m.dtype) + " " + std::to_string(m.rows_a) + "x" +
+           std::to_string(m.rows_b) + "x" + std::to_string(m.cols) + " threads=" +
+           std::to_string(threads) + " at (" + std::to_string(i) + "," + std::to_string(j) + ")";
+  };
+  for (size_t i = 0; i < m.rows_a; ++i) {
+    for (size_t j = 0; j < m.rows_b; ++j) {
+      ExpectDistance(failures, out[i * out_stride + j], m.ExpectedAt(metric, i, j),
+                     exact, [&] { return where(i, j); });
+    }
+    for (size_t j = m.rows_b; j < out_stride; ++j) {
+      failures.Expect(out[i * out_stride + j] == Outputs::kSentinel,
+                      [&] { return where(i, j) + ": padding overwritten"; });
+    }
+  }
+}
+
+TEST_P(DistanceTest, CdistMatchesReference) {
+  Failures failures;
+  for (DType dtype : kAllDTypes) {
+    std::vector<const MatrixCase*> cases;
+    // 5 x 7: one 4 x 2 tile row plus a remaining row and column.
+    for (size_t cols : MatrixColumns(dtype)) cases.push_back(&GetMatrixCase(dtype, Fill::kRandom, 5, 7, cols));
+    cases.push_back(&GetMatrixCase(dtype, Fill::kRandom, 9, 11, 33));
+    for (const MatrixCase* m : cases) {
+      for (Metric metric : kAllMetrics) {
+        if (!metric_supports(metric, dtype)) continue;
+        for (size_t threads : {1, 0}) ExpectCdist(failures, *m, metric, threads);
+      }
+    }
+  }
+}
+
+// Rows of ~33 KB: b no longer fits one cache-sized chunk, so the kernel walks
+// several; exact small-integer inputs keep the reference cheap.
+TEST_P(DistanceTest, CdistOverLongRows) {
+  Failures failures;
+  for (DType dtype : {DType::kFloat32, DType::kFloat16, DType::kInt8, DType::kBits}) {
+    const MatrixCase& m = GetMatrixCase(dtype, Fill::kSmallIntegers, 5, 9, 33000 / ElementBytes(dtype));
+    for (Metric metric : kAllMetrics) {
+      if (metric_supports(metric, dtype)) ExpectCdist(failures, m, metric, 1);
+    }
+  }
+}
+
+// Enough work (2^21 element pairs) for cdist and topk to split rows across
+// workers: the automatic count and 3 (slices not multiples of the 4-row tile).
+// The row split is shared by all metrics and dtypes: a tiled metric, an
+// untiled one (jaccard), cosine's precomputed norms and packed bits.
+const std::pair<Metric, DType> kThreadedCases[] = {{Metric::kSqEuclidean, DType::kFloat32},
+                                                   {Metric::kJaccard, DType::kFloat32},
+                                                   {Metric::kCosine, DType::kInt8},
+                                                   {Metric::kHamming, DType::kBits}};
+
+TEST_P(DistanceTest, CdistWithWorkerThreads) {
+  Failures failures;
+  for (auto [metric, dtype] : kThreadedCases) {
+    const MatrixCase& m = GetMatrixCase(dtype, Fill::kSmallIntegers, 16, 512, 256);
+    for (size_t threads : {0, 3}) ExpectCdist(failures, m, metric, threads);
+  }
+}
+
+// Checks topk's answer for every query of `m` against the brute-force ranking.
+// Exact metrics on small integers must match it index for index. Otherwise
+// (cosine, random floats) a rank may hold another row only if the two exact
+// distances are within their error bounds of each other; NaN positions,
+// exact duplicates (lower index first) and the order of the returned
+// distances are still checked exactly.
+void ExpectTopk(Failures& failures, const MatrixCase& m, Metric metric, size_t k, size_t threads) {
+  const bool strict = m.fill == Fill::kSmallIntegers && metric != Metric::kCosine;
+  const auto& ranking = Ranking(m, metric, strict);
+  std::vector<std::int64_t> indices(m.rows_a * k + 1, -7);
+  Outputs distances(m.dtype, m.rows_a * k + 1);
+  simdkit::topk(metric, m.ViewA(), m.ViewB(), k, indices.data(), distances.data(), threads);
+  const auto where = [&](size_t q, size_t r) {
+    return "topk " + Describe(metric, m.dtype) + " " + std::to_string(m.rows_a) + "x" +
+           std::to_string(m.rows_b) + "x" + std::to_string(m.cols) + " k=" + std::to_string(k) +
+           " threads=" + std::to_string(threads) + " query " + std::to_string(q) + " rank " +
+           std::to_string(r);
+  };
+  for (size_t q = 0; q < m.rows_a; ++q) {
+    std::vector<size_t> rank_of(m.rows_b, m.rows_b);  // rank of each returned row
+    for (size_t r = 0; r < k; ++r) {
+      const std::int64_t index = indices[q * k + r];
+      if (index < 0 || static_cast<size_t>(index) >= m.rows_b || rank_of[index] != m.rows_b) {
+        failures.Expect(false, [&] { return where(q, r) + ": bad or repeated index " + std::to_string(index); });
+        continue;
+      }
+      const size_t got = static_cast<size_t>(index);
+      rank_of[got] = r;
+      const size_t want = ranking[q][r];
+      const double distance = distances[q * k + r];
+      const Expected& expected_got = m.ExpectedAt(metric, q, got);
+      const Expected& expected_want = m.ExpectedAt(metric, q, want);
+      ExpectDistance(failures, distance, expected_got, false,
+                     [&] { return where(q, r) + " distance of row " + std::to_string(got); });
+      const bool same_rank =
+          strict || std::isnan(expected_want.value)
+              ? got == want
+              : std::fabs(expected_got.value - expected_want.value) <= expected_got.bound + expected_want.bound;
+      failures.Expect(same_rank, [&] {
+        return where(q, r) + ": row " + std::to_string(got) + " (exact " + Format(expected_got.value) +
+               ") where brute force ranks row " + std::to_string(want) + " (exact " +
+               Format(expected_want.value) + ")";
+      });
+      if (r > 0) {
+        const double previous = distances[q * k + r - 1];
+        const std::int64_t previous_index = indices[q * k + r - 1];
+        const bool ordered = RanksBefore(metric, previous, distance) ||
+                             ((previous == distance || (std::isnan(previous) && std::isnan(distance))) &&
+                              previous_index < index);
+        failures.Expect(ordered, [&] {
+          return where(q, r) + ": (" + Format(distance) + ", row " + std::to_string(index) +
+                 ") listed after (" + Format(previous) + ", row " + std::to_string(previous_index) + ")";
+        });
+      }
+    }
+    for (size_t r = 0; r < k; ++r) {
+      const std::int64_t index = indices[q * k + r];
+      if (index < 0 || static_cast<size_t>(index) >= m.rows_b) continue;
+      const size_t original = m.first_copy[index];
+      failures.Expect(original == static_cast<size_t>(index) || rank_of[original] < r, [&] {
+        return where(q, r) + ": row " + std::to_string(index) + " ranked before row " +
+               std::to_string(original) + ", its exact duplicate with a lower index";
+      });
+    }
+  }
+  failures.Expect(indices.back() == -7 && distances[m.rows_a * k] == Outputs::kSentinel,
+                  [&] { return where(m.rows_a, 0) + ": wrote past the results"; });
+}
+
+TEST_P(DistanceTest, TopkMatchesBruteForceRanking) {
+  Failures failures;
+  for (DType dtype : kAllDTypes) {
+    struct Shape {
+      Fill fill;
+      size_t queries, rows, cols;
+      std::vector<size_t> ks;
+    };
+    const size_t lanes = Lanes(dtype);
+    // Small integers make many exact ties; 35 x 300 spans two query blocks
+    // and two candidate blocks of the kernel; random floats rank by bounds.
+    const Shape shapes[] = {{Fill::kSmallIntegers, 4, 41, 1, {1, 3, 41}},
+                            {Fill::kSmallIntegers, 4, 41, 5, {1, 3, 41}},
+                            {Fill::kSmallIntegers, 4, 41, lanes + 1, {1, 3, 41}},
+                            {Fill::kSmallIntegers, 35, 300, 5, {1, 10}},
+                            {Fill::kRandom, 3, 50, 2 * lanes + 1, {1, 5, 50}}};
+    for (const Shape& shape : shapes) {
+      const MatrixCase& m = GetMatrixCase(dtype, shape.fill, shape.queries, shape.rows, shape.cols);
+      for (Metric metric : kAllMetrics) {
+        if (!metric_supports(metric, dtype)) continue;
+        for (size_t k : shape.ks) {
+          for (size_t threads : {1, 0}) ExpectTopk(failures, m, metric, k, threads);
+        }
+      }
+    }
+  }
+}
+
+TEST_P(DistanceTest, TopkWithWorkerThreads) {
+  Failures failures;
+  for (auto [metric, dtype] : kThreadedCases) {
+    const MatrixCase& m = GetMatrixCase(dtype, Fill::kSmallIntegers, 8, 1030, 256);
+    for (size_t threads : {0, 3}) ExpectTopk(failures, m, metric, 10, threads);
+  }
+}
+
+SIMDKIT_INSTANTIATE_PER_TARGET(DistanceTest);
+
+// ---------------------------------------------------------------------------
+// Target-independent: 2^24 integer extremes, names, errors
+// ---------------------------------------------------------------------------
+
+// 2^24 int8/uint8 elements at their extremes: any lane accumulated in int16,
+// or in int32 without flushing, overflows; the results are exact integers
+// that float32 represents exactly. 16 MiB per operand, so on the automatic
+// target only; the heterogeneous matrix runs it on each target a CPU model
+// picks.
+TEST(DistanceLarge, IntegerExtremesOver2To24ElementsDoNotOverflow) {
+  constexpr size_t kN = size_t{1} << 24;
+  struct Case {
+    DType dtype;
+    int a, b;
+    Metric metric;
+  };
+  std::vector<std::uint8_t> a(kN), b(kN);
+  for (const Case& c : {Case{DType::kInt8, -128, -128, Metric::kDot},
+                        Case{DType::kInt8, -128, 127, Metric::kSqEuclidean},
+                        Case{DType::kUInt8, 255, 255, Metric::kDot},
+                        Case{DType::kUInt8, 0, 255, Metric::kSqEuclidean},
+                        Case{DType::kUInt8, 0, 255, Metric::kCityblock}}) {
+    std::fill(a.begin(), a.end(), static_cast<std::uint8_t>(c.a));
+    std::fill(b.begin(), b.end(), static_cast<std::uint8_t>(c.b));
+    const double term = c.metric == Metric::kDot         ? c.a * c.b
+                        : c.metric == Metric::kCityblock ? std::abs(c.a - c.b)
+                                                         : (c.a - c.b) * (c.a - c.b);
+    const std::string where = Describe(c.metric, c.dtype) + " a=" + std::to_string(c.a) +
+                              " b=" + std::to_string(c.b) + " on " + simdkit::active_target();
+    EXPECT_EQ(simdkit::distance(c.metric, c.dtype, a.data(), b.data(), kN), term * kN) << where;
+    if (c.metric != Metric::kDot) continue;
+    // cdist's 4 x 2 tiles accumulate apart from distance(): rows of 2^22.
+    const MatrixView a_rows{a.data(), c.dtype, 4, kN / 4, kN / 4};
+    const MatrixView b_rows{b.data(), c.dtype, 2, kN / 4, kN / 4};
+    float out[8];
+    simdkit::cdist(c.metric, a_rows, b_rows, out, 2, 1);
+    for (float value : out) EXPECT_EQ(value, term * (kN / 4)) << where << " cdist";
+  }
+}
+
+TEST(DistanceApi, MetricNamesRoundTripAndUnknownNamesListTheValidOnes) {
+  for (Metric metric : kAllMetrics) {
+    EXPECT_EQ(simdkit::metric_from_name(metric_name(metric)), metric) << metric_name(metric);
+  }
+  for (const char* bad : {"bogus", "Cosine", "", "euclidean "}) {
+    try {
+      simdkit::metric_from_name(bad);
+      ADD_FAILURE() << "expected std::invalid_argument for '" << bad << "'";
+    } catch (const std::invalid_argument& error) {
+      const std::string message = error.what();
+      for (Metric metric : kAllMetrics) {
+        EXPECT_NE(message.find(metric_name(metric)), std::string::npos) << message;
+      }
+      if (*bad != '\0') EXPECT_NE(message.find(bad), std::string::npos) << message;
+    }
+  }
+  std::vector<std::string> names;
+  for (DType dtype : kAllDTypes) names.push_back(dtype_name(dtype));
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(std::unique(names.begin(), names.end()), names.end()) << "dtype names must differ";
+}
+
+TEST(DistanceApi, OnlyHammingAndJaccardApplyToBits) {
+  for (DType dtype : kAllDTypes) {
+    for (Metric metric : kAllMetrics) {
+      const bool expected = dtype != DType::kBits || metric == Metric::kHamming || metric == Metric::kJaccard;
+      EXPECT_EQ(simdkit::metric_supports(metric, dtype), expected) << Describe(metric, dtype);
+    }
+  }
+  const std::uint8_t a[4] = {1, 2, 3, 4}, b[4] = {4, 3, 2, 1};
+  const MatrixView view{a, DType::kBits, 1, 4, 4};
+  const MatrixView other{b, DType::kBits, 1, 4, 4};
+  float out[1];
+  std::int64_t index[1];
+  for (Metric metric : {Metric::kDot, Metric::kCosine, Metric::kSqEuclidean, Metric::kEuclidean,
+                        Metric::kCityblock}) {
+    EXPECT_THROW(simdkit::distance(metric, DType::kBits, a, b, 4), std::invalid_argument);
+    EXPECT_THROW(simdkit::paired(metric, view, other, out), std::invalid_argument);
+    EXPECT_THROW(simdkit::cdist(metric, view, other, out, 1), std::invalid_argument);
+    EXPECT_THROW(simdkit::topk(metric, view, other, 1, index, out), std::invalid_argument);
+  }
+}
+
+TEST(DistanceApi, InvalidArgumentsThrow) {
+  const float a[6] = {1, 2, 3, 4, 5, 6}, b[6] = {6, 5, 4, 3, 2, 1};
+  float out[8];
+  std::int64_t indices[8];
+  const MatrixView a_view{a, DType::kFloat32, 2, 3, 3};
+  const MatrixView b_view{b, DType::kFloat32, 2, 3, 3};
+
+  // Null pointers with non-empty shapes.
+  EXPECT_THROW(simdkit::distance(Metric::kDot, DType::kFloat32, nullptr, b, 3), std::invalid_argument);
+  EXPECT_THROW(simdkit::distance(Metric::kDot, DType::kFloat32, a, nullptr, 3), std::invalid_argument);
+  MatrixView null_view = a_view;
+  null_view.data = nullptr;
+  EXPECT_THROW(simdkit::paired(Metric::kDot, null_view, b_view, out), std::invalid_argument);
+  EXPECT_THROW(simdkit::paired(Metric::kDot, a_view, b_view, nullptr), std::invalid_argument);
+  EXPECT_THROW(simdkit::cdist(Metric::kDot, a_view, null_view, out, 2), std::invalid_argument);
+  EXPECT_THROW(simdkit::cdist(Metric::kDot, a_view, b_view, nullptr, 2), std::invalid_argument);
+  EXPECT_THROW(simdkit::topk(Metric::kDot, null_view, b_view, 1, indices, out), std::invalid_argument);
+  EXPECT_THROW(simdkit::topk(Metric::kDot, a_view, b_view, 1, nullptr, out), std::invalid_argument);
+  EXPECT_THROW(simdkit::topk(Metric::kDot, a_view, b_view, 1, indices, nullptr), std::invalid_argument);
+
+  // k out of range.
+  EXPECT_THROW(simdkit::topk(Metric::kDot, a_view, b_view, 0, indices, out), std::invalid_argument);
+  EXPECT_THROW(simdkit::topk(Metric::kDot, a_view, b_view, 3, indices, out), std::invalid_argument);
+  MatrixView no_rows = b_view;
+  no_rows.rows = 0;
+  EXPECT_THROW(simdkit::topk(Metric::kDot, a_view, no_rows, 1, indices, out), std::invalid_argument);
+
+  // Operands that do not fit together.
+  MatrixView other_cols = b_view;
+  other_cols.cols = 2;
+  MatrixView other_dtype = b_view;
+  other_dtype.dtype = DType::kFloat64;
+  MatrixView one_row = b_view;
+  one_row.rows = 1;
+  EXPECT_THROW(simdkit::cdist(Metric::kDot, a_view, other_cols, out, 2), std::invalid_argument);
+  EXPECT_THROW(simdkit::cdist(Metric::kDot, a_view, other_dtype, out, 2), std::invalid_argument);
+  EXPECT_THROW(simdkit::paired(Metric::kDot, a_view, other_cols, out), std::invalid_argument);
+  EXPECT_THROW(simdkit::paired(Metric::kDot, a_view, one_row, out), std::invalid_argument);
+  EXPECT_THROW(simdkit::topk(Metric::kDot, a_view, other_cols, 1, indices, out), std::invalid_argument);
+
+  // Empty shapes are not errors: null pointers are fine there, and nothing is
+  // written.
+  EXPECT_EQ(simdkit::distance(Metric::kDot, DType::kFloat32, nullptr, nullptr, 0), 0.0);
+  EXPECT_TRUE(std::isnan(simdkit::distance(Metric::kCosine, DType::kFloat32, nullptr, nullptr, 0)));
+  MatrixView empty = a_view;
+  empty.rows = 0;
+  empty.data = nullptr;
+  out[0] = -1;
+  simdkit::cdist(Metric::kDot, empty, b_view, out, 2);
+  simdkit::cdist(Metric::kDot, a_view, MatrixView{nullptr, DType::kFloat32, 0, 3, 3}, out, 0);
+  simdkit::paired(Metric::kDot, empty, MatrixView{nullptr, DType::kFloat32, 0, 3, 3}, nullptr);
+  simdkit::topk(Metric::kDot, empty, b_view, 2, nullptr, nullptr);
+  EXPECT_EQ(out[0], -1.0f);
+}
+
+}  // namespace
+}  // namespace simdkit::testing
