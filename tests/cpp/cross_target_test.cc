@@ -4,41 +4,71 @@
 // in kKernels.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <limits>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+#include "cpp/distance_reference.h"
 #include "simdkit/dispatch.h"
+#include "simdkit/distance.h"
 #include "simdkit/reduce.h"
 
 namespace simdkit::testing {
 namespace {
 
-// One input: the same values as float and double, and a second operand.
+// One input: the same values as float and double, and a second operand;
+// for the distance family also as float16/bfloat16 bit patterns (rounded),
+// int8 and uint8 (scaled and clamped; uint8 doubles as packed bits).
 struct Data {
   std::string name;
   std::vector<float> f32, g32;
   std::vector<double> f64, g64;
+  std::vector<std::uint16_t> f16, g16, bf16, gbf16;
+  std::vector<std::int8_t> i8, j8;
+  std::vector<std::uint8_t> u8, v8;
   size_t n() const { return f32.size(); }
+
+  // First (0) or second (1) operand as `dtype`.
+  const void* Operand(DType dtype, int which) const {
+    switch (dtype) {
+      case DType::kFloat64: return which ? g64.data() : f64.data();
+      case DType::kFloat32: return which ? g32.data() : f32.data();
+      case DType::kFloat16: return which ? g16.data() : f16.data();
+      case DType::kBFloat16: return which ? gbf16.data() : bf16.data();
+      case DType::kInt8: return which ? j8.data() : i8.data();
+      default: return which ? v8.data() : u8.data();
+    }
+  }
 };
 
 struct Reference {
   long double value;
-  long double scale;  // error bounds are gamma_h * scale
+  long double bound;  // |result - value| allowed when value is finite
 };
 
 enum class Agreement { kIdentical, kWithinBound };
 
 struct CrossTargetKernel {
-  const char* name;
+  std::string name;
   Agreement agreement;
   std::function<double(const Data&)> run;
   std::function<Reference(const Data&)> reference;  // for kWithinBound
 };
+
+// h = ceil(log2 n) + 7 and unit roundoff u of the kernel's dtype (docs/reduce.md).
+long double Bound(size_t n, long double scale, bool single) {
+  if (n == 0) return 0;
+  const long double u = single ? std::ldexp(1.0L, -24) : std::ldexp(1.0L, -53);
+  const long double h = std::ceil(std::log2(static_cast<long double>(n))) + 7;
+  return h * u / (1 - h * u) * scale;
+}
 
 template <typename T>
 Reference SumReference(const std::vector<T>& x, const std::vector<T>* y, bool square_root) {
@@ -49,16 +79,25 @@ Reference SumReference(const std::vector<T>& x, const std::vector<T>* y, bool sq
     value += term;
     scale += std::fabs(term);
   }
-  if (square_root) return {std::sqrt(value), std::sqrt(value)};
-  return {value, scale};
+  const bool single = std::is_same_v<T, float>;
+  if (square_root) return {std::sqrt(value), Bound(x.size(), std::sqrt(value), single)};
+  return {value, Bound(x.size(), scale, single)};
 }
 
-// h = ceil(log2 n) + 7 and unit roundoff u of the kernel's dtype (docs/reduce.md).
-long double Bound(size_t n, long double scale, bool single) {
-  if (n == 0) return 0;
-  const long double u = single ? std::ldexp(1.0L, -24) : std::ldexp(1.0L, -53);
-  const long double h = std::ceil(std::log2(static_cast<long double>(n))) + 7;
-  return h * u / (1 - h * u) * scale;
+// distance() over the two operands as `dtype`. Integer and bit metrics are
+// exact, so all targets must agree bit for bit; floating ones must each stay
+// within distance_reference.h's bound.
+CrossTargetKernel DistanceKernel(Metric metric, DType dtype) {
+  return {std::string("distance/") + metric_name(metric) + "/" + dtype_name(dtype),
+          IsFloating(dtype) ? Agreement::kWithinBound : Agreement::kIdentical,
+          [=](const Data& d) {
+            return simdkit::distance(metric, dtype, d.Operand(dtype, 0), d.Operand(dtype, 1), d.n());
+          },
+          [=](const Data& d) {
+            const Expected expected =
+                ExpectedDistance(metric, dtype, d.Operand(dtype, 0), d.Operand(dtype, 1), d.n());
+            return Reference{expected.value, expected.bound};
+          }};
 }
 
 const CrossTargetKernel kKernels[] = {
@@ -82,6 +121,50 @@ const CrossTargetKernel kKernels[] = {
      [](const Data& d) { return SumReference<float>(d.f32, nullptr, true); }},
     {"norm/f64", Agreement::kWithinBound, [](const Data& d) { return simdkit::norm(d.f64.data(), d.n()); },
      [](const Data& d) { return SumReference<double>(d.f64, nullptr, true); }},
+    DistanceKernel(Metric::kDot, DType::kFloat64),
+    DistanceKernel(Metric::kDot, DType::kFloat32),
+    DistanceKernel(Metric::kDot, DType::kFloat16),
+    DistanceKernel(Metric::kDot, DType::kBFloat16),
+    DistanceKernel(Metric::kDot, DType::kInt8),
+    DistanceKernel(Metric::kDot, DType::kUInt8),
+    DistanceKernel(Metric::kCosine, DType::kFloat64),
+    DistanceKernel(Metric::kCosine, DType::kFloat32),
+    DistanceKernel(Metric::kCosine, DType::kFloat16),
+    DistanceKernel(Metric::kCosine, DType::kBFloat16),
+    DistanceKernel(Metric::kCosine, DType::kInt8),
+    DistanceKernel(Metric::kCosine, DType::kUInt8),
+    DistanceKernel(Metric::kSqEuclidean, DType::kFloat64),
+    DistanceKernel(Metric::kSqEuclidean, DType::kFloat32),
+    DistanceKernel(Metric::kSqEuclidean, DType::kFloat16),
+    DistanceKernel(Metric::kSqEuclidean, DType::kBFloat16),
+    DistanceKernel(Metric::kSqEuclidean, DType::kInt8),
+    DistanceKernel(Metric::kSqEuclidean, DType::kUInt8),
+    DistanceKernel(Metric::kEuclidean, DType::kFloat64),
+    DistanceKernel(Metric::kEuclidean, DType::kFloat32),
+    DistanceKernel(Metric::kEuclidean, DType::kFloat16),
+    DistanceKernel(Metric::kEuclidean, DType::kBFloat16),
+    DistanceKernel(Metric::kEuclidean, DType::kInt8),
+    DistanceKernel(Metric::kEuclidean, DType::kUInt8),
+    DistanceKernel(Metric::kCityblock, DType::kFloat64),
+    DistanceKernel(Metric::kCityblock, DType::kFloat32),
+    DistanceKernel(Metric::kCityblock, DType::kFloat16),
+    DistanceKernel(Metric::kCityblock, DType::kBFloat16),
+    DistanceKernel(Metric::kCityblock, DType::kInt8),
+    DistanceKernel(Metric::kCityblock, DType::kUInt8),
+    DistanceKernel(Metric::kHamming, DType::kFloat64),
+    DistanceKernel(Metric::kHamming, DType::kFloat32),
+    DistanceKernel(Metric::kHamming, DType::kFloat16),
+    DistanceKernel(Metric::kHamming, DType::kBFloat16),
+    DistanceKernel(Metric::kHamming, DType::kInt8),
+    DistanceKernel(Metric::kHamming, DType::kUInt8),
+    DistanceKernel(Metric::kHamming, DType::kBits),
+    DistanceKernel(Metric::kJaccard, DType::kFloat64),
+    DistanceKernel(Metric::kJaccard, DType::kFloat32),
+    DistanceKernel(Metric::kJaccard, DType::kFloat16),
+    DistanceKernel(Metric::kJaccard, DType::kBFloat16),
+    DistanceKernel(Metric::kJaccard, DType::kInt8),
+    DistanceKernel(Metric::kJaccard, DType::kUInt8),
+    DistanceKernel(Metric::kJaccard, DType::kBits),
 };
 
 std::vector<Data> Inputs() {
@@ -103,9 +186,25 @@ std::vector<Data> Inputs() {
   special.f32[2000] = std::numeric_limits<float>::denorm_min();
   special.f32[4098] = std::numeric_limits<float>::quiet_NaN();
   inputs.push_back(special);
+  // Integers from floats: scaled, rounded and clamped (NaN becomes 0).
+  const auto to_int = [](float value, float scale, float lowest, float highest) {
+    return std::isnan(value) ? 0L : std::lround(std::clamp(value * scale, lowest, highest));
+  };
   for (Data& data : inputs) {
     data.f64.assign(data.f32.begin(), data.f32.end());
     data.g64.assign(data.g32.begin(), data.g32.end());
+    for (float x : data.f32) {
+      data.f16.push_back(FloatToHalf(x));
+      data.bf16.push_back(FloatToBFloat16(x));
+      data.i8.push_back(static_cast<std::int8_t>(to_int(x, 40, -128, 127)));
+      data.u8.push_back(static_cast<std::uint8_t>(to_int(std::fabs(x), 80, 0, 255)));
+    }
+    for (float x : data.g32) {
+      data.g16.push_back(FloatToHalf(x));
+      data.gbf16.push_back(FloatToBFloat16(x));
+      data.j8.push_back(static_cast<std::int8_t>(to_int(x, 40, -128, 127)));
+      data.v8.push_back(static_cast<std::uint8_t>(to_int(std::fabs(x), 80, 0, 255)));
+    }
   }
   return inputs;
 }
@@ -122,22 +221,22 @@ TEST(CrossTarget, EveryKernelAgreesAcrossTargets) {
         results.push_back(kernel.run(data));
       }
       simdkit::reset_target();
+      const Reference reference =
+          kernel.agreement == Agreement::kWithinBound ? kernel.reference(data) : Reference{0, 0};
       for (size_t t = 0; t < targets.size(); ++t) {
-        const std::string where = std::string(kernel.name) + " on " + targets[t] + ", " + data.name;
+        const std::string where = kernel.name + " on " + targets[t] + ", " + data.name;
         if (kernel.agreement == Agreement::kIdentical) {
           EXPECT_TRUE(SameBits(results[t], results[0]) || (std::isnan(results[t]) && std::isnan(results[0])))
               << where << ": " << results[t] << " vs " << results[0] << " on " << targets[0];
           continue;
         }
-        const Reference reference = kernel.reference(data);
         if (std::isnan(static_cast<double>(reference.value)) || std::isinf(static_cast<double>(reference.value))) {
           EXPECT_TRUE(SameBits(results[t], static_cast<double>(reference.value)) ||
                       (std::isnan(results[t]) && std::isnan(static_cast<double>(reference.value))))
               << where << ": " << results[t];
           continue;
         }
-        const bool single = std::string(kernel.name).find("f32") != std::string::npos;
-        EXPECT_LE(std::fabs(results[t] - reference.value), Bound(data.n(), reference.scale, single))
+        EXPECT_LE(std::fabs(results[t] - reference.value), reference.bound)
             << where << ": " << results[t] << " vs exact " << static_cast<double>(reference.value);
       }
     }
