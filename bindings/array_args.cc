@@ -2,8 +2,10 @@
 
 #include <Python.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 namespace simdkit::python {
 
@@ -11,26 +13,60 @@ const char* DTypeName(DType dtype) {
   switch (dtype) {
     case DType::kFloat32: return "float32";
     case DType::kFloat64: return "float64";
+    case DType::kFloat16: return "float16";
+    case DType::kBFloat16: return "bfloat16";
+    case DType::kInt8: return "int8";
+    case DType::kUInt8: return "uint8";
+    case DType::kUInt16: return "uint16";
+    case DType::kBool: return "bool";
   }
   return "unknown";
 }
 
 namespace {
 
-// numpy's scalar type objects, looked up once (with the GIL held).
-const py::object& NumpyType(const char* name) {
-  static py::gil_safe_call_once_and_store<py::object> float32, float64, intp;
-  auto& slot = name[0] == 'i' ? intp : name[5] == '3' ? float32 : float64;
-  return slot.call_once_and_store_result([name] {
-    return py::module_::import("numpy").attr(name);
+// NumPy's PyArray_Scalar (slot 60 of its C API table, the same in NumPy 1.x
+// and 2.x) and the dtypes of the scalars we return, looked up once with the
+// GIL held. PyArray_Scalar builds a numpy.float32 from a C float directly:
+// calling numpy.float32(x) from C++ converts through a Python float and costs
+// about 100 ns more per call.
+struct ScalarApi {
+  using ScalarFunction = PyObject* (*)(void* data, PyObject* descr, PyObject* base);
+  ScalarFunction scalar = nullptr;
+  py::dtype float32, float64, intp;
+};
+
+const ScalarApi& GetScalarApi() {
+  static py::gil_safe_call_once_and_store<ScalarApi> storage;
+  return storage.call_once_and_store_result([] {
+    const py::module_ multiarray = py::detail::import_numpy_core_submodule("multiarray");
+    const py::object capsule = multiarray.attr("_ARRAY_API");
+    auto** table = static_cast<void**>(PyCapsule_GetPointer(capsule.ptr(), nullptr));
+    if (table == nullptr) throw py::error_already_set();
+    ScalarApi api;
+    api.scalar = reinterpret_cast<ScalarApi::ScalarFunction>(table[60]);
+    api.float32 = py::dtype::of<float>();
+    api.float64 = py::dtype::of<double>();
+    api.intp = py::dtype::of<py::ssize_t>();
+    return api;
   }).get_stored();
+}
+
+template <typename T>
+py::object MakeScalar(T value, py::dtype ScalarApi::*dtype) {
+  const ScalarApi& api = GetScalarApi();
+  PyObject* scalar = api.scalar(&value, (api.*dtype).ptr(), nullptr);
+  if (scalar == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::object>(scalar);
 }
 
 }  // namespace
 
-py::object NumpyScalar(float value) { return NumpyType("float32")(value); }
-py::object NumpyScalar(double value) { return NumpyType("float64")(value); }
-py::object NumpyIndex(std::size_t index) { return NumpyType("intp")(index); }
+py::object NumpyScalar(float value) { return MakeScalar(value, &ScalarApi::float32); }
+py::object NumpyScalar(double value) { return MakeScalar(value, &ScalarApi::float64); }
+py::object NumpyIndex(std::size_t index) {
+  return MakeScalar(static_cast<py::ssize_t>(index), &ScalarApi::intp);
+}
 
 namespace {
 
@@ -39,6 +75,10 @@ std::string TypeNameOf(const py::handle& obj) {
 }
 
 std::string DescribeDType(const py::dtype& dtype) { return py::str(dtype).cast<std::string>(); }
+
+// NumPy type numbers that pybind11's npy_api does not name.
+constexpr int kNpyHalf = 23;
+constexpr int kNpyUserDefined = 256;  // NPY_USERDEF: first number of user dtypes
 
 bool IsNativeByteOrder(const py::dtype& dtype) {
   const char order = dtype.byteorder();
@@ -50,14 +90,28 @@ bool IsNativeByteOrder(const py::dtype& dtype) {
 
 std::optional<DType> DTypeOf(const py::dtype& dtype) {
   if (!IsNativeByteOrder(dtype) || dtype.has_fields()) return std::nullopt;
-  switch (dtype.num()) {
+  const int num = dtype.num();
+  switch (num) {
     case py::detail::npy_api::NPY_FLOAT_: return DType::kFloat32;
     case py::detail::npy_api::NPY_DOUBLE_: return DType::kFloat64;
-    default: return std::nullopt;
+    case kNpyHalf: return DType::kFloat16;
+    case py::detail::npy_api::NPY_BYTE_: return DType::kInt8;
+    case py::detail::npy_api::NPY_UBYTE_: return DType::kUInt8;
+    case py::detail::npy_api::NPY_USHORT_: return DType::kUInt16;
+    case py::detail::npy_api::NPY_BOOL_: return DType::kBool;
+    default: break;
   }
+  // ml_dtypes registers bfloat16 as a user dtype (its number varies).
+  if (num >= kNpyUserDefined && dtype.itemsize() == 2 &&
+      py::str(dtype.attr("name")).cast<std::string>() == "bfloat16") {
+    return DType::kBFloat16;
+  }
+  return std::nullopt;
 }
 
-std::string AcceptedList(const std::vector<DType>& accepted) {
+}  // namespace
+
+std::string DTypeList(const std::vector<DType>& accepted) {
   std::string list;
   for (std::size_t i = 0; i < accepted.size(); ++i) {
     if (i != 0) list += i + 1 == accepted.size() ? " or " : ", ";
@@ -66,7 +120,7 @@ std::string AcceptedList(const std::vector<DType>& accepted) {
   return list;
 }
 
-}  // namespace
+std::string DescribeDType(const py::array& array) { return DescribeDType(array.dtype()); }
 
 py::array RequireArray(const py::handle& obj, const char* function, const char* argument) {
   if (!py::isinstance<py::array>(obj)) {
@@ -78,7 +132,7 @@ py::array RequireArray(const py::handle& obj, const char* function, const char* 
 }
 
 DType RequireDType(const py::array& array, const std::vector<DType>& accepted,
-                   const char* function, const char* argument) {
+                   const char* function, const char* argument, const char* note) {
   const std::optional<DType> dtype = DTypeOf(array.dtype());
   if (dtype) {
     for (DType candidate : accepted) {
@@ -86,9 +140,136 @@ DType RequireDType(const py::array& array, const std::vector<DType>& accepted,
     }
   }
   throw py::type_error(std::string("simdkit.") + function + ": argument '" + argument +
-                       "' must have dtype " + AcceptedList(accepted) +
+                       "' must have dtype " + DTypeList(accepted) +
                        " in native byte order, got " + DescribeDType(array.dtype()) +
-                       " (simdkit does not cast; convert with .astype())");
+                       " (simdkit does not cast; convert with .astype())" +
+                       (note ? std::string("; ") + note : std::string()));
+}
+
+std::vector<py::ssize_t> ShapeOf(const py::array& array) {
+  return std::vector<py::ssize_t>(array.shape(), array.shape() + array.ndim());
+}
+
+void RequireNDim(const py::array& array, int ndim, const char* layout, const char* function,
+                 const char* argument) {
+  if (array.ndim() == ndim) return;
+  throw py::value_error(std::string("simdkit.") + function + ": argument '" + argument +
+                        "' must be " + std::to_string(ndim) + "-D " + layout + ", got shape " +
+                        ShapeString(ShapeOf(array)));
+}
+
+void RequireExtents(const py::array& array, py::ssize_t max_extent, const char* function,
+                    const char* argument) {
+  for (py::ssize_t j = 0; j < array.ndim(); ++j) {
+    if (array.shape(j) > max_extent) {
+      throw py::value_error(std::string("simdkit.") + function + ": argument '" + argument +
+                            "' has shape " + ShapeString(ShapeOf(array)) +
+                            "; expected at most " + std::to_string(max_extent) +
+                            " elements along every dimension");
+    }
+  }
+}
+
+py::ssize_t RequireInt(const py::handle& value, const char* function, const char* argument,
+                       const char* what_expected) {
+  if (!PyIndex_Check(value.ptr()) || PyBool_Check(value.ptr())) {
+    throw py::type_error(std::string("simdkit.") + function + ": " + argument + " must be " +
+                         what_expected + ", got " + TypeNameOf(value));
+  }
+  // nullptr: clip to the ssize_t range instead of raising OverflowError.
+  const Py_ssize_t result = PyNumber_AsSsize_t(value.ptr(), nullptr);
+  if (result == -1 && PyErr_Occurred()) throw py::error_already_set();
+  return result;
+}
+
+std::size_t ThreadsArg(const py::handle& threads, const char* function) {
+  if (threads.is_none()) return 0;
+  const py::ssize_t value = RequireInt(threads, function, "threads", "None or a positive int");
+  if (value < 1) {
+    throw py::value_error(std::string("simdkit.") + function +
+                          ": threads must be None (one per core) or a positive int, got " +
+                          std::to_string(value));
+  }
+  return static_cast<std::size_t>(value);
+}
+
+ByteRange ByteRangeOf(const py::array& array) {
+  ByteRange range;
+  if (array.size() == 0) return range;
+  auto first = reinterpret_cast<std::intptr_t>(array.data());
+  auto last = first + static_cast<std::intptr_t>(array.itemsize());
+  for (py::ssize_t j = 0; j < array.ndim(); ++j) {
+    const std::intptr_t span = static_cast<std::intptr_t>(array.shape(j) - 1) * array.strides(j);
+    (span < 0 ? first : last) += span;
+  }
+  range.first = static_cast<std::uintptr_t>(first);
+  range.last = static_cast<std::uintptr_t>(last);
+  return range;
+}
+
+OutMatrix RequireOutMatrix(const py::handle& out, DType dtype,
+                           const std::vector<py::ssize_t>& shape,
+                           const std::vector<std::pair<const char*, const py::array*>>& inputs,
+                           const char* function) {
+  const std::string prefix = std::string("simdkit.") + function + ": out ";
+  if (!py::isinstance<py::array>(out)) {
+    throw py::type_error(prefix + "must be None or a numpy.ndarray of dtype " +
+                         DTypeName(dtype) + " and shape " + ShapeString(shape) + ", got " +
+                         TypeNameOf(out));
+  }
+  OutMatrix result{py::reinterpret_borrow<py::array>(out), 0};
+  const py::array& array = result.array;
+  const std::optional<DType> out_dtype = DTypeOf(array.dtype());
+  if (!out_dtype || *out_dtype != dtype) {
+    throw py::type_error(prefix + "must have dtype " + DTypeName(dtype) +
+                         " (the result dtype for this input) in native byte order, got " +
+                         DescribeDType(array.dtype()));
+  }
+  if (ShapeOf(array) != shape) {
+    throw py::value_error(prefix + "must have shape " + ShapeString(shape) + ", got " +
+                          ShapeString(ShapeOf(array)));
+  }
+  if (!array.writeable()) {
+    throw py::value_error(prefix + "must be a writeable array, got a read-only one");
+  }
+  const py::ssize_t rows = shape[0], cols = shape[1];
+  if (rows == 0 || cols == 0) return result;  // nothing is written: any strides
+  const auto item = static_cast<py::ssize_t>(array.itemsize());
+  if (reinterpret_cast<std::uintptr_t>(array.data()) % static_cast<std::uintptr_t>(item) != 0) {
+    throw py::value_error(prefix + "must be aligned to its itemsize (" + std::to_string(item) +
+                          " bytes)");
+  }
+  if (cols > 1 && array.strides(1) != item) {
+    throw py::value_error(prefix + "must have unit column stride (strides[1] == " +
+                          std::to_string(item) + " bytes, as in C order), got strides " +
+                          ShapeString({array.strides(0), array.strides(1)}));
+  }
+  if (rows > 1 && (array.strides(0) < cols * item || array.strides(0) % item != 0)) {
+    throw py::value_error(prefix + "must have non-overlapping rows (strides[0] a multiple of " +
+                          std::to_string(item) + " bytes and at least " +
+                          std::to_string(cols * item) + "), got strides " +
+                          ShapeString({array.strides(0), array.strides(1)}));
+  }
+  result.row_stride = rows > 1 ? static_cast<std::size_t>(array.strides(0) / item)
+                               : static_cast<std::size_t>(cols);
+  const ByteRange out_range = ByteRangeOf(array);
+  for (const auto& [name, input] : inputs) {
+    if (out_range.overlaps(ByteRangeOf(*input))) {
+      throw py::value_error(prefix + "must not share memory with input '" + name +
+                            "'; expected a separate array");
+    }
+  }
+  return result;
+}
+
+std::size_t SaturatingProduct(std::size_t a, std::size_t b, std::size_t c) {
+  constexpr std::size_t kMax = std::numeric_limits<std::size_t>::max();
+  std::size_t product = a;
+  for (std::size_t factor : {b, c}) {
+    if (factor != 0 && product > kMax / factor) return kMax;
+    product *= factor;
+  }
+  return product;
 }
 
 int NormalizeAxis(const py::handle& axis, int ndim) {
@@ -184,6 +365,43 @@ std::string ShapeString(const std::vector<py::ssize_t>& shape) {
   return text + ")";
 }
 
+void ParseFastcallArgs(const char* function, const char* const* names, int count, int positional,
+                       int required, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
+                       py::handle* values) {
+  const std::string name = std::string("simdkit.") + function + "()";
+  if (nargs > positional) {
+    throw py::type_error(name + " takes " +
+                         (required == positional ? std::to_string(positional)
+                                                 : "from " + std::to_string(required) + " to " +
+                                                       std::to_string(positional)) +
+                         " positional arguments but " + std::to_string(nargs) + " were given");
+  }
+  for (int i = 0; i < count; ++i) values[i] = py::handle();
+  for (Py_ssize_t i = 0; i < nargs; ++i) values[i] = args[i];
+  const Py_ssize_t keywords = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+  for (Py_ssize_t k = 0; k < keywords; ++k) {
+    PyObject* keyword = PyTuple_GET_ITEM(kwnames, k);
+    int match = 0;
+    while (match < count && PyUnicode_CompareWithASCIIString(keyword, names[match]) != 0) ++match;
+    if (match == count) {
+      throw py::type_error(name + " got an unexpected keyword argument " +
+                           py::repr(keyword).cast<std::string>());
+    }
+    if (values[match]) {
+      throw py::type_error(name + " got multiple values for argument '" + names[match] + "'");
+    }
+    values[match] = args[nargs + k];
+  }
+  for (int i = 0; i < count; ++i) {
+    if (values[i]) continue;
+    if (i < required) {
+      throw py::type_error(name + " missing required argument '" + names[i] + "' (pos " +
+                           std::to_string(i + 1) + ")");
+    }
+    values[i] = Py_None;
+  }
+}
+
 namespace {
 
 // The row stride in elements if every row can be addressed as
@@ -215,7 +433,8 @@ template <typename T>
 ContiguousRows<T>::ContiguousRows(const RowLayout& layout, Packing packing)
     : rows_(layout.rows()), cols_(static_cast<std::size_t>(layout.cols)) {
   const std::optional<std::size_t> stride = UniformRowStride<T>(layout);
-  if (stride && (packing == Packing::kStrided || rows_ <= 1 || *stride == cols_)) {
+  if (stride && (packing == Packing::kStrided || rows_ <= 1 || *stride == cols_ ||
+                 (packing == Packing::kDisjoint && *stride >= cols_))) {
     data_ = reinterpret_cast<const T*>(layout.base);
     row_stride_ = *stride;
     return;
@@ -242,5 +461,8 @@ ContiguousRows<T>::ContiguousRows(const RowLayout& layout, Packing packing)
 
 template class ContiguousRows<float>;
 template class ContiguousRows<double>;
+template class ContiguousRows<std::uint16_t>;
+template class ContiguousRows<std::int8_t>;
+template class ContiguousRows<std::uint8_t>;
 
 }  // namespace simdkit::python

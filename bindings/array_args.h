@@ -9,18 +9,24 @@
 #include <pybind11/pybind11.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace simdkit::python {
 
 namespace py = pybind11;
 
-// Element types a kernel family accepts. New dtypes are added here, in
-// DTypeOf and DTypeName, and in the families' dtype switches.
-enum class DType { kFloat32, kFloat64 };
+// Element types of NumPy arguments, as NumPy names them. New dtypes are
+// added here, in DTypeOf, DTypeName and VisitDType, and in the families'
+// lists of accepted dtypes. kBFloat16 is ml_dtypes.bfloat16 (dtype name
+// "bfloat16", itemsize 2); kUInt16 is listed because it can hold bfloat16
+// bit patterns (the distance family's dtype="bfloat16").
+enum class DType { kFloat32, kFloat64, kFloat16, kBFloat16, kInt8, kUInt8, kUInt16, kBool };
 
 const char* DTypeName(DType dtype);
 
@@ -29,15 +35,35 @@ struct TypeTag {
   using type = T;
 };
 
-// Calls visit(TypeTag<T>{}) with the C++ element type of `dtype`: the one
-// place where a runtime dtype becomes a compile-time type.
+// Calls visit(TypeTag<T>{}) with the C++ storage type of `dtype`: the one
+// place where a runtime dtype becomes a compile-time type. Half-precision
+// values are stored as uint16_t (their bit patterns), bool as uint8_t (NumPy
+// bools are the bytes 0 and 1).
 template <typename Visitor>
 decltype(auto) VisitDType(DType dtype, Visitor&& visit) {
   switch (dtype) {
     case DType::kFloat32: return visit(TypeTag<float>{});
     case DType::kFloat64: return visit(TypeTag<double>{});
+    case DType::kFloat16:
+    case DType::kBFloat16:
+    case DType::kUInt16: return visit(TypeTag<std::uint16_t>{});
+    case DType::kInt8: return visit(TypeTag<std::int8_t>{});
+    case DType::kUInt8:
+    case DType::kBool: return visit(TypeTag<std::uint8_t>{});
   }
   throw std::logic_error("simdkit: unhandled dtype");
+}
+
+// VisitDType for families that only take float32 and float64 (reduce), so
+// that their visitors need not compile for the other storage types.
+template <typename Visitor>
+decltype(auto) VisitFloatDType(DType dtype, Visitor&& visit) {
+  switch (dtype) {
+    case DType::kFloat32: return visit(TypeTag<float>{});
+    case DType::kFloat64: return visit(TypeTag<double>{});
+    default: break;
+  }
+  throw std::logic_error(std::string("simdkit: ") + DTypeName(dtype) + " is not a float dtype");
 }
 
 // NumPy scalars of the kernels' result types (numpy.float32(x), numpy.intp(i)).
@@ -49,9 +75,71 @@ py::object NumpyIndex(std::size_t index);
 py::array RequireArray(const py::handle& obj, const char* function, const char* argument);
 
 // The array's dtype if it is one of `accepted` (native byte order);
-// TypeError listing the accepted dtypes otherwise.
+// TypeError listing the accepted dtypes otherwise, followed by `note` if
+// given (e.g. how to pass a dtype that needs a keyword).
 DType RequireDType(const py::array& array, const std::vector<DType>& accepted,
-                   const char* function, const char* argument);
+                   const char* function, const char* argument, const char* note = nullptr);
+
+// "float32, float64 or bool": the accepted dtypes, for messages.
+std::string DTypeList(const std::vector<DType>& accepted);
+
+// The dtype's description as NumPy prints it (e.g. "float32", ">f8").
+std::string DescribeDType(const py::array& array);
+
+// The array's shape as a vector (ShapeString gives its text: "(3, 4)").
+std::vector<py::ssize_t> ShapeOf(const py::array& array);
+
+// ValueError unless `array` has `ndim` dimensions; `layout` names them in
+// the message, e.g. "(rows, dims)".
+void RequireNDim(const py::array& array, int ndim, const char* layout, const char* function,
+                 const char* argument);
+
+// Largest extent accepted along any dimension: kernels count in size_t, but
+// we promise a clear error rather than whatever a 2^31+ extent would do.
+constexpr py::ssize_t kMaxExtent = (py::ssize_t{1} << 31) - 1;
+
+// ValueError if any dimension of `array` exceeds `max_extent` (in elements).
+void RequireExtents(const py::array& array, py::ssize_t max_extent, const char* function,
+                    const char* argument);
+
+// A Python int (or NumPy integer, not bool) as a signed value: TypeError
+// naming `what_expected` otherwise. Values beyond the ssize_t range saturate.
+py::ssize_t RequireInt(const py::handle& value, const char* function, const char* argument,
+                       const char* what_expected);
+
+// The `threads=` argument: None gives 0 (one worker per core), a positive int
+// gives itself; ValueError below 1, TypeError for non-integers.
+std::size_t ThreadsArg(const py::handle& threads, const char* function);
+
+// The bytes [first, last) that an array's elements occupy (first == last for
+// zero-size arrays); like numpy.may_share_memory, bounds only.
+struct ByteRange {
+  std::uintptr_t first = 0;
+  std::uintptr_t last = 0;
+  bool overlaps(const ByteRange& other) const {
+    return first < last && other.first < other.last && first < other.last &&
+           other.first < last;
+  }
+};
+ByteRange ByteRangeOf(const py::array& array);
+
+// An `out=` argument for a result of `dtype` and 2-D `shape`: an ndarray of
+// exactly that dtype (TypeError otherwise) and shape, writeable, aligned,
+// with unit column stride and rows that do not overlap (any row stride from
+// the row length up), not sharing memory with any of `inputs` (ValueError
+// otherwise, naming what was expected). Returns it with its row stride in
+// elements.
+struct OutMatrix {
+  py::array array;
+  std::size_t row_stride = 0;
+};
+OutMatrix RequireOutMatrix(const py::handle& out, DType dtype,
+                           const std::vector<py::ssize_t>& shape,
+                           const std::vector<std::pair<const char*, const py::array*>>& inputs,
+                           const char* function);
+
+// a * b * c without overflow (saturates): sizes of work for RunKernel.
+std::size_t SaturatingProduct(std::size_t a, std::size_t b, std::size_t c = 1);
 
 // Numpy-style axis normalisation: an int (or numpy integer) in
 // [-ndim, ndim). AxisError if out of range, TypeError if not an integer.
@@ -87,9 +175,11 @@ std::vector<py::ssize_t> BroadcastShapes(const std::vector<py::ssize_t>& a,
                                          const std::vector<py::ssize_t>& b,
                                          const char* function);
 
-// Whether rows may be `row_stride` apart (kStrided) or must follow each other
+// Whether rows may be `row_stride` apart (kStrided: any stride, including 0
+// for broadcast rows), must not overlap (kDisjoint: row_stride >= cols, as
+// the distance family's MatrixView requires), or must follow each other
 // without gaps, so that all rows read as one block (kDense).
-enum class Packing { kStrided, kDense };
+enum class Packing { kStrided, kDisjoint, kDense };
 
 // Rows as the kernels want them: aligned elements, unit column stride, and a
 // non-negative row stride in elements. Zero-copy when the layout already is
@@ -116,6 +206,9 @@ class ContiguousRows {
 
 extern template class ContiguousRows<float>;
 extern template class ContiguousRows<double>;
+extern template class ContiguousRows<std::uint16_t>;
+extern template class ContiguousRows<std::int8_t>;
+extern template class ContiguousRows<std::uint8_t>;
 
 // Below this many elements a call keeps the GIL: releasing and re-acquiring
 // it costs more than the kernel.
@@ -133,6 +226,46 @@ void RunKernel(std::size_t elements, const Work& work) {
 }
 
 std::string ShapeString(const std::vector<py::ssize_t>& shape);
+
+// For functions registered as raw METH_FASTCALL | METH_KEYWORDS functions,
+// where pybind11's dispatcher (which costs a few hundred ns with keyword
+// arguments) would dominate a tiny call.
+//
+// Matches `args`/`kwnames` to the parameters `names[0..count)`: the first
+// `positional` may be passed by position, the first `required` are required,
+// the rest default to None. Raises TypeError as CPython words it.
+void ParseFastcallArgs(const char* function, const char* const* names, int count, int positional,
+                       int required, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
+                       py::handle* values);
+
+// Runs body() (returning py::object) for a raw Python entry point: the
+// result as a new reference, or nullptr with the Python error set from the
+// C++ exception, as pybind11 translates them.
+template <typename Body>
+PyObject* CallFromPython(const Body& body) noexcept {
+  try {
+    return body().release().ptr();
+  } catch (py::error_already_set& error) {
+    error.restore();
+  } catch (const py::builtin_exception& error) {
+    error.set_error();
+  } catch (const std::bad_alloc&) {
+    PyErr_NoMemory();
+  } catch (const std::domain_error& error) {
+    PyErr_SetString(PyExc_ValueError, error.what());
+  } catch (const std::invalid_argument& error) {
+    PyErr_SetString(PyExc_ValueError, error.what());
+  } catch (const std::length_error& error) {
+    PyErr_SetString(PyExc_ValueError, error.what());
+  } catch (const std::out_of_range& error) {
+    PyErr_SetString(PyExc_IndexError, error.what());
+  } catch (const std::exception& error) {
+    PyErr_SetString(PyExc_RuntimeError, error.what());
+  } catch (...) {
+    PyErr_SetString(PyExc_RuntimeError, "simdkit: unknown C++ exception");
+  }
+  return nullptr;
+}
 
 }  // namespace simdkit::python
 

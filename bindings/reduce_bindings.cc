@@ -58,7 +58,7 @@ const std::vector<DType> kFloatDTypes{DType::kFloat32, DType::kFloat64};
 
 py::array NewArray(DType dtype, bool index, const std::vector<py::ssize_t>& shape) {
   if (index) return py::array_t<py::ssize_t>(shape);
-  return VisitDType(dtype, [&](auto tag) -> py::array {
+  return VisitFloatDType(dtype, [&](auto tag) -> py::array {
     return py::array_t<typename decltype(tag)::type>(shape);
   });
 }
@@ -95,7 +95,7 @@ py::object Reduce(const ReduceFunction& function, const py::object& a_object,
   const bool scalar_result = all_elements && !keepdims;
   py::array result = NewArray(dtype, function.returns_index, result_shape);
   void* out = result.mutable_data();
-  VisitDType(dtype, [&](auto tag) {
+  VisitFloatDType(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const RowsKernel<T> kernel = function.rows<T>();
     RunKernel(total, [&] {
@@ -105,7 +105,7 @@ py::object Reduce(const ReduceFunction& function, const py::object& a_object,
   });
   if (!scalar_result) return std::move(result);
   if (function.returns_index) return NumpyIndex(*static_cast<const std::size_t*>(out));
-  return VisitDType(dtype, [&](auto tag) {
+  return VisitFloatDType(dtype, [&](auto tag) {
     return NumpyScalar(*static_cast<const typename decltype(tag)::type*>(out));
   });
 }
@@ -144,7 +144,7 @@ py::object Dot(const py::object& a_object, const py::object& b_object) {
 
   py::array result = NewArray(dtype, false, batch);
   void* out = result.mutable_data();
-  VisitDType(dtype, [&](auto tag) {
+  VisitFloatDType(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     RunKernel(rows * cols, [&] {
       const ContiguousRows<T> a_input(a_rows, Packing::kStrided);
@@ -154,7 +154,7 @@ py::object Dot(const py::object& a_object, const py::object& b_object) {
     });
   });
   if (!batch.empty()) return std::move(result);
-  return VisitDType(dtype, [&](auto tag) {
+  return VisitFloatDType(dtype, [&](auto tag) {
     return NumpyScalar(*static_cast<const typename decltype(tag)::type*>(out));
   });
 }
