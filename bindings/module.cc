@@ -6,4 +6,5 @@ PYBIND11_MODULE(_core, module) {
   module.doc() = "simdkit's compiled core; use the simdkit package, which re-exports it.";
   simdkit::python::RegisterDispatch(module);
   simdkit::python::RegisterReduce(module);
+  simdkit::python::RegisterDistance(module);
 }

@@ -7,6 +7,7 @@
 namespace simdkit::python {
 
 void RegisterDispatch(pybind11::module_& module);
+void RegisterDistance(pybind11::module_& module);
 void RegisterReduce(pybind11::module_& module);
 
 }  // namespace simdkit::python

@@ -7,6 +7,11 @@ variable ``SIMDKIT_DISABLE=NAME[,NAME...]`` excludes targets and
 ``SIMDKIT_TARGET=NAME`` forces one; a value that cannot be applied warns
 (RuntimeWarning) and the automatic choice stands.
 
+Families: reductions (``sum``, ``dot``, ``norm``, ``min``, ``max``,
+``argmin``, ``argmax``, as NumPy) and distances (``distance``, ``paired``,
+``cdist``, ``topk``, with the metrics of scipy.spatial.distance; see
+docs/distance.md).
+
 Inputs are used as they are: a wrong dtype raises TypeError instead of being
 cast, and contiguous arrays are read without copying.
 """
@@ -22,30 +27,38 @@ from ._core import (
     __version__,
     argmax,
     argmin,
+    cdist,
+    distance,
     dot,
     info,
     max,
     min,
     norm,
+    paired,
     probe_target,
     set_target,
     sum,
     targets,
+    topk,
 )
 
 __all__ = [
     "__version__",
     "argmax",
     "argmin",
+    "cdist",
+    "distance",
     "dot",
     "info",
     "max",
     "min",
     "norm",
+    "paired",
     "probe_target",
     "set_target",
     "sum",
     "targets",
+    "topk",
     "use_target",
 ]
 

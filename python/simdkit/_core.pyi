@@ -1,4 +1,4 @@
-from typing import Any, TypedDict, overload
+from typing import Any, Literal, TypedDict, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -7,6 +7,14 @@ __version__: str
 
 _Float = np.float32 | np.float64
 _FloatArray = npt.NDArray[np.float32] | npt.NDArray[np.float64]
+
+# Distance family (docs/distance.md). Element dtypes: float64, float32,
+# float16, ml_dtypes.bfloat16, int8, uint8, bool; uint16 holding bfloat16 bit
+# patterns with dtype="bfloat16"; uint8 of packed bits with dtype="bits".
+# Results are float64 for float64 input and float32 otherwise.
+Metric = Literal["dot", "cosine", "sqeuclidean", "euclidean", "cityblock", "hamming", "jaccard"]
+DistanceDType = Literal["bfloat16", "bits"]
+_DistanceArray = npt.NDArray[Any]
 
 class TargetReport(TypedDict):
     active: str
@@ -58,3 +66,14 @@ def argmax(a: _FloatArray, axis: None = None, keepdims: bool = False) -> np.intp
 @overload
 def argmax(a: _FloatArray, axis: int, keepdims: bool = False) -> npt.NDArray[np.intp]: ...
 def dot(a: _FloatArray, b: _FloatArray) -> Any: ...
+
+def distance(a: _DistanceArray, b: _DistanceArray, metric: Metric, *,
+             dtype: DistanceDType | None = None) -> np.float32 | np.float64: ...
+def paired(A: _DistanceArray, B: _DistanceArray, metric: Metric, *,
+           dtype: DistanceDType | None = None) -> _FloatArray: ...
+def cdist(A: _DistanceArray, B: _DistanceArray, metric: Metric = "euclidean", *,
+          dtype: DistanceDType | None = None, threads: int | None = None,
+          out: _FloatArray | None = None) -> _FloatArray: ...
+def topk(Q: _DistanceArray, X: _DistanceArray, k: int, metric: Metric, *,
+         dtype: DistanceDType | None = None,
+         threads: int | None = None) -> tuple[npt.NDArray[np.int64], _FloatArray]: ...
