@@ -1,6 +1,6 @@
-// simdkit_benchmarks: throughput of every reduce kernel on every Highway target
-// this CPU supports, so targets can be compared side by side and regressions
-// caught per target.
+// simdkit_benchmarks, reduce family: throughput of every reduce kernel on
+// every Highway target this CPU supports, so targets can be compared side by
+// side and regressions caught per target (main() in benchmark_main.cc).
 //
 // Names are <kernel>/<dtype>/<TARGET>/<n>, e.g. sum/f32/AVX2/1024, and
 // sum_rows/f32/<TARGET>/<rows>x<cols> for the batch form. Bytes/s counts the
@@ -12,18 +12,13 @@
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
-#include <cstdint>
-#include <exception>
-#include <map>
-#include <random>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include "simdkit/dispatch.h"
+#include "benchmark_util.h"
 #include "simdkit/reduce.h"
-#include "simdkit/version.h"
 
+namespace simdkit::benchmarks {
 namespace {
 
 // Small enough to stay in L1, up to far larger than any last-level cache.
@@ -43,47 +38,6 @@ template <>
 const char* DtypeName<float>() { return "f32"; }
 template <>
 const char* DtypeName<double>() { return "f64"; }
-
-// Standard-normal values, generated on first use and kept for the whole run:
-// every target then reads identical data, and the 16 Mi arrays (up to 128 MiB
-// each) are built once rather than once per target. `operand` distinguishes
-// the two inputs of dot, which would otherwise be the same array.
-template <typename T>
-const std::vector<T>& RandomData(std::size_t n, int operand) {
-  static std::map<std::pair<std::size_t, int>, std::vector<T>> cache;
-  auto [it, inserted] = cache.try_emplace({n, operand});
-  if (inserted) {
-    std::mt19937_64 rng(0x5eed0000u + static_cast<std::uint64_t>(operand));
-    std::normal_distribution<T> normal;
-    it->second.resize(n);
-    for (T& value : it->second) value = normal(rng);
-  }
-  return it->second;
-}
-
-// The target is process-wide state, so it is set when a benchmark runs rather
-// than when it is registered; probe_target() proves the kernels really run on
-// it instead of trusting the bookkeeping.
-bool ForceTarget(benchmark::State& state, const std::string& target) {
-  try {
-    simdkit::set_target(target);
-  } catch (const std::exception& error) {
-    state.SkipWithError(error.what());
-    return false;
-  }
-  const std::string actual = simdkit::probe_target();
-  if (actual != target) {
-    state.SkipWithError(("kernels ran on " + actual + " instead of " + target).c_str());
-    return false;
-  }
-  state.SetLabel(target);
-  return true;
-}
-
-void SetThroughput(benchmark::State& state, std::size_t elements, std::size_t bytes) {
-  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(elements));
-  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(bytes));
-}
 
 // `kernel(a, b, n)` runs one reduction; single-input kernels ignore `b`.
 template <typename T, typename Kernel>
@@ -113,11 +67,6 @@ void BenchmarkSumRows(benchmark::State& state, const std::string& target, RowSha
   SetThroughput(state, elements, elements * sizeof(T));
 }
 
-std::string BenchmarkName(const char* kernel, const char* dtype, const std::string& target,
-                          const std::string& size) {
-  return std::string(kernel) + '/' + dtype + '/' + target + '/' + size;
-}
-
 // Registered size-major with targets innermost, so that the console output
 // lists the targets for one kernel, dtype and size next to each other.
 template <typename T, typename Kernel>
@@ -126,7 +75,7 @@ void RegisterKernelForType(const char* name, int inputs, Kernel kernel,
   for (std::size_t n : kSizes) {
     for (const std::string& target : targets) {
       benchmark::RegisterBenchmark(
-          BenchmarkName(name, DtypeName<T>(), target, std::to_string(n)).c_str(),
+          BenchmarkName({name, DtypeName<T>(), target, std::to_string(n)}).c_str(),
           [=](benchmark::State& state) { BenchmarkReduce<T>(state, target, kernel, inputs, n); });
     }
   }
@@ -139,6 +88,8 @@ void RegisterKernel(const char* name, int inputs, Kernel kernel,
   RegisterKernelForType<float>(name, inputs, kernel, targets);
   RegisterKernelForType<double>(name, inputs, kernel, targets);
 }
+
+}  // namespace
 
 void RegisterReduceBenchmarks(const std::vector<std::string>& targets) {
   using std::size_t;
@@ -156,35 +107,10 @@ void RegisterReduceBenchmarks(const std::vector<std::string>& targets) {
     const std::string size = std::to_string(shape.rows) + 'x' + std::to_string(shape.cols);
     for (const std::string& target : targets) {
       benchmark::RegisterBenchmark(
-          BenchmarkName("sum_rows", DtypeName<float>(), target, size).c_str(),
+          BenchmarkName({"sum_rows", DtypeName<float>(), target, size}).c_str(),
           [=](benchmark::State& state) { BenchmarkSumRows<float>(state, target, shape); });
     }
   }
 }
 
-std::string Join(const std::vector<std::string>& names, char separator) {
-  std::string joined;
-  for (const std::string& name : names) {
-    if (!joined.empty()) joined += separator;
-    joined += name;
-  }
-  return joined;
-}
-
-}  // namespace
-
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-
-  const std::vector<std::string> targets = simdkit::supported_targets();
-  // Recorded in the JSON "context" so a result file says what it was run on.
-  benchmark::AddCustomContext("simdkit_version", SIMDKIT_VERSION_STRING);
-  benchmark::AddCustomContext("simdkit_supported_targets", Join(targets, ','));
-
-  RegisterReduceBenchmarks(targets);
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  simdkit::reset_target();
-  return 0;
-}
+}  // namespace simdkit::benchmarks
