@@ -296,25 +296,25 @@ def test_empty_rows():
 # ---------------------------------------------------------------------------
 # Special values
 # ---------------------------------------------------------------------------
+@pytest.mark.parametrize("metric", METRICS)
 @pytest.mark.parametrize("case", FLOAT_CASES)
-def test_nan_and_inf(target, case):
+def test_nan_and_inf(target, case, metric):
     """NaN and +-Inf anywhere in a row (IEEE: Inf - Inf is NaN; NaN != NaN
     counts as unequal for hamming and jaccard), as SciPy."""
-    rng = np.random.default_rng(4)
-    for metric in METRICS:
-        for d in (1, 5, 16, 33, 70):
-            A, Aref, kw = make(case, (6, d), metric, rng)
-            B, Bref, _ = make(case, (5, d), metric, rng)
-            specials = [(0, 0, np.nan), (1, d - 1, np.inf), (2, d // 2, -np.inf),
-                        (3, d // 3, np.nan), (3, d - 1, np.inf)]
-            for r, c, value in specials:
-                A[r, c] = value
-            B[1, d - 1] = np.inf  # Inf - Inf against A's row 1
-            B[2, 0] = np.nan
-            Aref = A.astype(np.float64)
-            Bref = B.astype(np.float64)
-            check_all_forms(case, metric, A, B, Aref, Bref, kw,
-                            f"{case} {metric} d={d} target={target}")
+    rng = np.random.default_rng([4, METRICS.index(metric)])
+    for d in (1, 5, 16, 33, 70):
+        A, Aref, kw = make(case, (6, d), metric, rng)
+        B, Bref, _ = make(case, (5, d), metric, rng)
+        specials = [(0, 0, np.nan), (1, d - 1, np.inf), (2, d // 2, -np.inf),
+                    (3, d // 3, np.nan), (3, d - 1, np.inf)]
+        for r, c, value in specials:
+            A[r, c] = value
+        B[1, d - 1] = np.inf  # Inf - Inf against A's row 1
+        B[2, 0] = np.nan
+        Aref = A.astype(np.float64)
+        Bref = B.astype(np.float64)
+        check_all_forms(case, metric, A, B, Aref, Bref, kw,
+                        f"{case} {metric} d={d} target={target}")
 
 
 @pytest.mark.parametrize("case", ["float64", "float32", "float16", "bfloat16", "int8", "uint8",
@@ -579,16 +579,16 @@ def check_topk(indices, distances, Q, X, Qref, Xref, k, metric, case, kw, duplic
             np.testing.assert_array_equal(row, order[:k], f"{w}: not the stable order")
 
 
-def topk_data(case, metric, m, n, d, rng):
-    """Q and X with duplicate rows in X (also as the last row), a row of X
-    with a NaN (floats), a zero row, and a NaN query (floats)."""
+def topk_data(case, metric, m, n, d, rng, duplicates=((2, 5), (11, 17)), nan=False):
+    """Q and X with `duplicates` (pairs of identical rows of X, lower index
+    first) and a zero row; with `nan` (floats only), a row of X containing a
+    NaN and a query containing a NaN."""
     Q, Qref, kw = make(case, (m, d), metric, rng)
     X, Xref, _ = make(case, (n, d), metric, rng)
-    duplicates = [(2, 5), (2, n - 1), (5, n - 1), (11, 17)]
     for low, high in duplicates:
         X[high] = X[low]
     X[8] = 0
-    if case in FLOAT_CASES:
+    if nan:
         X[9, d // 2] = np.nan
         Q[m - 1, 0] = np.nan
     Qref = np.unpackbits(Q, axis=-1).astype(bool) if case == "bits" else (
@@ -598,19 +598,49 @@ def topk_data(case, metric, m, n, d, rng):
     if case == "bfloat16_u16":
         Qref = Q.view(ml_dtypes.bfloat16).astype(np.float64)
         Xref = X.view(ml_dtypes.bfloat16).astype(np.float64)
-    return Q, X, Qref, Xref, kw, duplicates
+    return Q, X, Qref, Xref, kw, list(duplicates)
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_topk(target, case):
-    rng = np.random.default_rng([12, CASES.index(case)])
+def run_topk(case, target, rng, **data):
     for metric in metrics_for(case):
-        for m, n, d in ((6, 41, 24), (3, 20, 5)):
-            Q, X, Qref, Xref, kw, duplicates = topk_data(case, metric, m, n, d, rng)
+        for m, n, d in ((6, 41, 24), (3, 20, 5), (5, 40, 70)):
+            Q, X, Qref, Xref, kw, duplicates = topk_data(case, metric, m, n, d, rng, **data)
             for k in (1, 3, 10, n):
                 indices, distances = simdkit.topk(Q, X, k, metric, **kw)
                 check_topk(indices, distances, Q, X, Qref, Xref, k, metric, case, kw, duplicates,
                            f"topk {case} {metric} {m}x{n} d={d} k={k} target={target}")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_topk(target, case):
+    """Against brute force; identical rows of X (ties) and a zero row."""
+    run_topk(case, target, np.random.default_rng([12, CASES.index(case)]))
+
+
+@pytest.mark.parametrize("case", FLOAT_CASES)
+def test_topk_nan(target, case):
+    """A row of X with a NaN is never ranked before a number (also for dot,
+    where larger is better); a query with a NaN gets 0, 1, ..., k-1."""
+    run_topk(case, target, np.random.default_rng([14, CASES.index(case)]), nan=True)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_topk_duplicate_last_row(target, case):
+    """Identical rows must tie wherever they are in X: here the copy is X's
+    last row, which an odd number of rows leaves outside the pairs of rows
+    that cdist's tiles cover."""
+    rng = np.random.default_rng([15, CASES.index(case)])
+    for n in (21, 41):
+        run_topk_last = dict(duplicates=((2, n - 1), (3, 4)))
+        for metric in metrics_for(case):
+            for m, d in ((6, 24), (5, 70)):
+                Q, X, Qref, Xref, kw, duplicates = topk_data(case, metric, m, n, d, rng,
+                                                             **run_topk_last)
+                for k in (3, n):
+                    indices, distances = simdkit.topk(Q, X, k, metric, **kw)
+                    check_topk(indices, distances, Q, X, Qref, Xref, k, metric, case, kw,
+                               duplicates, f"topk {case} {metric} {m}x{n} d={d} k={k} "
+                               f"target={target}")
 
 
 @pytest.mark.parametrize("case", ["float32", "int8", "bits"])
@@ -618,7 +648,8 @@ def test_topk_blocks(target, case):
     """More queries and rows than one tile of the selection (32 x 256)."""
     rng = np.random.default_rng(13)
     metric = "hamming" if case == "bits" else "sqeuclidean"
-    Q, X, Qref, Xref, kw, duplicates = topk_data(case, metric, 35, 530, 20, rng)
+    Q, X, Qref, Xref, kw, duplicates = topk_data(case, metric, 35, 530, 20, rng,
+                                                 duplicates=((2, 5), (2, 300), (100, 529)))
     for k in (1, 7, 300):
         indices, distances = simdkit.topk(Q, X, k, metric, **kw)
         check_topk(indices, distances, Q, X, Qref, Xref, k, metric, case, kw, duplicates,
