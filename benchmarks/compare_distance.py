@@ -50,7 +50,10 @@ from typing import Callable
 
 # NumPy's BLAS reads its thread count when it is loaded: without threadpoolctl
 # to limit it at run time, the environment must say so before the import.
-HAVE_THREADPOOLCTL = importlib.util.find_spec("threadpoolctl") is not None
+try:
+    HAVE_THREADPOOLCTL = importlib.util.find_spec("threadpoolctl") is not None
+except (ImportError, ValueError):
+    HAVE_THREADPOOLCTL = False
 if not HAVE_THREADPOOLCTL:
     for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[_variable] = "1"
