@@ -86,9 +86,43 @@ HWY_INLINE size_t ElementsPerStep(DC dc) {
   return hn::Lanes(dc) * (std::is_same_v<Stored, PackedBits> ? 8 : 1);
 }
 
+// Highway 1.0.3 emulates float16 -> float32 on targets without a native
+// conversion (SSSE3, SSE4, SCALAR, EMU128) as if the all-ones exponent were
+// finite: Inf became 65536, NaN a number. Widen by the bits there instead.
+#if HWY_TARGET == HWY_SSSE3 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SCALAR || \
+    HWY_TARGET == HWY_EMU128
+#define SIMDKIT_WIDEN_FLOAT16_BY_BITS 1
+#else
+#define SIMDKIT_WIDEN_FLOAT16_BY_BITS 0
+#endif
+
+template <class DF>
+HWY_INLINE hn::Vec<DF> Float16BitsToFloat32(DF df, hn::Vec<hn::RebindToUnsigned<DF>> bits) {
+  const hn::RebindToUnsigned<DF> du;
+  const hn::RebindToSigned<DF> di;
+  const auto sign = hn::ShiftLeft<16>(hn::And(bits, hn::Set(du, 0x8000u)));
+  const auto exponent = hn::And(hn::ShiftRight<10>(bits), hn::Set(du, 0x1Fu));
+  const auto mantissa = hn::And(bits, hn::Set(du, 0x3FFu));
+  // Normal: rebias 15 -> 127; Inf/NaN: all-ones exponent, mantissa kept.
+  const auto biased = hn::IfThenElse(hn::Eq(exponent, hn::Set(du, 0x1Fu)), hn::Set(du, 0xFFu),
+                                     hn::Add(exponent, hn::Set(du, 112u)));
+  const auto normal = hn::BitCast(df, hn::Or(hn::ShiftLeft<23>(biased), hn::ShiftLeft<13>(mantissa)));
+  // Zero and subnormal: mantissa * 2^-24, exact in float32.
+  const auto small = hn::Mul(hn::ConvertTo(df, hn::BitCast(di, mantissa)), hn::Set(df, 0x1.0p-24f));
+  const auto magnitude = hn::IfThenElse(hn::RebindMask(df, hn::Eq(exponent, hn::Zero(du))), small, normal);
+  return hn::Or(magnitude, hn::BitCast(df, sign));
+}
+
 template <typename Stored, class DC>
 HWY_INLINE hn::Vec<DC> LoadWidened(DC dc, const MemoryOf<Stored>* HWY_RESTRICT p) {
   using Compute = hn::TFromD<DC>;
+#if SIMDKIT_WIDEN_FLOAT16_BY_BITS
+  if constexpr (std::is_same_v<Stored, hwy::float16_t>) {
+    const hn::Rebind<uint16_t, DC> d16;
+    const auto bits = hn::LoadU(d16, reinterpret_cast<const uint16_t*>(p));
+    return Float16BitsToFloat32(dc, hn::PromoteTo(hn::RebindToUnsigned<DC>(), bits));
+  }
+#endif
   if constexpr (std::is_same_v<Stored, Compute>) {
     return hn::LoadU(dc, p);
   } else if constexpr (std::is_same_v<Stored, PackedBits>) {
@@ -167,10 +201,15 @@ HWY_INLINE void AddTerm(DC dc, DA da, V a, V b, VA& sum0, VA& sum1) {
   } else if constexpr (term == Term::kAbsDifference) {
     sum0 = AddAccumulate(da, hn::Abs(hn::Sub(a, b)), sum0, sum1);
   } else if constexpr (term == Term::kUnequal) {
-    sum0 = AddAccumulate(da, OnesWhere(dc, hn::Ne(a, b)), sum0, sum1);
+    // Not(Eq): x86's ordered Ne would call NaN equal to everything.
+    sum0 = AddAccumulate(da, OnesWhere(dc, hn::Not(hn::Eq(a, b))), sum0, sum1);
+  } else if constexpr (term == Term::kOneNonzero) {
+    const V zero = hn::Zero(dc);
+    sum0 = AddAccumulate(da, OnesWhere(dc, hn::Xor(hn::Eq(a, zero), hn::Eq(b, zero))), sum0, sum1);
   } else if constexpr (term == Term::kEitherNonzero) {
     const V zero = hn::Zero(dc);
-    sum0 = AddAccumulate(da, OnesWhere(dc, hn::Or(hn::Ne(a, zero), hn::Ne(b, zero))), sum0, sum1);
+    sum0 = AddAccumulate(da, OnesWhere(dc, hn::Not(hn::And(hn::Eq(a, zero), hn::Eq(b, zero)))),
+                         sum0, sum1);
   } else if constexpr (term == Term::kBitsDiffering) {
     sum0 = hn::Add(sum0, hn::PopulationCount(hn::Xor(a, b)));
   } else if constexpr (term == Term::kBitsInBoth) {
@@ -279,12 +318,14 @@ constexpr size_t kTileCols = 2;
 #endif
 constexpr size_t kTileRows = 4;
 
-// A tile of kTileRows rows of `a` against kTileCols rows of `b`, one term per
-// pair: each widened vector is loaded once and used kTileCols (or kTileRows)
-// times, so the multiply-add units rather than the load ports set the pace.
-// Writes sums[r * kTileCols + c]. Accumulators are named variables, not
-// arrays: SVE vectors are sizeless.
-template <typename Stored, Term term>
+// A tile of kRows (<= kTileRows) rows of `a` against kCols (<= kTileCols)
+// rows of `b`, one term per pair: each widened vector is loaded once and used
+// kCols (or kRows) times, so the multiply-add units rather than the load
+// ports set the pace. Every pair is one accumulator chain in the same order
+// whatever the tile's shape, so a pair's value does not depend on where its
+// rows sit (duplicate rows tie exactly). Writes sums[r * kTileCols + c].
+// Accumulators are named variables, not arrays: SVE vectors are sizeless.
+template <typename Stored, Term term, size_t kRows = kTileRows, size_t kCols = kTileCols>
 void TileSums(const MemoryOf<Stored>* HWY_RESTRICT a, size_t a_stride,
               const MemoryOf<Stored>* HWY_RESTRICT b, size_t b_stride, size_t n,
               double* HWY_RESTRICT sums) {
@@ -306,18 +347,16 @@ void TileSums(const MemoryOf<Stored>* HWY_RESTRICT a, size_t a_stride,
     // One step of the tile; `load(row)` widens this step of a row.
     const auto tile_step = [&](const auto& load) HWY_ATTR {
       const auto b0 = load(b);
-      const auto b1 = load(b + b_stride);
-      const auto b2 = kTileCols > 2 ? load(b + 2 * b_stride) : b0;
-      const auto b3 = kTileCols > 2 ? load(b + 3 * b_stride) : b1;
-#define SIMDKIT_TILE_STEP(r)                                  \
-  {                                                           \
-    const auto va = load(a + r * a_stride);                   \
-    AddTerm<term>(dc, da, va, b0, s##r##0, h##r##0);          \
-    AddTerm<term>(dc, da, va, b1, s##r##1, h##r##1);          \
-    if (kTileCols > 2) {                                      \
-      AddTerm<term>(dc, da, va, b2, s##r##2, h##r##2);        \
-      AddTerm<term>(dc, da, va, b3, s##r##3, h##r##3);        \
-    }                                                         \
+      const auto b1 = kCols > 1 ? load(b + b_stride) : b0;
+      const auto b2 = kCols > 2 ? load(b + 2 * b_stride) : b0;
+      const auto b3 = kCols > 3 ? load(b + 3 * b_stride) : b0;
+#define SIMDKIT_TILE_STEP(r)                                            \
+  if (r < kRows) {                                                      \
+    const auto va = load(a + r * a_stride);                             \
+    AddTerm<term>(dc, da, va, b0, s##r##0, h##r##0);                    \
+    if (kCols > 1) AddTerm<term>(dc, da, va, b1, s##r##1, h##r##1);     \
+    if (kCols > 2) AddTerm<term>(dc, da, va, b2, s##r##2, h##r##2);     \
+    if (kCols > 3) AddTerm<term>(dc, da, va, b3, s##r##3, h##r##3);     \
   }
       SIMDKIT_TILE_STEP(0) SIMDKIT_TILE_STEP(1) SIMDKIT_TILE_STEP(2) SIMDKIT_TILE_STEP(3)
 #undef SIMDKIT_TILE_STEP
@@ -334,12 +373,12 @@ void TileSums(const MemoryOf<Stored>* HWY_RESTRICT a, size_t a_stride,
       });
       i = block_end;
     }
-#define SIMDKIT_TILE_FLUSH(r)                                   \
-  sums[r * kTileCols + 0] += LaneTotal(da, s##r##0, h##r##0);   \
-  sums[r * kTileCols + 1] += LaneTotal(da, s##r##1, h##r##1);   \
-  if (kTileCols > 2) {                                          \
-    sums[r * kTileCols + 2] += LaneTotal(da, s##r##2, h##r##2); \
-    sums[r * kTileCols + 3] += LaneTotal(da, s##r##3, h##r##3); \
+#define SIMDKIT_TILE_FLUSH(r)                                                  \
+  if (r < kRows) {                                                             \
+    sums[r * kTileCols + 0] += LaneTotal(da, s##r##0, h##r##0);                \
+    if (kCols > 1) sums[r * kTileCols + 1] += LaneTotal(da, s##r##1, h##r##1); \
+    if (kCols > 2) sums[r * kTileCols + 2] += LaneTotal(da, s##r##2, h##r##2); \
+    if (kCols > 3) sums[r * kTileCols + 3] += LaneTotal(da, s##r##3, h##r##3); \
   }
     SIMDKIT_TILE_FLUSH(0) SIMDKIT_TILE_FLUSH(1) SIMDKIT_TILE_FLUSH(2) SIMDKIT_TILE_FLUSH(3)
 #undef SIMDKIT_TILE_FLUSH
@@ -396,38 +435,38 @@ void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t
         if (widened) {
           WidenRows<Stored>(b + j0 * bv.row_stride, bv.row_stride, j_end - j0, n, b_wide.data());
         }
-        size_t i = row_begin;
-        for (; i + kTileRows <= row_end; i += kTileRows) {
-          size_t j = j0;
-          if (widened) WidenRows<Stored>(a + i * av.row_stride, av.row_stride, kTileRows, n,
+        // Rows [i, i + rows) of a: full tile groups, then one row at a time.
+        for (size_t i = row_begin; i < row_end;) {
+          const size_t rows = i + kTileRows <= row_end ? kTileRows : 1;
+          if (widened) WidenRows<Stored>(a + i * av.row_stride, av.row_stride, rows, n,
                                          a_wide.data());
-          for (; j + kTileCols <= j_end; j += kTileCols) {
-            if (widened) {
-              TileSums<Compute, term>(a_wide.data(), n, b_wide.data() + (j - j0) * n, n, n, sums);
+          // Sums of those rows against b's rows [j, j + kCols).
+          const auto tile = [&](auto rows_constant, auto cols_constant, size_t j) {
+            constexpr size_t kRows = decltype(rows_constant)::value;
+            constexpr size_t kCols = decltype(cols_constant)::value;
+            if constexpr (widened) {
+              TileSums<Compute, term, kRows, kCols>(a_wide.data(), n,
+                                                    b_wide.data() + (j - j0) * n, n, n, sums);
             } else {
-              TileSums<Stored, term>(a + i * av.row_stride, av.row_stride,
-                                     b + j * bv.row_stride, bv.row_stride, n, sums);
+              TileSums<Stored, term, kRows, kCols>(a + i * av.row_stride, av.row_stride,
+                                                   b + j * bv.row_stride, bv.row_stride, n,
+                                                   sums);
             }
-            for (size_t r = 0; r < kTileRows; ++r) {
-              for (size_t c = 0; c < kTileCols; ++c) {
+            for (size_t r = 0; r < kRows; ++r) {
+              for (size_t c = 0; c < kCols; ++c) {
                 finish_pair(i + r, j + c, sums[r * kTileCols + c]);
               }
             }
+          };
+          using Full = std::integral_constant<size_t, kTileRows>;
+          using FullCols = std::integral_constant<size_t, kTileCols>;
+          using One = std::integral_constant<size_t, 1>;
+          size_t j = j0;
+          for (; j + kTileCols <= j_end; j += kTileCols) {
+            rows == kTileRows ? tile(Full(), FullCols(), j) : tile(One(), FullCols(), j);
           }
-          for (; j < j_end; ++j) {
-            for (size_t r = 0; r < kTileRows; ++r) {
-              PairSums<Stored, term, Term::kNone, Term::kNone>(
-                  a + (i + r) * av.row_stride, b + j * bv.row_stride, n, sums);
-              finish_pair(i + r, j, sums[0]);
-            }
-          }
-        }
-        for (; i < row_end; ++i) {
-          for (size_t j = j0; j < j_end; ++j) {
-            PairSums<Stored, term, Term::kNone, Term::kNone>(a + i * av.row_stride,
-                                                             b + j * bv.row_stride, n, sums);
-            finish_pair(i, j, sums[0]);
-          }
+          for (; j < j_end; ++j) rows == kTileRows ? tile(Full(), One(), j) : tile(One(), One(), j);
+          i += rows;
         }
       }
       return true;

@@ -11,6 +11,7 @@
 #include <exception>
 #include <limits>
 #include <stdexcept>
+#include <system_error>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -36,7 +37,8 @@ enum class Term : std::uint8_t {
   kSquareB,            // b * b
   kSquaredDifference,  // (a - b)^2
   kAbsDifference,      // |a - b|
-  kUnequal,            // a != b
+  kUnequal,            // a != b (NaN differs from everything)
+  kOneNonzero,         // (a != 0) != (b != 0)
   kEitherNonzero,      // a != 0 || b != 0
   kBitsDiffering,      // popcount(a ^ b)
   kBitsInBoth,         // popcount(a & b)
@@ -81,7 +83,7 @@ decltype(auto) ForPlan(Metric metric, PlanUser&& plan_user) {
       case Metric::kHamming:
         return plan_user(Plan<Term::kUnequal, kNone, kNone, Term::kUnequal>{});
       case Metric::kJaccard:
-        return plan_user(Plan<Term::kUnequal, Term::kEitherNonzero, kNone, kNone>{});
+        return plan_user(Plan<Term::kOneNonzero, Term::kEitherNonzero, kNone, kNone>{});
     }
     throw std::invalid_argument("simdkit: unknown metric");
   }
@@ -182,8 +184,10 @@ constexpr std::size_t kParallelWork = std::size_t{1} << 21;
 // exception a worker raised.
 template <typename Body>
 void ParallelRows(std::size_t threads, std::size_t rows, std::size_t work, const Body& body) {
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   if (work < kParallelWork) threads = 1;
+  // hardware_concurrency() reads /sys on every call.
+  static const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  if (threads == 0) threads = cores;
   threads = std::min(threads, std::max<std::size_t>(rows, 1));
   if (threads <= 1) {
     body(std::size_t{0}, rows);
@@ -198,8 +202,16 @@ void ParallelRows(std::size_t threads, std::size_t rows, std::size_t work, const
     }
   };
   std::vector<std::thread> workers;
-  for (std::size_t t = 1; t < threads; ++t) workers.emplace_back(run_slice, t);
+  std::vector<std::size_t> unstarted;  // slices whose thread could not start
+  for (std::size_t t = 1; t < threads; ++t) {
+    try {
+      workers.emplace_back(run_slice, t);
+    } catch (const std::system_error&) {
+      unstarted.push_back(t);
+    }
+  }
   run_slice(0);
+  for (std::size_t t : unstarted) run_slice(t);
   for (std::thread& worker : workers) worker.join();
   for (const std::exception_ptr& error : errors) {
     if (error) std::rethrow_exception(error);

@@ -10,8 +10,9 @@
 //   euclidean    sqrt(sum((a-b)^2))
 //   cityblock    sum(|a-b|)
 //   hamming      fraction of positions where a != b (NaN for n = 0, as SciPy)
-//   jaccard      fraction of positions where a != b among those where a or b
-//                is nonzero (0 if both are all zeros)
+//   jaccard      fraction of positions where exactly one of a, b is nonzero
+//                among those where either is (0 if both are all zeros), as
+//                SciPy >= 1.15: nonzero means True
 // For DType::kBits each byte holds 8 one-bit components: hamming is the
 // number of differing bits and jaccard 1 - |a & b| / |a | b| (0 if both are
 // all zeros); the other metrics do not apply.

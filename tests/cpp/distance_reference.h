@@ -132,7 +132,7 @@ struct PairSums {
   long double abs_diffs = 0;      // sum |a-b|
   std::size_t unequal = 0;          // a != b (bits: popcount(a ^ b))
   std::size_t either_nonzero = 0;   // a != 0 or b != 0 (bits: popcount(a | b))
-  std::size_t unequal_nonzero = 0;  // both of the above (bits: popcount(a ^ b))
+  std::size_t one_nonzero = 0;     // exactly one of a, b nonzero (bits: popcount(a ^ b))
 };
 
 // The sums over a pair of decoded values (not kBits): T is long double, or
@@ -157,7 +157,7 @@ PairSums SumValues(DType dtype, const T* x, const T* y, std::size_t n) {
     const bool nonzero = x[i] != 0 || y[i] != 0;
     s.unequal += unequal;
     s.either_nonzero += nonzero;
-    s.unequal_nonzero += unequal && nonzero;
+    s.one_nonzero += (x[i] != 0) != (y[i] != 0);  // SciPy >= 1.15's jaccard
   }
   s.dot = static_cast<long double>(dot);
   s.dot_magnitude = static_cast<long double>(dot_magnitude);
@@ -176,7 +176,7 @@ inline PairSums SumBits(const std::uint8_t* a, const std::uint8_t* b, std::size_
     s.unequal += std::bitset<8>(a[i] ^ b[i]).count();
     s.either_nonzero += std::bitset<8>(a[i] | b[i]).count();
   }
-  s.unequal_nonzero = s.unequal;  // a differing bit is set in a or b
+  s.one_nonzero = s.unequal;  // a differing bit is set in exactly one
   return s;
 }
 
@@ -303,7 +303,7 @@ inline Expected ExpectedDistance(Metric metric, const PairSums& s) {
     case Metric::kJaccard:
       value = s.either_nonzero == 0
                   ? 0
-                  : static_cast<long double>(s.unequal_nonzero) / s.either_nonzero;
+                  : static_cast<long double>(s.one_nonzero) / s.either_nonzero;
       break;
   }
   return {value, Tolerance(metric, s, value)};
