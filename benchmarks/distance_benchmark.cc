@@ -44,16 +44,6 @@ const char* ShortName(DType dtype) {
   return "?";
 }
 
-std::size_t ElementBytes(DType dtype) {
-  switch (dtype) {
-    case DType::kFloat64: return 8;
-    case DType::kFloat32: return 4;
-    case DType::kFloat16:
-    case DType::kBFloat16: return 2;
-    default: return 1;
-  }
-}
-
 // float16 or bfloat16 bit patterns of random sign and magnitude in [1/4, 4)
 // (exponent and mantissa drawn directly, so no conversion is involved),
 // cached like RandomData.
@@ -97,7 +87,7 @@ void BenchmarkDistance(benchmark::State& state, const std::string& target, Metri
     double result = simdkit::distance(metric, dtype, a, b, n);
     benchmark::DoNotOptimize(result);
   }
-  SetThroughput(state, n, 2 * n * ElementBytes(dtype));
+  SetThroughput(state, n, 2 * n * simdkit::dtype_size(dtype));
 }
 
 struct Shape {

@@ -68,6 +68,20 @@ SIMDKIT_EXPORT const char* dtype_name(DType dtype);
 // Whether `metric` is defined for `dtype` (only hamming and jaccard for kBits).
 SIMDKIT_EXPORT bool metric_supports(Metric metric, DType dtype);
 
+// Bytes per element of `dtype` (kBits: one byte of 8 components).
+inline std::size_t dtype_size(DType dtype) {
+  switch (dtype) {
+    case DType::kFloat64: return 8;
+    case DType::kFloat32: return 4;
+    case DType::kFloat16:
+    case DType::kBFloat16: return 2;
+    case DType::kInt8:
+    case DType::kUInt8:
+    case DType::kBits: return 1;
+  }
+  return 1;
+}
+
 // Results are double for kFloat64 input, float otherwise.
 inline bool result_is_double(DType dtype) { return dtype == DType::kFloat64; }
 

@@ -29,16 +29,6 @@ inline constexpr DType kAllDTypes[] = {DType::kFloat64, DType::kFloat32, DType::
                                        DType::kBFloat16, DType::kInt8,   DType::kUInt8,
                                        DType::kBits};
 
-inline std::size_t ElementBytes(DType dtype) {
-  switch (dtype) {
-    case DType::kFloat64: return 8;
-    case DType::kFloat32: return 4;
-    case DType::kFloat16:
-    case DType::kBFloat16: return 2;
-    default: return 1;
-  }
-}
-
 inline bool IsFloating(DType dtype) {
   return dtype == DType::kFloat64 || dtype == DType::kFloat32 || dtype == DType::kFloat16 ||
          dtype == DType::kBFloat16;

@@ -42,7 +42,7 @@ namespace {
 
 // Elements of `dtype` in one vector of the active target (SCALAR: 1).
 size_t Lanes(DType dtype) {
-  return std::max<size_t>(1, simdkit::probe_vector_bytes() / ElementBytes(dtype));
+  return std::max<size_t>(1, simdkit::probe_vector_bytes() / simdkit::dtype_size(dtype));
 }
 
 // 0 .. 3 lanes + 1 (at least 70): every tail length, the two-vector loop and
@@ -68,13 +68,13 @@ std::string Describe(Metric metric, DType dtype) {
 class Array {
  public:
   Array(DType dtype, size_t n, size_t offset)
-      : dtype_(dtype), offset_(offset), storage_((n + offset) * ElementBytes(dtype) + 64) {}
+      : dtype_(dtype), offset_(offset), storage_((n + offset) * simdkit::dtype_size(dtype) + 64) {}
   Array(Array&&) = default;
   Array& operator=(Array&&) = default;
 
-  std::uint8_t* data() { return Base() + offset_ * ElementBytes(dtype_); }
-  const std::uint8_t* data() const { return Base() + offset_ * ElementBytes(dtype_); }
-  std::uint8_t* element(size_t i) { return data() + i * ElementBytes(dtype_); }
+  std::uint8_t* data() { return Base() + offset_ * simdkit::dtype_size(dtype_); }
+  const std::uint8_t* data() const { return Base() + offset_ * simdkit::dtype_size(dtype_); }
+  std::uint8_t* element(size_t i) { return data() + i * simdkit::dtype_size(dtype_); }
 
  private:
   std::uint8_t* Base() const {
@@ -137,7 +137,7 @@ double RandomValue(DType dtype, Fill fill, std::mt19937_64& rng) {
 // jaccard see every case.
 void FillPair(DType dtype, Fill fill, std::uint8_t* a, std::uint8_t* b, size_t n,
               std::mt19937_64& rng) {
-  const size_t bytes = ElementBytes(dtype);
+  const size_t bytes = simdkit::dtype_size(dtype);
   for (size_t i = 0; i < n; ++i) {
     std::uint8_t* x = a + i * bytes;
     std::uint8_t* y = b + i * bytes;
@@ -200,7 +200,7 @@ const PairCase& GetPairCase(DType dtype, Pattern pattern, size_t n, size_t a_off
       break;
     case Pattern::kIdentical:
       FillPair(dtype, Fill::kRandom, pair->a.data(), pair->b.data(), n, rng);
-      std::memcpy(pair->b.data(), pair->a.data(), n * ElementBytes(dtype));
+      std::memcpy(pair->b.data(), pair->a.data(), n * simdkit::dtype_size(dtype));
       break;
     case Pattern::kLowestBoth:
       for (size_t i = 0; i < n; ++i) {
@@ -326,7 +326,7 @@ const MatrixCase& GetMatrixCase(DType dtype, Fill fill, size_t rows_a, size_t ro
   auto m = std::make_unique<MatrixCase>(MatrixCase{
       dtype, fill, rows_a, rows_b, cols, stride_a, stride_b, Array(dtype, rows_a * stride_a, 1),
       Array(dtype, rows_b * stride_b, 2), {}, {}, {}});
-  const size_t bytes = ElementBytes(dtype);
+  const size_t bytes = simdkit::dtype_size(dtype);
   auto row_a = [&](size_t i) { return m->a.data() + i * stride_a * bytes; };
   auto row_b = [&](size_t j) { return m->b.data() + j * stride_b * bytes; };
   std::mt19937_64 rng(0x5EED ^ (static_cast<std::uint64_t>(dtype) << 40) ^
@@ -519,7 +519,7 @@ TEST_P(DistanceTest, NaNInfinityAndDenormals) {
     };
     const size_t n = 3 * Lanes(dtype) + 1;
     const PairCase& base = GetPairCase(dtype, Pattern::kRandom, n, 1, 2);
-    const size_t bytes = ElementBytes(dtype);
+    const size_t bytes = simdkit::dtype_size(dtype);
     Array a(dtype, n, 1), b(dtype, n, 2);
     for (const Special& special : specials) {
       for (size_t position = 0; position < n; ++position) {
@@ -660,7 +660,7 @@ TEST_P(DistanceTest, CdistMatchesReference) {
 TEST_P(DistanceTest, CdistOverLongRows) {
   Failures failures;
   for (DType dtype : {DType::kFloat32, DType::kFloat16, DType::kInt8, DType::kBits}) {
-    const MatrixCase& m = GetMatrixCase(dtype, Fill::kSmallIntegers, 5, 9, 33000 / ElementBytes(dtype));
+    const MatrixCase& m = GetMatrixCase(dtype, Fill::kSmallIntegers, 5, 9, 33000 / simdkit::dtype_size(dtype));
     for (Metric metric : kAllMetrics) {
       if (metric_supports(metric, dtype)) ExpectCdist(failures, m, metric, 1);
     }
