@@ -292,13 +292,13 @@ double PairDistance(Metric metric, const MemoryOf<Stored>* a, const MemoryOf<Sto
 }
 
 // Writes `rows` rows of n stored elements, widened to the compute type, to
-// `out` (rows packed n apart).
+// `out`, rows out_stride apart (what lies past n in a row is left as it is).
 template <typename Stored, typename Compute = typename ComputeOf<Stored>::type>
 void WidenRows(const MemoryOf<Stored>* HWY_RESTRICT in, size_t in_stride, size_t rows, size_t n,
-               Compute* HWY_RESTRICT out) {
+               Compute* HWY_RESTRICT out, size_t out_stride) {
   const ComputeTag<Stored> dc;
   const size_t step = hn::Lanes(dc);
-  for (size_t r = 0; r < rows; ++r, in += in_stride, out += n) {
+  for (size_t r = 0; r < rows; ++r, in += in_stride, out += out_stride) {
     size_t i = 0;
     for (; i + step <= n; i += step) hn::StoreU(LoadWidened<Stored>(dc, in + i), dc, out + i);
     if (i < n) {
@@ -385,10 +385,22 @@ void TileSums(const MemoryOf<Stored>* HWY_RESTRICT a, size_t a_stride,
   }
 }
 
+// 1 / |row|; NaN for an all-zero row, whose cosine distance is undefined
+// (as SciPy's).
+template <typename Stored>
+double InverseNorm(const MemoryOf<Stored>* row, size_t n) {
+  double sums[3];
+  PairSums<Stored, Term::kProduct, Term::kNone, Term::kNone>(row, row, n, sums);
+  return sums[0] == 0.0 ? std::numeric_limits<double>::quiet_NaN() : 1.0 / std::sqrt(sums[0]);
+}
+
 template <typename Stored>
 using ResultOf = std::conditional_t<std::is_same_v<Stored, double>, double, float>;
 
-// Rows [row_begin, row_end) of the a×b distance matrix into `out`.
+// Rows [row_begin, row_end) of the a×b distance matrix into `out`. For
+// cosine, a's inverse row norms are given; b's are given, or computed here
+// chunk by chunk (nullptr) while the chunk is in cache: a second pass over a
+// large b from memory would cost as much as the products.
 // Single-term metrics go through tiles of kTileRows x kTileCols pairs, with b processed in chunks that
 // stay in L2 while every a-row group passes over them; cosine uses the
 // squared norms precomputed once per row.
@@ -401,12 +413,15 @@ void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t
   const auto* b = static_cast<const Memory*>(bv.data);
   const size_t n = av.cols;
   const bool is_bits = IsBits<Stored>();
+  std::vector<double> chunk_inverse_norms;
+  const double* chunk_norms = b_inverse_norms;  // b's norms from row chunk_first on
+  size_t chunk_first = 0;
   const auto finish_pair = [&](size_t i, size_t j, double sum) {
     double value;
     if (metric == Metric::kCosine) {
       // A multiply by precomputed inverse norms: a square root and a
       // division per pair would cost as much as a short row's products.
-      value = CosineDistance(sum * a_inverse_norms[i] * b_inverse_norms[j]);
+      value = CosineDistance(sum * a_inverse_norms[i] * chunk_norms[j - chunk_first]);
     } else {
       const double sums[3] = {sum, 0.0, 0.0};
       value = Finish(metric, is_bits, sums, n);
@@ -425,29 +440,58 @@ void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t
       double sums[kTileRows * kTileCols];
       // Narrow inputs are widened once per chunk (b) and per tile row group
       // (a) rather than on every load of the tile, whose loads then cost
-      // nothing more than float32's.
+      // nothing more than float32's; rows whose length is not a whole number
+      // of vectors are packed too, zero-padded, so the tile never takes the
+      // slow partial-vector path (short rows would spend most of their time
+      // there).
       using Compute = typename ComputeOf<Stored>::type;
-      constexpr bool widened = !std::is_same_v<Stored, Compute> && !IsBits<Stored>();
-      std::vector<Compute> a_wide(widened ? kTileRows * n : 0);
-      std::vector<Compute> b_wide(widened ? HWY_MIN(chunk, bv.rows) * n : 0);
+      constexpr bool kCanPack = !IsBits<Stored>();
+      const size_t step = hn::Lanes(ComputeTag<Stored>());
+      const bool packed = kCanPack && (!std::is_same_v<Stored, Compute> || n % step != 0);
+      const size_t padded = (n + step - 1) / step * step;
+      std::vector<Compute> a_packed(packed ? kTileRows * padded : 0);
+      std::vector<Compute> b_packed(packed ? HWY_MIN(chunk, bv.rows) * padded : 0);
       for (size_t j0 = 0; j0 < bv.rows; j0 += chunk) {
         const size_t j_end = HWY_MIN(bv.rows, j0 + chunk);
-        if (widened) {
-          WidenRows<Stored>(b + j0 * bv.row_stride, bv.row_stride, j_end - j0, n, b_wide.data());
+        if (packed) {
+          WidenRows<Stored>(b + j0 * bv.row_stride, bv.row_stride, j_end - j0, n,
+                            b_packed.data(), padded);
+        }
+        if constexpr (kCanPack) {  // cosine does not apply to bits
+          if (metric == Metric::kCosine) {
+            chunk_first = j0;
+            if (b_inverse_norms != nullptr) {
+              chunk_norms = b_inverse_norms + j0;
+            } else {
+              chunk_inverse_norms.resize(j_end - j0);
+              for (size_t j = j0; j < j_end; ++j) {
+                chunk_inverse_norms[j - j0] =
+                    packed ? InverseNorm<Compute>(b_packed.data() + (j - j0) * padded, padded)
+                           : InverseNorm<Stored>(b + j * bv.row_stride, n);
+              }
+              chunk_norms = chunk_inverse_norms.data();
+            }
+          }
         }
         // Rows [i, i + rows) of a: full tile groups, then one row at a time.
         for (size_t i = row_begin; i < row_end;) {
           const size_t rows = i + kTileRows <= row_end ? kTileRows : 1;
-          if (widened) WidenRows<Stored>(a + i * av.row_stride, av.row_stride, rows, n,
-                                         a_wide.data());
+          if (packed) WidenRows<Stored>(a + i * av.row_stride, av.row_stride, rows, n,
+                                        a_packed.data(), padded);
           // Sums of those rows against b's rows [j, j + kCols).
           const auto tile = [&](auto rows_constant, auto cols_constant, size_t j) {
             constexpr size_t kRows = decltype(rows_constant)::value;
             constexpr size_t kCols = decltype(cols_constant)::value;
-            if constexpr (widened) {
-              TileSums<Compute, term, kRows, kCols>(a_wide.data(), n,
-                                                    b_wide.data() + (j - j0) * n, n, n, sums);
-            } else {
+            bool summed = false;
+            if constexpr (kCanPack) {
+              if (packed) {
+                TileSums<Compute, term, kRows, kCols>(a_packed.data(), padded,
+                                                      b_packed.data() + (j - j0) * padded,
+                                                      padded, padded, sums);
+                summed = true;
+              }
+            }
+            if (!summed) {
               TileSums<Stored, term, kRows, kCols>(a + i * av.row_stride, av.row_stride,
                                                    b + j * bv.row_stride, bv.row_stride, n,
                                                    sums);
@@ -481,18 +525,13 @@ void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t
   }
 }
 
-// 1 / |row| for every row, for cosine; NaN for an all-zero row, whose cosine
-// distance is undefined (as SciPy's).
+// 1 / |row| for every row, for cosine (see InverseNorm).
 template <typename Stored>
 std::vector<double> InverseNorms(const MatrixView& view) {
   std::vector<double> inverse_norms(view.rows);
   const auto* data = static_cast<const MemoryOf<Stored>*>(view.data);
-  double sums[3];
   for (size_t r = 0; r < view.rows; ++r) {
-    const auto* row = data + r * view.row_stride;
-    PairSums<Stored, Term::kProduct, Term::kNone, Term::kNone>(row, row, view.cols, sums);
-    inverse_norms[r] = sums[0] == 0.0 ? std::numeric_limits<double>::quiet_NaN()
-                                      : 1.0 / std::sqrt(sums[0]);
+    inverse_norms[r] = InverseNorm<Stored>(data + r * view.row_stride, view.cols);
   }
   return inverse_norms;
 }
@@ -511,17 +550,16 @@ void PairedOnTarget(Metric metric, const MatrixView& a, const MatrixView& b, voi
 template <typename Stored>
 void CdistOnTarget(Metric metric, const MatrixView& a, const MatrixView& b, void* out,
                    size_t out_stride, size_t threads) {
-  std::vector<double> a_norms, b_norms;
+  std::vector<double> a_norms;
   if constexpr (!IsBits<Stored>()) {
     if (metric == Metric::kCosine) {
-      a_norms = InverseNorms<Stored>(a);
-      b_norms = InverseNorms<Stored>(b);
+      a_norms = InverseNorms<Stored>(a);  // b's: chunk by chunk in CdistRows
     }
   }
   auto* result = static_cast<ResultOf<Stored>*>(out);
   ParallelRows(threads, a.rows, a.rows * b.rows * HWY_MAX(a.cols, size_t{1}),
                [&](size_t begin, size_t end) {
-                 CdistRows<Stored>(metric, a, b, begin, end, a_norms.data(), b_norms.data(),
+                 CdistRows<Stored>(metric, a, b, begin, end, a_norms.data(), nullptr,
                                    result, out_stride);
                });
 }
