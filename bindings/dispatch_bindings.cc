@@ -12,18 +12,25 @@ namespace simdkit::python {
 
 namespace py = pybind11;
 
+namespace {
+
+// What targets() returns; info() adds to it.
+py::dict TargetReport() {
+  py::dict report;
+  report["active"] = simdkit::active_target();
+  report["compiled"] = simdkit::compiled_targets();
+  report["supported"] = simdkit::supported_targets();
+  report["disabled"] = simdkit::disabled_targets();
+  return report;
+}
+
+}  // namespace
+
 void RegisterDispatch(py::module_& module) {
   module.attr("__version__") = SIMDKIT_VERSION_STRING;
   module.def(
       "targets",
-      [] {
-        py::dict report;
-        report["active"] = simdkit::active_target();
-        report["compiled"] = simdkit::compiled_targets();
-        report["supported"] = simdkit::supported_targets();
-        report["disabled"] = simdkit::disabled_targets();
-        return report;
-      },
+      &TargetReport,
       "Targets as {'active': name, 'compiled': [...], 'supported': [...],\n"
       "'disabled': [...]}, best first. 'supported' excludes disabled targets.");
   module.def(
@@ -52,16 +59,12 @@ void RegisterDispatch(py::module_& module) {
   module.def(
       "info",
       [] {
-        py::dict info;
+        py::dict info = TargetReport();
         info["simdkit_version"] = SIMDKIT_VERSION_STRING;
         info["highway_version"] = simdkit::highway_version();
         info["cpu_model"] = simdkit::cpu_model();
         info["cpu_features"] = simdkit::cpu_features();
-        info["active"] = simdkit::active_target();
         info["probe"] = simdkit::probe_target();
-        info["compiled"] = simdkit::compiled_targets();
-        info["supported"] = simdkit::supported_targets();
-        info["disabled"] = simdkit::disabled_targets();
         info["forced"] = simdkit::forced_target();
         return info;
       },

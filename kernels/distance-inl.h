@@ -89,6 +89,7 @@ HWY_INLINE size_t ElementsPerStep(DC dc) {
 // Highway 1.0.3 emulates float16 -> float32 on targets without a native
 // conversion (SSSE3, SSE4, SCALAR, EMU128) as if the all-ones exponent were
 // finite: Inf became 65536, NaN a number. Widen by the bits there instead.
+#undef SIMDKIT_WIDEN_FLOAT16_BY_BITS  // this file is included once per target
 #if HWY_TARGET == HWY_SSSE3 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SCALAR || \
     HWY_TARGET == HWY_EMU128
 #define SIMDKIT_WIDEN_FLOAT16_BY_BITS 1
