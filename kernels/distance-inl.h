@@ -275,19 +275,14 @@ void PairSums(const MemoryOf<Stored>* HWY_RESTRICT a, const MemoryOf<Stored>* HW
   }
 }
 
-template <typename Stored, class Plan>
-HWY_INLINE void PlanSums(const MemoryOf<Stored>* a, const MemoryOf<Stored>* b, size_t n,
-                         double* sums) {
-  PairSums<Stored, Plan::kTerms[0], Plan::kTerms[1], Plan::kTerms[2]>(a, b, n, sums);
-}
-
 // One metric over one pair, finished.
 template <typename Stored>
 double PairDistance(Metric metric, const MemoryOf<Stored>* a, const MemoryOf<Stored>* b,
                     size_t n) {
   double sums[3];
   ForPlan<Stored>(metric, [&](auto plan) {
-    PlanSums<Stored, decltype(plan)>(a, b, n, sums);
+    using Plan = decltype(plan);
+    PairSums<Stored, Plan::kTerms[0], Plan::kTerms[1], Plan::kTerms[2]>(a, b, n, sums);
   });
   return Finish(metric, IsBits<Stored>(), sums, n);
 }
