@@ -80,33 +80,40 @@ std::string DescribeDType(const py::dtype& dtype) { return py::str(dtype).cast<s
 constexpr int kNpyHalf = 23;
 constexpr int kNpyUserDefined = 256;  // NPY_USERDEF: first number of user dtypes
 
-bool IsNativeByteOrder(const py::dtype& dtype) {
-  const char order = dtype.byteorder();
+bool IsNativeByteOrder(char order) {
   if (order == '=' || order == '|') return true;
   const std::uint16_t probe = 1;
   const bool little = *reinterpret_cast<const unsigned char*>(&probe) == 1;
   return order == (little ? '<' : '>');
 }
 
-std::optional<DType> DTypeOf(const py::dtype& dtype) {
-  if (!IsNativeByteOrder(dtype) || dtype.has_fields()) return std::nullopt;
-  const int num = dtype.num();
+// Reads the descriptor's fields directly: this runs twice on every call, and
+// pybind11's dtype accessors check NumPy's version each time. Builtin type
+// numbers other than void never have fields, so none of ours is structured.
+// A flag and an out parameter rather than std::optional: returned through
+// the stack, the optional's one-byte flag stored and its eight bytes
+// reloaded stalled store forwarding (a third of the function's time).
+bool DTypeOf(const py::dtype& dtype, DType& result) {
+  const auto* descr = py::detail::array_descriptor_proxy(dtype.ptr());
+  if (!IsNativeByteOrder(descr->byteorder)) return false;
+  const int num = descr->type_num;
   switch (num) {
-    case py::detail::npy_api::NPY_FLOAT_: return DType::kFloat32;
-    case py::detail::npy_api::NPY_DOUBLE_: return DType::kFloat64;
-    case kNpyHalf: return DType::kFloat16;
-    case py::detail::npy_api::NPY_BYTE_: return DType::kInt8;
-    case py::detail::npy_api::NPY_UBYTE_: return DType::kUInt8;
-    case py::detail::npy_api::NPY_USHORT_: return DType::kUInt16;
-    case py::detail::npy_api::NPY_BOOL_: return DType::kBool;
+    case py::detail::npy_api::NPY_FLOAT_: result = DType::kFloat32; return true;
+    case py::detail::npy_api::NPY_DOUBLE_: result = DType::kFloat64; return true;
+    case kNpyHalf: result = DType::kFloat16; return true;
+    case py::detail::npy_api::NPY_BYTE_: result = DType::kInt8; return true;
+    case py::detail::npy_api::NPY_UBYTE_: result = DType::kUInt8; return true;
+    case py::detail::npy_api::NPY_USHORT_: result = DType::kUInt16; return true;
+    case py::detail::npy_api::NPY_BOOL_: result = DType::kBool; return true;
     default: break;
   }
   // ml_dtypes registers bfloat16 as a user dtype (its number varies).
-  if (num >= kNpyUserDefined && dtype.itemsize() == 2 &&
+  if (num >= kNpyUserDefined && !dtype.has_fields() && dtype.itemsize() == 2 &&
       py::str(dtype.attr("name")).cast<std::string>() == "bfloat16") {
-    return DType::kBFloat16;
+    result = DType::kBFloat16;
+    return true;
   }
-  return std::nullopt;
+  return false;
 }
 
 }  // namespace
@@ -133,10 +140,10 @@ py::array RequireArray(const py::handle& obj, const char* function, const char* 
 
 DType RequireDType(const py::array& array, const std::vector<DType>& accepted,
                    const char* function, const char* argument, const char* note) {
-  const std::optional<DType> dtype = DTypeOf(array.dtype());
-  if (dtype) {
+  DType dtype;
+  if (DTypeOf(array.dtype(), dtype)) {
     for (DType candidate : accepted) {
-      if (candidate == *dtype) return *dtype;
+      if (candidate == dtype) return dtype;
     }
   }
   throw py::type_error(std::string("simdkit.") + function + ": argument '" + argument +
@@ -219,8 +226,8 @@ OutMatrix RequireOutMatrix(const py::handle& out, DType dtype,
   }
   OutMatrix result{py::reinterpret_borrow<py::array>(out), 0};
   const py::array& array = result.array;
-  const std::optional<DType> out_dtype = DTypeOf(array.dtype());
-  if (!out_dtype || *out_dtype != dtype) {
+  DType out_dtype;
+  if (!DTypeOf(array.dtype(), out_dtype) || out_dtype != dtype) {
     throw py::type_error(prefix + "must have dtype " + DTypeName(dtype) +
                          " (the result dtype for this input) in native byte order, got " +
                          DescribeDType(array.dtype()));
@@ -368,9 +375,11 @@ std::string ShapeString(const std::vector<py::ssize_t>& shape) {
 void ParseFastcallArgs(const char* function, const char* const* names, int count, int positional,
                        int required, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
                        py::handle* values) {
-  const std::string name = std::string("simdkit.") + function + "()";
+  // Only an error needs the name: building it on every call would cost an
+  // allocation on the path distance() keeps short.
+  const auto name = [function] { return std::string("simdkit.") + function + "()"; };
   if (nargs > positional) {
-    throw py::type_error(name + " takes " +
+    throw py::type_error(name() + " takes " +
                          (required == positional ? std::to_string(positional)
                                                  : "from " + std::to_string(required) + " to " +
                                                        std::to_string(positional)) +
@@ -384,18 +393,18 @@ void ParseFastcallArgs(const char* function, const char* const* names, int count
     int match = 0;
     while (match < count && PyUnicode_CompareWithASCIIString(keyword, names[match]) != 0) ++match;
     if (match == count) {
-      throw py::type_error(name + " got an unexpected keyword argument " +
+      throw py::type_error(name() + " got an unexpected keyword argument " +
                            py::repr(keyword).cast<std::string>());
     }
     if (values[match]) {
-      throw py::type_error(name + " got multiple values for argument '" + names[match] + "'");
+      throw py::type_error(name() + " got multiple values for argument '" + names[match] + "'");
     }
     values[match] = args[nargs + k];
   }
   for (int i = 0; i < count; ++i) {
     if (values[i]) continue;
     if (i < required) {
-      throw py::type_error(name + " missing required argument '" + names[i] + "' (pos " +
+      throw py::type_error(name() + " missing required argument '" + names[i] + "' (pos " +
                            std::to_string(i + 1) + ")");
     }
     values[i] = Py_None;

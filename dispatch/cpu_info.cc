@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "dispatch/cpu_info.h"
 #include "simdkit/dispatch.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -30,7 +31,8 @@ struct Feature {
 
 #if defined(__x86_64__) || defined(__i386__)
 
-// Words: 0 = CPUID.1:ECX, 1 = CPUID.1:EDX, 2 = CPUID.7.0:EBX, 3 = CPUID.7.0:ECX.
+// Words: 0 = CPUID.1:ECX, 1 = CPUID.1:EDX, 2 = CPUID.7.0:EBX, 3 = CPUID.7.0:ECX,
+// 4 = CPUID.7.1:EAX.
 constexpr Feature kFeatures[] = {
     {"sse2", 1, 26},         {"sse3", 0, 0},          {"ssse3", 0, 9},
     {"sse4.1", 0, 19},       {"sse4.2", 0, 20},       {"popcnt", 0, 23},
@@ -41,11 +43,12 @@ constexpr Feature kFeatures[] = {
     {"avx512vl", 2, 31},     {"avx512vbmi", 3, 1},    {"avx512vbmi2", 3, 6},
     {"gfni", 3, 8},          {"vaes", 3, 9},          {"vpclmulqdq", 3, 10},
     {"avx512vnni", 3, 11},   {"avx512bitalg", 3, 12}, {"avx512vpopcntdq", 3, 14},
+    {"avx_vnni", 4, 4},      {"avx512bf16", 4, 5},
 };
 
 std::vector<uint32_t> FeatureWords() {
   uint32_t a = 0, b = 0, c = 0, d = 0;
-  std::vector<uint32_t> words(4, 0);
+  std::vector<uint32_t> words(5, 0);
   if (__get_cpuid(1, &a, &b, &c, &d)) {
     words[0] = c;
     words[1] = d;
@@ -53,6 +56,7 @@ std::vector<uint32_t> FeatureWords() {
   if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
     words[2] = b;
     words[3] = c;
+    if (a >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d)) words[4] = a;
   }
   return words;
 }
@@ -161,6 +165,13 @@ std::vector<std::string> cpu_features() {
   }
 #endif
   return present;
+}
+
+bool cpu_has_feature(std::string_view name) {
+  for (const std::string& feature : cpu_features()) {
+    if (feature == name) return true;
+  }
+  return false;
 }
 
 }  // namespace simdkit

@@ -27,12 +27,21 @@
 #include <vector>
 
 #include "hwy/highway.h"
+#include "dispatch/cpu_info.h"
 #include "kernels/distance_common.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace simdkit {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
+
+// Rows that cdist packs for a native narrow dot-product instruction, which
+// Highway 1.0.3 has no op for (AVX3_DL only): bfloat16 kept as pairs for
+// vdpbf16ps (AVX512-BF16, checked at run time), and bytes as quads for
+// vpdpbusd (AVX512-VNNI), a's row as uint8 and b's as int8, one side offset
+// by 128 and corrected per row (see PackRows).
+struct Bfloat16Pairs {};
+struct ByteQuads {};
 
 // Storage type -> the lane type computations run in.
 template <typename Stored>
@@ -59,16 +68,41 @@ template <>
 struct ComputeOf<PackedBits> {
   using type = uint64_t;
 };
+template <>
+struct ComputeOf<Bfloat16Pairs> {
+  using type = hwy::bfloat16_t;
+};
+template <>
+struct ComputeOf<ByteQuads> {
+  using type = uint8_t;
+};
 
 template <typename Stored>
 using ComputeTag = hn::ScalableTag<typename ComputeOf<Stored>::type>;
 
-// Memory layout of one stored element (PackedBits is read as bytes).
+// Memory layout of one stored element (bits are read as bytes, packed
+// narrow rows as their lanes).
 template <typename Stored>
-using MemoryOf = std::conditional_t<std::is_same_v<Stored, PackedBits>, uint8_t, Stored>;
+struct MemoryLayoutOf {
+  using type = Stored;
+};
+template <>
+struct MemoryLayoutOf<PackedBits> {
+  using type = uint8_t;
+};
+template <>
+struct MemoryLayoutOf<Bfloat16Pairs> {
+  using type = hwy::bfloat16_t;
+};
+template <>
+struct MemoryLayoutOf<ByteQuads> {
+  using type = uint8_t;
+};
+template <typename Stored>
+using MemoryOf = typename MemoryLayoutOf<Stored>::type;
 
-// Tag of the accumulators: int32 for int16 terms (widening multiply-add),
-// the compute type otherwise.
+// Tag of the accumulators: int32 for int16 terms (widening multiply-add) and
+// byte quads, float32 for bfloat16 pairs, the compute type otherwise.
 template <class DC, typename Compute = hn::TFromD<DC>>
 struct AccumulatorOf {
   using type = DC;
@@ -76,6 +110,14 @@ struct AccumulatorOf {
 template <class DC>
 struct AccumulatorOf<DC, int16_t> {
   using type = hn::RepartitionToWide<DC>;
+};
+template <class DC>
+struct AccumulatorOf<DC, hwy::bfloat16_t> {
+  using type = hn::Repartition<float, DC>;
+};
+template <class DC>
+struct AccumulatorOf<DC, uint8_t> {
+  using type = hn::Repartition<int32_t, DC>;
 };
 template <class DC>
 using AccumulatorTag = typename AccumulatorOf<DC>::type;
@@ -124,7 +166,7 @@ HWY_INLINE hn::Vec<DC> LoadWidened(DC dc, const MemoryOf<Stored>* HWY_RESTRICT p
     return Float16BitsToFloat32(dc, hn::PromoteTo(hn::RebindToUnsigned<DC>(), bits));
   }
 #endif
-  if constexpr (std::is_same_v<Stored, Compute>) {
+  if constexpr (std::is_same_v<MemoryOf<Stored>, Compute>) {
     return hn::LoadU(dc, p);
   } else if constexpr (std::is_same_v<Stored, PackedBits>) {
     // Unaligned: LoadU copies bytes rather than dereferencing a uint64_t.
@@ -146,23 +188,41 @@ HWY_INLINE hn::Vec<DC> LoadWidenedPartial(DC dc, const MemoryOf<Stored>* HWY_RES
   return LoadWidened<Stored>(dc, buffer);
 }
 
-// sum0 += x * y, exactly for int16 (into int32 lanes, split over sum0 and
-// sum1 as Highway's widening multiply-add prefers).
+// Whether this target has the native narrow dot products of Bfloat16Pairs
+// and ByteQuads. AVX3_DL implies AVX512-VNNI; AVX512-BF16 it does not.
+#undef SIMDKIT_NATIVE_NARROW_DOT  // this file is included once per target
+#if HWY_TARGET == HWY_AVX3_DL
+#define SIMDKIT_NATIVE_NARROW_DOT 1
+#else
+#define SIMDKIT_NATIVE_NARROW_DOT 0
+#endif
+
+// sum0 += x * y: exactly for int16 (into int32 lanes, split over sum0 and
+// sum1 as Highway's widening multiply-add prefers) and for byte quads (x
+// uint8, y int8, four products a lane); bfloat16 pairs into float32 lanes.
+// The native instructions are inline asm, as Highway does not compile
+// AVX3_DL with the avx512vnni or avx512bf16 attributes.
 template <class DA, class V, class VA>
 HWY_INLINE VA MulAccumulate(DA da, V x, V y, VA sum0, VA& sum1) {
-  if constexpr (std::is_same_v<hn::TFromV<V>, int16_t>) {
-#if HWY_TARGET == HWY_AVX3_DL
-    // AVX3_DL implies AVX512-VNNI, whose vpdpwssd does in one instruction
-    // what Highway 1.0.3's widening multiply-add does in two. Inline asm,
-    // as Highway does not compile this target with the avx512vnni attribute.
+  using Lane = hn::TFromV<V>;
+#if SIMDKIT_NATIVE_NARROW_DOT
+  if constexpr (std::is_same_v<Lane, int16_t> || std::is_same_v<Lane, uint8_t> ||
+                std::is_same_v<Lane, hwy::bfloat16_t>) {
     (void)da;
     (void)sum1;
-    __m512i sum = sum0.raw;
-    asm("vpdpwssd %2, %1, %0" : "+v"(sum) : "v"(x.raw), "v"(y.raw));
+    auto sum = sum0.raw;
+    if constexpr (std::is_same_v<Lane, int16_t>) {
+      asm("vpdpwssd %2, %1, %0" : "+v"(sum) : "v"(x.raw), "v"(y.raw));
+    } else if constexpr (std::is_same_v<Lane, uint8_t>) {
+      asm("vpdpbusd %2, %1, %0" : "+v"(sum) : "v"(x.raw), "v"(y.raw));
+    } else {
+      asm("vdpbf16ps %2, %1, %0" : "+v"(sum) : "v"(x.raw), "v"(y.raw));
+    }
     return VA{sum};
-#else
-    return hn::ReorderWidenMulAccumulate(da, x, y, sum0, sum1);
+  } else  // NOLINT: the chain goes on below
 #endif
+  if constexpr (std::is_same_v<Lane, int16_t>) {
+    return hn::ReorderWidenMulAccumulate(da, x, y, sum0, sum1);
   } else {
     (void)da;
     (void)sum1;
@@ -305,6 +365,66 @@ void WidenRows(const MemoryOf<Stored>* HWY_RESTRICT in, size_t in_stride, size_t
   }
 }
 
+// Packs `rows` rows of n stored elements for TileSums<TileStored>, rows
+// out_stride apart (what lies past n in a row is left as it is: the zero
+// padding): widened to the compute type, copied as bfloat16 pairs, or as byte
+// quads. Byte quads pair uint8 lanes of a's rows with int8 lanes of b's: for
+// int8 a's side is offset by +128 (a ^ 0x80), for uint8 b's side by -128
+// (b ^ 0x80); the other side's offsets[r] receives what undoes that in a sum
+// of products with row r, -128 * sum(b_r) or +128 * sum(a_r).
+template <typename Stored, typename TileStored>
+void PackRows(const MemoryOf<Stored>* HWY_RESTRICT in, size_t in_stride, size_t rows, size_t n,
+              MemoryOf<TileStored>* HWY_RESTRICT out, size_t out_stride, bool b_side,
+              double* offsets) {
+  if constexpr (std::is_same_v<TileStored, ByteQuads>) {
+    constexpr bool kSigned = std::is_same_v<Stored, int8_t>;
+    const bool flipped = kSigned != b_side;
+    const uint8_t flip = flipped ? 0x80 : 0;
+    for (size_t r = 0; r < rows; ++r, in += in_stride, out += out_stride) {
+      int64_t total = 0;
+      for (size_t i = 0; i < n; ++i) {
+        total += in[i];
+        out[i] = static_cast<uint8_t>(static_cast<uint8_t>(in[i]) ^ flip);
+      }
+      offsets[r] = flipped ? 0.0 : (kSigned ? -128.0 : 128.0) * static_cast<double>(total);
+    }
+  } else if constexpr (std::is_same_v<TileStored, Bfloat16Pairs>) {
+    (void)b_side;
+    (void)offsets;
+    for (size_t r = 0; r < rows; ++r, in += in_stride, out += out_stride) {
+      std::copy(in, in + n, out);
+    }
+  } else {
+    (void)b_side;
+    (void)offsets;
+    WidenRows<Stored>(in, in_stride, rows, n, out, out_stride);
+  }
+}
+
+// The rows cdist packs for a native narrow dot product (void: none), and
+// whether this CPU has the instruction.
+template <typename Stored, Term term>
+using NarrowDotOf = std::conditional_t<
+    !SIMDKIT_NATIVE_NARROW_DOT || term != Term::kProduct, void,
+    std::conditional_t<std::is_same_v<Stored, hwy::bfloat16_t>, Bfloat16Pairs,
+                       std::conditional_t<std::is_same_v<Stored, int8_t> ||
+                                              std::is_same_v<Stored, uint8_t>,
+                                          ByteQuads, void>>>;
+
+template <typename TileStored>
+bool CpuHasNarrowDot() {
+  if constexpr (std::is_same_v<TileStored, Bfloat16Pairs>) {
+    static const bool has_bf16 = cpu_has_feature("avx512bf16");
+    return has_bf16;
+  }
+  return true;
+}
+
+template <typename T>
+struct TypeTag {
+  using type = T;
+};
+
 // Columns of b per tile: 4 where 32 vector registers hold 16 accumulators
 // (AVX-512, SVE), else 2 (16 registers: AVX2, SSE4, NEON).
 #if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL || HWY_HAVE_SCALABLE
@@ -397,9 +517,8 @@ using ResultOf = std::conditional_t<std::is_same_v<Stored, double>, double, floa
 // cosine, a's inverse row norms are given; b's are given, or computed here
 // chunk by chunk (nullptr) while the chunk is in cache: a second pass over a
 // large b from memory would cost as much as the products.
-// Single-term metrics go through tiles of kTileRows x kTileCols pairs, with b processed in chunks that
-// stay in L2 while every a-row group passes over them; cosine uses the
-// squared norms precomputed once per row.
+// Single-term metrics go through tiles (TiledRows below); cosine's norms
+// are computed once per row.
 template <typename Stored>
 void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t row_begin,
                size_t row_end, const double* a_inverse_norms, const double* b_inverse_norms,
@@ -427,88 +546,116 @@ void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t
   const size_t row_bytes = HWY_MAX(size_t{1}, n * sizeof(Memory));
   const size_t chunk = HWY_MAX(kTileCols, (size_t{256} << 10) / row_bytes / kTileCols * kTileCols);
 
+  // Tiles of kTileRows x kTileCols pairs of the single term `term`, with b
+  // taken in chunks that stay in L2 while every group of a's rows passes over
+  // them. Rows are packed as TileStored (see PackRows): narrow inputs once
+  // per chunk (b) and per row group (a) rather than on every load of the
+  // tile, whose loads then cost nothing more than float32's; rows whose
+  // length is not a whole number of vectors are packed too, zero-padded, so
+  // the tile never takes the slow partial-vector path (short rows would
+  // spend most of their time there).
+  const auto TiledRows = [&](auto tile_stored_tag, auto term_tag) {
+    using TileStored = typename decltype(tile_stored_tag)::type;
+    constexpr Term term = decltype(term_tag)::type::value;
+    using Packed = MemoryOf<TileStored>;
+    constexpr bool kNarrowDot = !std::is_same_v<TileStored, typename ComputeOf<Stored>::type>;
+    constexpr bool kByteQuads = std::is_same_v<TileStored, ByteQuads>;
+    constexpr bool kCanPack = !IsBits<Stored>();
+    double sums[kTileRows * kTileCols];
+    const size_t step = hn::Lanes(ComputeTag<TileStored>());
+    const bool packed = kCanPack && (kNarrowDot || !std::is_same_v<Stored, Packed> || n % step != 0);
+    const size_t padded = (n + step - 1) / step * step;
+    std::vector<Packed> a_packed(packed ? kTileRows * padded : 0);
+    std::vector<Packed> b_packed(packed ? HWY_MIN(chunk, bv.rows) * padded : 0);
+    // Byte quads' corrections per packed row (see PackRows).
+    double a_offsets[kTileRows] = {};
+    std::vector<double> b_offsets(kByteQuads ? HWY_MIN(chunk, bv.rows) : 0);
+    for (size_t j0 = 0; j0 < bv.rows; j0 += chunk) {
+      const size_t j_end = HWY_MIN(bv.rows, j0 + chunk);
+      if (packed) {
+        PackRows<Stored, TileStored>(b + j0 * bv.row_stride, bv.row_stride, j_end - j0, n,
+                                     b_packed.data(), padded, /*b_side=*/true, b_offsets.data());
+      }
+      if constexpr (kCanPack) {  // cosine does not apply to bits
+        if (metric == Metric::kCosine) {
+          chunk_first = j0;
+          if (b_inverse_norms != nullptr) {
+            chunk_norms = b_inverse_norms + j0;
+          } else {
+            chunk_inverse_norms.resize(j_end - j0);
+            for (size_t j = j0; j < j_end; ++j) {
+              chunk_inverse_norms[j - j0] =
+                  packed && !kNarrowDot
+                      ? InverseNorm<Packed>(b_packed.data() + (j - j0) * padded, padded)
+                      : InverseNorm<Stored>(b + j * bv.row_stride, n);
+            }
+            chunk_norms = chunk_inverse_norms.data();
+          }
+        }
+      }
+      // Rows [i, i + rows) of a: full tile groups, then one row at a time.
+      for (size_t i = row_begin; i < row_end;) {
+        const size_t rows = i + kTileRows <= row_end ? kTileRows : 1;
+        if (packed) {
+          PackRows<Stored, TileStored>(a + i * av.row_stride, av.row_stride, rows, n,
+                                       a_packed.data(), padded, /*b_side=*/false, a_offsets);
+        }
+        // Sums of those rows against b's rows [j, j + kCols).
+        const auto tile = [&](auto rows_constant, auto cols_constant, size_t j) {
+          constexpr size_t kRows = decltype(rows_constant)::value;
+          constexpr size_t kCols = decltype(cols_constant)::value;
+          bool summed = false;
+          if constexpr (kCanPack) {
+            if (packed) {
+              TileSums<TileStored, term, kRows, kCols>(a_packed.data(), padded,
+                                                       b_packed.data() + (j - j0) * padded,
+                                                       padded, padded, sums);
+              summed = true;
+            }
+          }
+          if constexpr (!kNarrowDot) {
+            if (!summed) {
+              TileSums<Stored, term, kRows, kCols>(a + i * av.row_stride, av.row_stride,
+                                                   b + j * bv.row_stride, bv.row_stride, n,
+                                                   sums);
+            }
+          }
+          for (size_t r = 0; r < kRows; ++r) {
+            for (size_t c = 0; c < kCols; ++c) {
+              double sum = sums[r * kTileCols + c];
+              if constexpr (kByteQuads) sum += a_offsets[r] + b_offsets[j + c - j0];
+              finish_pair(i + r, j + c, sum);
+            }
+          }
+        };
+        using Full = std::integral_constant<size_t, kTileRows>;
+        using FullCols = std::integral_constant<size_t, kTileCols>;
+        using One = std::integral_constant<size_t, 1>;
+        size_t j = j0;
+        for (; j + kTileCols <= j_end; j += kTileCols) {
+          rows == kTileRows ? tile(Full(), FullCols(), j) : tile(One(), FullCols(), j);
+        }
+        for (; j < j_end; ++j) rows == kTileRows ? tile(Full(), One(), j) : tile(One(), One(), j);
+        i += rows;
+      }
+    }
+  };
+
   const bool tiled = ForPlan<Stored>(metric, [&](auto plan) -> bool {
     using Plan = decltype(plan);
     constexpr Term term = Plan::kTileTerm;
     if constexpr (term == Term::kNone) {
       return false;
     } else {
-      double sums[kTileRows * kTileCols];
-      // Narrow inputs are widened once per chunk (b) and per tile row group
-      // (a) rather than on every load of the tile, whose loads then cost
-      // nothing more than float32's; rows whose length is not a whole number
-      // of vectors are packed too, zero-padded, so the tile never takes the
-      // slow partial-vector path (short rows would spend most of their time
-      // there).
       using Compute = typename ComputeOf<Stored>::type;
-      constexpr bool kCanPack = !IsBits<Stored>();
-      const size_t step = hn::Lanes(ComputeTag<Stored>());
-      const bool packed = kCanPack && (!std::is_same_v<Stored, Compute> || n % step != 0);
-      const size_t padded = (n + step - 1) / step * step;
-      std::vector<Compute> a_packed(packed ? kTileRows * padded : 0);
-      std::vector<Compute> b_packed(packed ? HWY_MIN(chunk, bv.rows) * padded : 0);
-      for (size_t j0 = 0; j0 < bv.rows; j0 += chunk) {
-        const size_t j_end = HWY_MIN(bv.rows, j0 + chunk);
-        if (packed) {
-          WidenRows<Stored>(b + j0 * bv.row_stride, bv.row_stride, j_end - j0, n,
-                            b_packed.data(), padded);
-        }
-        if constexpr (kCanPack) {  // cosine does not apply to bits
-          if (metric == Metric::kCosine) {
-            chunk_first = j0;
-            if (b_inverse_norms != nullptr) {
-              chunk_norms = b_inverse_norms + j0;
-            } else {
-              chunk_inverse_norms.resize(j_end - j0);
-              for (size_t j = j0; j < j_end; ++j) {
-                chunk_inverse_norms[j - j0] =
-                    packed ? InverseNorm<Compute>(b_packed.data() + (j - j0) * padded, padded)
-                           : InverseNorm<Stored>(b + j * bv.row_stride, n);
-              }
-              chunk_norms = chunk_inverse_norms.data();
-            }
-          }
-        }
-        // Rows [i, i + rows) of a: full tile groups, then one row at a time.
-        for (size_t i = row_begin; i < row_end;) {
-          const size_t rows = i + kTileRows <= row_end ? kTileRows : 1;
-          if (packed) WidenRows<Stored>(a + i * av.row_stride, av.row_stride, rows, n,
-                                        a_packed.data(), padded);
-          // Sums of those rows against b's rows [j, j + kCols).
-          const auto tile = [&](auto rows_constant, auto cols_constant, size_t j) {
-            constexpr size_t kRows = decltype(rows_constant)::value;
-            constexpr size_t kCols = decltype(cols_constant)::value;
-            bool summed = false;
-            if constexpr (kCanPack) {
-              if (packed) {
-                TileSums<Compute, term, kRows, kCols>(a_packed.data(), padded,
-                                                      b_packed.data() + (j - j0) * padded,
-                                                      padded, padded, sums);
-                summed = true;
-              }
-            }
-            if (!summed) {
-              TileSums<Stored, term, kRows, kCols>(a + i * av.row_stride, av.row_stride,
-                                                   b + j * bv.row_stride, bv.row_stride, n,
-                                                   sums);
-            }
-            for (size_t r = 0; r < kRows; ++r) {
-              for (size_t c = 0; c < kCols; ++c) {
-                finish_pair(i + r, j + c, sums[r * kTileCols + c]);
-              }
-            }
-          };
-          using Full = std::integral_constant<size_t, kTileRows>;
-          using FullCols = std::integral_constant<size_t, kTileCols>;
-          using One = std::integral_constant<size_t, 1>;
-          size_t j = j0;
-          for (; j + kTileCols <= j_end; j += kTileCols) {
-            rows == kTileRows ? tile(Full(), FullCols(), j) : tile(One(), FullCols(), j);
-          }
-          for (; j < j_end; ++j) rows == kTileRows ? tile(Full(), One(), j) : tile(One(), One(), j);
-          i += rows;
+      using NarrowDot = NarrowDotOf<Stored, term>;
+      if constexpr (!std::is_void_v<NarrowDot>) {
+        if (CpuHasNarrowDot<NarrowDot>()) {
+          TiledRows(TypeTag<NarrowDot>(), TypeTag<std::integral_constant<Term, term>>());
+          return true;
         }
       }
+      TiledRows(TypeTag<Compute>(), TypeTag<std::integral_constant<Term, term>>());
       return true;
     }
   });

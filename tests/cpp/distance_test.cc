@@ -116,10 +116,15 @@ void Store(DType dtype, std::uint8_t* p, double value) {
 enum class Fill {
   kRandom,         // normal floats, the whole integer range, random bytes
   kSmallIntegers,  // -4..4 (0..8 unsigned): every sum exact in float32
+  kExtremes,       // integers only: each element the lowest or the highest
 };
 
 double RandomValue(DType dtype, Fill fill, std::mt19937_64& rng) {
   const bool is_signed = dtype != DType::kUInt8 && dtype != DType::kBits;
+  if (fill == Fill::kExtremes) {
+    const bool high = rng() % 2 != 0;
+    return is_signed ? (high ? 127.0 : -128.0) : (high ? 255.0 : 0.0);
+  }
   if (fill == Fill::kSmallIntegers) {
     return is_signed ? static_cast<double>(static_cast<int>(rng() % 9) - 4)
                      : static_cast<double>(rng() % 9);
@@ -621,7 +626,9 @@ void ExpectCdist(Failures& failures, const MatrixCase& m, Metric metric, size_t 
   const size_t out_stride = m.rows_b + 3;
   Outputs out(m.dtype, m.rows_a * out_stride);
   simdkit::cdist(metric, m.ViewA(), m.ViewB(), out.data(), out_stride, threads);
-  const bool exact = m.fill == Fill::kSmallIntegers && ExactOnSmallIntegers(metric);
+  // Integer sums are exact at any value (int32 lanes, flushed to double).
+  const bool exact = (m.fill == Fill::kSmallIntegers || m.fill == Fill::kExtremes) &&
+                     ExactOnSmallIntegers(metric);
   const auto where = [&](size_t i, size_t j) {
     return "cdist " + Describe(metric, m.dtype) + " " + std::to_string(m.rows_a) + "x" +
            std::to_string(m.rows_b) + "x" + std::to_string(m.cols) + " threads=" +
@@ -651,6 +658,21 @@ TEST_P(DistanceTest, CdistMatchesReference) {
         if (!metric_supports(metric, dtype)) continue;
         for (size_t threads : {1, 0}) ExpectCdist(failures, *m, metric, threads);
       }
+    }
+  }
+}
+
+// int8/uint8 rows of extremes through cdist's tiles, whose byte products may
+// take a native path (AVX3_DL: uint8 x int8 quads, one side offset by 128
+// and corrected per row): exact for every column count around the vector.
+TEST_P(DistanceTest, CdistIntegerExtremesAreExact) {
+  Failures failures;
+  for (DType dtype : {DType::kInt8, DType::kUInt8}) {
+    std::vector<size_t> columns = MatrixColumns(dtype);
+    for (size_t cols : {size_t{63}, size_t{64}, size_t{65}, size_t{129}}) columns.push_back(cols);
+    for (size_t cols : columns) {
+      const MatrixCase& m = GetMatrixCase(dtype, Fill::kExtremes, 5, 7, cols);
+      for (Metric metric : kAllMetrics) ExpectCdist(failures, m, metric, 1);
     }
   }
 }
