@@ -33,6 +33,7 @@
 #include <string_view>
 
 #include "simdkit/export.h"
+#include "simdkit/types.h"
 
 namespace simdkit {
 
@@ -46,57 +47,17 @@ enum class Metric : std::uint8_t {
   kJaccard,
 };
 
-// Element types of the distance family. Half-precision values are passed as
-// their 16-bit patterns (IEEE binary16, or the upper half of a float32).
-enum class DType : std::uint8_t {
-  kFloat64,
-  kFloat32,
-  kFloat16,
-  kBFloat16,
-  kInt8,
-  kUInt8,
-  kBits,  // packed: each uint8 element holds 8 components
-};
-
 // "dot", "cosine", "sqeuclidean", "euclidean", "cityblock", "hamming",
 // "jaccard" (case-sensitive, as SciPy). std::invalid_argument listing them
 // otherwise.
 SIMDKIT_EXPORT Metric metric_from_name(std::string_view name);
 SIMDKIT_EXPORT const char* metric_name(Metric metric);
-SIMDKIT_EXPORT const char* dtype_name(DType dtype);
 
 // Whether `metric` is defined for `dtype` (only hamming and jaccard for kBits).
 SIMDKIT_EXPORT bool metric_supports(Metric metric, DType dtype);
 
-// Bytes per element of `dtype` (kBits: one byte of 8 components).
-inline std::size_t dtype_size(DType dtype) {
-  switch (dtype) {
-    case DType::kFloat64: return 8;
-    case DType::kFloat32: return 4;
-    case DType::kFloat16:
-    case DType::kBFloat16: return 2;
-    case DType::kInt8:
-    case DType::kUInt8:
-    case DType::kBits: return 1;
-  }
-  return 1;
-}
-
-// Results are double for kFloat64 input, float otherwise.
-inline bool result_is_double(DType dtype) { return dtype == DType::kFloat64; }
-
 // Whether larger values rank first (dot, a similarity) in topk.
 inline bool larger_is_closer(Metric metric) { return metric == Metric::kDot; }
-
-// `rows` rows of `cols` elements of `dtype`, row r starting `r * row_stride`
-// elements after `data`. For kBits, elements are bytes (8 components each).
-struct MatrixView {
-  const void* data = nullptr;
-  DType dtype = DType::kFloat32;
-  std::size_t rows = 0;
-  std::size_t cols = 0;
-  std::size_t row_stride = 0;
-};
 
 // One pair of `n`-element vectors.
 SIMDKIT_EXPORT double distance(Metric metric, DType dtype, const void* a, const void* b,
