@@ -4,6 +4,7 @@
 
 #include "simdkit/dispatch.h"
 #include "simdkit/distance.h"
+#include "simdkit/math.h"
 #include "simdkit/reduce.h"
 #include "simdkit/version.h"
 

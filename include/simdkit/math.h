@@ -1,0 +1,103 @@
+// Elementwise math and fused row kernels over float64 and float32 (float16
+// and bfloat16 follow with the conversion kernels; math_supports() says
+// which dtypes this build takes).
+//
+// Elementwise, y[i] = f(x[i]):
+//   exp expm1 log log1p log2 log10 sin cos tanh sinh atan asin acos asinh
+//   sqrt, and the activations
+//   sigmoid    1 / (1 + exp(-x))                  (scipy.special.expit)
+//   softplus   log(1 + exp(x))                     (numpy.logaddexp(0, x))
+//   silu       x * sigmoid(x)
+//   gelu_tanh  0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+//   gelu       0.5 x (1 + erf(x / sqrt(2)))        (the exact form)
+// Special values (+-0, +-Inf, NaN, overflow and
+// underflow) give what NumPy gives; silu, gelu_tanh and gelu give -0 at
+// -Inf (their limit). Accuracy per function and dtype, in ULP: docs/math.md.
+//
+// Row kernels, over each row of a 2-D view (the last axis in Python):
+//   softmax      exp(x - max) / sum(exp(x - max))  (scipy.special.softmax)
+//   log_softmax  x - max - log(sum(exp(x - max)))  (scipy.special.log_softmax)
+//   logsumexp    max + log(sum(exp(x - max))), one value per row
+//   normalize    x / |x|_2; an all-zero row stays zero
+// They are numerically stable (the max is subtracted first): no overflow for
+// any finite input. A row holding NaN gives NaN throughout; +Inf entries
+// follow SciPy (softmax: NaN where the row's max is +Inf).
+//
+// Errors: std::invalid_argument for an unknown function name, a dtype
+// math_supports() refuses, null pointers with non-empty shapes, overlapping
+// x and y other than exactly in place.
+#ifndef SIMDKIT_MATH_H_
+#define SIMDKIT_MATH_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "simdkit/export.h"
+#include "simdkit/types.h"
+
+namespace simdkit {
+
+enum class Function : std::uint8_t {
+  kExp,
+  kExpm1,
+  kLog,
+  kLog1p,
+  kLog2,
+  kLog10,
+  kSin,
+  kCos,
+  kTanh,
+  kSinh,
+  kAtan,
+  kAsin,
+  kAcos,
+  kAsinh,
+  kSqrt,
+  kSigmoid,
+  kSoftplus,
+  kSilu,
+  kGeluTanh,
+  kGelu,
+};
+inline constexpr std::size_t kFunctionCount = 20;
+
+// "exp", "expm1", ..., "sqrt", "sigmoid", "softplus", "silu", "gelu_tanh",
+// "gelu". std::invalid_argument listing them for another name.
+SIMDKIT_EXPORT Function function_from_name(std::string_view name);
+SIMDKIT_EXPORT const char* function_name(Function function);
+
+// Whether `dtype` is one the math family takes (float64 and float32).
+SIMDKIT_EXPORT bool math_supports(DType dtype);
+
+// y[i] = f(x[i]) for i < n; x and y hold elements of `dtype`. y == x works
+// in place; otherwise the two ranges must not overlap.
+SIMDKIT_EXPORT void apply(Function function, DType dtype, const void* x, void* y, std::size_t n);
+SIMDKIT_EXPORT void apply(Function function, const float* x, float* y, std::size_t n);
+SIMDKIT_EXPORT void apply(Function function, const double* x, double* y, std::size_t n);
+
+// Batch form: row r of x into y + r * y_row_stride (elements of x.dtype).
+SIMDKIT_EXPORT void apply_rows(Function function, const MatrixView& x, void* y,
+                               std::size_t y_row_stride);
+
+enum class RowFunction : std::uint8_t {
+  kSoftmax,
+  kLogSoftmax,
+  kNormalize,
+};
+
+// Row r of x into y + r * y_row_stride, for every row (see above). y may be
+// x's own memory with the same stride (in place).
+SIMDKIT_EXPORT void apply_rowwise(RowFunction function, const MatrixView& x, void* y,
+                                  std::size_t y_row_stride);
+SIMDKIT_EXPORT void softmax(const MatrixView& x, void* y, std::size_t y_row_stride);
+SIMDKIT_EXPORT void log_softmax(const MatrixView& x, void* y, std::size_t y_row_stride);
+SIMDKIT_EXPORT void normalize(const MatrixView& x, void* y, std::size_t y_row_stride);
+
+// out[r] = logsumexp(row r of x), x.rows values of x.dtype; -Inf for an
+// empty row (as SciPy).
+SIMDKIT_EXPORT void logsumexp(const MatrixView& x, void* out);
+
+}  // namespace simdkit
+
+#endif  // SIMDKIT_MATH_H_

@@ -1,0 +1,482 @@
+// Elementwise math (exp, log, sin, ..., the activations) and row kernels
+// (softmax, log_softmax, logsumexp, normalize) over float32 and float64,
+// written once over Highway tags and compiled per target.
+//
+// The transcendentals come from hwy/contrib/math where Highway 1.0.3 has
+// them; that code is only valid on part of the domain (e.g. Exp up to 104,
+// Log on (0, FLT_MAX], Sin and Cos on [-39000, 39000]), so each function
+// here patches the rest of the domain to what NumPy returns: overflow to
+// Inf, poles, NaN outside the domain, NaN propagated, and the large
+// arguments of sin/cos through the C library (rare lanes only).
+//
+// Re-included once per target: the include guard toggles with
+// HWY_TARGET_TOGGLE, as in hwy/contrib.
+#if defined(SIMDKIT_KERNELS_MATH_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef SIMDKIT_KERNELS_MATH_INL_H_
+#undef SIMDKIT_KERNELS_MATH_INL_H_
+#else
+#define SIMDKIT_KERNELS_MATH_INL_H_
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+#include "hwy/contrib/math/math-inl.h"
+#include "hwy/highway.h"
+#include "simdkit/math.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace simdkit {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Edges of the domains, per lane type.
+template <typename T>
+struct MathLimits;
+template <>
+struct MathLimits<float> {
+  static constexpr float kExpOverflow = 88.72283172607421875f;  // largest x with finite exp
+  static constexpr float kSinhOverflow = 89.41598510742187500f;  // largest x with finite sinh
+  static constexpr float kHighwaySinhLimit = 88.7228f;           // hn::Sinh's valid range
+  static constexpr float kTrigLimit = 39000.0f;                  // hn::Sin / hn::Cos
+};
+template <>
+struct MathLimits<double> {
+  static constexpr double kExpOverflow = 709.782712893383973096;
+  static constexpr double kSinhOverflow = 710.475860073943977113;
+  static constexpr double kHighwaySinhLimit = 709.0;
+  static constexpr double kTrigLimit = 39000.0;
+};
+
+template <class D>
+HWY_INLINE hn::Vec<D> Infinity(D d) {
+  return hn::Set(d, std::numeric_limits<hn::TFromD<D>>::infinity());
+}
+
+template <class D>
+HWY_INLINE hn::Vec<D> QuietNaN(D d) {
+  return hn::Set(d, std::numeric_limits<hn::TFromD<D>>::quiet_NaN());
+}
+
+// NaN lanes of x pass through unchanged (as NumPy's ufuncs return them).
+template <class V>
+HWY_INLINE V KeepNaN(V x, V result) {
+  return hn::IfThenElse(hn::IsNaN(x), x, result);
+}
+
+// exp on the whole line: Inf past the overflow edge, NaN kept (hn::Exp
+// returns 0 for NaN).
+template <class D, class V>
+HWY_INLINE V ExpFull(D d, V x) {
+  using T = hn::TFromD<D>;
+  const V y = hn::IfThenElse(hn::Gt(x, hn::Set(d, MathLimits<T>::kExpOverflow)), Infinity(d),
+                             hn::Exp(d, x));
+  return KeepNaN(x, y);
+}
+
+// The log family's edges: log(0) = -Inf, log(x < 0) = NaN, log(Inf) = Inf.
+// `zero_at` is where the pole lies (0 for log, -1 for log1p).
+template <class D, class V>
+HWY_INLINE V LogEdges(D d, V x, V zero_at, V y) {
+  y = hn::IfThenElse(hn::Eq(x, zero_at), hn::Neg(Infinity(d)), y);
+  y = hn::IfThenElse(hn::Lt(x, zero_at), QuietNaN(d), y);
+  y = hn::IfThenElse(hn::Eq(x, Infinity(d)), x, y);
+  return KeepNaN(x, y);
+}
+
+// sin or cos: lanes beyond hn::Sin's valid range (and Inf) go through the
+// C library, which reduces large arguments exactly.
+template <bool kSine, class D, class V>
+HWY_INLINE V SinCos(D d, V x) {
+  using T = hn::TFromD<D>;
+  V y = kSine ? hn::Sin(d, x) : hn::Cos(d, x);
+  const auto large = hn::Gt(hn::Abs(x), hn::Set(d, MathLimits<T>::kTrigLimit));
+  if (HWY_UNLIKELY(!hn::AllFalse(d, large))) {
+    HWY_ALIGN T lanes[hn::MaxLanes(d)];
+    HWY_ALIGN T values[hn::MaxLanes(d)];
+    hn::Store(x, d, lanes);
+    hn::Store(y, d, values);
+    for (size_t i = 0; i < hn::Lanes(d); ++i) {
+      if (std::abs(lanes[i]) > MathLimits<T>::kTrigLimit) {
+        values[i] = kSine ? std::sin(lanes[i]) : std::cos(lanes[i]);
+      }
+    }
+    y = hn::Load(d, values);
+  }
+  return KeepNaN(x, y);
+}
+
+// sigmoid(x) = 1 / (1 + e^-x), as e^x / (1 + e^x) for x < 0 so that the
+// result keeps its relative accuracy where it is tiny.
+template <class D, class V>
+HWY_INLINE V Sigmoid(D d, V x) {
+  const V one = hn::Set(d, hn::TFromD<D>{1});
+  const V e = ExpFull(d, hn::Neg(hn::Abs(x)));  // in (0, 1]
+  const V s = hn::Div(one, hn::Add(one, e));
+  return KeepNaN(x, hn::IfThenElse(hn::Lt(x, hn::Zero(d)), hn::Mul(e, s), s));
+}
+
+// x * g(x) for the activations whose gate g tends to 0 at -Inf: the limit
+// there is -0 rather than -Inf * 0.
+template <class D, class V>
+HWY_INLINE V GatedAtMinusInfinity(D d, V x, V gated) {
+  return hn::IfThenElse(hn::Eq(x, hn::Neg(Infinity(d))), hn::Set(d, hn::TFromD<D>{-0.0}), gated);
+}
+
+// erfc(w) for float32 lanes, relative error about 1.2e-7 plus the rounding
+// of the float32 arithmetic: erfc(z) = t exp(-z^2 - 1.26551223 + t P(t)),
+// t = 1 / (1 + z / 2), z = |w| (a Chebyshev fit whose fractional error is
+// below 1.2e-7 for every z >= 0); erfc(-z) = 2 - erfc(z). z^2 is split as
+// s^2 + (z - s)(z + s) with s holding z's top 12 bits, so that s^2 is exact
+// and the large exponent loses nothing to rounding.
+template <class D, class V>
+HWY_INLINE V Erfc(D d, V w) {
+  using T = hn::TFromD<D>;
+  const hn::RebindToUnsigned<D> du;
+  const V z = hn::Abs(w);
+  const V one = hn::Set(d, T{1});
+  const V t = hn::Div(one, hn::MulAdd(z, hn::Set(d, T(0.5)), one));
+  V p = hn::Set(d, T(0.17087277));
+  for (const T c : {T(-0.82215223), T(1.48851587), T(-1.13520398), T(0.27886807), T(-0.18628806),
+                    T(0.09678418), T(0.37409196), T(1.00002368), T(-1.26551223)}) {
+    p = hn::MulAdd(p, t, hn::Set(d, c));
+  }
+  const V s = hn::BitCast(d, hn::And(hn::BitCast(du, z), hn::Set(du, 0xFFFFF000u)));
+  const V tail = hn::Mul(hn::Sub(z, s), hn::Add(z, s));
+  const V e = hn::Mul(ExpFull(d, hn::Neg(hn::Mul(s, s))), ExpFull(d, hn::Sub(p, tail)));
+  // |w| = Inf: t = 0 and e is NaN (Inf - Inf); erfc(+Inf) = 0.
+  const V positive = hn::IfThenZeroElse(hn::IsInf(z), hn::Mul(t, e));
+  const V result = hn::IfThenElse(hn::Lt(w, hn::Zero(d)), hn::Sub(hn::Set(d, T{2}), positive), positive);
+  return KeepNaN(w, result);
+}
+
+// erfc of float64 lanes through the C library: no float64-accurate vector
+// erfc is written yet.
+template <class D, class V>
+HWY_INLINE V ErfcByLane(D d, V w) {
+  using T = hn::TFromD<D>;
+  HWY_ALIGN T lanes[hn::MaxLanes(d)];
+  hn::Store(w, d, lanes);
+  for (size_t i = 0; i < hn::Lanes(d); ++i) lanes[i] = std::erfc(lanes[i]);
+  return hn::Load(d, lanes);
+}
+
+// f(x) for one vector of float32 or float64 lanes.
+template <Function kFunction, class D, class V = hn::Vec<D>>
+HWY_INLINE V Evaluate(D d, V x) {
+  using T = hn::TFromD<D>;
+  const V zero = hn::Zero(d);
+  const V one = hn::Set(d, T{1});
+  if constexpr (kFunction == Function::kExp) {
+    return ExpFull(d, x);
+  } else if constexpr (kFunction == Function::kExpm1) {
+    const V y = hn::IfThenElse(hn::Gt(x, hn::Set(d, MathLimits<T>::kExpOverflow)), Infinity(d),
+                               hn::Expm1(d, x));
+    return KeepNaN(x, y);
+  } else if constexpr (kFunction == Function::kLog) {
+    return LogEdges(d, x, zero, hn::Log(d, x));
+  } else if constexpr (kFunction == Function::kLog1p) {
+    return LogEdges(d, x, hn::Neg(one), hn::Log1p(d, x));
+  } else if constexpr (kFunction == Function::kLog2) {
+    return LogEdges(d, x, zero, hn::Log2(d, x));
+  } else if constexpr (kFunction == Function::kLog10) {
+    return LogEdges(d, x, zero, hn::Log10(d, x));
+  } else if constexpr (kFunction == Function::kSin) {
+    return SinCos<true>(d, x);
+  } else if constexpr (kFunction == Function::kCos) {
+    return SinCos<false>(d, x);
+  } else if constexpr (kFunction == Function::kTanh) {
+    return KeepNaN(x, hn::Tanh(d, x));
+  } else if constexpr (kFunction == Function::kSinh) {
+    // Past hn::Sinh's range, sinh(x) = e^|x| / 2 to float precision:
+    // (e^(|x|/2) / 2) e^(|x|/2), whose halving is exact.
+    const V abs_x = hn::Abs(x);
+    const V half_exp = ExpFull(d, hn::Mul(abs_x, hn::Set(d, T(0.5))));
+    V large = hn::Mul(hn::Mul(half_exp, hn::Set(d, T(0.5))), half_exp);
+    large = hn::IfThenElse(hn::Gt(abs_x, hn::Set(d, MathLimits<T>::kSinhOverflow)), Infinity(d),
+                           large);
+    const V y = hn::IfThenElse(hn::Gt(abs_x, hn::Set(d, MathLimits<T>::kHighwaySinhLimit)),
+                               hn::CopySign(large, x), hn::Sinh(d, x));
+    return KeepNaN(x, y);
+  } else if constexpr (kFunction == Function::kAtan) {
+    return KeepNaN(x, hn::Atan(d, x));
+  } else if constexpr (kFunction == Function::kAsin || kFunction == Function::kAcos) {
+    const V y = kFunction == Function::kAsin ? hn::Asin(d, x) : hn::Acos(d, x);
+    return KeepNaN(x, hn::IfThenElse(hn::Gt(hn::Abs(x), one), QuietNaN(d), y));
+  } else if constexpr (kFunction == Function::kAsinh) {
+    return KeepNaN(x, hn::IfThenElse(hn::IsInf(x), x, hn::Asinh(d, x)));
+  } else if constexpr (kFunction == Function::kSqrt) {
+    return hn::Sqrt(x);
+  } else if constexpr (kFunction == Function::kSigmoid) {
+    return Sigmoid(d, x);
+  } else if constexpr (kFunction == Function::kSoftplus) {
+    // max(x, 0) + log1p(e^-|x|): no overflow, exact limits at both ends.
+    const V y = hn::Add(hn::Max(x, zero), Evaluate<Function::kLog1p>(d, ExpFull(d, hn::Neg(hn::Abs(x)))));
+    return KeepNaN(x, y);
+  } else if constexpr (kFunction == Function::kSilu) {
+    return GatedAtMinusInfinity(d, x, hn::Mul(x, Sigmoid(d, x)));
+  } else if constexpr (kFunction == Function::kGeluTanh) {
+    // 0.5 x (1 + tanh(u)) = x sigmoid(2u): no cancellation for x < 0.
+    const V x3 = hn::Mul(hn::Mul(x, x), x);
+    const V two_u = hn::Mul(hn::MulAdd(x3, hn::Set(d, T(0.044715)), x),
+                            hn::Set(d, T(1.5957691216057307117597842397375)));  // 2 sqrt(2/pi)
+    return GatedAtMinusInfinity(d, x, hn::Mul(x, Sigmoid(d, two_u)));
+  } else if constexpr (kFunction == Function::kGelu) {
+    // 0.5 x erfc(-x / sqrt(2)): no cancellation for x < 0.
+    const V w = hn::Mul(x, hn::Set(d, T(-0.70710678118654752440084436210485)));
+    V e;
+    if constexpr (sizeof(T) == 4) {
+      e = Erfc(d, w);
+    } else {
+      e = ErfcByLane(d, w);
+    }
+    return GatedAtMinusInfinity(d, x, hn::Mul(hn::Mul(x, hn::Set(d, T(0.5))), e));
+  }
+}
+
+// y[i] = f(x[i]) for i < n; y == x works in place (each vector is loaded
+// before it is stored). The last partial vector goes through a buffer: no
+// access past n.
+template <Function kFunction, typename T>
+void ApplyRow(const T* x, T* y, size_t n) {
+  const hn::ScalableTag<T> d;
+  const size_t lanes = hn::Lanes(d);
+  size_t i = 0;
+  for (; i + lanes <= n; i += lanes) hn::StoreU(Evaluate<kFunction>(d, hn::LoadU(d, x + i)), d, y + i);
+  if (i < n) {
+    HWY_ALIGN T buffer[hn::MaxLanes(d)] = {};
+    std::copy(x + i, x + n, buffer);
+    hn::Store(Evaluate<kFunction>(d, hn::Load(d, buffer)), d, buffer);
+    std::copy(buffer, buffer + (n - i), y + i);
+  }
+}
+
+// Calls body(std::integral_constant<Function, f>) for the runtime `function`.
+template <typename Body>
+void ForFunction(Function function, const Body& body) {
+  switch (function) {
+#define SIMDKIT_FUNCTION_CASE(name) \
+  case Function::name: return body(std::integral_constant<Function, Function::name>());
+    SIMDKIT_FUNCTION_CASE(kExp)
+    SIMDKIT_FUNCTION_CASE(kExpm1)
+    SIMDKIT_FUNCTION_CASE(kLog)
+    SIMDKIT_FUNCTION_CASE(kLog1p)
+    SIMDKIT_FUNCTION_CASE(kLog2)
+    SIMDKIT_FUNCTION_CASE(kLog10)
+    SIMDKIT_FUNCTION_CASE(kSin)
+    SIMDKIT_FUNCTION_CASE(kCos)
+    SIMDKIT_FUNCTION_CASE(kTanh)
+    SIMDKIT_FUNCTION_CASE(kSinh)
+    SIMDKIT_FUNCTION_CASE(kAtan)
+    SIMDKIT_FUNCTION_CASE(kAsin)
+    SIMDKIT_FUNCTION_CASE(kAcos)
+    SIMDKIT_FUNCTION_CASE(kAsinh)
+    SIMDKIT_FUNCTION_CASE(kSqrt)
+    SIMDKIT_FUNCTION_CASE(kSigmoid)
+    SIMDKIT_FUNCTION_CASE(kSoftplus)
+    SIMDKIT_FUNCTION_CASE(kSilu)
+    SIMDKIT_FUNCTION_CASE(kGeluTanh)
+    SIMDKIT_FUNCTION_CASE(kGelu)
+#undef SIMDKIT_FUNCTION_CASE
+  }
+}
+
+// Rows of x into rows of y (strides in elements).
+template <typename T>
+void ApplyRows(Function function, const T* x, size_t rows, size_t cols, size_t x_stride, T* y,
+               size_t y_stride) {
+  ForFunction(function, [&](auto constant) {
+    constexpr Function kFunction = decltype(constant)::value;
+    for (size_t r = 0; r < rows; ++r) ApplyRow<kFunction>(x + r * x_stride, y + r * y_stride, cols);
+  });
+}
+
+// Loads the vector at x + i, of which `count` lanes are real; the others
+// hold `fill`.
+template <class D, typename T = hn::TFromD<D>>
+HWY_INLINE hn::Vec<D> LoadFilled(D d, const T* x, size_t count, T fill) {
+  if (count == hn::Lanes(d)) return hn::LoadU(d, x);
+  HWY_ALIGN T buffer[hn::MaxLanes(d)];
+  for (size_t k = 0; k < hn::Lanes(d); ++k) buffer[k] = k < count ? x[k] : fill;
+  return hn::Load(d, buffer);
+}
+
+// Stores the `count` first lanes of v at y.
+template <class D, typename T = hn::TFromD<D>>
+HWY_INLINE void StorePartial(D d, hn::Vec<D> v, T* y, size_t count) {
+  if (count == hn::Lanes(d)) return hn::StoreU(v, d, y);
+  HWY_ALIGN T buffer[hn::MaxLanes(d)];
+  hn::Store(v, d, buffer);
+  std::copy(buffer, buffer + count, y);
+}
+
+// The largest element of a row (NaN if any is NaN; -Inf for n = 0).
+template <typename T>
+T RowMax(const T* x, size_t n) {
+  const hn::ScalableTag<T> d;
+  const size_t lanes = hn::Lanes(d);
+  const T lowest = -std::numeric_limits<T>::infinity();
+  auto best = hn::Set(d, lowest);
+  auto nan = hn::Zero(d);  // NaN lanes seen, kept apart: Max's NaN handling varies by target
+  for (size_t i = 0; i < n; i += lanes) {
+    const auto v = LoadFilled(d, x + i, HWY_MIN(lanes, n - i), lowest);
+    nan = hn::Or(nan, hn::IfThenElseZero(hn::IsNaN(v), v));
+    best = hn::Max(best, v);
+  }
+  if (!hn::AllFalse(d, hn::IsNaN(nan))) return std::numeric_limits<T>::quiet_NaN();
+  return hn::GetLane(hn::MaxOfLanes(d, best));
+}
+
+// sum(exp(x[i] - shift)); with y, also stores each exp(x[i] - shift) there.
+template <typename T>
+T SumOfShiftedExp(const T* x, size_t n, T shift, T* y) {
+  const hn::ScalableTag<T> d;
+  const size_t lanes = hn::Lanes(d);
+  const auto offset = hn::Set(d, shift);
+  auto sum0 = hn::Zero(d), sum1 = hn::Zero(d);
+  size_t i = 0;
+  for (; i + 2 * lanes <= n; i += 2 * lanes) {
+    const auto e0 = ExpFull(d, hn::Sub(hn::LoadU(d, x + i), offset));
+    const auto e1 = ExpFull(d, hn::Sub(hn::LoadU(d, x + i + lanes), offset));
+    if (y != nullptr) {
+      hn::StoreU(e0, d, y + i);
+      hn::StoreU(e1, d, y + i + lanes);
+    }
+    sum0 = hn::Add(sum0, e0);
+    sum1 = hn::Add(sum1, e1);
+  }
+  for (; i < n; i += lanes) {
+    const size_t count = HWY_MIN(lanes, n - i);
+    // Padding lanes hold -Inf: exp(-Inf - shift) adds 0.
+    const auto e = ExpFull(d, hn::Sub(LoadFilled(d, x + i, count, -std::numeric_limits<T>::infinity()), offset));
+    if (y != nullptr) StorePartial(d, e, y + i, count);
+    sum0 = hn::Add(sum0, e);
+  }
+  return hn::GetLane(hn::SumOfLanes(d, hn::Add(sum0, sum1)));
+}
+
+// y[i] = x[i] * scale + add, for i < n (y == x in place).
+template <typename T>
+void ScaleRow(const T* x, size_t n, T scale, T add, T* y) {
+  const hn::ScalableTag<T> d;
+  const size_t lanes = hn::Lanes(d);
+  const auto vscale = hn::Set(d, scale), vadd = hn::Set(d, add);
+  for (size_t i = 0; i < n; i += lanes) {
+    const size_t count = HWY_MIN(lanes, n - i);
+    StorePartial(d, hn::MulAdd(LoadFilled(d, x + i, count, T{0}), vscale, vadd), y + i, count);
+  }
+}
+
+// log(sum(exp(x))) of a row, stably: max + log(sum(exp(x - max))). -Inf for
+// an empty or all -Inf row, +Inf if the max is +Inf, NaN if any is NaN.
+template <typename T>
+T RowLogSumExp(const T* x, size_t n, T row_max) {
+  if (std::isnan(row_max) || std::isinf(row_max)) return row_max;
+  return row_max + std::log(SumOfShiftedExp<T>(x, n, row_max, nullptr));
+}
+
+template <typename T>
+void SoftmaxRow(RowFunction function, const T* x, size_t n, T* y) {
+  if (n == 0) return;
+  const T row_max = RowMax(x, n);
+  if (function == RowFunction::kSoftmax) {
+    if (std::isnan(row_max) || row_max == std::numeric_limits<T>::infinity()) {
+      // SciPy: exp(x - max) is NaN where the max is +Inf (Inf - Inf).
+      std::fill(y, y + n, std::numeric_limits<T>::quiet_NaN());
+      return;
+    }
+    // The max of a row without NaN is finite or -Inf; all -Inf: 0 / 0 = NaN.
+    const T sum = SumOfShiftedExp<T>(x, n, row_max, y);
+    ScaleRow<T>(y, n, T{1} / sum, T{0}, y);
+  } else {  // log_softmax: x - logsumexp
+    const T total = RowLogSumExp(x, n, row_max);
+    if (std::isnan(total) || std::isinf(total)) {
+      // x - max is NaN somewhere (Inf - Inf, or a NaN), as in SciPy.
+      std::fill(y, y + n, std::numeric_limits<T>::quiet_NaN());
+      return;
+    }
+    ScaleRow<T>(x, n, T{1}, -total, y);
+  }
+}
+
+// x / |x|_2, computed as (x s) / |x s|_2 with s the power of two that
+// brings max |x| near 1, so that no square overflows or underflows and the
+// scaling is exact (s is applied as two factors, each in range). Zero rows
+// stay zero; NaN anywhere gives a NaN row; Inf gives |x| = Inf (as NumPy's
+// x / norm(x)).
+template <typename T>
+void NormalizeRow(const T* x, size_t n, T* y) {
+  const hn::ScalableTag<T> d;
+  const size_t lanes = hn::Lanes(d);
+  auto largest = hn::Zero(d);
+  auto nan = hn::Zero(d);
+  for (size_t i = 0; i < n; i += lanes) {
+    const auto v = hn::Abs(LoadFilled(d, x + i, HWY_MIN(lanes, n - i), T{0}));
+    nan = hn::Or(nan, hn::IfThenElseZero(hn::IsNaN(v), v));
+    largest = hn::Max(largest, v);
+  }
+  const T m = hn::GetLane(hn::MaxOfLanes(d, largest));
+  if (m == T{0}) {
+    std::copy(x, x + n, y);  // zeros (with their signs) stay
+    return;
+  }
+  const bool has_nan = !hn::AllFalse(d, hn::IsNaN(nan));
+  int exponent = 0;
+  if (!has_nan && !std::isinf(m)) std::frexp(m, &exponent);
+  const auto scale_a = hn::Set(d, std::ldexp(T{1}, -exponent / 2));
+  const auto scale_b = hn::Set(d, std::ldexp(T{1}, -exponent - (-exponent / 2)));
+  const auto scaled = [&](size_t i, size_t count) HWY_ATTR {
+    return hn::Mul(hn::Mul(LoadFilled(d, x + i, count, T{0}), scale_a), scale_b);
+  };
+  T norm;
+  if (has_nan) {
+    norm = std::numeric_limits<T>::quiet_NaN();
+  } else if (std::isinf(m)) {
+    norm = m;
+  } else {
+    auto sum = hn::Zero(d);
+    for (size_t i = 0; i < n; i += lanes) {
+      const auto v = scaled(i, HWY_MIN(lanes, n - i));
+      sum = hn::MulAdd(v, v, sum);
+    }
+    norm = std::sqrt(hn::GetLane(hn::SumOfLanes(d, sum)));
+  }
+  const auto divisor = hn::Set(d, norm);
+  for (size_t i = 0; i < n; i += lanes) {
+    const size_t count = HWY_MIN(lanes, n - i);
+    StorePartial(d, hn::Div(scaled(i, count), divisor), y + i, count);
+  }
+}
+
+template <typename T>
+void RowwiseRows(RowFunction function, const T* x, size_t rows, size_t cols, size_t x_stride, T* y,
+                 size_t y_stride) {
+  for (size_t r = 0; r < rows; ++r) {
+    const T* row = x + r * x_stride;
+    T* out = y + r * y_stride;
+    if (function == RowFunction::kNormalize) {
+      NormalizeRow(row, cols, out);
+    } else {
+      SoftmaxRow(function, row, cols, out);
+    }
+  }
+}
+
+template <typename T>
+void LogSumExpRows(const T* x, size_t rows, size_t cols, size_t x_stride, T* out) {
+  for (size_t r = 0; r < rows; ++r) {
+    const T* row = x + r * x_stride;
+    out[r] = RowLogSumExp(row, cols, RowMax(row, cols));
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace simdkit
+HWY_AFTER_NAMESPACE();
+
+#endif  // SIMDKIT_KERNELS_MATH_INL_H_

@@ -1,0 +1,191 @@
+// Per-target entry points of the math family and the public C++ API over
+// them. Each public call checks its arguments, then pays HWY_DYNAMIC_DISPATCH
+// once; rows and elements loop inside target code.
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/math.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "kernels/math-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace simdkit {
+namespace HWY_NAMESPACE {
+
+#define SIMDKIT_MATH_ENTRY_POINTS(Suffix, T)                                                   \
+  void Apply##Suffix(Function function, const T* x, size_t rows, size_t cols, size_t x_stride, \
+                     T* y, size_t y_stride) {                                                  \
+    ApplyRows<T>(function, x, rows, cols, x_stride, y, y_stride);                              \
+  }                                                                                            \
+  void Rowwise##Suffix(RowFunction function, const T* x, size_t rows, size_t cols,             \
+                       size_t x_stride, T* y, size_t y_stride) {                               \
+    RowwiseRows<T>(function, x, rows, cols, x_stride, y, y_stride);                            \
+  }                                                                                            \
+  void LogSumExp##Suffix(const T* x, size_t rows, size_t cols, size_t x_stride, T* out) {      \
+    LogSumExpRows<T>(x, rows, cols, x_stride, out);                                            \
+  }
+SIMDKIT_MATH_ENTRY_POINTS(F32, float)
+SIMDKIT_MATH_ENTRY_POINTS(F64, double)
+#undef SIMDKIT_MATH_ENTRY_POINTS
+
+}  // namespace HWY_NAMESPACE
+}  // namespace simdkit
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace simdkit {
+
+HWY_EXPORT(ApplyF32);
+HWY_EXPORT(ApplyF64);
+HWY_EXPORT(RowwiseF32);
+HWY_EXPORT(RowwiseF64);
+HWY_EXPORT(LogSumExpF32);
+HWY_EXPORT(LogSumExpF64);
+
+namespace {
+
+constexpr const char* kFunctionNames[kFunctionCount] = {
+    "exp",  "expm1", "log",   "log1p", "log2", "log10",   "sin",      "cos",  "tanh",      "sinh",
+    "atan", "asin",  "acos",  "asinh", "sqrt", "sigmoid", "softplus", "silu", "gelu_tanh", "gelu"};
+
+std::string Where(const char* function) { return std::string("simdkit::") + function + ": "; }
+
+void CheckDType(const char* function, DType dtype) {
+  if (!math_supports(dtype)) {
+    throw std::invalid_argument(Where(function) + "dtype " + dtype_name(dtype) +
+                                " is not supported; expected float64 or float32");
+  }
+}
+
+// x and y: rows of cols elements, strides in elements. y may be x itself
+// with the same stride (in place); any other overlap is refused, as the
+// kernels read a vector after writing the one before it.
+void CheckRows(const char* function, const MatrixView& x, const void* y, std::size_t y_stride) {
+  CheckDType(function, x.dtype);
+  if (x.rows == 0 || x.cols == 0) return;
+  if (x.data == nullptr || y == nullptr) {
+    throw std::invalid_argument(Where(function) + "null data pointer with a non-empty shape");
+  }
+  if (x.rows > 1 && (x.row_stride < x.cols || y_stride < x.cols)) {
+    throw std::invalid_argument(Where(function) + "row strides (" + std::to_string(x.row_stride) +
+                                ", " + std::to_string(y_stride) + ") are smaller than the " +
+                                std::to_string(x.cols) + " columns");
+  }
+  if (x.data == y && x.row_stride == y_stride) return;
+  const std::size_t size = dtype_size(x.dtype);
+  const auto* x_begin = static_cast<const char*>(x.data);
+  const auto* y_begin = static_cast<const char*>(y);
+  const char* x_end = x_begin + ((x.rows - 1) * x.row_stride + x.cols) * size;
+  const char* y_end = y_begin + ((x.rows - 1) * y_stride + x.cols) * size;
+  if (x_begin < y_end && y_begin < x_end) {
+    throw std::invalid_argument(Where(function) +
+                                "x and y overlap; expected separate memory or exactly the same "
+                                "(in place)");
+  }
+}
+
+}  // namespace
+
+Function function_from_name(std::string_view name) {
+  for (std::size_t i = 0; i < kFunctionCount; ++i) {
+    if (name == kFunctionNames[i]) return static_cast<Function>(i);
+  }
+  std::string valid;
+  for (const char* known : kFunctionNames) valid += std::string(valid.empty() ? "" : ", ") + known;
+  throw std::invalid_argument("unknown function '" + std::string(name) + "'; expected one of: " +
+                              valid);
+}
+
+const char* function_name(Function function) {
+  const auto index = static_cast<std::size_t>(function);
+  return index < kFunctionCount ? kFunctionNames[index] : "unknown";
+}
+
+bool math_supports(DType dtype) { return dtype == DType::kFloat64 || dtype == DType::kFloat32; }
+
+void apply_rows(Function function, const MatrixView& x, void* y, std::size_t y_row_stride) {
+  CheckRows("apply", x, y, y_row_stride);
+  if (x.rows == 0 || x.cols == 0) return;
+  switch (x.dtype) {
+    case DType::kFloat32:
+      return HWY_DYNAMIC_DISPATCH(ApplyF32)(function, static_cast<const float*>(x.data), x.rows,
+                                            x.cols, x.row_stride, static_cast<float*>(y),
+                                            y_row_stride);
+    case DType::kFloat64:
+      return HWY_DYNAMIC_DISPATCH(ApplyF64)(function, static_cast<const double*>(x.data), x.rows,
+                                            x.cols, x.row_stride, static_cast<double*>(y),
+                                            y_row_stride);
+    default:
+      throw std::logic_error("simdkit: unhandled math dtype");
+  }
+}
+
+void apply(Function function, DType dtype, const void* x, void* y, std::size_t n) {
+  apply_rows(function, MatrixView{x, dtype, 1, n, n}, y, n);
+}
+
+void apply(Function function, const float* x, float* y, std::size_t n) {
+  apply(function, DType::kFloat32, x, y, n);
+}
+
+void apply(Function function, const double* x, double* y, std::size_t n) {
+  apply(function, DType::kFloat64, x, y, n);
+}
+
+void apply_rowwise(RowFunction function, const MatrixView& x, void* y, std::size_t y_row_stride) {
+  CheckRows("apply_rowwise", x, y, y_row_stride);
+  if (x.rows == 0 || x.cols == 0) return;
+  switch (x.dtype) {
+    case DType::kFloat32:
+      return HWY_DYNAMIC_DISPATCH(RowwiseF32)(function, static_cast<const float*>(x.data), x.rows,
+                                              x.cols, x.row_stride, static_cast<float*>(y),
+                                              y_row_stride);
+    case DType::kFloat64:
+      return HWY_DYNAMIC_DISPATCH(RowwiseF64)(function, static_cast<const double*>(x.data),
+                                              x.rows, x.cols, x.row_stride,
+                                              static_cast<double*>(y), y_row_stride);
+    default:
+      throw std::logic_error("simdkit: unhandled math dtype");
+  }
+}
+
+void softmax(const MatrixView& x, void* y, std::size_t y_row_stride) {
+  apply_rowwise(RowFunction::kSoftmax, x, y, y_row_stride);
+}
+
+void log_softmax(const MatrixView& x, void* y, std::size_t y_row_stride) {
+  apply_rowwise(RowFunction::kLogSoftmax, x, y, y_row_stride);
+}
+
+void normalize(const MatrixView& x, void* y, std::size_t y_row_stride) {
+  apply_rowwise(RowFunction::kNormalize, x, y, y_row_stride);
+}
+
+void logsumexp(const MatrixView& x, void* out) {
+  CheckDType("logsumexp", x.dtype);
+  if (x.rows == 0) return;
+  if (out == nullptr || (x.cols != 0 && x.data == nullptr)) {
+    throw std::invalid_argument(Where("logsumexp") + "null pointer with a non-empty shape");
+  }
+  if (x.rows > 1 && x.row_stride < x.cols) {
+    throw std::invalid_argument(Where("logsumexp") + "row stride smaller than the columns");
+  }
+  switch (x.dtype) {
+    case DType::kFloat32:
+      return HWY_DYNAMIC_DISPATCH(LogSumExpF32)(static_cast<const float*>(x.data), x.rows, x.cols,
+                                                x.row_stride, static_cast<float*>(out));
+    case DType::kFloat64:
+      return HWY_DYNAMIC_DISPATCH(LogSumExpF64)(static_cast<const double*>(x.data), x.rows,
+                                                x.cols, x.row_stride, static_cast<double*>(out));
+    default:
+      throw std::logic_error("simdkit: unhandled math dtype");
+  }
+}
+
+}  // namespace simdkit
+#endif  // HWY_ONCE

@@ -1,0 +1,354 @@
+// The math family on every compiled target the CPU supports: each function
+// against a long double reference (ULP error within the bound of
+// kUlpBounds), special values as NumPy gives them, every size up to
+// 3 lanes + 1, unaligned and in-place calls, and the row kernels against
+// their definitions.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "simdkit/math.h"
+#include "cpp/target_param.h"
+
+namespace simdkit {
+namespace {
+
+using simdkit::testing::PerTarget;
+
+long double Reference(Function function, long double x) {
+  switch (function) {
+    case Function::kExp: return std::exp(x);
+    case Function::kExpm1: return std::expm1(x);
+    case Function::kLog: return std::log(x);
+    case Function::kLog1p: return std::log1p(x);
+    case Function::kLog2: return std::log2(x);
+    case Function::kLog10: return std::log10(x);
+    case Function::kSin: return std::sin(x);
+    case Function::kCos: return std::cos(x);
+    case Function::kTanh: return std::tanh(x);
+    case Function::kSinh: return std::sinh(x);
+    case Function::kAtan: return std::atan(x);
+    case Function::kAsin: return std::asin(x);
+    case Function::kAcos: return std::acos(x);
+    case Function::kAsinh: return std::asinh(x);
+    case Function::kSqrt: return std::sqrt(x);
+    case Function::kSigmoid: return 1.0L / (1.0L + std::exp(-x));
+    case Function::kSoftplus: return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+    case Function::kSilu: return x / (1.0L + std::exp(-x));
+    case Function::kGeluTanh: {
+      const long double u = 0.79788456080286535587989211986876L * (x + 0.044715L * x * x * x);
+      return x / (1.0L + std::exp(-2.0L * u));
+    }
+    case Function::kGelu: return 0.5L * x * std::erfc(-x / std::sqrt(2.0L));
+  }
+  return 0;
+}
+
+// Where each function is sampled: [low, high], log-uniformly in magnitude
+// when `log_scale` (both signs if low < 0).
+struct Domain {
+  double low, high;
+  bool log_scale;
+};
+
+Domain DomainOf(Function function, bool is_float) {
+  const double exp_edge = is_float ? 88.0 : 709.0;
+  switch (function) {
+    case Function::kExp:
+    case Function::kExpm1: return {-exp_edge - 15, exp_edge, false};
+    case Function::kLog:
+    case Function::kLog2:
+    case Function::kLog10:
+    case Function::kSqrt: return {0, is_float ? 3e38 : 1e308, true};
+    case Function::kLog1p: return {-0.999, 1e30, true};
+    case Function::kSin:
+    case Function::kCos: return {-1e5, 1e5, false};
+    case Function::kTanh:
+    case Function::kAtan:
+    case Function::kAsinh: return {-1e30, 1e30, true};
+    case Function::kSinh: return {-exp_edge - 1, exp_edge + 1, false};
+    case Function::kAsin:
+    case Function::kAcos: return {-1, 1, false};
+    case Function::kSigmoid:
+    case Function::kSoftplus:
+    case Function::kSilu:
+    case Function::kGeluTanh:
+    case Function::kGelu: return {-60, 60, false};
+  }
+  return {-1, 1, false};
+}
+
+// Maximum ULP error tested per function, float32 then float64 (the
+// measured maxima, rounded up, are in docs/accuracy.md).
+struct UlpBound {
+  double f32, f64;
+};
+UlpBound BoundOf(Function function) {
+  switch (function) {
+    case Function::kExp: return {2, 2};
+    case Function::kExpm1: return {4, 4};
+    case Function::kLog: return {4, 4};
+    case Function::kLog1p: return {3, 3};
+    case Function::kLog2:
+    case Function::kLog10: return {3, 3};
+    case Function::kSin:
+    case Function::kCos: return {4, 4};
+    case Function::kTanh: return {4, 4};
+    case Function::kSinh: return {5, 5};
+    case Function::kAtan: return {3, 3};
+    case Function::kAsin:
+    case Function::kAcos: return {3, 3};
+    case Function::kAsinh: return {4, 4};
+    case Function::kSqrt: return {0.5, 0.5};
+    case Function::kSigmoid: return {5, 5};
+    case Function::kSoftplus: return {5, 5};
+    case Function::kSilu: return {6, 6};
+    // The activations' far negative tail (|result| below ~1e-20) inherits
+    // the rounding of the exponent's argument, amplified by its size
+    // (x^3 for gelu_tanh, x^2 for gelu): a few hundred ULP in float32 and a
+    // few thousand in float64 there; tens of ULP elsewhere.
+    case Function::kGeluTanh: return {256, 4096};
+    case Function::kGelu: return {256, 4096};
+  }
+  return {0, 0};
+}
+
+// |got - ref| in units of T's spacing at ref (subnormal spacing below the
+// normal range); 0 when both are the same Inf or both NaN.
+template <typename T>
+double UlpError(T got, long double ref) {
+  if (std::isnan(ref)) return std::isnan(got) ? 0 : std::numeric_limits<double>::infinity();
+  const long double max = std::numeric_limits<T>::max();
+  if (std::fabs(ref) > max) {
+    // The exact value rounds to Inf unless within half a spacing of max.
+    const T rounded = static_cast<T>(ref);
+    if (got == rounded) return 0;
+  }
+  if (std::isinf(got) || std::isnan(got)) return std::numeric_limits<double>::infinity();
+  int exponent = 0;
+  std::frexp(std::fabs(ref), &exponent);
+  exponent = std::max(exponent, std::numeric_limits<T>::min_exponent);
+  const long double spacing = std::ldexp(1.0L, exponent - std::numeric_limits<T>::digits);
+  return static_cast<double>(std::fabs(static_cast<long double>(got) - ref) / spacing);
+}
+
+template <typename T>
+std::vector<T> Samples(const Domain& domain, size_t count, std::mt19937_64& rng) {
+  std::vector<T> values(count);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (T& value : values) {
+    if (domain.log_scale) {
+      const double high = std::max(std::fabs(domain.low), std::fabs(domain.high));
+      const double tiny = std::numeric_limits<T>::denorm_min();
+      double magnitude = std::exp(std::log(tiny) + unit(rng) * (std::log(high) - std::log(tiny)));
+      if (domain.low < 0 && rng() % 2) magnitude = domain.low > -1 ? -std::min(magnitude, -domain.low) : -magnitude;
+      value = static_cast<T>(magnitude);
+    } else {
+      value = static_cast<T>(domain.low + unit(rng) * (domain.high - domain.low));
+    }
+  }
+  return values;
+}
+
+class MathTest : public PerTarget {};
+
+template <typename T>
+void ExpectWithinBound(Function function, size_t count) {
+  std::mt19937_64 rng(42 + static_cast<int>(function));
+  const bool is_float = sizeof(T) == 4;
+  std::vector<T> x = Samples<T>(DomainOf(function, is_float), count, rng);
+  std::vector<T> y(x.size());
+  apply(function, x.data(), y.data(), x.size());
+  const UlpBound bound = BoundOf(function);
+  const double limit = is_float ? bound.f32 : bound.f64;
+  double worst = 0;
+  T worst_x = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double error = UlpError(y[i], Reference(function, x[i]));
+    if (error > worst) {
+      worst = error;
+      worst_x = x[i];
+    }
+  }
+  EXPECT_LE(worst, limit) << function_name(function) << (is_float ? " f32" : " f64") << " at x="
+                          << static_cast<double>(worst_x) << " on " << active_target();
+}
+
+TEST_P(MathTest, EveryFunctionIsWithinItsUlpBound) {
+  for (size_t i = 0; i < kFunctionCount; ++i) {
+    const auto function = static_cast<Function>(i);
+    ExpectWithinBound<float>(function, 20000);
+    ExpectWithinBound<double>(function, 20000);
+  }
+}
+
+template <typename T>
+void ExpectSpecialValues() {
+  const T inf = std::numeric_limits<T>::infinity();
+  const T nan = std::numeric_limits<T>::quiet_NaN();
+  const T big = std::numeric_limits<T>::max();
+  const T tiny = std::numeric_limits<T>::denorm_min();
+  const std::vector<T> specials = {T(0),  T(-0.0), inf,   -inf,  nan,    big,    -big,
+                                   tiny,  -tiny,   T(1),  T(-1), T(1.5), T(-1.5), T(100),
+                                   T(-100), T(1000), T(-1000), T(1e6), T(-1e6)};
+  for (size_t i = 0; i < kFunctionCount; ++i) {
+    const auto function = static_cast<Function>(i);
+    std::vector<T> y(specials.size());
+    apply(function, specials.data(), y.data(), specials.size());
+    for (size_t k = 0; k < specials.size(); ++k) {
+      const T x = specials[k];
+      long double ref = Reference(function, x);
+      // Limits the long double formulas do not produce by themselves.
+      if (std::isinf(x) && x < 0 &&
+          (function == Function::kSilu || function == Function::kGeluTanh ||
+           function == Function::kGelu)) {
+        ref = -0.0L;
+      }
+      if (std::isinf(x) && x > 0 && function == Function::kSoftplus) ref = inf;
+      if (std::isinf(x) && x > 0 &&
+          (function == Function::kSilu || function == Function::kGeluTanh ||
+           function == Function::kGelu)) {
+        ref = inf;
+      }
+      const T expected = static_cast<T>(ref);
+      const bool ok = std::isnan(expected) ? std::isnan(y[k])
+                      : (expected == 0 || std::isinf(expected))
+                          ? (y[k] == expected && std::signbit(y[k]) == std::signbit(expected)) ||
+                                (expected == 0 && UlpError(y[k], ref) <= 64)
+                          : UlpError(y[k], ref) <= 64;
+      EXPECT_TRUE(ok) << function_name(function) << (sizeof(T) == 4 ? " f32" : " f64") << "("
+                      << static_cast<double>(x) << ") = " << static_cast<double>(y[k])
+                      << ", expected " << static_cast<double>(expected) << " on "
+                      << active_target();
+    }
+  }
+}
+
+TEST_P(MathTest, SpecialValuesAsNumPy) {
+  ExpectSpecialValues<float>();
+  ExpectSpecialValues<double>();
+}
+
+// Every size up to 3 vectors + 1 at every misalignment, out of place and in
+// place: the same values as one long call, and nothing written past n.
+TEST_P(MathTest, SizesOffsetsAndInPlace) {
+  constexpr size_t kMax = 3 * 64 / sizeof(float) + 1;  // 3 x 512-bit vectors + 1
+  std::mt19937_64 rng(7);
+  std::vector<float> x = Samples<float>({-3, 3, false}, kMax + 8, rng);
+  for (Function function : {Function::kExp, Function::kSin, Function::kGelu, Function::kSqrt}) {
+    std::vector<float> whole(x.size());
+    apply(function, x.data(), whole.data(), x.size());
+    for (size_t offset = 0; offset < 4; ++offset) {
+      for (size_t n = 0; n <= kMax; ++n) {
+        std::vector<float> y(n + 8, -7.0f);
+        apply(function, x.data() + offset, y.data() + 1, n);
+        EXPECT_EQ(y[0], -7.0f);
+        for (size_t i = 0; i < n; ++i) {
+          EXPECT_EQ(std::memcmp(&y[1 + i], &whole[offset + i], sizeof(float)), 0)
+              << function_name(function) << " n=" << n << " offset=" << offset << " i=" << i;
+        }
+        for (size_t i = n + 1; i < y.size(); ++i) EXPECT_EQ(y[i], -7.0f) << "wrote past n=" << n;
+        std::vector<float> in_place(x.begin() + offset, x.begin() + offset + n);
+        apply(function, in_place.data(), in_place.data(), n);
+        EXPECT_EQ(std::memcmp(in_place.data(), whole.data() + offset, n * sizeof(float)), 0);
+      }
+    }
+  }
+}
+
+template <typename T>
+void ExpectRowKernels() {
+  std::mt19937_64 rng(3);
+  const size_t rows = 5;
+  for (size_t cols : {size_t{1}, size_t{3}, size_t{17}, size_t{64}, size_t{1000}}) {
+    const size_t stride = cols + 3;
+    std::vector<T> x(rows * stride);
+    for (T& v : x) v = static_cast<T>(std::normal_distribution<double>(0, 30)(rng));
+    x[0] = T(1e4);  // far past exp's overflow: stability
+    const MatrixView view{x.data(), sizeof(T) == 4 ? DType::kFloat32 : DType::kFloat64, rows, cols,
+                          stride};
+    std::vector<T> soft(rows * cols), log_soft(rows * cols), unit(rows * cols), lse(rows);
+    softmax(view, soft.data(), cols);
+    log_softmax(view, log_soft.data(), cols);
+    normalize(view, unit.data(), cols);
+    logsumexp(view, lse.data());
+    const double tolerance = sizeof(T) == 4 ? 2e-5 : 1e-12;
+    for (size_t r = 0; r < rows; ++r) {
+      const T* row = x.data() + r * stride;
+      long double m = row[0], sum = 0, squares = 0;
+      for (size_t c = 0; c < cols; ++c) m = std::max<long double>(m, row[c]);
+      for (size_t c = 0; c < cols; ++c) {
+        sum += std::exp(row[c] - m);
+        squares += static_cast<long double>(row[c]) * row[c];
+      }
+      const long double total = m + std::log(sum);
+      EXPECT_NEAR(lse[r], total, tolerance * std::max<long double>(1, std::fabs(total)));
+      for (size_t c = 0; c < cols; ++c) {
+        const long double p = std::exp(row[c] - m) / sum;
+        EXPECT_NEAR(soft[r * cols + c], p, tolerance * std::max<long double>(p, 1e-30L)) << cols;
+        EXPECT_NEAR(log_soft[r * cols + c], row[c] - total,
+                    tolerance * std::max<long double>(1, std::fabs(row[c] - total)));
+        EXPECT_NEAR(unit[r * cols + c], row[c] / std::sqrt(squares), tolerance);
+      }
+    }
+  }
+}
+
+TEST_P(MathTest, RowKernelsMatchTheirDefinitions) {
+  ExpectRowKernels<float>();
+  ExpectRowKernels<double>();
+}
+
+TEST_P(MathTest, RowKernelEdges) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  // Zero row stays zero under normalize; a NaN row is NaN; huge values do
+  // not overflow the norm; logsumexp of an empty row is -Inf.
+  const std::vector<float> rows = {0, 0, 0, 1, nan, 2, 3e38f, 3e38f, 0, -inf, -inf, -inf};
+  const MatrixView view{rows.data(), DType::kFloat32, 4, 3, 3};
+  std::vector<float> unit(12), lse(4), soft(12);
+  normalize(view, unit.data(), 3);
+  EXPECT_EQ(unit[0], 0.0f);
+  EXPECT_TRUE(std::isnan(unit[4]));
+  EXPECT_NEAR(unit[6], 0.70710678f, 1e-6f);
+  logsumexp(view, lse.data());
+  EXPECT_TRUE(std::isnan(lse[1]));
+  EXPECT_EQ(lse[3], -inf);
+  EXPECT_NEAR(lse[2], 3e38f, 3e32f);
+  softmax(view, soft.data(), 3);
+  EXPECT_NEAR(soft[0], 1.0f / 3, 1e-7f);
+  const MatrixView empty{rows.data(), DType::kFloat32, 2, 0, 0};
+  logsumexp(empty, lse.data());
+  EXPECT_EQ(lse[0], -inf);
+}
+
+TEST(MathApi, NamesAndBadArguments) {
+  for (size_t i = 0; i < kFunctionCount; ++i) {
+    const auto function = static_cast<Function>(i);
+    EXPECT_EQ(function_from_name(function_name(function)), function);
+  }
+  try {
+    function_from_name("expp");
+    ADD_FAILURE() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& error) {
+    EXPECT_NE(std::string(error.what()).find("gelu_tanh"), std::string::npos) << error.what();
+  }
+  std::vector<float> x(8, 1.0f);
+  EXPECT_THROW(apply(Function::kExp, x.data(), x.data() + 1, 7), std::invalid_argument);
+  EXPECT_THROW(apply(Function::kExp, DType::kInt8, x.data(), x.data(), 8), std::invalid_argument);
+  EXPECT_THROW(apply(Function::kExp, static_cast<const float*>(nullptr), x.data(), 8),
+               std::invalid_argument);
+  apply(Function::kExp, static_cast<const float*>(nullptr), nullptr, 0);  // empty: fine
+}
+
+SIMDKIT_INSTANTIATE_PER_TARGET(MathTest);
+
+}  // namespace
+}  // namespace simdkit
