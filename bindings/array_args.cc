@@ -62,6 +62,33 @@ py::object MakeScalar(T value, py::dtype ScalarApi::*dtype) {
 
 }  // namespace
 
+namespace {
+
+// ml_dtypes.bfloat16 as a NumPy dtype, imported on first use (kept for the
+// life of the process: a static py::object would be destroyed after the
+// interpreter).
+const py::dtype& BFloat16DType() {
+  static const py::dtype* dtype = new py::dtype(
+      py::dtype::from_args(py::module_::import("ml_dtypes").attr("bfloat16")));
+  return *dtype;
+}
+
+}  // namespace
+
+py::array NewArray(DType dtype, const std::vector<py::ssize_t>& shape) {
+  switch (dtype) {
+    case DType::kFloat32: return py::array_t<float>(shape);
+    case DType::kFloat64: return py::array_t<double>(shape);
+    case DType::kFloat16: return py::array(py::dtype("float16"), shape);
+    case DType::kBFloat16: return py::array(BFloat16DType(), shape);
+    case DType::kInt8: return py::array_t<std::int8_t>(shape);
+    case DType::kUInt8: return py::array_t<std::uint8_t>(shape);
+    case DType::kUInt16: return py::array_t<std::uint16_t>(shape);
+    case DType::kBool: return py::array(py::dtype("bool"), shape);
+  }
+  throw std::logic_error("simdkit: unhandled dtype");
+}
+
 py::object NumpyScalar(float value) { return MakeScalar(value, &ScalarApi::float32); }
 py::object NumpyScalar(double value) { return MakeScalar(value, &ScalarApi::float64); }
 py::object NumpyIndex(std::size_t index) {
@@ -212,6 +239,35 @@ ByteRange ByteRangeOf(const py::array& array) {
   range.first = static_cast<std::uintptr_t>(first);
   range.last = static_cast<std::uintptr_t>(last);
   return range;
+}
+
+py::array ResultLike(const py::handle& out, DType dtype, const std::vector<DType>& accepted,
+                     const py::array& input, const char* function, bool in_place,
+                     OutLayout layout) {
+  if (out.is_none()) return NewArray(dtype, ShapeOf(input));
+  const py::array array = RequireArray(out, function, "out");
+  RequireDType(array, accepted, function, "out", nullptr);
+  const std::string prefix = std::string("simdkit.") + function + ": out ";
+  if (ShapeOf(array) != ShapeOf(input)) {
+    throw py::value_error(prefix + "must have the input's shape " + ShapeString(ShapeOf(input)) +
+                          ", got " + ShapeString(ShapeOf(array)));
+  }
+  if (!array.writeable()) {
+    throw py::value_error(prefix + "must be writeable, got a read-only array");
+  }
+  if (layout == OutLayout::kCContiguous &&
+      (!(array.flags() & py::array::c_style) ||
+       reinterpret_cast<std::uintptr_t>(array.data()) % array.itemsize() != 0)) {
+    throw py::value_error(prefix + "must be C-contiguous and aligned (as numpy.empty makes it)");
+  }
+  const bool same = in_place && array.data() == input.data() &&
+                    std::equal(array.strides(), array.strides() + array.ndim(), input.strides());
+  if (!same && ByteRangeOf(array).overlaps(ByteRangeOf(input))) {
+    throw py::value_error(prefix + "shares memory with the input; expected " +
+                          (in_place ? "the input itself (in place) or " : "") +
+                          "a separate array");
+  }
+  return array;
 }
 
 OutMatrix RequireOutMatrix(const py::handle& out, DType dtype,
@@ -413,6 +469,24 @@ void ParseFastcallArgs(const char* function, const char* const* names, int count
 
 namespace {
 
+// Calls row_function(start of row) for every row of `layout`, in C order of
+// the outer index (walked like an odometer, last axis fastest).
+template <typename RowFunction>
+void ForEachRow(const RowLayout& layout, const RowFunction& row_function) {
+  std::vector<py::ssize_t> index(layout.outer_shape.size(), 0);
+  const char* row = layout.base;
+  const std::size_t rows = layout.rows();
+  for (std::size_t r = 0; r < rows; ++r) {
+    row_function(row);
+    for (std::size_t j = index.size(); j-- > 0;) {
+      row += layout.outer_strides[j];
+      if (++index[j] < layout.outer_shape[j]) break;
+      row -= layout.outer_strides[j] * layout.outer_shape[j];
+      index[j] = 0;
+    }
+  }
+}
+
 // The row stride in elements if every row can be addressed as
 // base + r * stride with aligned, unit-stride columns.
 template <typename T>
@@ -451,22 +525,43 @@ ContiguousRows<T>::ContiguousRows(const RowLayout& layout, Packing packing)
   storage_.resize(rows_ * cols_);
   row_stride_ = cols_;
   data_ = storage_.data();
-  // Walk the outer index like an odometer, last axis fastest (C order).
-  std::vector<py::ssize_t> index(layout.outer_shape.size(), 0);
-  const char* row = layout.base;
   T* out = storage_.data();
-  for (std::size_t r = 0; r < rows_; ++r) {
+  ForEachRow(layout, [&](const char* row) {
     for (std::size_t c = 0; c < cols_; ++c) {
       std::memcpy(out++, row + static_cast<py::ssize_t>(c) * layout.col_stride, sizeof(T));
     }
-    for (std::size_t j = index.size(); j-- > 0;) {
-      row += layout.outer_strides[j];
-      if (++index[j] < layout.outer_shape[j]) break;
-      row -= layout.outer_strides[j] * layout.outer_shape[j];
-      index[j] = 0;
-    }
-  }
+  });
 }
+
+template <typename T>
+WritableRows<T>::WritableRows(const RowLayout& layout) : layout_(layout) {
+  const std::size_t rows = layout.rows(), cols = static_cast<std::size_t>(layout.cols);
+  const std::optional<std::size_t> stride = UniformRowStride<T>(layout);
+  if (stride && (rows <= 1 || *stride >= cols)) {
+    data_ = reinterpret_cast<T*>(const_cast<char*>(layout.base));
+    row_stride_ = *stride;
+    return;
+  }
+  storage_.resize(rows * cols);
+  data_ = storage_.data();
+  row_stride_ = cols;
+}
+
+template <typename T>
+void WritableRows<T>::Scatter() const {
+  if (storage_.empty()) return;
+  const T* in = storage_.data();
+  ForEachRow(layout_, [&](const char* row) {
+    char* destination = const_cast<char*>(row);
+    for (py::ssize_t c = 0; c < layout_.cols; ++c) {
+      std::memcpy(destination + c * layout_.col_stride, in++, sizeof(T));
+    }
+  });
+}
+
+template class WritableRows<float>;
+template class WritableRows<double>;
+template class WritableRows<std::uint16_t>;
 
 template class ContiguousRows<float>;
 template class ContiguousRows<double>;

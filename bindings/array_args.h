@@ -66,6 +66,9 @@ decltype(auto) VisitFloatDType(DType dtype, Visitor&& visit) {
   throw std::logic_error(std::string("simdkit: ") + DTypeName(dtype) + " is not a float dtype");
 }
 
+// A new C-contiguous array of `dtype` (bfloat16: ml_dtypes.bfloat16).
+py::array NewArray(DType dtype, const std::vector<py::ssize_t>& shape);
+
 // NumPy scalars of the kernels' result types (numpy.float32(x), numpy.intp(i)).
 py::object NumpyScalar(float value);
 py::object NumpyScalar(double value);
@@ -122,6 +125,18 @@ struct ByteRange {
   }
 };
 ByteRange ByteRangeOf(const py::array& array);
+
+// The result of an elementwise function of `input`: a new C-contiguous array
+// of `dtype` when `out` is None, else `out` checked to be an ndarray of one
+// of `accepted` (TypeError otherwise) with the input's shape, writeable, and
+// not sharing memory with the input (ValueError otherwise, naming what was
+// expected), except that `in_place` lets `out` be the input itself (the same
+// memory and strides). `contiguous` requires `out` to be C-contiguous and
+// aligned; otherwise any strides are accepted.
+enum class OutLayout { kAnyStrides, kCContiguous };
+py::array ResultLike(const py::handle& out, DType dtype, const std::vector<DType>& accepted,
+                     const py::array& input, const char* function, bool in_place,
+                     OutLayout layout);
 
 // An `out=` argument for a result of `dtype` and 2-D `shape`: an ndarray of
 // exactly that dtype (TypeError otherwise) and shape, writeable, aligned,
@@ -203,6 +218,31 @@ class ContiguousRows {
   std::size_t cols_ = 0;
   std::size_t row_stride_ = 0;
 };
+
+// Rows as the kernels write them: the destination's own memory when it is
+// laid out as ContiguousRows would read it with Packing::kDisjoint, else
+// owned storage (C order) that Scatter() copies into the destination after
+// the kernel has run.
+template <typename T>
+class WritableRows {
+ public:
+  explicit WritableRows(const RowLayout& layout);
+
+  T* data() { return data_; }
+  std::size_t row_stride() const { return row_stride_; }
+  // Call with the GIL held or not, once the rows are written.
+  void Scatter() const;
+
+ private:
+  RowLayout layout_;
+  std::vector<T> storage_;
+  T* data_ = nullptr;
+  std::size_t row_stride_ = 0;
+};
+
+extern template class WritableRows<float>;
+extern template class WritableRows<double>;
+extern template class WritableRows<std::uint16_t>;
 
 extern template class ContiguousRows<float>;
 extern template class ContiguousRows<double>;

@@ -213,10 +213,6 @@ RowLayout RowsOf(const py::array& array) {
   return RowsAlongAxis(array, static_cast<int>(array.ndim()) - 1);
 }
 
-py::array NewResult(DType dtype, const std::vector<py::ssize_t>& shape) {
-  if (dtype == DType::kFloat64) return py::array_t<double>(shape);
-  return py::array_t<float>(shape);
-}
 
 // ---------------------------------------------------------------------------
 
@@ -247,7 +243,7 @@ py::array Paired(const py::handle& a, const py::handle& b, const py::handle& met
                           "; expected equal shapes (one row of B per row of A)");
   }
   const std::size_t rows = static_cast<std::size_t>(ops.a.shape(0));
-  py::array result = NewResult(ops.result(), {ops.a.shape(0)});
+  py::array result = NewArray(ops.result(), {ops.a.shape(0)});
   if (rows == 0) return result;
   void* out = result.mutable_data();
   const RowLayout a_rows = RowsOf(ops.a);
@@ -270,7 +266,7 @@ py::array Cdist(const py::handle& a, const py::handle& b, const py::handle& metr
   const std::vector<py::ssize_t> shape{ops.a.shape(0), ops.b.shape(0)};
   OutMatrix result =
       out.is_none()
-          ? OutMatrix{NewResult(ops.result(), shape), static_cast<std::size_t>(shape[1])}
+          ? OutMatrix{NewArray(ops.result(), shape), static_cast<std::size_t>(shape[1])}
           : RequireOutMatrix(out, ops.result(), shape, {{"A", &ops.a}, {"B", &ops.b}}, "cdist");
   const auto m = static_cast<std::size_t>(shape[0]);
   const auto n = static_cast<std::size_t>(shape[1]);
@@ -303,7 +299,7 @@ py::tuple Topk(const py::handle& q, const py::handle& x, const py::handle& k_obj
   const std::size_t worker_count = ThreadsArg(threads, "topk");
   const std::vector<py::ssize_t> shape{ops.a.shape(0), k};
   py::array_t<std::int64_t> indices(shape);
-  py::array distances = NewResult(ops.result(), shape);
+  py::array distances = NewArray(ops.result(), shape);
   const auto m = static_cast<std::size_t>(shape[0]);
   if (m != 0) {
     std::int64_t* index_data = indices.mutable_data();

@@ -7,4 +7,6 @@ PYBIND11_MODULE(_core, module) {
   simdkit::python::RegisterDispatch(module);
   simdkit::python::RegisterReduce(module);
   simdkit::python::RegisterDistance(module);
+  simdkit::python::RegisterMath(module);
+  simdkit::python::RegisterConvert(module);
 }

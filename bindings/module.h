@@ -6,8 +6,10 @@
 
 namespace simdkit::python {
 
+void RegisterConvert(pybind11::module_& module);
 void RegisterDispatch(pybind11::module_& module);
 void RegisterDistance(pybind11::module_& module);
+void RegisterMath(pybind11::module_& module);
 void RegisterReduce(pybind11::module_& module);
 
 }  // namespace simdkit::python

@@ -56,11 +56,9 @@ const ReduceFunction kArgMax{"argmax", "argmax", true, false,
 
 const std::vector<DType> kFloatDTypes{DType::kFloat32, DType::kFloat64};
 
-py::array NewArray(DType dtype, bool index, const std::vector<py::ssize_t>& shape) {
+py::array NewResultArray(DType dtype, bool index, const std::vector<py::ssize_t>& shape) {
   if (index) return py::array_t<py::ssize_t>(shape);
-  return VisitFloatDType(dtype, [&](auto tag) -> py::array {
-    return py::array_t<typename decltype(tag)::type>(shape);
-  });
+  return NewArray(dtype, shape);
 }
 
 py::object Reduce(const ReduceFunction& function, const py::object& a_object,
@@ -93,7 +91,7 @@ py::object Reduce(const ReduceFunction& function, const py::object& a_object,
   }
 
   const bool scalar_result = all_elements && !keepdims;
-  py::array result = NewArray(dtype, function.returns_index, result_shape);
+  py::array result = NewResultArray(dtype, function.returns_index, result_shape);
   void* out = result.mutable_data();
   VisitFloatDType(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -142,7 +140,7 @@ py::object Dot(const py::object& a_object, const py::object& b_object) {
   const std::size_t rows = a_rows.rows();
   const std::size_t cols = static_cast<std::size_t>(length);
 
-  py::array result = NewArray(dtype, false, batch);
+  py::array result = NewArray(dtype, batch);
   void* out = result.mutable_data();
   VisitFloatDType(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;

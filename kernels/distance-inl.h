@@ -28,6 +28,7 @@
 
 #include "hwy/highway.h"
 #include "dispatch/cpu_info.h"
+#include "kernels/convert-inl.h"
 #include "kernels/distance_common.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -130,7 +131,8 @@ HWY_INLINE size_t ElementsPerStep(DC dc) {
 
 // Highway 1.0.3 emulates float16 -> float32 on targets without a native
 // conversion (SSSE3, SSE4, SCALAR, EMU128) as if the all-ones exponent were
-// finite: Inf became 65536, NaN a number. Widen by the bits there instead.
+// finite: Inf became 65536, NaN a number. Widen by the bits there instead
+// (Float16BitsToFloat32 from kernels/convert-inl.h).
 #undef SIMDKIT_WIDEN_FLOAT16_BY_BITS  // this file is included once per target
 #if HWY_TARGET == HWY_SSSE3 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SCALAR || \
     HWY_TARGET == HWY_EMU128
@@ -138,23 +140,6 @@ HWY_INLINE size_t ElementsPerStep(DC dc) {
 #else
 #define SIMDKIT_WIDEN_FLOAT16_BY_BITS 0
 #endif
-
-template <class DF>
-HWY_INLINE hn::Vec<DF> Float16BitsToFloat32(DF df, hn::Vec<hn::RebindToUnsigned<DF>> bits) {
-  const hn::RebindToUnsigned<DF> du;
-  const hn::RebindToSigned<DF> di;
-  const auto sign = hn::ShiftLeft<16>(hn::And(bits, hn::Set(du, 0x8000u)));
-  const auto exponent = hn::And(hn::ShiftRight<10>(bits), hn::Set(du, 0x1Fu));
-  const auto mantissa = hn::And(bits, hn::Set(du, 0x3FFu));
-  // Normal: rebias 15 -> 127; Inf/NaN: all-ones exponent, mantissa kept.
-  const auto biased = hn::IfThenElse(hn::Eq(exponent, hn::Set(du, 0x1Fu)), hn::Set(du, 0xFFu),
-                                     hn::Add(exponent, hn::Set(du, 112u)));
-  const auto normal = hn::BitCast(df, hn::Or(hn::ShiftLeft<23>(biased), hn::ShiftLeft<13>(mantissa)));
-  // Zero and subnormal: mantissa * 2^-24, exact in float32.
-  const auto small = hn::Mul(hn::ConvertTo(df, hn::BitCast(di, mantissa)), hn::Set(df, 0x1.0p-24f));
-  const auto magnitude = hn::IfThenElse(hn::RebindMask(df, hn::Eq(exponent, hn::Zero(du))), small, normal);
-  return hn::Or(magnitude, hn::BitCast(df, sign));
-}
 
 template <typename Stored, class DC>
 HWY_INLINE hn::Vec<DC> LoadWidened(DC dc, const MemoryOf<Stored>* HWY_RESTRICT p) {

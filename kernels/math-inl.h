@@ -25,9 +25,11 @@
 #include <cmath>
 #include <limits>
 #include <type_traits>
+#include <vector>
 
 #include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
+#include "kernels/convert-inl.h"
 #include "simdkit/math.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -69,20 +71,35 @@ HWY_INLINE V KeepNaN(V x, V result) {
   return hn::IfThenElse(hn::IsNaN(x), x, result);
 }
 
+// For the functions with f(x) ~ x at 0: f(+-0) = +-0 (polynomials lose
+// the sign of a zero) and f(NaN) = NaN, as NumPy gives them. |x| > 0 is
+// false for both; vectors without either skip the blend.
+template <class V>
+HWY_INLINE V OddPassThrough(V x, V result) {
+  const auto regular = hn::Gt(hn::Abs(x), hn::Zero(hn::DFromV<V>()));
+  if (HWY_LIKELY(hn::AllTrue(hn::DFromV<V>(), regular))) return result;
+  return hn::IfThenElse(regular, result, x);
+}
+
 // exp on the whole line: Inf past the overflow edge, NaN kept (hn::Exp
 // returns 0 for NaN).
+// The fix-ups run only for vectors that need them: one compare and a mask
+// test instead of two blends on every vector.
 template <class D, class V>
 HWY_INLINE V ExpFull(D d, V x) {
   using T = hn::TFromD<D>;
-  const V y = hn::IfThenElse(hn::Gt(x, hn::Set(d, MathLimits<T>::kExpOverflow)), Infinity(d),
-                             hn::Exp(d, x));
-  return KeepNaN(x, y);
+  const V y = hn::Exp(d, x);
+  const V overflow = hn::Set(d, MathLimits<T>::kExpOverflow);
+  if (HWY_LIKELY(hn::AllTrue(d, hn::Le(x, overflow)))) return y;  // false for NaN
+  return KeepNaN(x, hn::IfThenElse(hn::Gt(x, overflow), Infinity(d), y));
 }
 
 // The log family's edges: log(0) = -Inf, log(x < 0) = NaN, log(Inf) = Inf.
 // `zero_at` is where the pole lies (0 for log, -1 for log1p).
 template <class D, class V>
 HWY_INLINE V LogEdges(D d, V x, V zero_at, V y) {
+  // Only vectors with a lane outside (zero_at, Inf) (NaN included) need them.
+  if (HWY_LIKELY(hn::AllTrue(d, hn::And(hn::Gt(x, zero_at), hn::Lt(x, Infinity(d)))))) return y;
   y = hn::IfThenElse(hn::Eq(x, zero_at), hn::Neg(Infinity(d)), y);
   y = hn::IfThenElse(hn::Lt(x, zero_at), QuietNaN(d), y);
   y = hn::IfThenElse(hn::Eq(x, Infinity(d)), x, y);
@@ -177,21 +194,21 @@ HWY_INLINE V Evaluate(D d, V x) {
   } else if constexpr (kFunction == Function::kExpm1) {
     const V y = hn::IfThenElse(hn::Gt(x, hn::Set(d, MathLimits<T>::kExpOverflow)), Infinity(d),
                                hn::Expm1(d, x));
-    return KeepNaN(x, y);
+    return OddPassThrough(x, (y));
   } else if constexpr (kFunction == Function::kLog) {
     return LogEdges(d, x, zero, hn::Log(d, x));
   } else if constexpr (kFunction == Function::kLog1p) {
-    return LogEdges(d, x, hn::Neg(one), hn::Log1p(d, x));
+    return OddPassThrough(x, LogEdges(d, x, hn::Neg(one), hn::Log1p(d, x)));
   } else if constexpr (kFunction == Function::kLog2) {
     return LogEdges(d, x, zero, hn::Log2(d, x));
   } else if constexpr (kFunction == Function::kLog10) {
     return LogEdges(d, x, zero, hn::Log10(d, x));
   } else if constexpr (kFunction == Function::kSin) {
-    return SinCos<true>(d, x);
+    return OddPassThrough(x, SinCos<true>(d, x));
   } else if constexpr (kFunction == Function::kCos) {
     return SinCos<false>(d, x);
   } else if constexpr (kFunction == Function::kTanh) {
-    return KeepNaN(x, hn::Tanh(d, x));
+    return OddPassThrough(x, (hn::Tanh(d, x)));
   } else if constexpr (kFunction == Function::kSinh) {
     // Past hn::Sinh's range, sinh(x) = e^|x| / 2 to float precision:
     // (e^(|x|/2) / 2) e^(|x|/2), whose halving is exact.
@@ -202,14 +219,15 @@ HWY_INLINE V Evaluate(D d, V x) {
                            large);
     const V y = hn::IfThenElse(hn::Gt(abs_x, hn::Set(d, MathLimits<T>::kHighwaySinhLimit)),
                                hn::CopySign(large, x), hn::Sinh(d, x));
-    return KeepNaN(x, y);
+    return OddPassThrough(x, (y));
   } else if constexpr (kFunction == Function::kAtan) {
-    return KeepNaN(x, hn::Atan(d, x));
+    return OddPassThrough(x, (hn::Atan(d, x)));
   } else if constexpr (kFunction == Function::kAsin || kFunction == Function::kAcos) {
     const V y = kFunction == Function::kAsin ? hn::Asin(d, x) : hn::Acos(d, x);
-    return KeepNaN(x, hn::IfThenElse(hn::Gt(hn::Abs(x), one), QuietNaN(d), y));
+    const V result = KeepNaN(x, hn::IfThenElse(hn::Gt(hn::Abs(x), one), QuietNaN(d), y));
+    return kFunction == Function::kAsin ? OddPassThrough(x, result) : result;
   } else if constexpr (kFunction == Function::kAsinh) {
-    return KeepNaN(x, hn::IfThenElse(hn::IsInf(x), x, hn::Asinh(d, x)));
+    return OddPassThrough(x, (hn::IfThenElse(hn::IsInf(x), x, hn::Asinh(d, x))));
   } else if constexpr (kFunction == Function::kSqrt) {
     return hn::Sqrt(x);
   } else if constexpr (kFunction == Function::kSigmoid) {
@@ -472,6 +490,76 @@ void LogSumExpRows(const T* x, size_t rows, size_t cols, size_t x_stride, T* out
   for (size_t r = 0; r < rows; ++r) {
     const T* row = x + r * x_stride;
     out[r] = RowLogSumExp(row, cols, RowMax(row, cols));
+  }
+}
+
+// float16 and bfloat16 (their bit patterns): widened exactly to float32,
+// computed there, rounded back to nearest even (kernels/convert-inl.h).
+template <bool kBFloat16>
+struct HalfFormat {
+  static void Widen(const uint16_t* from, size_t n, float* to) {
+    const hn::ScalableTag<float> df;
+    if constexpr (kBFloat16) {
+      BFloat16ToFloat32Row(df, from, n, to);
+    } else {
+      Float16ToFloat32Row(df, from, n, to);
+    }
+  }
+  static void Narrow(const float* from, size_t n, uint16_t* to) {
+    const hn::ScalableTag<float> df;
+    if constexpr (kBFloat16) {
+      Float32ToBFloat16Row(df, from, n, to);
+    } else {
+      Float32ToFloat16Row(df, from, n, to);
+    }
+  }
+};
+
+// Elementwise over rows of 16-bit floats, a cache-sized chunk at a time
+// (in place works: each chunk is read before it is written).
+template <bool kBFloat16>
+void ApplyHalfRows(Function function, const uint16_t* x, size_t rows, size_t cols, size_t x_stride,
+                   uint16_t* y, size_t y_stride) {
+  using Format = HalfFormat<kBFloat16>;
+  constexpr size_t kChunk = 2048;
+  HWY_ALIGN float buffer[kChunk];
+  ForFunction(function, [&](auto constant) {
+    constexpr Function kFunction = decltype(constant)::value;
+    for (size_t r = 0; r < rows; ++r) {
+      for (size_t i = 0; i < cols; i += kChunk) {
+        const size_t count = HWY_MIN(kChunk, cols - i);
+        Format::Widen(x + r * x_stride + i, count, buffer);
+        ApplyRow<kFunction>(buffer, buffer, count);
+        Format::Narrow(buffer, count, y + r * y_stride + i);
+      }
+    }
+  });
+}
+
+// Row kernels over 16-bit floats: each row widened whole (the max and the
+// sum see every element before anything is written), computed in float32.
+template <bool kBFloat16>
+void RowwiseHalfRows(RowFunction function, const uint16_t* x, size_t rows, size_t cols,
+                     size_t x_stride, uint16_t* y, size_t y_stride) {
+  using Format = HalfFormat<kBFloat16>;
+  std::vector<float> row(cols);
+  for (size_t r = 0; r < rows; ++r) {
+    Format::Widen(x + r * x_stride, cols, row.data());
+    RowwiseRows<float>(function, row.data(), 1, cols, cols, row.data(), cols);
+    Format::Narrow(row.data(), cols, y + r * y_stride);
+  }
+}
+
+template <bool kBFloat16>
+void LogSumExpHalfRows(const uint16_t* x, size_t rows, size_t cols, size_t x_stride,
+                       uint16_t* out) {
+  using Format = HalfFormat<kBFloat16>;
+  std::vector<float> row(cols);
+  for (size_t r = 0; r < rows; ++r) {
+    Format::Widen(x + r * x_stride, cols, row.data());
+    float total;
+    LogSumExpRows<float>(row.data(), 1, cols, cols, &total);
+    Format::Narrow(&total, 1, out + r);
   }
 }
 

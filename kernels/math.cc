@@ -33,6 +33,23 @@ SIMDKIT_MATH_ENTRY_POINTS(F32, float)
 SIMDKIT_MATH_ENTRY_POINTS(F64, double)
 #undef SIMDKIT_MATH_ENTRY_POINTS
 
+#define SIMDKIT_MATH_HALF_ENTRY_POINTS(Suffix, kBFloat16)                                     \
+  void Apply##Suffix(Function function, const uint16_t* x, size_t rows, size_t cols,          \
+                     size_t x_stride, uint16_t* y, size_t y_stride) {                         \
+    ApplyHalfRows<kBFloat16>(function, x, rows, cols, x_stride, y, y_stride);                 \
+  }                                                                                           \
+  void Rowwise##Suffix(RowFunction function, const uint16_t* x, size_t rows, size_t cols,     \
+                       size_t x_stride, uint16_t* y, size_t y_stride) {                       \
+    RowwiseHalfRows<kBFloat16>(function, x, rows, cols, x_stride, y, y_stride);               \
+  }                                                                                           \
+  void LogSumExp##Suffix(const uint16_t* x, size_t rows, size_t cols, size_t x_stride,        \
+                         uint16_t* out) {                                                     \
+    LogSumExpHalfRows<kBFloat16>(x, rows, cols, x_stride, out);                               \
+  }
+SIMDKIT_MATH_HALF_ENTRY_POINTS(F16, false)
+SIMDKIT_MATH_HALF_ENTRY_POINTS(BF16, true)
+#undef SIMDKIT_MATH_HALF_ENTRY_POINTS
+
 }  // namespace HWY_NAMESPACE
 }  // namespace simdkit
 HWY_AFTER_NAMESPACE();
@@ -40,12 +57,15 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace simdkit {
 
-HWY_EXPORT(ApplyF32);
-HWY_EXPORT(ApplyF64);
-HWY_EXPORT(RowwiseF32);
-HWY_EXPORT(RowwiseF64);
-HWY_EXPORT(LogSumExpF32);
-HWY_EXPORT(LogSumExpF64);
+#define SIMDKIT_EXPORT_MATH(Suffix) \
+  HWY_EXPORT(Apply##Suffix);          \
+  HWY_EXPORT(Rowwise##Suffix);        \
+  HWY_EXPORT(LogSumExp##Suffix);
+SIMDKIT_EXPORT_MATH(F32)
+SIMDKIT_EXPORT_MATH(F64)
+SIMDKIT_EXPORT_MATH(F16)
+SIMDKIT_EXPORT_MATH(BF16)
+#undef SIMDKIT_EXPORT_MATH
 
 namespace {
 
@@ -58,7 +78,8 @@ std::string Where(const char* function) { return std::string("simdkit::") + func
 void CheckDType(const char* function, DType dtype) {
   if (!math_supports(dtype)) {
     throw std::invalid_argument(Where(function) + "dtype " + dtype_name(dtype) +
-                                " is not supported; expected float64 or float32");
+                                " is not supported; expected float64, float32, float16 or "
+                                "bfloat16");
   }
 }
 
@@ -106,23 +127,40 @@ const char* function_name(Function function) {
   return index < kFunctionCount ? kFunctionNames[index] : "unknown";
 }
 
-bool math_supports(DType dtype) { return dtype == DType::kFloat64 || dtype == DType::kFloat32; }
+bool math_supports(DType dtype) {
+  return dtype == DType::kFloat64 || dtype == DType::kFloat32 || dtype == DType::kFloat16 ||
+         dtype == DType::kBFloat16;
+}
+
+// Calls call(entry points of `dtype`'s storage type, pointer casts): the one
+// place where a DType becomes a storage type.
+template <typename Call>
+void WithStorage(DType dtype, const Call& call) {
+  switch (dtype) {
+    case DType::kFloat32:
+      return call(float{}, HWY_DYNAMIC_DISPATCH(ApplyF32), HWY_DYNAMIC_DISPATCH(RowwiseF32),
+                  HWY_DYNAMIC_DISPATCH(LogSumExpF32));
+    case DType::kFloat64:
+      return call(double{}, HWY_DYNAMIC_DISPATCH(ApplyF64), HWY_DYNAMIC_DISPATCH(RowwiseF64),
+                  HWY_DYNAMIC_DISPATCH(LogSumExpF64));
+    case DType::kFloat16:
+      return call(uint16_t{}, HWY_DYNAMIC_DISPATCH(ApplyF16), HWY_DYNAMIC_DISPATCH(RowwiseF16),
+                  HWY_DYNAMIC_DISPATCH(LogSumExpF16));
+    case DType::kBFloat16:
+      return call(uint16_t{}, HWY_DYNAMIC_DISPATCH(ApplyBF16), HWY_DYNAMIC_DISPATCH(RowwiseBF16),
+                  HWY_DYNAMIC_DISPATCH(LogSumExpBF16));
+    default: throw std::logic_error("simdkit: unhandled math dtype");
+  }
+}
 
 void apply_rows(Function function, const MatrixView& x, void* y, std::size_t y_row_stride) {
   CheckRows("apply", x, y, y_row_stride);
   if (x.rows == 0 || x.cols == 0) return;
-  switch (x.dtype) {
-    case DType::kFloat32:
-      return HWY_DYNAMIC_DISPATCH(ApplyF32)(function, static_cast<const float*>(x.data), x.rows,
-                                            x.cols, x.row_stride, static_cast<float*>(y),
-                                            y_row_stride);
-    case DType::kFloat64:
-      return HWY_DYNAMIC_DISPATCH(ApplyF64)(function, static_cast<const double*>(x.data), x.rows,
-                                            x.cols, x.row_stride, static_cast<double*>(y),
-                                            y_row_stride);
-    default:
-      throw std::logic_error("simdkit: unhandled math dtype");
-  }
+  WithStorage(x.dtype, [&](auto storage, auto apply_entry, auto, auto) {
+    using T = decltype(storage);
+    apply_entry(function, static_cast<const T*>(x.data), x.rows, x.cols, x.row_stride,
+                static_cast<T*>(y), y_row_stride);
+  });
 }
 
 void apply(Function function, DType dtype, const void* x, void* y, std::size_t n) {
@@ -140,18 +178,11 @@ void apply(Function function, const double* x, double* y, std::size_t n) {
 void apply_rowwise(RowFunction function, const MatrixView& x, void* y, std::size_t y_row_stride) {
   CheckRows("apply_rowwise", x, y, y_row_stride);
   if (x.rows == 0 || x.cols == 0) return;
-  switch (x.dtype) {
-    case DType::kFloat32:
-      return HWY_DYNAMIC_DISPATCH(RowwiseF32)(function, static_cast<const float*>(x.data), x.rows,
-                                              x.cols, x.row_stride, static_cast<float*>(y),
-                                              y_row_stride);
-    case DType::kFloat64:
-      return HWY_DYNAMIC_DISPATCH(RowwiseF64)(function, static_cast<const double*>(x.data),
-                                              x.rows, x.cols, x.row_stride,
-                                              static_cast<double*>(y), y_row_stride);
-    default:
-      throw std::logic_error("simdkit: unhandled math dtype");
-  }
+  WithStorage(x.dtype, [&](auto storage, auto, auto rowwise_entry, auto) {
+    using T = decltype(storage);
+    rowwise_entry(function, static_cast<const T*>(x.data), x.rows, x.cols, x.row_stride,
+                  static_cast<T*>(y), y_row_stride);
+  });
 }
 
 void softmax(const MatrixView& x, void* y, std::size_t y_row_stride) {
@@ -175,16 +206,11 @@ void logsumexp(const MatrixView& x, void* out) {
   if (x.rows > 1 && x.row_stride < x.cols) {
     throw std::invalid_argument(Where("logsumexp") + "row stride smaller than the columns");
   }
-  switch (x.dtype) {
-    case DType::kFloat32:
-      return HWY_DYNAMIC_DISPATCH(LogSumExpF32)(static_cast<const float*>(x.data), x.rows, x.cols,
-                                                x.row_stride, static_cast<float*>(out));
-    case DType::kFloat64:
-      return HWY_DYNAMIC_DISPATCH(LogSumExpF64)(static_cast<const double*>(x.data), x.rows,
-                                                x.cols, x.row_stride, static_cast<double*>(out));
-    default:
-      throw std::logic_error("simdkit: unhandled math dtype");
-  }
+  WithStorage(x.dtype, [&](auto storage, auto, auto, auto logsumexp_entry) {
+    using T = decltype(storage);
+    logsumexp_entry(static_cast<const T*>(x.data), x.rows, x.cols, x.row_stride,
+                    static_cast<T*>(out));
+  });
 }
 
 }  // namespace simdkit

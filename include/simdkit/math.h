@@ -1,6 +1,5 @@
-// Elementwise math and fused row kernels over float64 and float32 (float16
-// and bfloat16 follow with the conversion kernels; math_supports() says
-// which dtypes this build takes).
+// Elementwise math and fused row kernels over float64, float32, float16 and
+// bfloat16 (the last two as their 16-bit patterns).
 //
 // Elementwise, y[i] = f(x[i]):
 //   exp expm1 log log1p log2 log10 sin cos tanh sinh atan asin acos asinh
@@ -10,7 +9,9 @@
 //   silu       x * sigmoid(x)
 //   gelu_tanh  0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
 //   gelu       0.5 x (1 + erf(x / sqrt(2)))        (the exact form)
-// Special values (+-0, +-Inf, NaN, overflow and
+// float16 and bfloat16 are widened exactly to float32, computed there and
+// rounded back to nearest even (as NumPy computes float16 ufuncs). Special
+// values (+-0, +-Inf, NaN, overflow and
 // underflow) give what NumPy gives; silu, gelu_tanh and gelu give -0 at
 // -Inf (their limit). Accuracy per function and dtype, in ULP: docs/math.md.
 //
@@ -67,7 +68,8 @@ inline constexpr std::size_t kFunctionCount = 20;
 SIMDKIT_EXPORT Function function_from_name(std::string_view name);
 SIMDKIT_EXPORT const char* function_name(Function function);
 
-// Whether `dtype` is one the math family takes (float64 and float32).
+// Whether `dtype` is one the math family takes (float64, float32, float16,
+// bfloat16).
 SIMDKIT_EXPORT bool math_supports(DType dtype);
 
 // y[i] = f(x[i]) for i < n; x and y hold elements of `dtype`. y == x works

@@ -2,6 +2,7 @@
 #ifndef SIMDKIT_SIMDKIT_H_
 #define SIMDKIT_SIMDKIT_H_
 
+#include "simdkit/convert.h"
 #include "simdkit/dispatch.h"
 #include "simdkit/distance.h"
 #include "simdkit/math.h"

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cpp/distance_reference.h"
+#include "simdkit/convert.h"
 #include "simdkit/dispatch.h"
 #include "simdkit/distance.h"
 #include "simdkit/reduce.h"
@@ -100,7 +101,49 @@ CrossTargetKernel DistanceKernel(Metric metric, DType dtype) {
           }};
 }
 
+// A conversion's whole output as one number: FNV-1a over its bytes, kept to
+// 52 bits so that the double holds it exactly.
+template <typename T>
+double Checksum(const std::vector<T>& values) {
+  std::uint64_t hash = 14695981039346656037ull;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(values.data());
+  for (size_t i = 0; i < values.size() * sizeof(T); ++i) hash = (hash ^ bytes[i]) * 1099511628211ull;
+  return static_cast<double>(hash >> 12);
+}
+
+template <typename Out, typename In>
+CrossTargetKernel ConvertKernel(const char* name, void (*convert)(const In*, size_t, Out*),
+                                const std::vector<In> Data::*input) {
+  return {name, Agreement::kIdentical,
+          [=](const Data& d) {
+            std::vector<Out> out(d.n());
+            convert((d.*input).data(), d.n(), out.data());
+            return Checksum(out);
+          },
+          {}};
+}
+
+// quantize_int8 of the input as 7 rows (a row with NaN/Inf gives -1), then
+// dequantize_int8 of the result.
+double QuantizeChecksum(const Data& d) {
+  const size_t rows = 7, cols = d.n() / rows;
+  std::vector<std::int8_t> q(rows * cols);
+  std::vector<float> scale(rows), y(rows * cols);
+  try {
+    simdkit::quantize_int8(d.f32.data(), rows, cols, cols, q.data(), cols, scale.data());
+  } catch (const std::invalid_argument&) {
+    return -1;
+  }
+  simdkit::dequantize_int8(q.data(), rows, cols, cols, scale.data(), y.data(), cols);
+  return Checksum(q) + Checksum(scale) + Checksum(y);
+}
+
 const CrossTargetKernel kKernels[] = {
+    ConvertKernel("to_bfloat16", &simdkit::to_bfloat16, &Data::f32),
+    ConvertKernel("to_float16", &simdkit::to_float16, &Data::f32),
+    ConvertKernel("from_bfloat16", &simdkit::from_bfloat16, &Data::bf16),
+    ConvertKernel("from_float16", &simdkit::from_float16, &Data::f16),
+    {"quantize_int8", Agreement::kIdentical, &QuantizeChecksum, {}},
     {"min/f32", Agreement::kIdentical, [](const Data& d) { return double(simdkit::min(d.f32.data(), d.n())); }, {}},
     {"min/f64", Agreement::kIdentical, [](const Data& d) { return simdkit::min(d.f64.data(), d.n()); }, {}},
     {"max/f32", Agreement::kIdentical, [](const Data& d) { return double(simdkit::max(d.f32.data(), d.n())); }, {}},

@@ -12,10 +12,13 @@ References never come from simdkit itself:
     bound |computed - exact| <= gamma_h * sum|x_i|, h = ceil(log2 n) + 7.
 """
 
+import json
 import math
 import os
 import shlex
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -317,3 +320,25 @@ def check_reduction(name, got, x, axis=None, keepdims=False, what=""):
         row = rows[r]
         terms = row if name == "sum" else exact_products(row, row, x.dtype)
         check_accumulated(flat[r], terms, row.size, x.dtype, f"{what} lane {r}", kind=name)
+
+
+# ---------------------------------------------------------------------------
+# Benchmark scripts
+# ---------------------------------------------------------------------------
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+# Timing runs take minutes under an emulated CPU: their smoke tests skip there.
+skip_under_emulator = pytest.mark.skipif(bool(os.environ.get("SIMDKIT_TEST_EMULATOR")),
+                                         reason="timing run: not under an emulated CPU")
+
+
+def run_quick_benchmark(script, tmp_path):
+    """Runs benchmarks/<script> --quick --json FILE; returns (report, stdout)
+    after checking that it exited 0 in quick mode."""
+    output = tmp_path / "compare.json"
+    proc = subprocess.run([sys.executable, str(BENCHMARKS / script), "--quick", "--json",
+                           str(output)], capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(output.read_text())
+    assert report["mode"] == "quick"
+    return report, proc.stdout

@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark of simdkit's math family against NumPy and SciPy.
+
+    python3 benchmarks/compare_math.py [--quick] [--json FILE]
+
+One process, the same inputs for every library, one thread, CPU time of the
+calling thread (time.thread_time: the machine is shared and noisy), best of
+several repeats:
+
+  * elementwise  every function at n in {16, 1 Ki, 1 Mi} (float32 and
+                 float64), simdkit on each target this CPU supports against
+                 NumPy's ufunc (or the expression NumPy users write:
+                 scipy.special.expit for sigmoid, numpy.logaddexp(0, x) for
+                 softplus, x * expit(x) for silu, the tanh formula for
+                 gelu_tanh, 0.5 x erfc(-x/sqrt 2) for gelu), all with out=.
+  * rows         softmax, log_softmax, logsumexp of 1024 x 1024 float32 rows:
+                 simdkit against NumPy's stable expression (x - max, exp,
+                 sum, divide) and scipy.special.
+  * held to AVX2 exp, log, tanh, sigmoid float32 at 1 Mi in a child process
+                 where NumPy runs with NPY_DISABLE_CPU_FEATURES set to its
+                 AVX-512 features and simdkit with SIMDKIT_TARGET=AVX2.
+
+Then the issue's targets, each PASS or MISS: exp/log/tanh/sigmoid float32 at
+1 Mi >= NumPy on the best target and >= 2x NumPy when both are held to AVX2;
+softmax 1024 x 1024 >= 4x NumPy's stable expression and >= 2x SciPy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import scipy.special
+
+import simdkit
+
+# NumPy >= 2.4 groups its AVX-512 dispatch as X86_V4 (plus ICL and SPR);
+# older NumPy names the features one by one. Unknown names are ignored.
+NPY_AVX512 = ("X86_V4,AVX512_ICL,AVX512_SPR,AVX512F,AVX512CD,AVX512_KNL,AVX512_KNM,AVX512_SKX,"
+              "AVX512_CLX,AVX512_CNL")
+HEADLINE = ("exp", "log", "tanh", "sigmoid")
+
+
+def numpy_equivalent(name):
+    """The NumPy/SciPy call a user would write for simdkit.<name>(x, out=)."""
+    direct = {"exp": np.exp, "expm1": np.expm1, "log": np.log, "log1p": np.log1p,
+              "log2": np.log2, "log10": np.log10, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
+              "sinh": np.sinh, "atan": np.arctan, "asin": np.arcsin, "acos": np.arccos,
+              "asinh": np.arcsinh, "sqrt": np.sqrt, "sigmoid": scipy.special.expit}
+    if name in direct:
+        function = direct[name]
+        return lambda x, out: function(x, out=out)
+    if name == "softplus":
+        return lambda x, out: np.logaddexp(0, x, out=out)
+    if name == "silu":
+        return lambda x, out: np.multiply(x, scipy.special.expit(x), out=out)
+    if name == "gelu_tanh":
+        c = np.sqrt(2 / np.pi)
+        return lambda x, out: np.multiply(0.5 * x, 1 + np.tanh(c * (x + 0.044715 * x**3)), out=out)
+    if name == "gelu":
+        return lambda x, out: np.multiply(0.5 * x, scipy.special.erfc(-x / np.sqrt(2)), out=out)
+    raise KeyError(name)
+
+
+DOMAINS = {"log": (0.01, 100.0), "log1p": (-0.5, 100.0), "log2": (0.01, 100.0),
+           "log10": (0.01, 100.0), "sqrt": (0.0, 100.0), "asin": (-1.0, 1.0), "acos": (-1.0, 1.0)}
+FUNCTIONS = ["exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos", "tanh", "sinh", "atan",
+             "asin", "acos", "asinh", "sqrt", "sigmoid", "softplus", "silu", "gelu_tanh", "gelu"]
+
+
+def seconds(call, min_time, repeats):
+    """Best CPU time per call of this thread over `repeats` runs of enough
+    calls to last min_time."""
+    call()
+    number = 1
+    while True:
+        start = time.thread_time()
+        for _ in range(number):
+            call()
+        spent = time.thread_time() - start
+        if spent >= min_time or number >= 1 << 20:
+            break
+        number *= 10 if spent < min_time / 10 else 2
+    best = spent / number
+    for _ in range(repeats - 1):
+        start = time.thread_time()
+        for _ in range(number):
+            call()
+        best = min(best, (time.thread_time() - start) / number)
+    return best
+
+
+def stable_softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def stable_log_softmax(x):
+    shifted = x - x.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def stable_logsumexp(x):
+    m = x.max(axis=-1, keepdims=True)
+    return (m + np.log(np.exp(x - m).sum(axis=-1, keepdims=True)))[..., 0]
+
+
+def run(quick):
+    min_time, repeats = (0.002, 2) if quick else (0.05, 5)
+    sizes = [16, 1024] if quick else [16, 1024, 1 << 20]
+    functions = list(HEADLINE) if quick else FUNCTIONS
+    targets = simdkit.targets()["supported"]
+    rng = np.random.default_rng(0)
+    results = []
+    for dtype in (np.float32, np.float64):
+        for name in functions:
+            low, high = DOMAINS.get(name, (-10.0, 10.0))
+            for n in sizes:
+                x = rng.uniform(low, high, n).astype(dtype)
+                out = np.empty_like(x)
+                reference = numpy_equivalent(name)
+                with np.errstate(all="ignore"):
+                    theirs = seconds(lambda: reference(x, out), min_time, repeats)
+                row = {"case": "elementwise", "function": name, "dtype": np.dtype(dtype).name, "n": n,
+                       "numpy": theirs, "simdkit": {}}
+                function = getattr(simdkit, name)
+                for target in targets:
+                    with simdkit.use_target(target):
+                        row["simdkit"][target] = seconds(lambda: function(x, out=out), min_time, repeats)
+                results.append(row)
+                best = min(row["simdkit"].values())
+                print(f"  {name:10s} {row['dtype']:8s} n={n:<8d} numpy {theirs * 1e6:9.2f} us   simdkit best "
+                      f"{best * 1e6:9.2f} us  x{theirs / best:5.2f}   "
+                      + " ".join(f"{t}={v * 1e6:.2f}" for t, v in row["simdkit"].items()), flush=True)
+    shape = (64, 256) if quick else (1024, 1024)
+    x = rng.normal(0, 3, shape).astype(np.float32)
+    for name, numpy_call, scipy_call in (
+            ("softmax", stable_softmax, lambda v: scipy.special.softmax(v, axis=-1)),
+            ("log_softmax", stable_log_softmax, lambda v: scipy.special.log_softmax(v, axis=-1)),
+            ("logsumexp", stable_logsumexp, lambda v: scipy.special.logsumexp(v, axis=-1))):
+        ours_call = getattr(simdkit, name)
+        row = {"case": "rows", "function": name, "dtype": "float32", "n": int(x.size),
+               "shape": list(shape), "numpy": seconds(lambda: numpy_call(x), min_time, repeats),
+               "scipy": seconds(lambda: scipy_call(x), min_time, repeats), "simdkit": {}}
+        for target in targets:
+            with simdkit.use_target(target):
+                row["simdkit"][target] = seconds(lambda: ours_call(x), min_time, repeats)
+        results.append(row)
+        best = min(row["simdkit"].values())
+        print(f"  {name:11s} {shape[0]}x{shape[1]} float32  simdkit {best * 1e3:.3f} ms  numpy "
+              f"{row['numpy'] * 1e3:.3f} ms (x{row['numpy'] / best:.2f})  scipy {row['scipy'] * 1e3:.3f} ms "
+              f"(x{row['scipy'] / best:.2f})", flush=True)
+    return results
+
+
+def held_to_avx2(quick):
+    """exp/log/tanh/sigmoid float32 at 1 Mi with NumPy and simdkit both held
+    to AVX2, in a child process (NumPy reads its variable at import)."""
+    if "AVX2" not in simdkit.targets()["supported"]:
+        return None
+    env = dict(os.environ, NPY_DISABLE_CPU_FEATURES=NPY_AVX512, SIMDKIT_TARGET="AVX2")
+    child = subprocess.run([sys.executable, __file__, "--child-avx2"] + (["--quick"] if quick else []),
+                           env=env, capture_output=True, text=True, check=True)
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+def child_avx2(quick):
+    n = 1 << 14 if quick else 1 << 20
+    min_time, repeats = (0.002, 2) if quick else (0.05, 5)
+    rng = np.random.default_rng(0)
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:
+        from numpy.core._multiarray_umath import __cpu_features__ as features
+    avx512_on = [name for name in ("X86_V4", "AVX512F", "AVX512_SKX") if features.get(name)]
+    result = {"simdkit_target": simdkit.targets()["active"], "n": n, "numpy_avx512_left_on": avx512_on}
+    for name in HEADLINE:
+        low, high = DOMAINS.get(name, (-10.0, 10.0))
+        x = rng.uniform(low, high, n).astype(np.float32)
+        out = np.empty_like(x)
+        reference = numpy_equivalent(name)
+        function = getattr(simdkit, name)
+        result[name] = {"numpy": seconds(lambda: reference(x, out), min_time, repeats),
+                        "simdkit": seconds(lambda: function(x, out=out), min_time, repeats)}
+    print(json.dumps(result))
+
+
+def checks(results, held):
+    def find(case, function, dtype="float32", n=None):
+        for row in results:
+            if row["case"] == case and row["function"] == function and row["dtype"] == dtype and (
+                    n is None or row["n"] == n):
+                return row
+        return None
+
+    lines = []
+    n = max(row["n"] for row in results if row["case"] == "elementwise")
+    for name in HEADLINE:
+        row = find("elementwise", name, n=n)
+        if row:
+            ratio = row["numpy"] / min(row["simdkit"].values())
+            lines.append((ratio >= 1.0, f"{name} float32 n={n}, best target: >= 1x NumPy: {ratio:.2f}x"))
+        if held and name in held:
+            ratio = held[name]["numpy"] / held[name]["simdkit"]
+            lines.append((ratio >= 2.0, f"{name} float32 n={held['n']}, both held to AVX2: >= 2x NumPy: "
+                                        f"{ratio:.2f}x"))
+    row = find("rows", "softmax")
+    if row:
+        best = min(row["simdkit"].values())
+        lines.append((row["numpy"] / best >= 4.0,
+                      f"softmax {row['shape'][0]}x{row['shape'][1]}: >= 4x NumPy stable expression: "
+                      f"{row['numpy'] / best:.2f}x"))
+        lines.append((row["scipy"] / best >= 2.0,
+                      f"softmax {row['shape'][0]}x{row['shape'][1]}: >= 2x scipy.special.softmax: "
+                      f"{row['scipy'] / best:.2f}x"))
+    return lines
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke run of a few seconds")
+    parser.add_argument("--json", metavar="FILE", help="also write every measurement to FILE")
+    parser.add_argument("--child-avx2", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_avx2:
+        child_avx2(args.quick)
+        return 0
+    print(f"simdkit {simdkit.__version__} on {simdkit.info()['cpu_model']}, targets "
+          f"{', '.join(simdkit.targets()['supported'])}; NumPy {np.__version__}, SciPy "
+          f"{scipy.__version__}; one thread, best CPU time of the calling thread")
+    results = run(args.quick)
+    held = held_to_avx2(args.quick)
+    if held:
+        print("held to AVX2 (NumPy: NPY_DISABLE_CPU_FEATURES, simdkit: SIMDKIT_TARGET=AVX2 -> "
+              f"{held['simdkit_target']}; NumPy AVX-512 features still on: "
+              f"{held['numpy_avx512_left_on'] or 'none'}):")
+        for name in HEADLINE:
+            print(f"  {name:8s} numpy {held[name]['numpy'] * 1e3:.3f} ms  simdkit "
+                  f"{held[name]['simdkit'] * 1e3:.3f} ms  x{held[name]['numpy'] / held[name]['simdkit']:.2f}")
+    print("\n## Targets\n")
+    for passed, line in checks(results, held):
+        print(f"  {'PASS' if passed else 'MISS'}  {line}")
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump({"mode": "quick" if args.quick else "full", "results": results,
+                       "held_to_avx2": held}, handle, indent=1)
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+// Python entry points of the conversion family: to_bfloat16/from_bfloat16,
+// to_float16/from_float16 (any shape, out=), quantize_int8/dequantize_int8
+// (per row along an axis). Each call validates once, releases the GIL for
+// large inputs, and makes one batch call into the dispatched kernels.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bindings/array_args.h"
+#include "bindings/module.h"
+#include "simdkit/convert.h"
+
+namespace simdkit::python {
+namespace {
+
+std::string Prefix(const char* function) { return std::string("simdkit.") + function + ": "; }
+
+// The dtype= keyword of from_bfloat16/from_float16: None, or the format's
+// name, which lets uint16 arrays of bit patterns through.
+bool BitPatternsArg(const py::handle& dtype, const char* format, const char* function) {
+  if (dtype.is_none()) return false;
+  if (PyUnicode_Check(dtype.ptr()) && dtype.cast<std::string>() == format) return true;
+  throw py::value_error(Prefix(function) + "dtype must be None (the array's own dtype) or '" +
+                        format + "' (uint16 arrays of " + format + " bit patterns), got " +
+                        py::repr(dtype).cast<std::string>() + " (simdkit does not cast)");
+}
+
+using NarrowKernel = void (*)(const float*, std::size_t, std::uint16_t*);
+using WidenKernel = void (*)(const std::uint16_t*, std::size_t, float*);
+
+py::array Narrow(const py::object& x_object, const py::object& out, DType result,
+                 NarrowKernel kernel, const char* function) {
+  const py::array x = RequireArray(x_object, function, "x");
+  RequireDType(x, {DType::kFloat32}, function, "x");
+  py::array y = ResultLike(out, result, {result, DType::kUInt16}, x, function,
+                            /*in_place=*/false, OutLayout::kCContiguous);
+  const RowLayout layout = AllElements(x, false);
+  auto* to = static_cast<std::uint16_t*>(y.mutable_data());
+  RunKernel(static_cast<std::size_t>(x.size()), [&] {
+    const ContiguousRows<float> input(layout, Packing::kDense);
+    kernel(input.data(), input.rows() * input.cols(), to);
+  });
+  return y;
+}
+
+py::array Widen(const py::object& y_object, const py::object& out, const py::object& dtype,
+                DType format, WidenKernel kernel, const char* function) {
+  const py::array y = RequireArray(y_object, function, "y");
+  const char* name = DTypeName(format);
+  const std::string note = std::string("uint16 arrays holding ") + name +
+                           " bit patterns need dtype='" + name + "'";
+  if (BitPatternsArg(dtype, name, function)) {
+    RequireDType(y, {format, DType::kUInt16}, function, "y");
+  } else {
+    RequireDType(y, {format}, function, "y", note.c_str());
+  }
+  py::array x = ResultLike(out, DType::kFloat32, {DType::kFloat32}, y, function,
+                            /*in_place=*/false, OutLayout::kCContiguous);
+  const RowLayout layout = AllElements(y, false);
+  auto* to = static_cast<float*>(x.mutable_data());
+  RunKernel(static_cast<std::size_t>(y.size()), [&] {
+    const ContiguousRows<std::uint16_t> input(layout, Packing::kDense);
+    kernel(input.data(), input.rows() * input.cols(), to);
+  });
+  return x;
+}
+
+// Rows along `axis` are computed into a C-contiguous (..., cols) array, the
+// axis last; this moves it back into place (a copy only when axis is not
+// the last one), so that results are C-contiguous with the input's shape.
+py::array MoveAxisBack(const py::array& rows_last, int axis, int ndim) {
+  if (axis == ndim - 1) return rows_last;
+  const py::module_ numpy = py::module_::import("numpy");
+  return numpy.attr("ascontiguousarray")(numpy.attr("moveaxis")(rows_last, -1, axis));
+}
+
+// The shape of `array` with `axis` moved last.
+std::vector<py::ssize_t> AxisLastShape(const RowLayout& layout) {
+  std::vector<py::ssize_t> shape = layout.outer_shape;
+  shape.push_back(layout.cols);
+  return shape;
+}
+
+int RequireAxis(const py::array& array, const py::handle& axis, const char* function,
+                const char* argument) {
+  if (array.ndim() == 0) {
+    throw py::value_error(Prefix(function) + "argument '" + argument +
+                          "' must have at least one dimension, got a 0-d array");
+  }
+  return NormalizeAxis(axis, static_cast<int>(array.ndim()));
+}
+
+py::tuple QuantizeInt8(const py::object& x_object, const py::object& axis_object) {
+  constexpr const char* kName = "quantize_int8";
+  const py::array x = RequireArray(x_object, kName, "x");
+  RequireDType(x, {DType::kFloat32}, kName, "x");
+  const int axis = RequireAxis(x, axis_object, kName, "x");
+  const RowLayout layout = RowsAlongAxis(x, axis);
+  const std::size_t rows = layout.rows(), cols = static_cast<std::size_t>(layout.cols);
+  py::array q = NewArray(DType::kInt8, AxisLastShape(layout));
+  py::array scale = NewArray(DType::kFloat32, layout.outer_shape);
+  auto* q_data = static_cast<std::int8_t*>(q.mutable_data());
+  auto* scale_data = static_cast<float*>(scale.mutable_data());
+  RunKernel(static_cast<std::size_t>(x.size()), [&] {
+    const ContiguousRows<float> input(layout, Packing::kStrided);
+    simdkit::quantize_int8(input.data(), rows, cols, input.row_stride(), q_data, cols,
+                           scale_data);
+  });
+  return py::make_tuple(MoveAxisBack(q, axis, static_cast<int>(x.ndim())), scale);
+}
+
+py::array DequantizeInt8(const py::object& q_object, const py::object& scale_object,
+                         const py::object& axis_object) {
+  constexpr const char* kName = "dequantize_int8";
+  const py::array q = RequireArray(q_object, kName, "q");
+  RequireDType(q, {DType::kInt8}, kName, "q");
+  const py::array scale = RequireArray(scale_object, kName, "scale");
+  RequireDType(scale, {DType::kFloat32}, kName, "scale");
+  const int axis = RequireAxis(q, axis_object, kName, "q");
+  const RowLayout layout = RowsAlongAxis(q, axis);
+  if (ShapeOf(scale) != layout.outer_shape) {
+    throw py::value_error(Prefix(kName) + "scale must have q's shape without axis " +
+                          std::to_string(axis) + ", " + ShapeString(layout.outer_shape) +
+                          ", got " + ShapeString(ShapeOf(scale)));
+  }
+  const std::size_t rows = layout.rows(), cols = static_cast<std::size_t>(layout.cols);
+  py::array y = NewArray(DType::kFloat32, AxisLastShape(layout));
+  auto* y_data = static_cast<float*>(y.mutable_data());
+  const RowLayout scale_layout = AllElements(scale, false);
+  RunKernel(static_cast<std::size_t>(q.size()), [&] {
+    const ContiguousRows<std::int8_t> input(layout, Packing::kStrided);
+    const ContiguousRows<float> scales(scale_layout, Packing::kDense);
+    simdkit::dequantize_int8(input.data(), rows, cols, input.row_stride(), scales.data(),
+                             y_data, cols);
+  });
+  return MoveAxisBack(y, axis, static_cast<int>(q.ndim()));
+}
+
+// function(x, out=None): float32 -> `result` (uint16 patterns).
+void DefineNarrow(py::module_& module, const char* name, DType result, NarrowKernel kernel,
+                  const char* doc) {
+  module.def(
+      name,
+      [=](const py::object& x, const py::object& out) {
+        return Narrow(x, out, result, kernel, name);
+      },
+      py::arg("x"), py::arg("out") = py::none(), doc);
+}
+
+// function(y, out=None, *, dtype=None): `format` (or uint16 patterns) -> float32.
+void DefineWiden(py::module_& module, const char* name, DType format, WidenKernel kernel,
+                 const char* doc) {
+  module.def(
+      name,
+      [=](const py::object& y, const py::object& out, const py::object& dtype) {
+        return Widen(y, out, dtype, format, kernel, name);
+      },
+      py::arg("y"), py::arg("out") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
+      doc);
+}
+
+}  // namespace
+
+void RegisterConvert(py::module_& module) {
+  DefineNarrow(module, "to_bfloat16", DType::kBFloat16, &simdkit::to_bfloat16,
+               "float32 array -> ml_dtypes.bfloat16 array of the same shape, rounded to\n"
+               "nearest even (±Inf kept, NaN -> quiet NaN), bit-identical to\n"
+               "x.astype(ml_dtypes.bfloat16). out: a writeable C-contiguous bfloat16 or\n"
+               "uint16 array of x's shape.");
+  DefineWiden(module, "from_bfloat16", DType::kBFloat16, &simdkit::from_bfloat16,
+              "ml_dtypes.bfloat16 array (or uint16 bit patterns with dtype='bfloat16')\n"
+              "-> float32 array of the same shape, exactly. out: a writeable\n"
+              "C-contiguous float32 array of y's shape.");
+  DefineNarrow(module, "to_float16", DType::kFloat16, &simdkit::to_float16,
+               "float32 array -> numpy.float16 array of the same shape, bit-identical to\n"
+               "x.astype(numpy.float16) (IEEE round to nearest even, overflow to ±Inf).\n"
+               "out: a writeable C-contiguous float16 or uint16 array of x's shape.");
+  DefineWiden(module, "from_float16", DType::kFloat16, &simdkit::from_float16,
+              "numpy.float16 array (or uint16 bit patterns with dtype='float16') ->\n"
+              "float32 array of the same shape, exactly. out: a writeable C-contiguous\n"
+              "float32 array of y's shape.");
+  module.def("quantize_int8", &QuantizeInt8, py::arg("x"), py::arg("axis") = -1,
+             "Symmetric int8 quantization of float32 `x` per row along `axis`:\n"
+             "returns (q, scale), q int8 of x's shape, scale float32 of x's shape\n"
+             "without `axis`; scale = max|row| / 127, q = x / scale rounded to\n"
+             "nearest even; a row of zeros gives scale 0 and zeros. A row holding\n"
+             "NaN or Inf raises ValueError. |x - q * scale| <= scale / 2 (1 + 2^-15).");
+  module.def("dequantize_int8", &DequantizeInt8, py::arg("q"), py::arg("scale"),
+             py::arg("axis") = -1,
+             "float32 q * scale, with one scale per row of int8 `q` along `axis`\n"
+             "(scale has q's shape without `axis`), as quantize_int8 returns them.");
+}
+
+}  // namespace simdkit::python

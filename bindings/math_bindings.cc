@@ -1,0 +1,202 @@
+// Python entry points of the math family: the elementwise functions
+// (simdkit.exp(x, out=None), ...) and the row kernels (softmax, log_softmax,
+// normalize, logsumexp over an axis). Each call validates once, releases the
+// GIL for large inputs, and makes one batch call into the dispatched kernels.
+// The elementwise functions are raw METH_FASTCALL entry points: at n = 16
+// pybind11's dispatcher would cost more than the kernel.
+#include <Python.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bindings/array_args.h"
+#include "bindings/module.h"
+#include "simdkit/math.h"
+
+namespace simdkit::python {
+namespace {
+
+using KernelDType = simdkit::DType;
+
+const std::vector<DType> kMathDTypes{DType::kFloat32, DType::kFloat64, DType::kFloat16,
+                                     DType::kBFloat16};
+
+std::string Prefix(const char* function) { return std::string("simdkit.") + function + ": "; }
+
+KernelDType KernelDTypeOf(DType dtype) {
+  switch (dtype) {
+    case DType::kFloat64: return KernelDType::kFloat64;
+    case DType::kFloat16: return KernelDType::kFloat16;
+    case DType::kBFloat16: return KernelDType::kBFloat16;
+    default: return KernelDType::kFloat32;
+  }
+}
+
+// VisitDType for the math dtypes only (float16 and bfloat16 as uint16_t
+// bit patterns), so that visitors compile for those storage types alone.
+template <typename Visitor>
+void VisitMathDType(DType dtype, Visitor&& visit) {
+  if (dtype == DType::kFloat16 || dtype == DType::kBFloat16) return visit(TypeTag<std::uint16_t>{});
+  VisitFloatDType(dtype, visit);
+}
+
+// Runs kernel(x's rows as a MatrixView, y's rows, y's row stride) once, with
+// the GIL released for large inputs; rows that are not laid out as the
+// kernels want them are gathered from x and scattered into y.
+template <typename Kernel>
+void RunOverRows(DType dtype, const RowLayout& x_layout, const RowLayout& y_layout,
+                 std::size_t elements, const Kernel& kernel) {
+  VisitMathDType(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    RunKernel(elements, [&] {
+      const ContiguousRows<T> input(x_layout, Packing::kDisjoint);
+      WritableRows<T> output(y_layout);
+      kernel(MatrixView{input.data(), KernelDTypeOf(dtype), input.rows(), input.cols(),
+                        input.row_stride()},
+             output.data(), output.row_stride());
+      output.Scatter();
+    });
+  });
+}
+
+// y = f(x) over every element, in C order.
+py::object ApplyElementwise(Function function, const py::handle& x_handle, const py::handle& out) {
+  const char* name = function_name(function);
+  const py::array x = RequireArray(x_handle, name, "x");
+  const DType dtype = RequireDType(x, kMathDTypes, name, "x", nullptr);
+  py::array y = ResultLike(out, dtype, {dtype}, x, name, /*in_place=*/true, OutLayout::kAnyStrides);
+  const std::size_t n = static_cast<std::size_t>(x.size());
+  if (n == 0) return std::move(y);
+  // One row of n when both are C-contiguous; else the same rows (along the
+  // last axis) on both sides.
+  const bool flat = (x.flags() & py::array::c_style) && (y.flags() & py::array::c_style);
+  const int last = static_cast<int>(x.ndim()) - 1;
+  const RowLayout x_layout = flat ? AllElements(x, false) : RowsAlongAxis(x, last);
+  const RowLayout y_layout = flat ? AllElements(y, false) : RowsAlongAxis(y, last);
+  RunOverRows(dtype, x_layout, y_layout, n, [&](const MatrixView& view, void* out, std::size_t stride) {
+    simdkit::apply_rows(function, view, out, stride);
+  });
+  return std::move(y);
+}
+
+PyObject* ElementwiseEntry(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                           PyObject* kwnames) {
+  return CallFromPython([&]() -> py::object {
+    const auto function = static_cast<Function>(PyLong_AsLong(self));
+    static constexpr const char* kNames[] = {"x", "out"};
+    py::handle values[2];
+    ParseFastcallArgs(function_name(function), kNames, 2, /*positional=*/2, /*required=*/1, args,
+                      nargs, kwnames, values);
+    return ApplyElementwise(function, values[0], values[1]);
+  });
+}
+
+// Rows along `axis` (None: all elements as one row).
+RowLayout RowsFor(const py::array& array, const py::handle& axis) {
+  if (axis.is_none()) return AllElements(array, false);
+  return RowsAlongAxis(array, NormalizeAxis(axis, static_cast<int>(array.ndim())));
+}
+
+py::array ApplyRowwise(RowFunction function, const char* name, const py::object& x_object,
+                       const py::object& axis, const py::object& out) {
+  const py::array x = RequireArray(x_object, name, "x");
+  const DType dtype = RequireDType(x, kMathDTypes, name, "x", nullptr);
+  if (!axis.is_none() && x.ndim() == 0) {
+    throw py::value_error(Prefix(name) + "x is 0-d; expected at least one dimension for axis=" +
+                          py::repr(axis).cast<std::string>());
+  }
+  py::array y = ResultLike(out, dtype, {dtype}, x, name, /*in_place=*/true, OutLayout::kAnyStrides);
+  if (x.size() == 0) return y;
+  const RowLayout x_layout = RowsFor(x, axis);
+  const RowLayout y_layout = RowsFor(y, axis);
+  RunOverRows(dtype, x_layout, y_layout, static_cast<std::size_t>(x.size()),
+              [&](const MatrixView& view, void* out, std::size_t stride) {
+                simdkit::apply_rowwise(function, view, out, stride);
+              });
+  return y;
+}
+
+py::object LogSumExp(const py::object& x_object, const py::object& axis) {
+  constexpr const char* kName = "logsumexp";
+  const py::array x = RequireArray(x_object, kName, "x");
+  const DType dtype = RequireDType(x, kMathDTypes, kName, "x", nullptr);
+  if (!axis.is_none() && x.ndim() == 0) {
+    throw py::value_error(Prefix(kName) + "x is 0-d; expected at least one dimension for axis=" +
+                          py::repr(axis).cast<std::string>());
+  }
+  const RowLayout layout = RowsFor(x, axis);
+  const std::vector<py::ssize_t> shape = axis.is_none() ? std::vector<py::ssize_t>{}
+                                                        : layout.outer_shape;
+  py::array result = NewArray(dtype, shape);
+  VisitMathDType(dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* out = static_cast<T*>(result.mutable_data());
+    RunKernel(static_cast<std::size_t>(x.size()), [&] {
+      const ContiguousRows<T> input(layout, Packing::kDisjoint);
+      const MatrixView view{input.data(), KernelDTypeOf(dtype), input.rows(), input.cols(),
+                            input.row_stride()};
+      simdkit::logsumexp(view, out);
+    });
+  });
+  // A single value comes back as a NumPy scalar of x's dtype, as SciPy
+  // returns it.
+  if (result.ndim() == 0) return result[py::tuple()];
+  return std::move(result);
+}
+
+constexpr const char* kDTypesDoc =
+    "x: a numpy.ndarray of float32, float64, float16 or ml_dtypes.bfloat16 (nothing\n"
+    "is cast; 16-bit floats are computed in float32), any shape and strides; the\n"
+    "result has x's dtype and shape.\n";
+
+}  // namespace
+
+void RegisterMath(py::module_& module) {
+  static PyMethodDef definitions[kFunctionCount];
+  static std::string docs[kFunctionCount];
+  for (std::size_t i = 0; i < kFunctionCount; ++i) {
+    const auto function = static_cast<Function>(i);
+    const char* name = function_name(function);
+    docs[i] = std::string(name) + "(x, out=None)\n--\n\n" + name +
+              "(x) elementwise (see docs/math.md for the definition and accuracy).\n" +
+              kDTypesDoc +
+              "out: a writeable array of x's dtype and shape, x itself for in place, or\n"
+              "None for a new array; it is filled and returned.\n";
+    definitions[i] = {name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&ElementwiseEntry)),
+                      METH_FASTCALL | METH_KEYWORDS, docs[i].c_str()};
+    const py::object index = py::int_(i);
+    PyObject* callable =
+        PyCFunction_NewEx(&definitions[i], index.ptr(), module.attr("__name__").ptr());
+    if (callable == nullptr) throw py::error_already_set();
+    module.add_object(name, py::reinterpret_steal<py::object>(callable));
+  }
+
+  const auto rowwise = [&](RowFunction function, const char* name, const char* what) {
+    module.def(
+        name,
+        [function, name](const py::object& x, const py::object& axis, const py::object& out) {
+          return ApplyRowwise(function, name, x, axis, out);
+        },
+        py::arg("x"), py::arg("axis") = -1, py::kw_only(), py::arg("out") = py::none(),
+        (std::string(what) +
+         " along `axis` (default: the last; None: all elements as one row).\n" + kDTypesDoc +
+         "out: a writeable array of x's dtype and shape (x itself for in place).\n")
+            .c_str());
+  };
+  rowwise(RowFunction::kSoftmax, "softmax",
+          "exp(x - max) / sum(exp(x - max)), as scipy.special.softmax,");
+  rowwise(RowFunction::kLogSoftmax, "log_softmax",
+          "x - max - log(sum(exp(x - max))), as scipy.special.log_softmax,");
+  rowwise(RowFunction::kNormalize, "normalize",
+          "x / norm(x) (all-zero rows stay zero),");
+  module.def("logsumexp", &LogSumExp, py::arg("x"), py::arg("axis") = -1,
+             (std::string("log(sum(exp(x))) along `axis` (default: the last; None: all elements),\n"
+                          "computed stably as scipy.special.logsumexp; -inf for empty rows.\n"
+                          "Returns x's shape without that axis, or a NumPy scalar.\n") +
+              kDTypesDoc)
+                 .c_str());
+}
+
+}  // namespace simdkit::python
