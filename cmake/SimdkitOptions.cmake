@@ -4,6 +4,7 @@ include(GNUInstallDirs)
 option(SIMDKIT_BUILD_PYTHON "Build the pybind11 extension module" OFF)
 option(SIMDKIT_BUILD_TESTS "Build the GoogleTest suite" ${PROJECT_IS_TOP_LEVEL})
 option(SIMDKIT_BUILD_BENCHMARKS "Build the Google Benchmark binary" ${PROJECT_IS_TOP_LEVEL})
+option(SIMDKIT_BUILD_TOOLS "Build the developer tools (tools/: the ULP accuracy measurement)" OFF)
 option(BUILD_SHARED_LIBS "Build libsimdkit as a shared library" ON)
 
 # Every translation unit that includes Highway for dispatch must agree on the

@@ -43,6 +43,7 @@ struct MathLimits;
 template <>
 struct MathLimits<float> {
   static constexpr float kExpOverflow = 88.72283172607421875f;  // largest x with finite exp
+  static constexpr float kSiluTail = -85.0f;  // below, e^x nears the subnormals
   static constexpr float kSinhOverflow = 89.41598510742187500f;  // largest x with finite sinh
   static constexpr float kHighwaySinhLimit = 88.7228f;           // hn::Sinh's valid range
   static constexpr float kTrigLimit = 39000.0f;                  // hn::Sin / hn::Cos
@@ -50,6 +51,7 @@ struct MathLimits<float> {
 template <>
 struct MathLimits<double> {
   static constexpr double kExpOverflow = 709.782712893383973096;
+  static constexpr double kSiluTail = -700.0;
   static constexpr double kSinhOverflow = 710.475860073943977113;
   static constexpr double kHighwaySinhLimit = 709.0;
   static constexpr double kTrigLimit = 39000.0;
@@ -166,8 +168,9 @@ HWY_INLINE V Erfc(D d, V w) {
   const V s = hn::BitCast(d, hn::And(hn::BitCast(du, z), hn::Set(du, 0xFFFFF000u)));
   const V tail = hn::Mul(hn::Sub(z, s), hn::Add(z, s));
   const V e = hn::Mul(ExpFull(d, hn::Neg(hn::Mul(s, s))), ExpFull(d, hn::Sub(p, tail)));
-  // |w| = Inf: t = 0 and e is NaN (Inf - Inf); erfc(+Inf) = 0.
-  const V positive = hn::IfThenZeroElse(hn::IsInf(z), hn::Mul(t, e));
+  // erfc(z > 10.5) < 1e-49 is 0 in float32; there (z + s) may overflow and
+  // make e NaN (0 * Inf), up to z = Inf.
+  const V positive = hn::IfThenZeroElse(hn::Gt(z, hn::Set(d, T(10.5))), hn::Mul(t, e));
   const V result = hn::IfThenElse(hn::Lt(w, hn::Zero(d)), hn::Sub(hn::Set(d, T{2}), positive), positive);
   return KeepNaN(w, result);
 }
@@ -237,7 +240,16 @@ HWY_INLINE V Evaluate(D d, V x) {
     const V y = hn::Add(hn::Max(x, zero), Evaluate<Function::kLog1p>(d, ExpFull(d, hn::Neg(hn::Abs(x)))));
     return KeepNaN(x, y);
   } else if constexpr (kFunction == Function::kSilu) {
-    return GatedAtMinusInfinity(d, x, hn::Mul(x, Sigmoid(d, x)));
+    V y = hn::Mul(x, Sigmoid(d, x));
+    // Far left, e^x is subnormal (or 0) before x e^x is: there silu(x) =
+    // x e^x (1 + e^x is 1) = (x h) h with h = e^(x/2) (exact halving, h
+    // normal), rounded once into the subnormals.
+    const auto tail = hn::Lt(x, hn::Set(d, MathLimits<T>::kSiluTail));
+    if (HWY_UNLIKELY(!hn::AllFalse(d, tail))) {
+      const V h = ExpFull(d, hn::Mul(x, hn::Set(d, T(0.5))));
+      y = hn::IfThenElse(tail, hn::Mul(hn::Mul(x, h), h), y);
+    }
+    return GatedAtMinusInfinity(d, x, y);
   } else if constexpr (kFunction == Function::kGeluTanh) {
     // 0.5 x (1 + tanh(u)) = x sigmoid(2u): no cancellation for x < 0.
     const V x3 = hn::Mul(hn::Mul(x, x), x);

@@ -8,10 +8,11 @@ AARCH64_BUILD_DIR=build/aarch64
 
 scripts/setup.sh
 
-# build_cpp ON|OFF: the library and benchmarks, with or without the tests.
+# build_cpp ON|OFF: the library and benchmarks, with or without the tests
+# (and the developer tools, whose smoke tests run with them).
 build_cpp() {
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DSIMDKIT_BUILD_TESTS="$1" -DSIMDKIT_BUILD_BENCHMARKS=ON >/dev/null
+    -DSIMDKIT_BUILD_TESTS="$1" -DSIMDKIT_BUILD_TOOLS="$1" -DSIMDKIT_BUILD_BENCHMARKS=ON >/dev/null
   cmake --build "$BUILD_DIR"
 }
 
