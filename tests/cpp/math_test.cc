@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -164,11 +165,32 @@ std::vector<T> Samples(const Domain& domain, size_t count, std::mt19937_64& rng)
 
 class MathTest : public PerTarget {};
 
+// The samples of `function` and their references, computed once per process
+// and shared by every target's test: long double is software quad precision
+// on aarch64, which under qemu would cost minutes per target.
+template <typename T>
+struct SampledCase {
+  std::vector<T> x;
+  std::vector<long double> reference;
+};
+
+template <typename T>
+const SampledCase<T>& GetSampledCase(Function function, size_t count) {
+  static std::map<std::pair<Function, size_t>, SampledCase<T>> cache;
+  auto [entry, inserted] = cache.try_emplace({function, count});
+  if (inserted) {
+    std::mt19937_64 rng(42 + static_cast<int>(function));
+    entry->second.x = Samples<T>(DomainOf(function, sizeof(T) == 4), count, rng);
+    for (T value : entry->second.x) entry->second.reference.push_back(Reference(function, value));
+  }
+  return entry->second;
+}
+
 template <typename T>
 void ExpectWithinBound(Function function, size_t count) {
-  std::mt19937_64 rng(42 + static_cast<int>(function));
   const bool is_float = sizeof(T) == 4;
-  std::vector<T> x = Samples<T>(DomainOf(function, is_float), count, rng);
+  const SampledCase<T>& sampled = GetSampledCase<T>(function, count);
+  const std::vector<T>& x = sampled.x;
   std::vector<T> y(x.size());
   apply(function, x.data(), y.data(), x.size());
   const UlpBound bound = BoundOf(function);
@@ -176,7 +198,7 @@ void ExpectWithinBound(Function function, size_t count) {
   double worst = 0;
   T worst_x = 0;
   for (size_t i = 0; i < x.size(); ++i) {
-    const double error = UlpError(y[i], Reference(function, x[i]));
+    const double error = UlpError(y[i], sampled.reference[i]);
     if (error > worst) {
       worst = error;
       worst_x = x[i];
@@ -374,24 +396,38 @@ double HalfUlpError(const HalfFormatSpec& format, std::uint16_t got_bits, long d
 // Every float16 and bfloat16 pattern through every function: the result is
 // the exact value rounded to the format or a neighbour (float32's few ULP
 // are far below a 16-bit ULP), and NaN/Inf exactly where they belong.
+// The exact value of `function` at every pattern of `format`, once per
+// process (see GetSampledCase).
+const std::vector<long double>& HalfReferences(const HalfFormatSpec& format, Function function) {
+  static std::map<std::pair<DType, Function>, std::vector<long double>> cache;
+  auto [entry, inserted] = cache.try_emplace({format.dtype, function});
+  if (inserted) {
+    for (std::uint32_t bits = 0; bits < (1u << 16); ++bits) {
+      const long double input = format.value(static_cast<std::uint16_t>(bits));
+      long double ref = Reference(function, input);
+      if (std::isinf(input) && (function == Function::kSilu || function == Function::kGeluTanh ||
+                                function == Function::kGelu)) {
+        ref = input < 0 ? -0.0L : input;
+      }
+      if (std::isinf(input) && input > 0 && function == Function::kSoftplus) ref = input;
+      entry->second.push_back(ref);
+    }
+  }
+  return entry->second;
+}
+
 TEST_P(MathTest, HalfFormatsOverEveryPattern) {
   std::vector<std::uint16_t> x(1 << 16), y(1 << 16);
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<std::uint16_t>(i);
   for (const HalfFormatSpec& format : kHalfFormats) {
     for (std::size_t f = 0; f < kFunctionCount; ++f) {
       const auto function = static_cast<Function>(f);
+      const std::vector<long double>& references = HalfReferences(format, function);
       apply(function, format.dtype, x.data(), y.data(), x.size());
       double worst = 0;
       std::size_t worst_at = 0;
       for (std::size_t i = 0; i < x.size(); ++i) {
-        const long double input = format.value(x[i]);
-        long double ref = Reference(function, input);
-        if (std::isinf(input) && (function == Function::kSilu || function == Function::kGeluTanh ||
-                                  function == Function::kGelu)) {
-          ref = input < 0 ? -0.0L : input;
-        }
-        if (std::isinf(input) && input > 0 && function == Function::kSoftplus) ref = input;
-        const double error = HalfUlpError(format, y[i], ref);
+        const double error = HalfUlpError(format, y[i], references[i]);
         if (error > worst) {
           worst = error;
           worst_at = i;
