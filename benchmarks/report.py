@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Per-ISA performance report of simdkit's reduce kernels on this machine.
+"""Per-ISA performance report of simdkit's kernels on this machine.
 
     python3 benchmarks/report.py --benchmark-binary build/cmake/benchmarks/simdkit_benchmarks
                                  [--out-dir DIR] [--quick] [--filter REGEX]
@@ -9,7 +9,10 @@ Two measurements in one run:
     every target this CPU supports, which shows what each instruction set buys;
   * Python: simdkit on its active target against the NumPy equivalent, timed
     back to back in this process, which is what a user of the package sees
-    (including the call overhead that dominates small arrays).
+    (including the call overhead that dominates small arrays);
+  * Python, the other families (math, conversions, distances): a few
+    representative calls on every supported target (simdkit.use_target)
+    against the NumPy expression a user would write, in the same run.
 
 Writes DIR/report.md (summary first, then the detail tables) and DIR/report.json
 (the raw numbers). DIR defaults to reports/<cpu-model-slug> in the repository.
@@ -280,6 +283,74 @@ def measure_python(cases: list[tuple[str, str, int]], min_time: float) -> list[d
     return results
 
 
+def family_cases(quick: bool) -> list[dict]:
+    """Representative calls of the math, conversion and distance families,
+    each with the NumPy expression it replaces (the same inputs)."""
+    n = 4096 if quick else 1 << 20
+    rows, cols = (64, 256) if quick else (1024, 1024)
+    points, dims = (64, 64) if quick else (1000, 768)
+    rng = np.random.default_rng(0xFA)
+    x = rng.uniform(-10, 10, n).astype(np.float32)
+    positive = np.abs(x) + np.float32(0.01)
+    out = np.empty_like(x)
+    logits = rng.normal(0, 3, (rows, cols)).astype(np.float32)
+    a = rng.standard_normal((points, dims), dtype=np.float32)
+
+    def stable_softmax(v):
+        e = np.exp(v - v.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    def numpy_cosine(u, v):
+        norms = np.linalg.norm(u, axis=1)
+        return 1 - (u @ v.T) / np.outer(norms, norms)
+
+    return [
+        {"family": "math", "case": "exp f32", "n": n, "numpy": "numpy.exp(x, out=)",
+         "numpy_call": lambda: np.exp(x, out=out), "simdkit_call": lambda: simdkit.exp(x, out=out)},
+        {"family": "math", "case": "log f32", "n": n, "numpy": "numpy.log(x, out=)",
+         "numpy_call": lambda: np.log(positive, out=out),
+         "simdkit_call": lambda: simdkit.log(positive, out=out)},
+        {"family": "math", "case": "tanh f32", "n": n, "numpy": "numpy.tanh(x, out=)",
+         "numpy_call": lambda: np.tanh(x, out=out), "simdkit_call": lambda: simdkit.tanh(x, out=out)},
+        {"family": "math", "case": "sigmoid f32", "n": n, "numpy": "1 / (1 + numpy.exp(-x))",
+         "numpy_call": lambda: 1 / (1 + np.exp(-x)), "simdkit_call": lambda: simdkit.sigmoid(x, out=out)},
+        {"family": "math", "case": f"softmax f32 {rows}x{cols}", "n": rows * cols,
+         "numpy": "exp(x - max) / sum", "numpy_call": lambda: stable_softmax(logits),
+         "simdkit_call": lambda: simdkit.softmax(logits)},
+        {"family": "convert", "case": "float32 -> float16", "n": n, "numpy": "x.astype(numpy.float16)",
+         "numpy_call": lambda: x.astype(np.float16), "simdkit_call": lambda: simdkit.to_float16(x)},
+        {"family": "distance", "case": f"cdist cosine f32 {points}x{points}x{dims}",
+         "n": points * points * dims, "numpy": "A @ B.T with norms",
+         "numpy_call": lambda: numpy_cosine(a, a),
+         "simdkit_call": lambda: simdkit.cdist(a, a, "cosine", threads=1)},
+    ]
+
+
+def measure_families(targets: list[str], min_time: float, quick: bool) -> list[dict]:
+    """Times every family case on every target in `targets`, alternating with
+    its NumPy expression (whose best time over all the alternations counts)."""
+    cases = family_cases(quick)
+    progress = Progress(len(cases) * len(targets))
+    results = []
+    for case in cases:
+        numpy_seconds, simdkit_seconds = math.inf, {}
+        for target in targets:
+            with simdkit.use_target(target):
+                seconds = best_seconds_per_call(
+                    {"numpy": case["numpy_call"], "simdkit": case["simdkit_call"]}, min_time,
+                    PYTHON_REPEATS)
+            numpy_seconds = min(numpy_seconds, seconds["numpy"])
+            simdkit_seconds[target] = seconds["simdkit"]
+            progress.advance(f"{case['case']} {target}")
+        results.append({
+            "family": case["family"], "case": case["case"], "n": case["n"], "numpy": case["numpy"],
+            "numpy_ns": numpy_seconds * 1e9,
+            "simdkit_ns": {target: value * 1e9 for target, value in simdkit_seconds.items()},
+        })
+    progress.finish()
+    return results
+
+
 # ---------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------
@@ -321,13 +392,14 @@ def target_cells(by_target: dict[str, dict], targets: list[str], baseline: str |
 
 
 def render_markdown(info: dict, settings: dict, benchmark_context: dict, runs: dict,
-                    targets: list[str], failures: list[dict], python_results: list[dict]) -> str:
+                    targets: list[str], failures: list[dict], python_results: list[dict],
+                    family_results: list[dict]) -> str:
     baseline = next((target for target in BASELINE_TARGETS if target in targets), None)
     baseline_name = baseline or "scalar baseline"
     python_by_case = {(r["kernel"], r["dtype"], str(r["n"])): r for r in python_results}
     reduce_groups = [(kernel, dtype) for kernel in KERNELS for dtype in DTYPES if (kernel, dtype) in runs]
 
-    out = [f"# simdkit reduce kernels on {info['cpu_model']}\n\n"]
+    out = [f"# simdkit kernels on {info['cpu_model']}\n\n"]
     out.append(f"- Date: {info['date_utc']}\n")
     out.append(f"- simdkit {info['simdkit_version']} (Python package); benchmark binary built from "
                f"simdkit {benchmark_context.get('simdkit_version', '?')}\n")
@@ -386,6 +458,18 @@ def render_markdown(info: dict, settings: dict, benchmark_context: dict, runs: d
         out.append(f"\n## C++: {kernel} {dtype}, ns per row (speedup over {baseline_name})\n\n")
         out.append(markdown_table(["rows x cols", *targets], rows))
 
+    if family_results:
+        family_targets = list(family_results[0]["simdkit_ns"])
+        out.append("\n## Python: math, conversions, distances on every target\n\n"
+                   "Time per call (µs), and in brackets the NumPy expression's time ÷ simdkit's "
+                   "(> 1: simdkit is faster). simdkit runs single-threaded; NumPy as it comes.\n\n")
+        rows = [[r["family"], r["case"], r["numpy"], format_number(r["numpy_ns"] / 1e3),
+                 *[f"{format_number(r['simdkit_ns'][t] / 1e3)} ({format_ratio(r['numpy_ns'] / r['simdkit_ns'][t])})"
+                   for t in family_targets]]
+                for r in family_results]
+        out.append(markdown_table(["family", "case", "NumPy expression", "NumPy µs", *family_targets],
+                                  rows, text_columns=3))
+
     if failures:
         out.append("\n## Benchmarks that did not run\n\n")
         out.extend(f"- {entry['name']}: {entry.get('error_message', 'error')}\n" for entry in failures)
@@ -430,17 +514,21 @@ def main() -> int:
     mode = "quick" if arguments.quick else "full"
     regex = benchmark_filter(arguments.filter, arguments.quick)
 
-    print(f"[1/3] C++ benchmarks ({binary}, {mode})", flush=True)
+    print(f"[1/4] C++ benchmarks ({binary}, {mode})", flush=True)
     document = run_cpp_benchmarks(binary, regex, arguments.quick)
     runs, targets, failures = index_cpp_runs(document)
 
     cases = [(kernel, dtype, int(size))
              for (kernel, dtype), sizes in runs.items() if kernel in PYTHON_KERNELS
              for size in sizes]
-    print(f"[2/3] Python: simdkit ({info['active_target']}) vs NumPy, {len(cases)} cases", flush=True)
+    print(f"[2/4] Python: simdkit ({info['active_target']}) vs NumPy, {len(cases)} cases", flush=True)
     python_results = measure_python(cases, PYTHON_MIN_TIME_S[mode])
 
-    print(f"[3/3] Writing {out_dir}", flush=True)
+    supported = simdkit.targets()["supported"]
+    print(f"[3/4] Python: math, conversions, distances on {len(supported)} targets", flush=True)
+    family_results = measure_families(supported, PYTHON_MIN_TIME_S[mode], arguments.quick)
+
+    print(f"[4/4] Writing {out_dir}", flush=True)
     settings = {
         "mode": mode,
         "kernel_filter": arguments.filter,
@@ -453,8 +541,10 @@ def main() -> int:
     context = document.get("context", {})
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "report.md").write_text(
-        render_markdown(info, settings, context, runs, targets, failures, python_results), encoding="utf-8")
-    raw = {"machine": info, "settings": settings, "cpp": document, "python": python_results}
+        render_markdown(info, settings, context, runs, targets, failures, python_results, family_results),
+        encoding="utf-8")
+    raw = {"machine": info, "settings": settings, "cpp": document, "python": python_results,
+           "families": family_results}
     (out_dir / "report.json").write_text(json.dumps(raw, indent=1) + "\n", encoding="utf-8")
     print(f"      {out_dir / 'report.md'}\n      {out_dir / 'report.json'}", flush=True)
     return 0

@@ -85,3 +85,19 @@ def test_json_holds_the_raw_numbers(quick_report):
     cases = {(entry["kernel"], entry["dtype"], entry["n"]) for entry in raw["python"]}
     assert cases == {(k, d, n) for k in KERNELS for d in DTYPES for n in (16, 1024)}
     assert all(entry["simdkit_ns"] > 0 and entry["numpy_ns"] > 0 for entry in raw["python"])
+
+
+def test_families_section_has_every_case_on_every_target(quick_report):
+    import simdkit
+
+    markdown = (quick_report / "report.md").read_text(encoding="utf-8")
+    rows = table_rows(markdown, "## Python: math, conversions, distances on every target")
+    supported = simdkit.targets()["supported"]
+    assert {row[0] for row in rows} == {"math", "convert", "distance"}
+    assert len(rows) == 7
+    for row in rows:
+        assert len(row) == 4 + len(supported), row
+        assert all(cell.endswith("×)") for cell in row[4:]), row
+    raw = json.loads((quick_report / "report.json").read_text(encoding="utf-8"))
+    assert all(set(entry["simdkit_ns"]) == set(supported) and entry["numpy_ns"] > 0
+               for entry in raw["families"])
