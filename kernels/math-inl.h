@@ -269,6 +269,25 @@ HWY_INLINE V Evaluate(D d, V x) {
   }
 }
 
+// Loads the vector at x + i, of which `count` lanes are real; the others
+// hold `fill`.
+template <class D, typename T = hn::TFromD<D>>
+HWY_INLINE hn::Vec<D> LoadFilled(D d, const T* x, size_t count, T fill) {
+  if (count == hn::Lanes(d)) return hn::LoadU(d, x);
+  HWY_ALIGN T buffer[hn::MaxLanes(d)];
+  for (size_t k = 0; k < hn::Lanes(d); ++k) buffer[k] = k < count ? x[k] : fill;
+  return hn::Load(d, buffer);
+}
+
+// Stores the `count` first lanes of v at y.
+template <class D, typename T = hn::TFromD<D>>
+HWY_INLINE void StorePartial(D d, hn::Vec<D> v, T* y, size_t count) {
+  if (count == hn::Lanes(d)) return hn::StoreU(v, d, y);
+  HWY_ALIGN T buffer[hn::MaxLanes(d)];
+  hn::Store(v, d, buffer);
+  std::copy(buffer, buffer + count, y);
+}
+
 // y[i] = f(x[i]) for i < n; y == x works in place (each vector is loaded
 // before it is stored). The last partial vector goes through a buffer: no
 // access past n.
@@ -279,10 +298,7 @@ void ApplyRow(const T* x, T* y, size_t n) {
   size_t i = 0;
   for (; i + lanes <= n; i += lanes) hn::StoreU(Evaluate<kFunction>(d, hn::LoadU(d, x + i)), d, y + i);
   if (i < n) {
-    HWY_ALIGN T buffer[hn::MaxLanes(d)] = {};
-    std::copy(x + i, x + n, buffer);
-    hn::Store(Evaluate<kFunction>(d, hn::Load(d, buffer)), d, buffer);
-    std::copy(buffer, buffer + (n - i), y + i);
+    StorePartial(d, Evaluate<kFunction>(d, LoadFilled(d, x + i, n - i, T{0})), y + i, n - i);
   }
 }
 
@@ -324,25 +340,6 @@ void ApplyRows(Function function, const T* x, size_t rows, size_t cols, size_t x
     constexpr Function kFunction = decltype(constant)::value;
     for (size_t r = 0; r < rows; ++r) ApplyRow<kFunction>(x + r * x_stride, y + r * y_stride, cols);
   });
-}
-
-// Loads the vector at x + i, of which `count` lanes are real; the others
-// hold `fill`.
-template <class D, typename T = hn::TFromD<D>>
-HWY_INLINE hn::Vec<D> LoadFilled(D d, const T* x, size_t count, T fill) {
-  if (count == hn::Lanes(d)) return hn::LoadU(d, x);
-  HWY_ALIGN T buffer[hn::MaxLanes(d)];
-  for (size_t k = 0; k < hn::Lanes(d); ++k) buffer[k] = k < count ? x[k] : fill;
-  return hn::Load(d, buffer);
-}
-
-// Stores the `count` first lanes of v at y.
-template <class D, typename T = hn::TFromD<D>>
-HWY_INLINE void StorePartial(D d, hn::Vec<D> v, T* y, size_t count) {
-  if (count == hn::Lanes(d)) return hn::StoreU(v, d, y);
-  HWY_ALIGN T buffer[hn::MaxLanes(d)];
-  hn::Store(v, d, buffer);
-  std::copy(buffer, buffer + count, y);
 }
 
 // The largest element of a row (NaN if any is NaN; -Inf for n = 0).
