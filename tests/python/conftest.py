@@ -327,9 +327,18 @@ def check_reduction(name, got, x, axis=None, keepdims=False, what=""):
 # ---------------------------------------------------------------------------
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
-# Timing runs take minutes under an emulated CPU: their smoke tests skip there.
-skip_under_emulator = pytest.mark.skipif(bool(os.environ.get("SIMDKIT_TEST_EMULATOR")),
+# Under an emulated CPU (the heterogeneous matrix) every test costs many
+# times its native time: what proves nothing about the emulated target skips.
+UNDER_EMULATOR = bool(os.environ.get("SIMDKIT_TEST_EMULATOR"))
+skip_under_emulator = pytest.mark.skipif(UNDER_EMULATOR,
                                          reason="timing run: not under an emulated CPU")
+
+
+def skip_module_under_emulator(reason):
+    """Skips the calling test module under an emulated CPU, before it imports
+    more or builds its parameters (collection alone costs there)."""
+    if UNDER_EMULATOR:
+        pytest.skip(f"{reason}: not under an emulated CPU", allow_module_level=True)
 
 
 def run_quick_benchmark(script, tmp_path):
