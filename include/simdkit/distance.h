@@ -76,8 +76,8 @@ SIMDKIT_EXPORT double distance(Metric metric, const double* a, const double* b, 
 SIMDKIT_EXPORT void paired(Metric metric, const MatrixView& a, const MatrixView& b, void* out);
 
 // out[i * out_row_stride + j] = distance(row i of a, row j of b), for every
-// i < a.rows and j < b.rows. `threads` workers split the rows of a (0: one per
-// core; 1: the calling thread only).
+// i < a.rows and j < b.rows. `threads` workers split the rows of a (0, or
+// more than there are cores: one per core; 1: the calling thread only).
 SIMDKIT_EXPORT void cdist(Metric metric, const MatrixView& a, const MatrixView& b, void* out,
                           std::size_t out_row_stride, std::size_t threads = 0);
 
