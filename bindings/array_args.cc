@@ -157,9 +157,18 @@ bool DTypeOf(const py::dtype& dtype, DType& result) {
     case py::detail::npy_api::NPY_BOOL_: result = DType::kBool; return true;
     default: break;
   }
-  // ml_dtypes registers bfloat16 as a user dtype (its number varies).
+  // ml_dtypes registers bfloat16 as a user dtype: its number varies from
+  // process to process, but not within one, so the name (a Python attribute
+  // lookup and a string, over a microsecond) is read only until it is known.
+  // The GIL guards the static.
+  static int bfloat16_num = -1;
+  if (num == bfloat16_num) {
+    result = DType::kBFloat16;
+    return true;
+  }
   if (num >= kNpyUserDefined && !dtype.has_fields() && dtype.itemsize() == 2 &&
       py::str(dtype.attr("name")).cast<std::string>() == "bfloat16") {
+    bfloat16_num = num;
     result = DType::kBFloat16;
     return true;
   }
