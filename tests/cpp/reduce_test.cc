@@ -153,6 +153,13 @@ void ExpectExtremesOnRandomAndSpecialValues(size_t n, size_t offset, std::mt1993
   }
   for (size_t i = 0; i < n; ++i) x[i] = T(1);
   ExpectExtremesMatch(x.data(), n, "all equal");
+  // All one infinity: Highway 1.0.3's EMU128 lane reduction starts from the
+  // largest finite value, which made min of +Infs +max and argmin n (found
+  // by tests/fuzz/reduce_fuzzer).
+  for (T infinity : {std::numeric_limits<T>::infinity(), -std::numeric_limits<T>::infinity()}) {
+    for (size_t i = 0; i < n; ++i) x[i] = infinity;
+    ExpectExtremesMatch(x.data(), n, "all one infinity");
+  }
   // +Inf and -Inf together must not be mistaken for NaN.
   x[0] = std::numeric_limits<T>::infinity();
   x[n - 1] = -std::numeric_limits<T>::infinity();
