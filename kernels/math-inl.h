@@ -420,14 +420,17 @@ void SoftmaxRow(RowFunction function, const T* x, size_t n, T* y) {
     // The max of a row without NaN is finite or -Inf; all -Inf: 0 / 0 = NaN.
     const T sum = SumOfShiftedExp<T>(x, n, row_max, y);
     ScaleRow<T>(y, n, T{1} / sum, T{0}, y);
-  } else {  // log_softmax: x - logsumexp
-    const T total = RowLogSumExp(x, n, row_max);
-    if (std::isnan(total) || std::isinf(total)) {
-      // x - max is NaN somewhere (Inf - Inf, or a NaN), as in SciPy.
-      std::fill(y, y + n, std::numeric_limits<T>::quiet_NaN());
-      return;
-    }
-    ScaleRow<T>(x, n, T{1}, -total, y);
+  } else {
+    // log_softmax as SciPy computes it: (x - shift) - log(sum(exp(x - shift))),
+    // shift the max, or 0 where the max is not finite. x - (max + log(sum))
+    // in one step would lose log(sum) to the rounding of a large max
+    // (log_softmax was 0 instead of -log 2 at two equal entries of 1e36).
+    // Where the max is +Inf this gives NaN at the +Inf entries and -Inf
+    // elsewhere; a row of -Inf gives NaN; a NaN row stays NaN.
+    const T shift = std::isfinite(row_max) ? row_max : T{0};
+    const T log_sum = std::log(SumOfShiftedExp<T>(x, n, shift, nullptr));
+    ScaleRow<T>(x, n, T{1}, -shift, y);
+    ScaleRow<T>(y, n, T{1}, -log_sum, y);
   }
 }
 
@@ -448,11 +451,13 @@ void NormalizeRow(const T* x, size_t n, T* y) {
     largest = hn::Max(largest, v);
   }
   const T m = hn::GetLane(hn::MaxOfLanes(d, largest));
-  if (m == T{0}) {
+  // Before the zero test: x86's Max drops a NaN operand only sometimes, so
+  // m can be 0 for a row of NaN and zeros (SSE4 copied [-730, NaN, NaN]).
+  const bool has_nan = !hn::AllFalse(d, hn::IsNaN(nan));
+  if (m == T{0} && !has_nan) {
     std::copy(x, x + n, y);  // zeros (with their signs) stay
     return;
   }
-  const bool has_nan = !hn::AllFalse(d, hn::IsNaN(nan));
   int exponent = 0;
   if (!has_nan && !std::isinf(m)) std::frexp(m, &exponent);
   const auto scale_a = hn::Set(d, std::ldexp(T{1}, -exponent / 2));

@@ -267,6 +267,27 @@ TEST_P(MathTest, RowKernelEdges) {
   const MatrixView empty{rows.data(), DType::kFloat32, 2, 0, 0};
   logsumexp(empty, lse.data());
   EXPECT_EQ(lse[0], -inf);
+  // A max of +Inf: log_softmax is NaN at +Inf and -Inf elsewhere, as SciPy's
+  // (it was NaN throughout; found with the math fuzzer's SciPy reference).
+  const std::vector<float> with_inf = {inf, 1, -inf};
+  std::vector<float> log_soft(3);
+  log_softmax(MatrixView{with_inf.data(), DType::kFloat32, 1, 3, 3}, log_soft.data(), 3);
+  EXPECT_TRUE(std::isnan(log_soft[0]));
+  EXPECT_EQ(log_soft[1], -inf);
+  EXPECT_EQ(log_soft[2], -inf);
+  // Two equal entries far from 0: -log 2 each, not 0 (log_softmax once
+  // subtracted max + log(sum), whose rounding lost log(sum); math fuzzer).
+  const std::vector<float> large = {1e36f, 1e36f, 0};
+  log_softmax(MatrixView{large.data(), DType::kFloat32, 1, 3, 3}, log_soft.data(), 3);
+  EXPECT_NEAR(log_soft[0], -0.6931472f, 1e-6f);
+  EXPECT_NEAR(log_soft[1], -0.6931472f, 1e-6f);
+  // NaN where x86's Max compares it last: still a NaN row (SSE4 took this
+  // float64 row for a zero row and copied it; math fuzzer).
+  const double nan64 = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<double> nan_row = {-730, nan64, nan64};
+  std::vector<double> unit64(3);
+  normalize(MatrixView{nan_row.data(), DType::kFloat64, 1, 3, 3}, unit64.data(), 3);
+  for (double v : unit64) EXPECT_TRUE(std::isnan(v)) << v << " on " << active_target();
 }
 
 // Every float16 and bfloat16 pattern through every function: the result is
