@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Every test: the C++ suite (each kernel on each supported target), a smoke run
-# of the benchmark binary, the Python package built, installed and tested, then
-# the heterogeneous-CPU matrix (x86 models and aarch64 under qemu).
+# Every test: the C++ suite (each kernel on each supported target), the same
+# suite under AddressSanitizer and UndefinedBehaviorSanitizer with a bounded
+# run of every fuzzer, a smoke run of the benchmark binary, the Python
+# package built, installed and tested, then the heterogeneous-CPU matrix
+# (x86 models and aarch64 under qemu).
 source "$(dirname "$0")/common.sh"
 
 echo "== C++: build, GoogleTest on every supported target"
 build_cpp ON
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j 2
+
+echo "== C++ under ASan + UBSan (clang): GoogleTest, fuzz regressions, 20 s per fuzzer"
+build_sanitized
+ctest --test-dir "$SANITIZE_BUILD_DIR" --output-on-failure -j 2
+run_fuzzers 20
 
 echo "== Benchmark binary smoke run (not timed)"
 "$BENCHMARK_BINARY" --benchmark_filter='/16$' --benchmark_min_time=0.001 >/dev/null
