@@ -296,8 +296,9 @@ class Vector : public Matrix<T> {
   const T& operator[](std::size_t i) const { return this->data()[i]; }
 };
 
-// Runs `call` with the gaps of every matrix in `outputs_and_inputs` poisoned,
-// then unpoisons them and checks the gaps were not written.
+// Runs `call` with the gaps of `matrices` (between rows, and before the
+// first element) poisoned, then unpoisons them and checks that they were
+// not written.
 template <typename Call, typename... Matrices>
 void WithPoisonedGaps(const Call& call, Matrices&... matrices) {
   (matrices.PoisonGaps(), ...);

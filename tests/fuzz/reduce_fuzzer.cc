@@ -2,8 +2,8 @@
 //
 // One input is one call: sum, dot, norm, min, max, argmin or argmax over
 // float32 or float64, as the single-vector form or the batch form over rows
-// (any row stride, overlapping rows included; dot with either operand
-// broadcast by a zero stride), at an offset of 0..15 elements, with values
+// (row strides with gaps, overlapping rows, or 0: one row repeated; for dot
+// on either operand), at an offset of 0..15 elements, with values
 // drawn from ordinary numbers, special values or any bits. On every supported
 // target the result must be
 //   - min, max, argmin, argmax: exactly NumPy's (first NaN, first
