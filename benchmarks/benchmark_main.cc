@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
 
   simdkit::benchmarks::RegisterReduceBenchmarks(targets);
   simdkit::benchmarks::RegisterDistanceBenchmarks(targets);
+  simdkit::benchmarks::RegisterMathBenchmarks(targets);
+  simdkit::benchmarks::RegisterConvertBenchmarks(targets);
+  simdkit::benchmarks::RegisterLimitBenchmarks(targets);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   simdkit::reset_target();

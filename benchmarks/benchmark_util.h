@@ -81,9 +81,13 @@ inline std::string BenchmarkName(std::initializer_list<std::string_view> parts) 
   return name;
 }
 
-// Per family, in benchmark_<family>.cc files.
+// Per family, in <family>_benchmark.cc files; the machine's limits (peak FMA
+// rate, STREAM triad) in machine_limits.cc.
 void RegisterReduceBenchmarks(const std::vector<std::string>& targets);
 void RegisterDistanceBenchmarks(const std::vector<std::string>& targets);
+void RegisterMathBenchmarks(const std::vector<std::string>& targets);
+void RegisterConvertBenchmarks(const std::vector<std::string>& targets);
+void RegisterLimitBenchmarks(const std::vector<std::string>& targets);
 
 }  // namespace simdkit::benchmarks
 

@@ -80,7 +80,7 @@ if HAVE_THREADPOOLCTL:
     import threadpoolctl
 
 METRICS = ("cosine", "sqeuclidean", "dot")
-NUMKONG_METRIC = {"cosine": "angular", "sqeuclidean": "sqeuclidean", "dot": "dot"}
+NUMKONG_METRIC = {"cosine": "angular", "sqeuclidean": "sqeuclidean", "euclidean": "euclidean", "dot": "dot"}
 LIBRARIES = ("simdkit", "numkong", "numpy", "scipy")
 
 SIZES = {
@@ -156,9 +156,14 @@ def numpy_cdist(metric: str, A: np.ndarray, B: np.ndarray) -> np.ndarray:
 
 def numpy_topk(metric: str, Q: np.ndarray, X: np.ndarray, k: int):
     """Every distance (matmul), argpartition for the k best, then sort them."""
-    D = numpy_cdist(metric, Q, X)
-    if metric == "dot":
-        np.negative(D, out=D)  # largest first
+    return topk_of_matrix(numpy_cdist(metric, Q, X), k, largest=metric == "dot")
+
+
+def topk_of_matrix(D: np.ndarray, k: int, largest: bool):
+    """The k best columns of each row of the distance matrix D, best first:
+    (indices, values), the values negated when `largest` (D is overwritten)."""
+    if largest:
+        np.negative(D, out=D)
     part = np.argpartition(D, k - 1, axis=1)[:, :k]
     values = np.take_along_axis(D, part, axis=1)
     order = np.argsort(values, axis=1, kind="stable")

@@ -67,6 +67,16 @@ def numpy_equivalent(name):
     raise KeyError(name)
 
 
+def numpy_expression(name):
+    """numpy_equivalent(name) as it reads in a report."""
+    written_out = {"sigmoid": "scipy.special.expit(x, out=)", "softplus": "numpy.logaddexp(0, x, out=)",
+                   "silu": "x * scipy.special.expit(x)",
+                   "gelu_tanh": "0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))",
+                   "gelu": "0.5 x scipy.special.erfc(-x / sqrt(2))"}
+    ufunc = {"atan": "arctan", "asin": "arcsin", "acos": "arccos", "asinh": "arcsinh"}.get(name, name)
+    return written_out.get(name, f"numpy.{ufunc}(x, out=)")
+
+
 DOMAINS = {"log": (0.01, 100.0), "log1p": (-0.5, 100.0), "log2": (0.01, 100.0),
            "log10": (0.01, 100.0), "sqrt": (0.0, 100.0), "asin": (-1.0, 1.0), "acos": (-1.0, 1.0)}
 FUNCTIONS = ["exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos", "tanh", "sinh", "atan",

@@ -156,8 +156,9 @@ std::vector<std::pair<Metric, DType>> MetricDTypes() {
   return pairs;
 }
 
-// Vector lengths of embeddings: tiny, common, large.
-constexpr std::size_t kDistanceSizes[] = {16, 128, 1536};
+// One component (the cost of a call), then vector lengths of embeddings:
+// tiny, common, large.
+constexpr std::size_t kDistanceSizes[] = {1, 16, 128, 1536};
 
 // Large shapes, for the ratios the Python comparison reports as well: f32
 // against the narrow dtypes on the same shape.

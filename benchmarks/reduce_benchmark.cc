@@ -21,8 +21,9 @@
 namespace simdkit::benchmarks {
 namespace {
 
-// Small enough to stay in L1, up to far larger than any last-level cache.
-constexpr std::size_t kSizes[] = {16, 1024, 65536, 16777216};
+// From a single element (the cost of a call) through sizes that stay in L1,
+// up to far larger than any last-level cache.
+constexpr std::size_t kSizes[] = {1, 16, 128, 1024, 65536, 16777216};
 
 struct RowShape {
   std::size_t rows;

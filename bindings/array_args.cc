@@ -75,16 +75,39 @@ const py::dtype& BFloat16DType() {
 
 }  // namespace
 
-py::array NewArray(DType dtype, const std::vector<py::ssize_t>& shape) {
+py::array NewArray(const py::dtype& dtype, const std::vector<py::ssize_t>& shape,
+                   const char* function) {
+  const auto cannot = [&] {
+    return std::string("simdkit.") + function + ": cannot allocate the result, of shape " +
+           ShapeString(shape) + " and dtype " + py::str(dtype).cast<std::string>();
+  };
+  // NumPy refuses sizes beyond PY_SSIZE_T_MAX bytes with a ValueError that
+  // names neither; an allocation that large can never succeed.
+  std::size_t bytes = static_cast<std::size_t>(dtype.itemsize());
+  for (py::ssize_t extent : shape) {
+    bytes = SaturatingProduct(bytes, static_cast<std::size_t>(extent));
+  }
+  if (bytes > static_cast<std::size_t>(std::numeric_limits<py::ssize_t>::max())) {
+    throw memory_error(cannot() + ": it would take more than 2^63 bytes");
+  }
+  try {
+    return py::array(dtype, shape);
+  } catch (py::error_already_set& error) {
+    if (!error.matches(PyExc_MemoryError)) throw;
+    throw memory_error(cannot() + " (" + py::str(error.value()).cast<std::string>() + ")");
+  }
+}
+
+py::array NewArray(DType dtype, const std::vector<py::ssize_t>& shape, const char* function) {
   switch (dtype) {
-    case DType::kFloat32: return py::array_t<float>(shape);
-    case DType::kFloat64: return py::array_t<double>(shape);
-    case DType::kFloat16: return py::array(py::dtype("float16"), shape);
-    case DType::kBFloat16: return py::array(BFloat16DType(), shape);
-    case DType::kInt8: return py::array_t<std::int8_t>(shape);
-    case DType::kUInt8: return py::array_t<std::uint8_t>(shape);
-    case DType::kUInt16: return py::array_t<std::uint16_t>(shape);
-    case DType::kBool: return py::array(py::dtype("bool"), shape);
+    case DType::kFloat32: return NewArray(py::dtype::of<float>(), shape, function);
+    case DType::kFloat64: return NewArray(py::dtype::of<double>(), shape, function);
+    case DType::kFloat16: return NewArray(py::dtype("float16"), shape, function);
+    case DType::kBFloat16: return NewArray(BFloat16DType(), shape, function);
+    case DType::kInt8: return NewArray(py::dtype::of<std::int8_t>(), shape, function);
+    case DType::kUInt8: return NewArray(py::dtype::of<std::uint8_t>(), shape, function);
+    case DType::kUInt16: return NewArray(py::dtype::of<std::uint16_t>(), shape, function);
+    case DType::kBool: return NewArray(py::dtype("bool"), shape, function);
   }
   throw std::logic_error("simdkit: unhandled dtype");
 }
@@ -134,9 +157,18 @@ bool DTypeOf(const py::dtype& dtype, DType& result) {
     case py::detail::npy_api::NPY_BOOL_: result = DType::kBool; return true;
     default: break;
   }
-  // ml_dtypes registers bfloat16 as a user dtype (its number varies).
+  // ml_dtypes registers bfloat16 as a user dtype: its number varies from
+  // process to process, but not within one, so the name (a Python attribute
+  // lookup and a string, over a microsecond) is read only until it is known.
+  // The GIL guards the static.
+  static int bfloat16_num = -1;
+  if (num == bfloat16_num) {
+    result = DType::kBFloat16;
+    return true;
+  }
   if (num >= kNpyUserDefined && !dtype.has_fields() && dtype.itemsize() == 2 &&
       py::str(dtype.attr("name")).cast<std::string>() == "bfloat16") {
+    bfloat16_num = num;
     result = DType::kBFloat16;
     return true;
   }
@@ -204,15 +236,30 @@ void RequireExtents(const py::array& array, py::ssize_t max_extent, const char* 
   }
 }
 
+namespace {
+
+// The value of an int, NumPy integer or 0-d integer array (not a bool),
+// clipped to the ssize_t range; false for anything else.
+bool IndexValue(const py::handle& value, Py_ssize_t& result) {
+  if (!PyIndex_Check(value.ptr()) || PyBool_Check(value.ptr())) return false;
+  // nullptr: clip to the ssize_t range instead of raising OverflowError.
+  result = PyNumber_AsSsize_t(value.ptr(), nullptr);
+  if (result != -1 || !PyErr_Occurred()) return true;
+  // Every ndarray has __index__, which refuses all but 0-d integer arrays.
+  if (!PyErr_ExceptionMatches(PyExc_TypeError)) throw py::error_already_set();
+  PyErr_Clear();
+  return false;
+}
+
+}  // namespace
+
 py::ssize_t RequireInt(const py::handle& value, const char* function, const char* argument,
                        const char* what_expected) {
-  if (!PyIndex_Check(value.ptr()) || PyBool_Check(value.ptr())) {
+  Py_ssize_t result = 0;
+  if (!IndexValue(value, result)) {
     throw py::type_error(std::string("simdkit.") + function + ": " + argument + " must be " +
                          what_expected + ", got " + TypeNameOf(value));
   }
-  // nullptr: clip to the ssize_t range instead of raising OverflowError.
-  const Py_ssize_t result = PyNumber_AsSsize_t(value.ptr(), nullptr);
-  if (result == -1 && PyErr_Occurred()) throw py::error_already_set();
   return result;
 }
 
@@ -244,7 +291,7 @@ ByteRange ByteRangeOf(const py::array& array) {
 py::array ResultLike(const py::handle& out, DType dtype, const std::vector<DType>& accepted,
                      const py::array& input, const char* function, bool in_place,
                      OutLayout layout) {
-  if (out.is_none()) return NewArray(dtype, ShapeOf(input));
+  if (out.is_none()) return NewArray(dtype, ShapeOf(input), function);
   const py::array array = RequireArray(out, function, "out");
   RequireDType(array, accepted, function, "out", nullptr);
   const std::string prefix = std::string("simdkit.") + function + ": out ";
@@ -335,15 +382,15 @@ std::size_t SaturatingProduct(std::size_t a, std::size_t b, std::size_t c) {
   return product;
 }
 
-int NormalizeAxis(const py::handle& axis, int ndim) {
-  if (!PyIndex_Check(axis.ptr()) || PyBool_Check(axis.ptr())) {
-    throw py::type_error("axis must be None or an integer, got " + TypeNameOf(axis));
+int NormalizeAxis(const py::handle& axis, int ndim, const char* function, bool none_allowed) {
+  Py_ssize_t value = 0;  // an int beyond the ssize_t range saturates: out of range
+  if (!IndexValue(axis, value)) {
+    throw py::type_error(std::string("simdkit.") + function + ": axis must be " +
+                         (none_allowed ? "None or " : "") + "an int, got " + TypeNameOf(axis));
   }
-  const Py_ssize_t value = PyNumber_AsSsize_t(axis.ptr(), PyExc_OverflowError);
-  if (value == -1 && PyErr_Occurred()) throw py::error_already_set();
   if (value < -ndim || value >= ndim) {
     py::object axis_error = py::module_::import("numpy.exceptions").attr("AxisError");
-    PyErr_SetObject(axis_error.ptr(), axis_error(value, ndim).ptr());
+    PyErr_SetObject(axis_error.ptr(), axis_error(axis, ndim).ptr());
     throw py::error_already_set();
   }
   return static_cast<int>(value < 0 ? value + ndim : value);
@@ -510,6 +557,24 @@ std::optional<std::size_t> UniformRowStride(const RowLayout& layout) {
   return static_cast<std::size_t>(*stride / item);
 }
 
+// Sizes `storage` for rows x cols elements in C order; memory_error (with
+// the GIL held or not) when that cannot be allocated.
+template <typename T>
+void AllocateCopy(std::vector<T>& storage, std::size_t rows, std::size_t cols) {
+  const std::size_t elements = SaturatingProduct(rows, cols);
+  try {
+    storage.resize(elements);
+    return;
+  } catch (const std::bad_alloc&) {
+  } catch (const std::length_error&) {  // beyond vector::max_size()
+  }
+  throw memory_error("cannot allocate " +
+                     std::to_string(SaturatingProduct(elements, sizeof(T))) +
+                     " bytes for a C-contiguous copy of " + std::to_string(rows) + " x " +
+                     std::to_string(cols) + " elements (a strided, broadcast or unaligned "
+                     "array is copied once; a C-contiguous one is read in place)");
+}
+
 }  // namespace
 
 template <typename T>
@@ -522,7 +587,7 @@ ContiguousRows<T>::ContiguousRows(const RowLayout& layout, Packing packing)
     row_stride_ = *stride;
     return;
   }
-  storage_.resize(rows_ * cols_);
+  AllocateCopy(storage_, rows_, cols_);
   row_stride_ = cols_;
   data_ = storage_.data();
   T* out = storage_.data();
@@ -534,15 +599,15 @@ ContiguousRows<T>::ContiguousRows(const RowLayout& layout, Packing packing)
 }
 
 template <typename T>
-WritableRows<T>::WritableRows(const RowLayout& layout) : layout_(layout) {
+WritableRows<T>::WritableRows(const RowLayout& layout, Packing packing) : layout_(layout) {
   const std::size_t rows = layout.rows(), cols = static_cast<std::size_t>(layout.cols);
   const std::optional<std::size_t> stride = UniformRowStride<T>(layout);
-  if (stride && (rows <= 1 || *stride >= cols)) {
+  if (stride && (rows <= 1 || *stride == cols || (packing != Packing::kDense && *stride >= cols))) {
     data_ = reinterpret_cast<T*>(const_cast<char*>(layout.base));
     row_stride_ = *stride;
     return;
   }
-  storage_.resize(rows * cols);
+  AllocateCopy(storage_, rows, cols);
   data_ = storage_.data();
   row_stride_ = cols;
 }

@@ -66,8 +66,21 @@ decltype(auto) VisitFloatDType(DType dtype, Visitor&& visit) {
   throw std::logic_error(std::string("simdkit: ") + DTypeName(dtype) + " is not a float dtype");
 }
 
-// A new C-contiguous array of `dtype` (bfloat16: ml_dtypes.bfloat16).
-py::array NewArray(DType dtype, const std::vector<py::ssize_t>& shape);
+// MemoryError, which pybind11 has no builtin for. Only a message: it may be
+// thrown with the GIL released.
+class memory_error : public py::builtin_exception {
+ public:
+  using py::builtin_exception::builtin_exception;
+  void set_error() const override { PyErr_SetString(PyExc_MemoryError, what()); }
+};
+
+// A new C-contiguous array of `dtype` (bfloat16: ml_dtypes.bfloat16), the
+// result of `function`. memory_error naming the function, shape and dtype
+// when it cannot be allocated, including shapes whose size in bytes
+// overflows (which NumPy would report as a ValueError without naming them).
+py::array NewArray(DType dtype, const std::vector<py::ssize_t>& shape, const char* function);
+py::array NewArray(const py::dtype& dtype, const std::vector<py::ssize_t>& shape,
+                   const char* function);
 
 // NumPy scalars of the kernels' result types (numpy.float32(x), numpy.intp(i)).
 py::object NumpyScalar(float value);
@@ -157,8 +170,10 @@ OutMatrix RequireOutMatrix(const py::handle& out, DType dtype,
 std::size_t SaturatingProduct(std::size_t a, std::size_t b, std::size_t c = 1);
 
 // Numpy-style axis normalisation: an int (or numpy integer) in
-// [-ndim, ndim). AxisError if out of range, TypeError if not an integer.
-int NormalizeAxis(const py::handle& axis, int ndim);
+// [-ndim, ndim). AxisError if out of range (however large), TypeError naming
+// `function` if not an integer; `none_allowed` only says whether the
+// message offers None (the caller handles None itself).
+int NormalizeAxis(const py::handle& axis, int ndim, const char* function, bool none_allowed);
 
 // A batch of rows over an ndarray without copying: row r (in C order of the
 // outer index) starts at base + sum(index_j * outer_strides[j]) and holds
@@ -220,13 +235,13 @@ class ContiguousRows {
 };
 
 // Rows as the kernels write them: the destination's own memory when it is
-// laid out as ContiguousRows would read it with Packing::kDisjoint, else
-// owned storage (C order) that Scatter() copies into the destination after
-// the kernel has run.
+// laid out as ContiguousRows would read it with `packing` (kDisjoint or
+// kDense), else owned storage (C order) that Scatter() copies into the
+// destination after the kernel has run.
 template <typename T>
 class WritableRows {
  public:
-  explicit WritableRows(const RowLayout& layout);
+  WritableRows(const RowLayout& layout, Packing packing);
 
   T* data() { return data_; }
   std::size_t row_stride() const { return row_stride_; }
@@ -254,14 +269,23 @@ extern template class ContiguousRows<std::uint8_t>;
 // it costs more than the kernel.
 constexpr std::size_t kReleaseGilElements = std::size_t{1} << 14;
 
-// Runs `work` with the GIL released when the batch is large enough to pay.
+// Runs `work` (the kernel of `function`) with the GIL released when the
+// batch is large enough to pay. What it cannot allocate (a gathered copy, a
+// kernel's scratch) becomes a memory_error naming `function`.
 template <typename Work>
-void RunKernel(std::size_t elements, const Work& work) {
-  if (elements >= kReleaseGilElements) {
-    py::gil_scoped_release release;
-    work();
-  } else {
-    work();
+void RunKernel(const char* function, std::size_t elements, const Work& work) {
+  try {
+    if (elements >= kReleaseGilElements) {
+      py::gil_scoped_release release;
+      work();
+    } else {
+      work();
+    }
+  } catch (const memory_error& error) {
+    throw memory_error(std::string("simdkit.") + function + ": " + error.what());
+  } catch (const std::bad_alloc&) {
+    throw memory_error(std::string("simdkit.") + function +
+                       ": out of memory while running the kernel (std::bad_alloc)");
   }
 }
 

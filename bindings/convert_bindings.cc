@@ -20,10 +20,16 @@ std::string Prefix(const char* function) { return std::string("simdkit.") + func
 // name, which lets uint16 arrays of bit patterns through.
 bool BitPatternsArg(const py::handle& dtype, const char* format, const char* function) {
   if (dtype.is_none()) return false;
-  if (PyUnicode_Check(dtype.ptr()) && dtype.cast<std::string>() == format) return true;
-  throw py::value_error(Prefix(function) + "dtype must be None (the array's own dtype) or '" +
-                        format + "' (uint16 arrays of " + format + " bit patterns), got " +
-                        py::repr(dtype).cast<std::string>() + " (simdkit does not cast)");
+  const std::string expected = Prefix(function) +
+                               "dtype must be None (the array's own dtype) or '" + format +
+                               "' (uint16 arrays of " + format + " bit patterns), got ";
+  if (!PyUnicode_Check(dtype.ptr())) {
+    const std::string type = py::str(py::type::handle_of(dtype).attr("__name__"));
+    throw py::type_error(expected + type + " (simdkit does not cast)");
+  }
+  if (dtype.cast<std::string>() == format) return true;
+  throw py::value_error(expected + py::repr(dtype).cast<std::string>() +
+                        " (simdkit does not cast)");
 }
 
 using NarrowKernel = void (*)(const float*, std::size_t, std::uint16_t*);
@@ -37,7 +43,7 @@ py::array Narrow(const py::object& x_object, const py::object& out, DType result
                             /*in_place=*/false, OutLayout::kCContiguous);
   const RowLayout layout = AllElements(x, false);
   auto* to = static_cast<std::uint16_t*>(y.mutable_data());
-  RunKernel(static_cast<std::size_t>(x.size()), [&] {
+  RunKernel(function, static_cast<std::size_t>(x.size()), [&] {
     const ContiguousRows<float> input(layout, Packing::kDense);
     kernel(input.data(), input.rows() * input.cols(), to);
   });
@@ -59,7 +65,7 @@ py::array Widen(const py::object& y_object, const py::object& out, const py::obj
                             /*in_place=*/false, OutLayout::kCContiguous);
   const RowLayout layout = AllElements(y, false);
   auto* to = static_cast<float*>(x.mutable_data());
-  RunKernel(static_cast<std::size_t>(y.size()), [&] {
+  RunKernel(function, static_cast<std::size_t>(y.size()), [&] {
     const ContiguousRows<std::uint16_t> input(layout, Packing::kDense);
     kernel(input.data(), input.rows() * input.cols(), to);
   });
@@ -88,7 +94,7 @@ int RequireAxis(const py::array& array, const py::handle& axis, const char* func
     throw py::value_error(Prefix(function) + "argument '" + argument +
                           "' must have at least one dimension, got a 0-d array");
   }
-  return NormalizeAxis(axis, static_cast<int>(array.ndim()));
+  return NormalizeAxis(axis, static_cast<int>(array.ndim()), function, /*none_allowed=*/false);
 }
 
 py::tuple QuantizeInt8(const py::object& x_object, const py::object& axis_object) {
@@ -98,11 +104,11 @@ py::tuple QuantizeInt8(const py::object& x_object, const py::object& axis_object
   const int axis = RequireAxis(x, axis_object, kName, "x");
   const RowLayout layout = RowsAlongAxis(x, axis);
   const std::size_t rows = layout.rows(), cols = static_cast<std::size_t>(layout.cols);
-  py::array q = NewArray(DType::kInt8, AxisLastShape(layout));
-  py::array scale = NewArray(DType::kFloat32, layout.outer_shape);
+  py::array q = NewArray(DType::kInt8, AxisLastShape(layout), kName);
+  py::array scale = NewArray(DType::kFloat32, layout.outer_shape, kName);
   auto* q_data = static_cast<std::int8_t*>(q.mutable_data());
   auto* scale_data = static_cast<float*>(scale.mutable_data());
-  RunKernel(static_cast<std::size_t>(x.size()), [&] {
+  RunKernel(kName, static_cast<std::size_t>(x.size()), [&] {
     const ContiguousRows<float> input(layout, Packing::kStrided);
     simdkit::quantize_int8(input.data(), rows, cols, input.row_stride(), q_data, cols,
                            scale_data);
@@ -125,10 +131,10 @@ py::array DequantizeInt8(const py::object& q_object, const py::object& scale_obj
                           ", got " + ShapeString(ShapeOf(scale)));
   }
   const std::size_t rows = layout.rows(), cols = static_cast<std::size_t>(layout.cols);
-  py::array y = NewArray(DType::kFloat32, AxisLastShape(layout));
+  py::array y = NewArray(DType::kFloat32, AxisLastShape(layout), kName);
   auto* y_data = static_cast<float*>(y.mutable_data());
   const RowLayout scale_layout = AllElements(scale, false);
-  RunKernel(static_cast<std::size_t>(q.size()), [&] {
+  RunKernel(kName, static_cast<std::size_t>(q.size()), [&] {
     const ContiguousRows<std::int8_t> input(layout, Packing::kStrided);
     const ContiguousRows<float> scales(scale_layout, Packing::kDense);
     simdkit::dequantize_int8(input.data(), rows, cols, input.row_stride(), scales.data(),

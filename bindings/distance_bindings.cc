@@ -224,7 +224,7 @@ py::object Distance(const py::handle& a, const py::handle& b, const py::handle& 
   double value = 0.0;
   VisitDType(ops.storage, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    RunKernel(ops.dims, [&] {
+    RunKernel("distance", ops.dims, [&] {
       const ContiguousRows<T> a_input(a_rows, Packing::kDisjoint);
       const ContiguousRows<T> b_input(b_rows, Packing::kDisjoint);
       value = simdkit::distance(ops.metric, ops.dtype, a_input.data(), b_input.data(), ops.dims);
@@ -243,14 +243,14 @@ py::array Paired(const py::handle& a, const py::handle& b, const py::handle& met
                           "; expected equal shapes (one row of B per row of A)");
   }
   const std::size_t rows = static_cast<std::size_t>(ops.a.shape(0));
-  py::array result = NewArray(ops.result(), {ops.a.shape(0)});
+  py::array result = NewArray(ops.result(), {ops.a.shape(0)}, "paired");
   if (rows == 0) return result;
   void* out = result.mutable_data();
   const RowLayout a_rows = RowsOf(ops.a);
   const RowLayout b_rows = RowsOf(ops.b);
   VisitDType(ops.storage, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    RunKernel(SaturatingProduct(rows, ops.dims), [&] {
+    RunKernel("paired", SaturatingProduct(rows, ops.dims), [&] {
       const ContiguousRows<T> a_input(a_rows, Packing::kDisjoint);
       const ContiguousRows<T> b_input(b_rows, Packing::kDisjoint);
       simdkit::paired(ops.metric, ViewOf(a_input, ops.dtype), ViewOf(b_input, ops.dtype), out);
@@ -266,7 +266,7 @@ py::array Cdist(const py::handle& a, const py::handle& b, const py::handle& metr
   const std::vector<py::ssize_t> shape{ops.a.shape(0), ops.b.shape(0)};
   OutMatrix result =
       out.is_none()
-          ? OutMatrix{NewArray(ops.result(), shape), static_cast<std::size_t>(shape[1])}
+          ? OutMatrix{NewArray(ops.result(), shape, "cdist"), static_cast<std::size_t>(shape[1])}
           : RequireOutMatrix(out, ops.result(), shape, {{"A", &ops.a}, {"B", &ops.b}}, "cdist");
   const auto m = static_cast<std::size_t>(shape[0]);
   const auto n = static_cast<std::size_t>(shape[1]);
@@ -276,7 +276,7 @@ py::array Cdist(const py::handle& a, const py::handle& b, const py::handle& metr
   const RowLayout b_rows = RowsOf(ops.b);
   VisitDType(ops.storage, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    RunKernel(SaturatingProduct(m, n, ops.dims), [&] {
+    RunKernel("cdist", SaturatingProduct(m, n, ops.dims), [&] {
       const ContiguousRows<T> a_input(a_rows, Packing::kDisjoint);
       const ContiguousRows<T> b_input(b_rows, Packing::kDisjoint);
       simdkit::cdist(ops.metric, ViewOf(a_input, ops.dtype), ViewOf(b_input, ops.dtype), out_data,
@@ -293,22 +293,23 @@ py::tuple Topk(const py::handle& q, const py::handle& x, const py::handle& k_obj
   const py::ssize_t k = RequireInt(k_object, "topk", "k", "an int");
   if (k < 1 || k > n) {
     throw py::value_error("simdkit.topk: k must satisfy 1 <= k <= " + std::to_string(n) +
-                          " (the number of rows of X), got " + std::to_string(k) +
+                          " (the number of rows of X), got " +
+                          py::str(k_object).cast<std::string>() +
                           (n == 0 ? "; X has no rows" : ""));
   }
   const std::size_t worker_count = ThreadsArg(threads, "topk");
   const std::vector<py::ssize_t> shape{ops.a.shape(0), k};
-  py::array_t<std::int64_t> indices(shape);
-  py::array distances = NewArray(ops.result(), shape);
+  py::array indices = NewArray(py::dtype::of<std::int64_t>(), shape, "topk");
+  py::array distances = NewArray(ops.result(), shape, "topk");
   const auto m = static_cast<std::size_t>(shape[0]);
   if (m != 0) {
-    std::int64_t* index_data = indices.mutable_data();
+    auto* index_data = static_cast<std::int64_t*>(indices.mutable_data());
     void* distance_data = distances.mutable_data();
     const RowLayout q_rows = RowsOf(ops.a);
     const RowLayout x_rows = RowsOf(ops.b);
     VisitDType(ops.storage, [&](auto tag) {
       using T = typename decltype(tag)::type;
-      RunKernel(SaturatingProduct(m, static_cast<std::size_t>(n), ops.dims), [&] {
+      RunKernel("topk", SaturatingProduct(m, static_cast<std::size_t>(n), ops.dims), [&] {
         const ContiguousRows<T> q_input(q_rows, Packing::kDisjoint);
         const ContiguousRows<T> x_input(x_rows, Packing::kDisjoint);
         simdkit::topk(ops.metric, ViewOf(q_input, ops.dtype), ViewOf(x_input, ops.dtype),

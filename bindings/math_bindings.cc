@@ -42,20 +42,35 @@ void VisitMathDType(DType dtype, Visitor&& visit) {
   VisitFloatDType(dtype, visit);
 }
 
+// x's rows as the kernels read them: with `one_row` (axis=None), all of its
+// elements, gathered in C order unless they already are, as a single row.
+template <typename T>
+MatrixView ViewOf(const ContiguousRows<T>& input, DType dtype, bool one_row) {
+  if (one_row) {
+    const std::size_t n = input.rows() * input.cols();
+    return MatrixView{input.data(), KernelDTypeOf(dtype), 1, n, n};
+  }
+  return MatrixView{input.data(), KernelDTypeOf(dtype), input.rows(), input.cols(),
+                    input.row_stride()};
+}
+
 // Runs kernel(x's rows as a MatrixView, y's rows, y's row stride) once, with
 // the GIL released for large inputs; rows that are not laid out as the
-// kernels want them are gathered from x and scattered into y.
+// kernels want them are gathered from x and scattered into y. With
+// `one_row`, x and y (the same shape, any layouts) are each one row of all
+// their elements in C order, whatever rows their layouts describe.
 template <typename Kernel>
-void RunOverRows(DType dtype, const RowLayout& x_layout, const RowLayout& y_layout,
-                 std::size_t elements, const Kernel& kernel) {
+void RunOverRows(const char* function, DType dtype, const RowLayout& x_layout,
+                 const RowLayout& y_layout, std::size_t elements, bool one_row,
+                 const Kernel& kernel) {
   VisitMathDType(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    RunKernel(elements, [&] {
-      const ContiguousRows<T> input(x_layout, Packing::kDisjoint);
-      WritableRows<T> output(y_layout);
-      kernel(MatrixView{input.data(), KernelDTypeOf(dtype), input.rows(), input.cols(),
-                        input.row_stride()},
-             output.data(), output.row_stride());
+    RunKernel(function, elements, [&] {
+      const Packing packing = one_row ? Packing::kDense : Packing::kDisjoint;
+      const ContiguousRows<T> input(x_layout, packing);
+      WritableRows<T> output(y_layout, packing);
+      kernel(ViewOf(input, dtype, one_row), output.data(),
+             one_row ? elements : output.row_stride());
       output.Scatter();
     });
   });
@@ -75,9 +90,10 @@ py::object ApplyElementwise(Function function, const py::handle& x_handle, const
   const int last = static_cast<int>(x.ndim()) - 1;
   const RowLayout x_layout = flat ? AllElements(x, false) : RowsAlongAxis(x, last);
   const RowLayout y_layout = flat ? AllElements(y, false) : RowsAlongAxis(y, last);
-  RunOverRows(dtype, x_layout, y_layout, n, [&](const MatrixView& view, void* out, std::size_t stride) {
-    simdkit::apply_rows(function, view, out, stride);
-  });
+  RunOverRows(name, dtype, x_layout, y_layout, n, /*one_row=*/false,
+              [&](const MatrixView& view, void* out, std::size_t stride) {
+                simdkit::apply_rows(function, view, out, stride);
+              });
   return std::move(y);
 }
 
@@ -93,10 +109,12 @@ PyObject* ElementwiseEntry(PyObject* self, PyObject* const* args, Py_ssize_t nar
   });
 }
 
-// Rows along `axis` (None: all elements as one row).
-RowLayout RowsFor(const py::array& array, const py::handle& axis) {
+// Rows along `axis`; None: all elements in C order, in rows that RunOverRows
+// and LogSumExp read as one (a strided array's rows are gathered together).
+RowLayout RowsFor(const py::array& array, const py::handle& axis, const char* function) {
   if (axis.is_none()) return AllElements(array, false);
-  return RowsAlongAxis(array, NormalizeAxis(axis, static_cast<int>(array.ndim())));
+  return RowsAlongAxis(
+      array, NormalizeAxis(axis, static_cast<int>(array.ndim()), function, /*none_allowed=*/true));
 }
 
 py::array ApplyRowwise(RowFunction function, const char* name, const py::object& x_object,
@@ -109,9 +127,10 @@ py::array ApplyRowwise(RowFunction function, const char* name, const py::object&
   }
   py::array y = ResultLike(out, dtype, {dtype}, x, name, /*in_place=*/true, OutLayout::kAnyStrides);
   if (x.size() == 0) return y;
-  const RowLayout x_layout = RowsFor(x, axis);
-  const RowLayout y_layout = RowsFor(y, axis);
-  RunOverRows(dtype, x_layout, y_layout, static_cast<std::size_t>(x.size()),
+  const RowLayout x_layout = RowsFor(x, axis, name);
+  const RowLayout y_layout = RowsFor(y, axis, name);
+  RunOverRows(name, dtype, x_layout, y_layout, static_cast<std::size_t>(x.size()),
+              /*one_row=*/axis.is_none(),
               [&](const MatrixView& view, void* out, std::size_t stride) {
                 simdkit::apply_rowwise(function, view, out, stride);
               });
@@ -126,18 +145,17 @@ py::object LogSumExp(const py::object& x_object, const py::object& axis) {
     throw py::value_error(Prefix(kName) + "x is 0-d; expected at least one dimension for axis=" +
                           py::repr(axis).cast<std::string>());
   }
-  const RowLayout layout = RowsFor(x, axis);
+  const RowLayout layout = RowsFor(x, axis, kName);
   const std::vector<py::ssize_t> shape = axis.is_none() ? std::vector<py::ssize_t>{}
                                                         : layout.outer_shape;
-  py::array result = NewArray(dtype, shape);
+  py::array result = NewArray(dtype, shape, kName);
   VisitMathDType(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* out = static_cast<T*>(result.mutable_data());
-    RunKernel(static_cast<std::size_t>(x.size()), [&] {
-      const ContiguousRows<T> input(layout, Packing::kDisjoint);
-      const MatrixView view{input.data(), KernelDTypeOf(dtype), input.rows(), input.cols(),
-                            input.row_stride()};
-      simdkit::logsumexp(view, out);
+    RunKernel(kName, static_cast<std::size_t>(x.size()), [&] {
+      const bool one_row = axis.is_none();
+      const ContiguousRows<T> input(layout, one_row ? Packing::kDense : Packing::kDisjoint);
+      simdkit::logsumexp(ViewOf(input, dtype, one_row), out);
     });
   });
   // A single value comes back as a NumPy scalar of x's dtype, as SciPy

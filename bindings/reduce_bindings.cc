@@ -56,9 +56,10 @@ const ReduceFunction kArgMax{"argmax", "argmax", true, false,
 
 const std::vector<DType> kFloatDTypes{DType::kFloat32, DType::kFloat64};
 
-py::array NewResultArray(DType dtype, bool index, const std::vector<py::ssize_t>& shape) {
-  if (index) return py::array_t<py::ssize_t>(shape);
-  return NewArray(dtype, shape);
+py::array NewResultArray(DType dtype, bool index, const std::vector<py::ssize_t>& shape,
+                         const char* function) {
+  if (index) return NewArray(py::dtype::of<py::ssize_t>(), shape, function);
+  return NewArray(dtype, shape, function);
 }
 
 py::object Reduce(const ReduceFunction& function, const py::object& a_object,
@@ -75,7 +76,7 @@ py::object Reduce(const ReduceFunction& function, const py::object& a_object,
     layout = AllElements(a, !function.returns_index);
     if (keepdims) result_shape.assign(ndim, 1);
   } else {
-    const int reduced_axis = NormalizeAxis(axis, ndim);
+    const int reduced_axis = NormalizeAxis(axis, ndim, function.name, /*none_allowed=*/true);
     layout = RowsAlongAxis(a, reduced_axis);
     result_shape = layout.outer_shape;
     if (keepdims) result_shape.insert(result_shape.begin() + reduced_axis, 1);
@@ -91,12 +92,12 @@ py::object Reduce(const ReduceFunction& function, const py::object& a_object,
   }
 
   const bool scalar_result = all_elements && !keepdims;
-  py::array result = NewResultArray(dtype, function.returns_index, result_shape);
+  py::array result = NewResultArray(dtype, function.returns_index, result_shape, function.name);
   void* out = result.mutable_data();
   VisitFloatDType(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const RowsKernel<T> kernel = function.rows<T>();
-    RunKernel(total, [&] {
+    RunKernel(function.name, total, [&] {
       const ContiguousRows<T> input(layout, all_elements ? Packing::kDense : Packing::kStrided);
       kernel(input.data(), rows, cols, all_elements ? cols : input.row_stride(), out);
     });
@@ -140,11 +141,11 @@ py::object Dot(const py::object& a_object, const py::object& b_object) {
   const std::size_t rows = a_rows.rows();
   const std::size_t cols = static_cast<std::size_t>(length);
 
-  py::array result = NewArray(dtype, batch);
+  py::array result = NewArray(dtype, batch, "dot");
   void* out = result.mutable_data();
   VisitFloatDType(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    RunKernel(rows * cols, [&] {
+    RunKernel("dot", SaturatingProduct(rows, cols), [&] {
       const ContiguousRows<T> a_input(a_rows, Packing::kStrided);
       const ContiguousRows<T> b_input(b_rows, Packing::kStrided);
       simdkit::dot_rows(a_input.data(), a_input.row_stride(), b_input.data(),

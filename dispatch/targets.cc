@@ -13,6 +13,7 @@
 #include "hwy/highway.h"
 #include "hwy/targets.h"
 #include "simdkit/dispatch.h"
+#include "simdkit/version.h"
 
 namespace simdkit {
 namespace {
@@ -167,6 +168,8 @@ std::vector<std::string> apply_environment() {
   }
   return warnings;
 }
+
+const char* version() { return SIMDKIT_VERSION_STRING; }
 
 std::string highway_version() {
   return std::to_string(HWY_MAJOR) + "." + std::to_string(HWY_MINOR) + "." +

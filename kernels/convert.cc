@@ -54,6 +54,7 @@ void DequantizeInt8OnTarget(const int8_t* q, size_t rows, size_t cols, size_t q_
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "api/checks.h"
 #include "simdkit/convert.h"
 
 namespace simdkit {
@@ -80,6 +81,8 @@ void Convert(const char* function, void (*kernel)(const In*, size_t, Out*), cons
              Out* out) {
   if (n == 0) return;
   CheckPointers(function, x, out);
+  internal::CheckNoOverlap(function, "out", internal::ElementsExtent(out, n, sizeof(Out)), "x",
+                           internal::ElementsExtent(x, n, sizeof(In)));
   kernel(x, n, out);
 }
 
@@ -118,6 +121,12 @@ void quantize_int8(const float* x, size_t rows, size_t cols, size_t row_stride, 
   CheckPointers(kName, x, q);
   CheckStride(kName, "row_stride", row_stride, rows, cols);
   CheckStride(kName, "q_stride", q_stride, rows, cols);
+  const internal::Extent x_extent = internal::RowsExtent(x, rows, cols, row_stride, sizeof(float));
+  const internal::Extent q_extent = internal::RowsExtent(q, rows, cols, q_stride, sizeof(int8_t));
+  const internal::Extent scale_extent = internal::ElementsExtent(scale, rows, sizeof(float));
+  internal::CheckNoOverlap(kName, "q", q_extent, "x", x_extent);
+  internal::CheckNoOverlap(kName, "scale", scale_extent, "x", x_extent);
+  internal::CheckNoOverlap(kName, "scale", scale_extent, "q", q_extent);
   const size_t bad_row = HWY_DYNAMIC_DISPATCH(QuantizeInt8OnTarget)(x, rows, cols, row_stride,
                                                                     q, q_stride, scale);
   if (bad_row != rows) {
@@ -134,6 +143,11 @@ void dequantize_int8(const int8_t* q, size_t rows, size_t cols, size_t q_stride,
   CheckPointers(kName, q, out);
   CheckStride(kName, "q_stride", q_stride, rows, cols);
   CheckStride(kName, "out_stride", out_stride, rows, cols);
+  const internal::Extent out_extent = internal::RowsExtent(out, rows, cols, out_stride, sizeof(float));
+  internal::CheckNoOverlap(kName, "out", out_extent, "q",
+                           internal::RowsExtent(q, rows, cols, q_stride, sizeof(int8_t)));
+  internal::CheckNoOverlap(kName, "out", out_extent, "scale",
+                           internal::ElementsExtent(scale, rows, sizeof(float)));
   HWY_DYNAMIC_DISPATCH(DequantizeInt8OnTarget)(q, rows, cols, q_stride, scale, out, out_stride);
 }
 

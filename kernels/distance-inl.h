@@ -498,6 +498,10 @@ double InverseNorm(const MemoryOf<Stored>* row, size_t n) {
 template <typename Stored>
 using ResultOf = std::conditional_t<std::is_same_v<Stored, double>, double, float>;
 
+// The longest row (packed, in bytes) that CdistRows packs for its tiles:
+// beyond it, the pairs are computed one by one from the inputs.
+constexpr size_t kMaxPackedRowBytes = size_t{4} << 20;
+
 // Rows [row_begin, row_end) of the a×b distance matrix into `out`. For
 // cosine, a's inverse row norms are given; b's are given, or computed here
 // chunk by chunk (nullptr) while the chunk is in cache: a second pass over a
@@ -539,7 +543,7 @@ void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t
   // length is not a whole number of vectors are packed too, zero-padded, so
   // the tile never takes the slow partial-vector path (short rows would
   // spend most of their time there).
-  const auto TiledRows = [&](auto tile_stored_tag, auto term_tag) {
+  const auto TiledRows = [&](auto tile_stored_tag, auto term_tag) -> bool {
     using TileStored = typename decltype(tile_stored_tag)::type;
     constexpr Term term = decltype(term_tag)::type::value;
     using Packed = MemoryOf<TileStored>;
@@ -550,6 +554,9 @@ void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t
     const size_t step = hn::Lanes(ComputeTag<TileStored>());
     const bool packed = kCanPack && (kNarrowDot || !std::is_same_v<Stored, Packed> || n % step != 0);
     const size_t padded = (n + step - 1) / step * step;
+    // Packing copies whole rows; rows this long gain nothing from tiles, and
+    // their copies could take more memory than the inputs.
+    if (packed && padded * sizeof(Packed) > kMaxPackedRowBytes) return false;
     std::vector<Packed> a_packed(packed ? kTileRows * padded : 0);
     std::vector<Packed> b_packed(packed ? HWY_MIN(chunk, bv.rows) * padded : 0);
     // Byte quads' corrections per packed row (see PackRows).
@@ -624,6 +631,7 @@ void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t
         i += rows;
       }
     }
+    return true;
   };
 
   const bool tiled = ForPlan<Stored>(metric, [&](auto plan) -> bool {
@@ -635,13 +643,12 @@ void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t
       using Compute = typename ComputeOf<Stored>::type;
       using NarrowDot = NarrowDotOf<Stored, term>;
       if constexpr (!std::is_void_v<NarrowDot>) {
-        if (CpuHasNarrowDot<NarrowDot>()) {
-          TiledRows(TypeTag<NarrowDot>(), TypeTag<std::integral_constant<Term, term>>());
+        if (CpuHasNarrowDot<NarrowDot>() &&
+            TiledRows(TypeTag<NarrowDot>(), TypeTag<std::integral_constant<Term, term>>())) {
           return true;
         }
       }
-      TiledRows(TypeTag<Compute>(), TypeTag<std::integral_constant<Term, term>>());
-      return true;
+      return TiledRows(TypeTag<Compute>(), TypeTag<std::integral_constant<Term, term>>());
     }
   });
   if (tiled) return;

@@ -45,6 +45,8 @@ SIMDKIT_DISTANCE_ENTRY_POINTS(Bits, PackedBits)
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "api/checks.h"
+
 namespace simdkit {
 
 #define SIMDKIT_EXPORT_DISTANCE(Suffix) \
@@ -126,6 +128,15 @@ void CheckPair(const char* function, Metric metric, const MatrixView& a, const M
 
 MatrixView Row(DType dtype, const void* data, std::size_t n) { return {data, dtype, 1, n, n}; }
 
+// Results are written while a and b are read: they must not share memory.
+void CheckOutput(const char* function, const char* name, internal::Extent out, const MatrixView& a,
+                 const char* a_name, const MatrixView& b, const char* b_name) {
+  internal::CheckNoOverlap(function, name, out, a_name, internal::ViewExtent(a));
+  internal::CheckNoOverlap(function, name, out, b_name, internal::ViewExtent(b));
+}
+
+std::size_t ResultSize(DType dtype) { return result_is_double(dtype) ? sizeof(double) : sizeof(float); }
+
 }  // namespace
 
 Metric metric_from_name(std::string_view name) {
@@ -177,6 +188,8 @@ void paired(Metric metric, const MatrixView& a, const MatrixView& b, void* out) 
   }
   if (a.rows == 0) return;
   if (out == nullptr) throw std::invalid_argument(Where("paired") + "null output pointer");
+  CheckOutput("paired", "out", internal::ElementsExtent(out, a.rows, ResultSize(a.dtype)), a, "a",
+              b, "b");
   WithEntryPoints(a.dtype, [&](auto paired_rows, auto, auto) { paired_rows(metric, a, b, out); });
 }
 
@@ -206,6 +219,9 @@ void cdist(Metric metric, const MatrixView& a, const MatrixView& b, void* out,
                                 std::to_string(out_row_stride) + ") is smaller than b's " +
                                 std::to_string(b.rows) + " rows");
   }
+  CheckOutput("cdist", "out",
+              internal::RowsExtent(out, a.rows, b.rows, out_row_stride, ResultSize(a.dtype)), a,
+              "a", b, "b");
   WithEntryPoints(a.dtype, [&](auto, auto cdist_rows, auto) {
     cdist_rows(metric, a, b, out, out_row_stride, threads);
   });
@@ -223,6 +239,13 @@ void topk(Metric metric, const MatrixView& queries, const MatrixView& x, std::si
   if (indices == nullptr || distances == nullptr) {
     throw std::invalid_argument(Where("topk") + "null output pointer");
   }
+  const internal::Extent indices_extent =
+      internal::ElementsExtent(indices, queries.rows * k, sizeof(std::int64_t));
+  const internal::Extent distances_extent =
+      internal::ElementsExtent(distances, queries.rows * k, ResultSize(queries.dtype));
+  CheckOutput("topk", "indices", indices_extent, queries, "queries", x, "x");
+  CheckOutput("topk", "distances", distances_extent, queries, "queries", x, "x");
+  internal::CheckNoOverlap("topk", "distances", distances_extent, "indices", indices_extent);
   WithEntryPoints(queries.dtype, [&](auto, auto, auto topk_rows) {
     topk_rows(metric, queries, x, k, indices, distances, threads);
   });

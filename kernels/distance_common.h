@@ -182,14 +182,15 @@ class TopKList {
 constexpr std::size_t kParallelWork = std::size_t{1} << 21;
 
 // Calls body(begin, end) over contiguous slices of [0, rows), on `threads`
-// threads (0: one per core), the caller's among them. Rethrows the first
-// exception a worker raised.
+// threads (0: one per core; never more than one per core, as more only
+// share the cores and the caches), the caller's among them. Rethrows the
+// first exception a worker raised.
 template <typename Body>
 void ParallelRows(std::size_t threads, std::size_t rows, std::size_t work, const Body& body) {
   if (work < kParallelWork) threads = 1;
   // hardware_concurrency() reads /sys on every call.
   static const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  if (threads == 0) threads = cores;
+  if (threads == 0 || threads > cores) threads = cores;
   threads = std::min(threads, std::max<std::size_t>(rows, 1));
   if (threads <= 1) {
     body(std::size_t{0}, rows);

@@ -27,6 +27,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "hwy/cache_control.h"
 #include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
 #include "kernels/convert-inl.h"
@@ -83,6 +84,37 @@ HWY_INLINE V OddPassThrough(V x, V result) {
   return hn::IfThenElse(regular, result, x);
 }
 
+// float32 e^x where the result is a normal number, |x| <= 87.3: about half
+// the instructions of hn::Exp, whose float-to-int conversion, range checks
+// and two-step scaling serve the whole line. x = q ln2 + r with q rounded to
+// nearest by adding 1.5 * 2^23 (so q sits in the low mantissa bits; the
+// exponent bias is added with it, and shifting those bits into the exponent
+// field makes 2^q directly); e^r = 1 + r + r^2 P(r), P a degree-4 minimax
+// fit on [-ln2/2, ln2/2] (0.05 ULP); the final (1 + p) 2^q is one
+// multiply-add (and with kMinusOne, e^x - 1 = p 2^q + (2^q - 1) is too: the
+// subtraction is exact in tanh's use, q >= 0). Max error of e^x 1.01 ULP over every float32 in range (checked
+// exhaustively; docs/accuracy.md).
+constexpr float kExpNormalRangeF32 = 87.3f;
+
+template <bool kMinusOne = false, class D, class V>
+HWY_INLINE V ExpNormalRangeF32(D d, V x) {
+  const hn::RebindToSigned<D> di;
+  const V shift = hn::Set(d, 12582912.0f + 127.0f);
+  const V t = hn::MulAdd(x, hn::Set(d, 1.44269504088896341f), shift);
+  const V q = hn::Sub(t, shift);
+  // Cody-Waite: q times ln2's leading bits is exact.
+  V r = hn::MulAdd(q, hn::Set(d, -0.693145751953125f), x);
+  r = hn::MulAdd(q, hn::Set(d, -1.428606765330187045e-6f), r);
+  V p = hn::MulAdd(hn::Set(d, 0.001381461275741458f), r, hn::Set(d, 0.008368710055947304f));
+  p = hn::MulAdd(p, r, hn::Set(d, 0.04166838899254799f));
+  p = hn::MulAdd(p, r, hn::Set(d, 0.1666652113199234f));
+  p = hn::MulAdd(p, r, hn::Set(d, 0.4999999403953552f));
+  p = hn::MulAdd(p, hn::Mul(r, r), r);
+  const V scale = hn::BitCast(d, hn::ShiftLeft<23>(hn::BitCast(di, t)));
+  if constexpr (kMinusOne) return hn::MulAdd(p, scale, hn::Sub(scale, hn::Set(d, 1.0f)));
+  return hn::MulAdd(p, scale, scale);
+}
+
 // exp on the whole line: Inf past the overflow edge, NaN kept (hn::Exp
 // returns 0 for NaN).
 // The fix-ups run only for vectors that need them: one compare and a mask
@@ -90,10 +122,40 @@ HWY_INLINE V OddPassThrough(V x, V result) {
 template <class D, class V>
 HWY_INLINE V ExpFull(D d, V x) {
   using T = hn::TFromD<D>;
+  if constexpr (sizeof(T) == 4) {
+    if (HWY_LIKELY(hn::AllTrue(d, hn::Le(hn::Abs(x), hn::Set(d, kExpNormalRangeF32))))) {
+      return ExpNormalRangeF32(d, x);
+    }
+  }
   const V y = hn::Exp(d, x);
   const V overflow = hn::Set(d, MathLimits<T>::kExpOverflow);
   if (HWY_LIKELY(hn::AllTrue(d, hn::Le(x, overflow)))) return y;  // false for NaN
   return KeepNaN(x, hn::IfThenElse(hn::Gt(x, overflow), Infinity(d), y));
+}
+
+// float32 tanh(x) = sign(x) m / (m + 2), m = e^2|x| - 1, as hn::Tanh but
+// with the fast exp's reduction (the same steps end in 2^q (1 + p) - 1 =
+// p 2^q + (2^q - 1), one multiply-add, exact for q = 0 and small |x|)
+// instead of hn::Expm1, which costs twice as much. 2|x| is clamped into
+// the fast range: beyond, m / (m + 2) rounds to 1. Zeros come out with
+// their sign; NaN is left to the caller (OddPassThrough).
+template <class D, class V>
+HWY_INLINE V TanhF32(D d, V x) {
+  const V a = hn::Abs(x);
+  const V m = ExpNormalRangeF32</*kMinusOne=*/true>(
+      d, hn::Min(hn::Add(a, a), hn::Set(d, kExpNormalRangeF32)));
+  return hn::CopySignToAbs(hn::Div(m, hn::Add(m, hn::Set(d, 2.0f))), x);
+}
+
+// e^z for z <= 0 or NaN (softmax's x - max): one compare picks the fast path.
+template <class D, class V>
+HWY_INLINE V ExpOfNonPositive(D d, V z) {
+  if constexpr (sizeof(hn::TFromD<D>) == 4) {
+    if (HWY_LIKELY(hn::AllTrue(d, hn::Ge(z, hn::Set(d, -kExpNormalRangeF32))))) {
+      return ExpNormalRangeF32(d, z);
+    }
+  }
+  return ExpFull(d, z);
 }
 
 // The log family's edges: log(0) = -Inf, log(x < 0) = NaN, log(Inf) = Inf.
@@ -186,6 +248,21 @@ HWY_INLINE V ErfcByLane(D d, V w) {
   return hn::Load(d, lanes);
 }
 
+// sinh on the whole line: past hn::Sinh's range, sinh(x) = e^|x| / 2 to
+// float precision, computed as (e^(|x|/2) / 2) e^(|x|/2), whose halving is
+// exact, and Inf past the overflow edge.
+template <class D, class V>
+HWY_INLINE V SinhWholeLine(D d, V x) {
+  using T = hn::TFromD<D>;
+  const V abs_x = hn::Abs(x);
+  const V half_exp = ExpFull(d, hn::Mul(abs_x, hn::Set(d, T(0.5))));
+  V large = hn::Mul(hn::Mul(half_exp, hn::Set(d, T(0.5))), half_exp);
+  large = hn::IfThenElse(hn::Gt(abs_x, hn::Set(d, MathLimits<T>::kSinhOverflow)), Infinity(d),
+                         large);
+  return hn::IfThenElse(hn::Gt(abs_x, hn::Set(d, MathLimits<T>::kHighwaySinhLimit)),
+                        hn::CopySign(large, x), hn::Sinh(d, x));
+}
+
 // f(x) for one vector of float32 or float64 lanes.
 template <Function kFunction, class D, class V = hn::Vec<D>>
 HWY_INLINE V Evaluate(D d, V x) {
@@ -211,18 +288,23 @@ HWY_INLINE V Evaluate(D d, V x) {
   } else if constexpr (kFunction == Function::kCos) {
     return SinCos<false>(d, x);
   } else if constexpr (kFunction == Function::kTanh) {
-    return OddPassThrough(x, (hn::Tanh(d, x)));
+    if constexpr (sizeof(T) == 4) {
+      return OddPassThrough(x, TanhF32(d, x));
+    } else {
+      return OddPassThrough(x, hn::Tanh(d, x));
+    }
   } else if constexpr (kFunction == Function::kSinh) {
-    // Past hn::Sinh's range, sinh(x) = e^|x| / 2 to float precision:
-    // (e^(|x|/2) / 2) e^(|x|/2), whose halving is exact.
-    const V abs_x = hn::Abs(x);
-    const V half_exp = ExpFull(d, hn::Mul(abs_x, hn::Set(d, T(0.5))));
-    V large = hn::Mul(hn::Mul(half_exp, hn::Set(d, T(0.5))), half_exp);
-    large = hn::IfThenElse(hn::Gt(abs_x, hn::Set(d, MathLimits<T>::kSinhOverflow)), Infinity(d),
-                           large);
-    const V y = hn::IfThenElse(hn::Gt(abs_x, hn::Set(d, MathLimits<T>::kHighwaySinhLimit)),
-                               hn::CopySign(large, x), hn::Sinh(d, x));
-    return OddPassThrough(x, (y));
+    if constexpr (sizeof(T) == 4) {
+      // sinh|x| = (m + m / (m + 1)) / 2 with m = e^|x| - 1 from the fast
+      // exp: no cancellation near 0, and a third of hn::Sinh's cost.
+      const V a = hn::Abs(x);
+      if (HWY_LIKELY(hn::AllTrue(d, hn::Le(a, hn::Set(d, kExpNormalRangeF32))))) {
+        const V m = ExpNormalRangeF32</*kMinusOne=*/true>(d, a);
+        const V y = hn::Mul(hn::Add(m, hn::Div(m, hn::Add(m, one))), hn::Set(d, T(0.5)));
+        return OddPassThrough(x, hn::CopySignToAbs(y, x));
+      }
+    }
+    return OddPassThrough(x, SinhWholeLine(d, x));
   } else if constexpr (kFunction == Function::kAtan) {
     return OddPassThrough(x, (hn::Atan(d, x)));
   } else if constexpr (kFunction == Function::kAsin || kFunction == Function::kAcos) {
@@ -288,18 +370,21 @@ HWY_INLINE void StorePartial(D d, hn::Vec<D> v, T* y, size_t count) {
   std::copy(buffer, buffer + count, y);
 }
 
-// y[i] = f(x[i]) for i < n; y == x works in place (each vector is loaded
-// before it is stored). The last partial vector goes through a buffer: no
-// access past n.
-template <Function kFunction, typename T>
-void ApplyRow(const T* x, T* y, size_t n) {
+// y[i] = f(d, x[i]) for i < n, f a vector function; y == x works in place
+// (each vector is loaded before it is stored). The last partial vector goes
+// through a buffer: no access past n.
+template <typename T, class F>
+HWY_INLINE void TransformRow(const T* x, size_t n, T* y, const F& f) {
   const hn::ScalableTag<T> d;
   const size_t lanes = hn::Lanes(d);
   size_t i = 0;
-  for (; i + lanes <= n; i += lanes) hn::StoreU(Evaluate<kFunction>(d, hn::LoadU(d, x + i)), d, y + i);
-  if (i < n) {
-    StorePartial(d, Evaluate<kFunction>(d, LoadFilled(d, x + i, n - i, T{0})), y + i, n - i);
-  }
+  for (; i + lanes <= n; i += lanes) hn::StoreU(f(d, hn::LoadU(d, x + i)), d, y + i);
+  if (i < n) StorePartial(d, f(d, LoadFilled(d, x + i, n - i, T{0})), y + i, n - i);
+}
+
+template <Function kFunction, typename T>
+void ApplyRow(const T* x, T* y, size_t n) {
+  TransformRow(x, n, y, [](auto d, auto v) HWY_ATTR { return Evaluate<kFunction>(d, v); });
 }
 
 // Calls body(std::integral_constant<Function, f>) for the runtime `function`.
@@ -342,34 +427,50 @@ void ApplyRows(Function function, const T* x, size_t rows, size_t cols, size_t x
   });
 }
 
-// The largest element of a row (NaN if any is NaN; -Inf for n = 0).
+// The largest element of a row (-Inf for n = 0). A NaN element makes the
+// result unspecified (Max treats NaN differently on each target); the
+// callers find NaN through exp(x - max) instead, which is NaN for a NaN x
+// whatever max is, so this loop carries no NaN test.
 template <typename T>
 T RowMax(const T* x, size_t n) {
   const hn::ScalableTag<T> d;
   const size_t lanes = hn::Lanes(d);
   const T lowest = -std::numeric_limits<T>::infinity();
-  auto best = hn::Set(d, lowest);
-  auto nan = hn::Zero(d);  // NaN lanes seen, kept apart: Max's NaN handling varies by target
-  for (size_t i = 0; i < n; i += lanes) {
-    const auto v = LoadFilled(d, x + i, HWY_MIN(lanes, n - i), lowest);
-    nan = hn::Or(nan, hn::IfThenElseZero(hn::IsNaN(v), v));
-    best = hn::Max(best, v);
+  auto best0 = hn::Set(d, lowest), best1 = best0, best2 = best0, best3 = best0;
+  size_t i = 0;
+  for (; i + 4 * lanes <= n; i += 4 * lanes) {
+    best0 = hn::Max(best0, hn::LoadU(d, x + i));
+    best1 = hn::Max(best1, hn::LoadU(d, x + i + lanes));
+    best2 = hn::Max(best2, hn::LoadU(d, x + i + 2 * lanes));
+    best3 = hn::Max(best3, hn::LoadU(d, x + i + 3 * lanes));
   }
-  if (!hn::AllFalse(d, hn::IsNaN(nan))) return std::numeric_limits<T>::quiet_NaN();
-  return hn::GetLane(hn::MaxOfLanes(d, best));
+  for (; i < n; i += lanes) best0 = hn::Max(best0, LoadFilled(d, x + i, HWY_MIN(lanes, n - i), lowest));
+  return hn::GetLane(hn::MaxOfLanes(d, hn::Max(hn::Max(best0, best1), hn::Max(best2, best3))));
+}
+
+template <typename T>
+bool RowHasNaN(const T* x, size_t n) {
+  return std::any_of(x, x + n, [](T v) { return std::isnan(v); });
 }
 
 // sum(exp(x[i] - shift)); with y, also stores each exp(x[i] - shift) there.
+// With next_row, also prefetches next_row[0, n): this loop is bound by
+// arithmetic, so the next row's trip from memory overlaps with it instead
+// of stalling the next RowMax.
 template <typename T>
-T SumOfShiftedExp(const T* x, size_t n, T shift, T* y) {
+T SumOfShiftedExp(const T* x, size_t n, T shift, T* y, const T* next_row = nullptr) {
   const hn::ScalableTag<T> d;
   const size_t lanes = hn::Lanes(d);
   const auto offset = hn::Set(d, shift);
   auto sum0 = hn::Zero(d), sum1 = hn::Zero(d);
   size_t i = 0;
   for (; i + 2 * lanes <= n; i += 2 * lanes) {
-    const auto e0 = ExpFull(d, hn::Sub(hn::LoadU(d, x + i), offset));
-    const auto e1 = ExpFull(d, hn::Sub(hn::LoadU(d, x + i + lanes), offset));
+    if (next_row != nullptr) {
+      hwy::Prefetch(next_row + i);
+      hwy::Prefetch(next_row + i + lanes);
+    }
+    const auto e0 = ExpOfNonPositive(d, hn::Sub(hn::LoadU(d, x + i), offset));
+    const auto e1 = ExpOfNonPositive(d, hn::Sub(hn::LoadU(d, x + i + lanes), offset));
     if (y != nullptr) {
       hn::StoreU(e0, d, y + i);
       hn::StoreU(e1, d, y + i + lanes);
@@ -380,58 +481,56 @@ T SumOfShiftedExp(const T* x, size_t n, T shift, T* y) {
   for (; i < n; i += lanes) {
     const size_t count = HWY_MIN(lanes, n - i);
     // Padding lanes hold -Inf: exp(-Inf - shift) adds 0.
-    const auto e = ExpFull(d, hn::Sub(LoadFilled(d, x + i, count, -std::numeric_limits<T>::infinity()), offset));
+    const auto e = ExpOfNonPositive(d, hn::Sub(LoadFilled(d, x + i, count, -std::numeric_limits<T>::infinity()), offset));
     if (y != nullptr) StorePartial(d, e, y + i, count);
     sum0 = hn::Add(sum0, e);
   }
   return hn::GetLane(hn::SumOfLanes(d, hn::Add(sum0, sum1)));
 }
 
-// y[i] = x[i] * scale + add, for i < n (y == x in place).
-template <typename T>
-void ScaleRow(const T* x, size_t n, T scale, T add, T* y) {
-  const hn::ScalableTag<T> d;
-  const size_t lanes = hn::Lanes(d);
-  const auto vscale = hn::Set(d, scale), vadd = hn::Set(d, add);
-  for (size_t i = 0; i < n; i += lanes) {
-    const size_t count = HWY_MIN(lanes, n - i);
-    StorePartial(d, hn::MulAdd(LoadFilled(d, x + i, count, T{0}), vscale, vadd), y + i, count);
-  }
-}
-
 // log(sum(exp(x))) of a row, stably: max + log(sum(exp(x - max))). -Inf for
 // an empty or all -Inf row, +Inf if the max is +Inf, NaN if any is NaN.
 template <typename T>
 T RowLogSumExp(const T* x, size_t n, T row_max) {
-  if (std::isnan(row_max) || std::isinf(row_max)) return row_max;
-  return row_max + std::log(SumOfShiftedExp<T>(x, n, row_max, nullptr));
+  if (!std::isfinite(row_max)) return RowHasNaN(x, n) ? std::numeric_limits<T>::quiet_NaN() : row_max;
+  return row_max + std::log(SumOfShiftedExp<T>(x, n, row_max, nullptr));  // NaN if a NaN is in x
 }
 
 template <typename T>
-void SoftmaxRow(RowFunction function, const T* x, size_t n, T* y) {
+void SoftmaxRow(RowFunction function, const T* x, size_t n, T* y, const T* next_row) {
   if (n == 0) return;
   const T row_max = RowMax(x, n);
   if (function == RowFunction::kSoftmax) {
-    if (std::isnan(row_max) || row_max == std::numeric_limits<T>::infinity()) {
-      // SciPy: exp(x - max) is NaN where the max is +Inf (Inf - Inf).
+    // As in SciPy, the row is NaN when x - max is NaN anywhere: a NaN in x,
+    // or a max of +Inf (Inf - Inf) or -Inf (every element -Inf).
+    const T sum = std::isfinite(row_max) ? SumOfShiftedExp<T>(x, n, row_max, y, next_row)
+                                         : std::numeric_limits<T>::quiet_NaN();
+    if (std::isnan(sum)) {
       std::fill(y, y + n, std::numeric_limits<T>::quiet_NaN());
       return;
     }
-    // The max of a row without NaN is finite or -Inf; all -Inf: 0 / 0 = NaN.
-    const T sum = SumOfShiftedExp<T>(x, n, row_max, y);
-    ScaleRow<T>(y, n, T{1} / sum, T{0}, y);
-  } else {
-    // log_softmax as SciPy computes it: (x - shift) - log(sum(exp(x - shift))),
-    // shift the max, or 0 where the max is not finite. x - (max + log(sum))
-    // in one step would lose log(sum) to the rounding of a large max
-    // (log_softmax was 0 instead of -log 2 at two equal entries of 1e36).
-    // Where the max is +Inf this gives NaN at the +Inf entries and -Inf
-    // elsewhere; a row of -Inf gives NaN; a NaN row stays NaN.
-    const T shift = std::isfinite(row_max) ? row_max : T{0};
-    const T log_sum = std::log(SumOfShiftedExp<T>(x, n, shift, nullptr));
-    ScaleRow<T>(x, n, T{1}, -shift, y);
-    ScaleRow<T>(y, n, T{1}, -log_sum, y);
+    const T inverse = T{1} / sum;
+    TransformRow(y, n, y, [inverse](auto d, auto v) HWY_ATTR { return hn::Mul(v, hn::Set(d, inverse)); });
+    return;
   }
+  // log_softmax as SciPy computes it: (x - shift) - log(sum(exp(x - shift))),
+  // the shift being the max, or 0 where the max is not finite. Not
+  // x - logsumexp: a large max would swamp the digits of log(sum) (0 instead
+  // of -log 2 at two equal entries of 1e36).
+  if (!std::isfinite(row_max)) {
+    // Rare, and x - 0 may be positive, outside ExpOfNonPositive: scalar. A
+    // max of +Inf gives NaN at the +Inf entries and -Inf elsewhere; a row of
+    // -Inf gives NaN; a NaN anywhere makes the row NaN.
+    T sum = 0;
+    for (size_t i = 0; i < n; ++i) sum += std::exp(x[i]);
+    const T log_sum = std::log(sum);
+    for (size_t i = 0; i < n; ++i) y[i] = x[i] - log_sum;
+    return;
+  }
+  const T log_sum = std::log(SumOfShiftedExp<T>(x, n, row_max, nullptr, next_row));
+  TransformRow(x, n, y, [row_max, log_sum](auto d, auto v) HWY_ATTR {
+    return hn::Sub(hn::Sub(v, hn::Set(d, row_max)), hn::Set(d, log_sum));
+  });
 }
 
 // x / |x|_2, computed as (x s) / |x s|_2 with s the power of two that
@@ -494,7 +593,7 @@ void RowwiseRows(RowFunction function, const T* x, size_t rows, size_t cols, siz
     if (function == RowFunction::kNormalize) {
       NormalizeRow(row, cols, out);
     } else {
-      SoftmaxRow(function, row, cols, out);
+      SoftmaxRow(function, row, cols, out, r + 1 < rows ? row + x_stride : nullptr);
     }
   }
 }

@@ -55,6 +55,8 @@ SIMDKIT_MATH_HALF_ENTRY_POINTS(BF16, true)
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "api/checks.h"
+
 namespace simdkit {
 
 #define SIMDKIT_EXPORT_MATH(Suffix) \
@@ -98,12 +100,8 @@ void CheckRows(const char* function, const MatrixView& x, const void* y, std::si
                                 std::to_string(x.cols) + " columns");
   }
   if (x.data == y && x.row_stride == y_stride) return;
-  const std::size_t size = dtype_size(x.dtype);
-  const auto* x_begin = static_cast<const char*>(x.data);
-  const auto* y_begin = static_cast<const char*>(y);
-  const char* x_end = x_begin + ((x.rows - 1) * x.row_stride + x.cols) * size;
-  const char* y_end = y_begin + ((x.rows - 1) * y_stride + x.cols) * size;
-  if (x_begin < y_end && y_begin < x_end) {
+  if (internal::Overlaps(internal::ViewExtent(x),
+                         internal::RowsExtent(y, x.rows, x.cols, y_stride, dtype_size(x.dtype)))) {
     throw std::invalid_argument(Where(function) +
                                 "x and y overlap; expected separate memory or exactly the same "
                                 "(in place)");
@@ -206,6 +204,9 @@ void logsumexp(const MatrixView& x, void* out) {
   if (x.rows > 1 && x.row_stride < x.cols) {
     throw std::invalid_argument(Where("logsumexp") + "row stride smaller than the columns");
   }
+  internal::CheckNoOverlap("logsumexp", "out",
+                           internal::ElementsExtent(out, x.rows, dtype_size(x.dtype)), "x",
+                           internal::ViewExtent(x));
   WithStorage(x.dtype, [&](auto storage, auto, auto, auto logsumexp_entry) {
     using T = decltype(storage);
     logsumexp_entry(static_cast<const T*>(x.data), x.rows, x.cols, x.row_stride,

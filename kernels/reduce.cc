@@ -37,6 +37,7 @@ void DotRowsF64(const double* a, size_t a_stride, const double* b, size_t b_stri
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "api/checks.h"
 #include "simdkit/reduce.h"
 
 namespace simdkit {
@@ -100,6 +101,10 @@ void ReduceRowsChecked(ReduceOp op, const T* x, size_t rows, size_t cols, size_t
   if (out == nullptr) {
     throw std::invalid_argument(std::string("simdkit::") + OpName(op) + ": null output pointer");
   }
+  const bool index = op == ReduceOp::kArgMin || op == ReduceOp::kArgMax;
+  internal::CheckNoOverlap(OpName(op), "out",
+                           internal::ElementsExtent(out, rows, index ? sizeof(size_t) : sizeof(T)),
+                           "x", internal::RowsExtent(x, rows, cols, row_stride, sizeof(T)));
   DispatchReduceRows(op, x, rows, cols, row_stride, out);
 }
 
@@ -127,6 +132,11 @@ void DotRowsChecked(const T* a, size_t a_stride, const T* b, size_t b_stride, si
     throw std::invalid_argument("simdkit::dot: null output pointer");
   }
   if (rows == 0) return;
+  const internal::Extent out_extent = internal::ElementsExtent(out, rows, sizeof(T));
+  internal::CheckNoOverlap("dot", "out", out_extent, "a",
+                           internal::RowsExtent(a, rows, cols, a_stride, sizeof(T)));
+  internal::CheckNoOverlap("dot", "out", out_extent, "b",
+                           internal::RowsExtent(b, rows, cols, b_stride, sizeof(T)));
   DispatchDotRows(a, a_stride, b, b_stride, rows, cols, out);
 }
 

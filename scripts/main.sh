@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: build and install simdkit, then write this machine's per-ISA
-# benchmark report to reports/<cpu>/ (pass --quick for a smoke run).
+# benchmark report to reports/<cpu>/. Arguments go to benchmarks/report.py:
+# --quick (a smoke run), --filter FAMILY, --out-dir DIR.
 source "$(dirname "$0")/common.sh"
 
 echo "== Build (C++ library, benchmarks) and install the Python package"

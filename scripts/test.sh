@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Every test: the C++ suite (each kernel on each supported target), the same
-# suite under AddressSanitizer and UndefinedBehaviorSanitizer with a bounded
-# run of every fuzzer, a smoke run of the benchmark binary, the Python
-# package built, installed and tested, then the heterogeneous-CPU matrix
-# (x86 models and aarch64 under qemu).
+# Every test: the C++ suite (each kernel on each supported target), C++
+# consumers of installed copies (shared and static; CMake package and
+# pkg-config), the C++ suite again under AddressSanitizer and
+# UndefinedBehaviorSanitizer with a bounded run of every fuzzer, a smoke run
+# of the benchmark binary, the Python package built, installed and tested,
+# then the heterogeneous-CPU matrix (x86 models and aarch64 under qemu).
 source "$(dirname "$0")/common.sh"
 
 echo "== C++: build, GoogleTest on every supported target"
 build_cpp ON
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j 2
+
+echo "== C++ consumers: installed shared and static copies, examples/cpp via CMake and pkg-config"
+scripts/test_consumers.sh "$BUILD_DIR"
 
 echo "== C++ under ASan + UBSan (clang): GoogleTest, fuzz regressions, 20 s per fuzzer"
 build_sanitized

@@ -22,8 +22,12 @@
 // - dequantize_int8: out = q * scale[row], rounded once to float32.
 //
 // Input and output must not overlap. Strides are in elements.
+// View forms: Spans of equal size for the element-wise conversions; for
+// quantize_int8 a float32 MatrixView x, an int8 MutableMatrixView q of x's
+// shape and x.rows scales (dequantize_int8 the reverse).
 // Errors: std::invalid_argument for a null pointer with a non-zero count,
-// strides shorter than a row, and non-finite rows in quantize_int8.
+// strides shorter than a row, outputs overlapping inputs, non-finite rows in
+// quantize_int8, and (view forms) sizes, shapes or dtypes that disagree.
 #ifndef SIMDKIT_CONVERT_H_
 #define SIMDKIT_CONVERT_H_
 
@@ -31,6 +35,7 @@
 #include <cstdint>
 
 #include "simdkit/export.h"
+#include "simdkit/types.h"
 
 namespace simdkit {
 
@@ -47,6 +52,16 @@ SIMDKIT_EXPORT void quantize_int8(const float* x, std::size_t rows, std::size_t 
 SIMDKIT_EXPORT void dequantize_int8(const std::int8_t* q, std::size_t rows, std::size_t cols,
                                     std::size_t q_stride, const float* scale, float* out,
                                     std::size_t out_stride);
+
+// View forms.
+SIMDKIT_EXPORT void to_bfloat16(Span<const float> x, Span<std::uint16_t> out);
+SIMDKIT_EXPORT void from_bfloat16(Span<const std::uint16_t> x, Span<float> out);
+SIMDKIT_EXPORT void to_float16(Span<const float> x, Span<std::uint16_t> out);
+SIMDKIT_EXPORT void from_float16(Span<const std::uint16_t> x, Span<float> out);
+SIMDKIT_EXPORT void quantize_int8(const MatrixView& x, const MutableMatrixView& q,
+                                  Span<float> scale);
+SIMDKIT_EXPORT void dequantize_int8(const MatrixView& q, Span<const float> scale,
+                                    const MutableMatrixView& out);
 
 }  // namespace simdkit
 

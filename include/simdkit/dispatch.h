@@ -42,6 +42,32 @@ SIMDKIT_EXPORT void reset_target();
 // The target forced by set_target, or "" while the choice is automatic.
 SIMDKIT_EXPORT std::string forced_target();
 
+// Forces `name` (as set_target, throwing as it does) for the lifetime of
+// the object, then restores the previous choice: the C++ form of Python's
+// `with simdkit.use_target(name):`. If the previous target can no longer be
+// forced when the scope ends (disabled meanwhile), the automatic choice is
+// restored instead: a destructor does not throw.
+class ScopedTarget {
+ public:
+  explicit ScopedTarget(std::string_view name) : previous_(forced_target()) { set_target(name); }
+  ~ScopedTarget() {
+    try {
+      if (previous_.empty()) {
+        reset_target();
+      } else {
+        set_target(previous_);
+      }
+    } catch (...) {
+      reset_target();
+    }
+  }
+  ScopedTarget(const ScopedTarget&) = delete;
+  ScopedTarget& operator=(const ScopedTarget&) = delete;
+
+ private:
+  std::string previous_;
+};
+
 // Excludes the comma-separated targets from use (replacing any earlier
 // exclusion; "" clears it). Throws std::invalid_argument for unknown names,
 // if nothing usable would remain, or if the forced target is among them.

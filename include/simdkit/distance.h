@@ -22,8 +22,14 @@
 // float64. Results are float64 for float64 input and float32 otherwise
 // (result_is_double()). Error bounds per dtype: docs/distance.md.
 //
+// Outputs must not overlap the inputs (or each other, in topk). View forms
+// take Spans and a MutableMatrixView for the outputs, whose sizes and dtype
+// (float64 for float64 input, float32 otherwise) are checked.
+//
 // Errors: std::invalid_argument for unknown metric names, metrics that do not
-// apply to a dtype, null pointers with non-empty shapes, k out of range.
+// apply to a dtype, mismatched dtypes or columns, null pointers with
+// non-empty shapes, row strides shorter than a row, k out of range, outputs
+// overlapping inputs, and (view forms) outputs of the wrong size or dtype.
 #ifndef SIMDKIT_DISTANCE_H_
 #define SIMDKIT_DISTANCE_H_
 
@@ -70,8 +76,8 @@ SIMDKIT_EXPORT double distance(Metric metric, const double* a, const double* b, 
 SIMDKIT_EXPORT void paired(Metric metric, const MatrixView& a, const MatrixView& b, void* out);
 
 // out[i * out_row_stride + j] = distance(row i of a, row j of b), for every
-// i < a.rows and j < b.rows. `threads` workers split the rows of a (0: one per
-// core; 1: the calling thread only).
+// i < a.rows and j < b.rows. `threads` workers split the rows of a (0, or
+// more than there are cores: one per core; 1: the calling thread only).
 SIMDKIT_EXPORT void cdist(Metric metric, const MatrixView& a, const MatrixView& b, void* out,
                           std::size_t out_row_stride, std::size_t threads = 0);
 
@@ -82,6 +88,25 @@ SIMDKIT_EXPORT void cdist(Metric metric, const MatrixView& a, const MatrixView& 
 // plus a tile, never queries * x.rows. Requires 1 <= k <= x.rows.
 SIMDKIT_EXPORT void topk(Metric metric, const MatrixView& queries, const MatrixView& x,
                          std::size_t k, std::int64_t* indices, void* distances,
+                         std::size_t threads = 0);
+
+// View forms. distance: a and b of the same size. paired: out.size() ==
+// a.rows, a Span<double> for float64 input and Span<float> otherwise (as
+// result_is_double). cdist: out is a.rows x b.rows of the result dtype.
+// topk: indices and distances hold queries.rows * k values.
+SIMDKIT_EXPORT float distance(Metric metric, Span<const float> a, Span<const float> b);
+SIMDKIT_EXPORT double distance(Metric metric, Span<const double> a, Span<const double> b);
+SIMDKIT_EXPORT void paired(Metric metric, const MatrixView& a, const MatrixView& b,
+                           Span<float> out);
+SIMDKIT_EXPORT void paired(Metric metric, const MatrixView& a, const MatrixView& b,
+                           Span<double> out);
+SIMDKIT_EXPORT void cdist(Metric metric, const MatrixView& a, const MatrixView& b,
+                          const MutableMatrixView& out, std::size_t threads = 0);
+SIMDKIT_EXPORT void topk(Metric metric, const MatrixView& queries, const MatrixView& x,
+                         std::size_t k, Span<std::int64_t> indices, Span<float> distances,
+                         std::size_t threads = 0);
+SIMDKIT_EXPORT void topk(Metric metric, const MatrixView& queries, const MatrixView& x,
+                         std::size_t k, Span<std::int64_t> indices, Span<double> distances,
                          std::size_t threads = 0);
 
 }  // namespace simdkit

@@ -26,9 +26,12 @@
 // log_softmax NaN at the +Inf entries and -Inf elsewhere, logsumexp +Inf;
 // a row of -Inf gives NaN (softmax, log_softmax) and -Inf (logsumexp).
 //
+// View forms take Spans and a MutableMatrixView y of x's shape and dtype.
+//
 // Errors: std::invalid_argument for an unknown function name, a dtype
-// math_supports() refuses, null pointers with non-empty shapes, overlapping
-// x and y other than exactly in place.
+// math_supports() refuses, null pointers with non-empty shapes, row strides
+// shorter than a row, overlapping x and y other than exactly in place, and
+// (view forms) sizes, shapes or dtypes that disagree.
 #ifndef SIMDKIT_MATH_H_
 #define SIMDKIT_MATH_H_
 
@@ -101,6 +104,23 @@ SIMDKIT_EXPORT void normalize(const MatrixView& x, void* y, std::size_t y_row_st
 // out[r] = logsumexp(row r of x), x.rows values of x.dtype; -Inf for an
 // empty row (as SciPy).
 SIMDKIT_EXPORT void logsumexp(const MatrixView& x, void* out);
+
+// View forms. apply: x and y of the same size (y may be x itself). The
+// others: y has x's rows, cols and dtype (any row stride; x's own memory and
+// stride for in place). logsumexp: out.size() == x.rows, a Span<float> for
+// float32 x, Span<double> for float64, Span<uint16_t> for float16 or
+// bfloat16 (results in x's dtype).
+SIMDKIT_EXPORT void apply(Function function, Span<const float> x, Span<float> y);
+SIMDKIT_EXPORT void apply(Function function, Span<const double> x, Span<double> y);
+SIMDKIT_EXPORT void apply_rows(Function function, const MatrixView& x, const MutableMatrixView& y);
+SIMDKIT_EXPORT void apply_rowwise(RowFunction function, const MatrixView& x,
+                                  const MutableMatrixView& y);
+SIMDKIT_EXPORT void softmax(const MatrixView& x, const MutableMatrixView& y);
+SIMDKIT_EXPORT void log_softmax(const MatrixView& x, const MutableMatrixView& y);
+SIMDKIT_EXPORT void normalize(const MatrixView& x, const MutableMatrixView& y);
+SIMDKIT_EXPORT void logsumexp(const MatrixView& x, Span<float> out);
+SIMDKIT_EXPORT void logsumexp(const MatrixView& x, Span<double> out);
+SIMDKIT_EXPORT void logsumexp(const MatrixView& x, Span<std::uint16_t> out);
 
 }  // namespace simdkit
 

@@ -10,14 +10,24 @@
 // sum, dot and norm use blocked pairwise summation; see docs/reduce.md for the
 // error bound.
 //
+// Input rows may be any row_stride apart, 0 included (one row read as many);
+// outputs must not overlap the input.
+//
+// Every function also has a view form: a Span<const T> instead of (pointer,
+// count), a MatrixView of float32 or float64 rows instead of (x, rows, cols,
+// row_stride), and a Span for `out` whose size must be the number of rows.
+//
 // Errors: std::invalid_argument for violated preconditions (null pointer with
-// a non-zero count, empty input where no identity exists).
+// a non-zero count, empty input where no identity exists, an output
+// overlapping an input; in the view forms, a dtype other than the element type
+// of `out`, sizes that disagree).
 #ifndef SIMDKIT_REDUCE_H_
 #define SIMDKIT_REDUCE_H_
 
 #include <cstddef>
 
 #include "simdkit/export.h"
+#include "simdkit/types.h"
 
 namespace simdkit {
 
@@ -70,6 +80,42 @@ SIMDKIT_EXPORT void dot_rows(const float* a, std::size_t a_stride, const float* 
 SIMDKIT_EXPORT void dot_rows(const double* a, std::size_t a_stride, const double* b,
                              std::size_t b_stride, std::size_t rows, std::size_t cols,
                              double* out);
+
+// View forms.
+SIMDKIT_EXPORT float sum(Span<const float> x);
+SIMDKIT_EXPORT double sum(Span<const double> x);
+SIMDKIT_EXPORT float norm(Span<const float> x);
+SIMDKIT_EXPORT double norm(Span<const double> x);
+SIMDKIT_EXPORT float min(Span<const float> x);
+SIMDKIT_EXPORT double min(Span<const double> x);
+SIMDKIT_EXPORT float max(Span<const float> x);
+SIMDKIT_EXPORT double max(Span<const double> x);
+SIMDKIT_EXPORT std::size_t argmin(Span<const float> x);
+SIMDKIT_EXPORT std::size_t argmin(Span<const double> x);
+SIMDKIT_EXPORT std::size_t argmax(Span<const float> x);
+SIMDKIT_EXPORT std::size_t argmax(Span<const double> x);
+// a and b must have the same size.
+SIMDKIT_EXPORT float dot(Span<const float> a, Span<const float> b);
+SIMDKIT_EXPORT double dot(Span<const double> a, Span<const double> b);
+
+// x.dtype must be float32 for a Span<float> out, float64 for Span<double>;
+// out.size() == x.rows.
+SIMDKIT_EXPORT void sum_rows(const MatrixView& x, Span<float> out);
+SIMDKIT_EXPORT void sum_rows(const MatrixView& x, Span<double> out);
+SIMDKIT_EXPORT void norm_rows(const MatrixView& x, Span<float> out);
+SIMDKIT_EXPORT void norm_rows(const MatrixView& x, Span<double> out);
+SIMDKIT_EXPORT void min_rows(const MatrixView& x, Span<float> out);
+SIMDKIT_EXPORT void min_rows(const MatrixView& x, Span<double> out);
+SIMDKIT_EXPORT void max_rows(const MatrixView& x, Span<float> out);
+SIMDKIT_EXPORT void max_rows(const MatrixView& x, Span<double> out);
+// x.dtype float32 or float64; out.size() == x.rows.
+SIMDKIT_EXPORT void argmin_rows(const MatrixView& x, Span<std::size_t> out);
+SIMDKIT_EXPORT void argmax_rows(const MatrixView& x, Span<std::size_t> out);
+// a and b: the same cols and dtype (that of out), and the same rows, or one
+// of them a single row, which is then used against every row of the other
+// (as NumPy broadcasts). out.size() is the larger number of rows.
+SIMDKIT_EXPORT void dot_rows(const MatrixView& a, const MatrixView& b, Span<float> out);
+SIMDKIT_EXPORT void dot_rows(const MatrixView& a, const MatrixView& b, Span<double> out);
 
 }  // namespace simdkit
 

@@ -715,6 +715,19 @@ TEST_P(DistanceTest, CdistOverLongRows) {
   }
 }
 
+// Rows too long to pack for the tiles (over 4 MiB packed; see
+// kMaxPackedRowBytes): each pair is computed from the inputs as they are,
+// with no scratch copy of whole rows.
+TEST_P(DistanceTest, CdistOverRowsTooLongToPack) {
+  Failures failures;
+  const size_t cols = (size_t{9} << 20) / 4 + 5;  // 4.5 MiB as 16-bit lanes
+  for (DType dtype : {DType::kBFloat16, DType::kInt8}) {
+    // Random: small integers would sum past float32's exact range.
+    const MatrixCase& m = GetMatrixCase(dtype, Fill::kRandom, 2, 3, cols);
+    for (Metric metric : {Metric::kDot, Metric::kSqEuclidean}) ExpectCdist(failures, m, metric, 1);
+  }
+}
+
 // Enough work (2^21 element pairs) for cdist and topk to split rows across
 // workers: the automatic count and 3 (slices not multiples of the 4-row tile).
 // The row split is shared by all metrics and dtypes: a tiled metric, an

@@ -246,6 +246,19 @@ TEST_P(MathTest, RowKernelsMatchTheirDefinitions) {
   ExpectRowKernels<double>();
 }
 
+// log_softmax is (x - max) - log(sum): with equal entries it is exactly
+// -log(n), however large they are (x - (max + log(sum)) would keep only the
+// digits of log(n) that survive next to the max).
+TEST_P(MathTest, LogSoftmaxKeepsItsDigitsUnderALargeMax) {
+  for (const float value : {127.0f, 1e4f, -3e4f}) {
+    const std::vector<float> row(3, value);
+    const MatrixView view{row.data(), DType::kFloat32, 1, 3, 3};
+    std::vector<float> out(3);
+    log_softmax(view, out.data(), 3);
+    for (const float y : out) EXPECT_EQ(y, -std::log(3.0f)) << value;
+  }
+}
+
 TEST_P(MathTest, RowKernelEdges) {
   const float inf = std::numeric_limits<float>::infinity();
   const float nan = std::numeric_limits<float>::quiet_NaN();

@@ -117,7 +117,7 @@ def unaligned_copy(x, byte_offset):
     buf[byte_offset:] = x.view(np.uint8)
     out = np.frombuffer(buf, dtype=x.dtype, count=x.size, offset=byte_offset)
     assert x.size == 0 or out.ctypes.data % 64 == byte_offset % 64
-    np.testing.assert_array_equal(out, x)
+    np.testing.assert_array_equal(out.view(np.uint8), x.view(np.uint8))  # NaN of any dtype too
     return out
 
 
@@ -284,12 +284,13 @@ def rows_along(x, axis):
     if axis is None:
         return x.reshape(1, -1).astype(np.float64)
     moved = np.moveaxis(x, axis, -1)
-    return moved.reshape(-1, x.shape[axis]).astype(np.float64)
+    lanes = math.prod(moved.shape[:-1])  # (-1 is ambiguous when a row is empty)
+    return moved.reshape(lanes, x.shape[axis]).astype(np.float64)
 
 
 def result_shape(shape, axis, keepdims):
     if axis is None:
-        return ()
+        return (1,) * len(shape) if keepdims else ()
     axis = axis % len(shape)
     if keepdims:
         return tuple(1 if i == axis else s for i, s in enumerate(shape))
@@ -327,9 +328,36 @@ def check_reduction(name, got, x, axis=None, keepdims=False, what=""):
 # ---------------------------------------------------------------------------
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
-# Timing runs take minutes under an emulated CPU: their smoke tests skip there.
-skip_under_emulator = pytest.mark.skipif(bool(os.environ.get("SIMDKIT_TEST_EMULATOR")),
+# Under an emulated CPU (the heterogeneous matrix) every test costs many
+# times its native time: what proves nothing about the emulated target skips.
+UNDER_EMULATOR = bool(os.environ.get("SIMDKIT_TEST_EMULATOR"))
+skip_under_emulator = pytest.mark.skipif(UNDER_EMULATOR,
                                          reason="timing run: not under an emulated CPU")
+
+
+def skip_module_under_emulator(reason):
+    """Skips the calling test module under an emulated CPU, before it imports
+    more or builds its parameters (collection alone costs there)."""
+    if UNDER_EMULATOR:
+        pytest.skip(f"{reason}: not under an emulated CPU", allow_module_level=True)
+
+
+# Hypothesis profiles for test_properties.py, registered here so that
+# pytest's --hypothesis-profile option can name them: "ci" (the default) is
+# deterministic and bounded, for the test command; "long" draws fresh random
+# examples, many more of them, for hunting bugs:
+#   python -m pytest tests/python/test_properties.py --hypothesis-profile=long
+if not UNDER_EMULATOR:  # test_properties.py skips there: spare the import
+    from hypothesis import HealthCheck, settings
+
+    _SLOW_EXAMPLES = [HealthCheck.too_slow, HealthCheck.data_too_large,
+                      HealthCheck.function_scoped_fixture]
+    settings.register_profile("ci", derandomize=True, database=None, max_examples=300,
+                              deadline=None, suppress_health_check=_SLOW_EXAMPLES,
+                              print_blob=True)
+    settings.register_profile("long", max_examples=2000, deadline=None,
+                              suppress_health_check=_SLOW_EXAMPLES, print_blob=True)
+    settings.load_profile("ci")
 
 
 def run_quick_benchmark(script, tmp_path):

@@ -549,7 +549,8 @@ def check_topk(indices, distances, Q, X, Qref, Xref, k, metric, case, kw, duplic
         assert_close(dist, ref[q, row], case, metric, d, scale[q, row], w)
         key = -ref[q] if larger_first else ref[q]
         tol = tolerance(case, metric, d, ref[q], scale[q])
-        tol = np.zeros(n) if tol is None else tol
+        # (An infinite scale comes with an infinite or NaN distance: exact.)
+        tol = np.zeros(n) if tol is None else np.where(np.isfinite(tol), tol, 0.0)
         nan = np.isnan(ref[q])
         chosen_nan = nan[row]
         assert chosen_nan.sum() == max(0, k - int((~nan).sum())), f"{w}: NaN ranked early: {row}"

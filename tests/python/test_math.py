@@ -205,6 +205,27 @@ def test_row_kernels_match_scipy(target, dtype, shape, axis):
     assert simdkit.softmax(x, axis=axis).dtype == dtype
 
 
+@pytest.mark.parametrize("layout", ["strided", "fortran", "reversed"])
+def test_axis_none_over_any_layout(target, layout):
+    """axis=None takes all elements as one row whatever the layout of x and
+    out. (A strided x was once read as several rows: logsumexp wrote one
+    value per row into its one-element result, past its end.)"""
+    x = np.random.default_rng(7).normal(0, 3, (18, 18)).astype(np.float32)
+    view = {"strided": lambda a: np.repeat(np.repeat(a, 2, 0), 2, 1)[::2, ::2],
+            "fortran": np.asfortranarray,
+            "reversed": lambda a: a[::-1, ::-1].copy()[::-1, ::-1]}[layout]
+    for name in ("softmax", "log_softmax", "normalize"):
+        expected = getattr(simdkit, name)(x.ravel()).reshape(x.shape)
+        np.testing.assert_array_equal(getattr(simdkit, name)(view(x), axis=None), expected, name)
+        out = view(np.zeros_like(x))
+        assert getattr(simdkit, name)(x, axis=None, out=out) is out
+        np.testing.assert_array_equal(out, expected, name)
+        in_place = view(x)
+        getattr(simdkit, name)(in_place, axis=None, out=in_place)
+        np.testing.assert_array_equal(in_place, expected, name)
+    assert simdkit.logsumexp(view(x), axis=None) == simdkit.logsumexp(x.ravel())
+
+
 def test_row_kernel_edges(target):
     x = np.array([[0, 0, 0], [1, np.nan, 2], [3e38, 3e38, 0], [-np.inf] * 3], dtype=np.float32)
     unit = simdkit.normalize(x)

@@ -1,6 +1,10 @@
-"""Smoke test of benchmarks/report.py: a --quick run writes a complete report.
+"""Smoke test of benchmarks/report.py (the main job's report): a --quick run
+writes a complete report, and --filter runs one family.
 
-Checks structure only, never timings. The run needs the benchmark binary,
+Checks structure only, never timings: every kernel has its row on every
+supported target, each row has its Python, NumPy/SciPy and NumKong
+measurements where they exist, the limits, the boundary tables, the charts
+and the per-target JSON files are there. The runs need the benchmark binary,
 named by the environment variable SIMDKIT_BENCHMARK_BINARY (scripts/test.sh
 sets it); without it those tests are skipped.
 """
@@ -13,10 +17,22 @@ from pathlib import Path
 
 import pytest
 
-REPORT_SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "report.py"
-KERNELS = ["sum", "dot", "norm", "min", "max", "argmin", "argmax"]
-DTYPES = ["f32", "f64"]
-QUICK_LARGEST_SIZE = "1024"
+import simdkit
+
+REPO = Path(__file__).resolve().parents[2]
+REPORT_SCRIPT = REPO / "benchmarks" / "report.py"
+METRICS = ["dot", "cosine", "sqeuclidean", "euclidean", "cityblock", "hamming", "jaccard"]
+MATH_FUNCTIONS = ["exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos", "tanh", "sinh", "atan", "asin",
+                  "acos", "asinh", "sqrt", "sigmoid", "softplus", "silu", "gelu_tanh", "gelu"]
+# Every kernel of every family, as the report names them (dtypes aside).
+KERNELS = {
+    "reduce": {"sum", "dot", "norm", "min", "max", "argmin", "argmax", "sum_rows"},
+    "distance": {f"{form} {metric}" for form in ("distance", "cdist", "topk") for metric in METRICS},
+    "math": {*MATH_FUNCTIONS, "softmax", "log_softmax", "logsumexp", "normalize"},
+    "convert": {"to_bfloat16", "from_bfloat16", "to_float16", "from_float16", "quantize_int8", "dequantize_int8"},
+}
+SECTIONS = ["## Summary", "## This machine's limits", "## The cost of the boundary", "## Charts",
+            "## Every kernel, dtype and size"]
 
 
 def run_report(*arguments):
@@ -25,9 +41,9 @@ def run_report(*arguments):
 
 
 def table_rows(markdown, heading):
-    """Cells of the body rows of the first table under `heading`."""
+    """Cells of the body rows of the first table under the line starting with `heading`."""
     lines = markdown.splitlines()
-    start = lines.index(heading)
+    start = next(index for index, line in enumerate(lines) if line.startswith(heading))
     rows = []
     for line in lines[start + 1:]:
         if line.startswith("#"):
@@ -40,14 +56,20 @@ def table_rows(markdown, heading):
 
 
 @pytest.fixture(scope="module")
-def quick_report(tmp_path_factory):
-    binary = os.environ.get("SIMDKIT_BENCHMARK_BINARY")
-    if not binary or not Path(binary).is_file():
+def binary():
+    path = os.environ.get("SIMDKIT_BENCHMARK_BINARY")
+    if not path or not Path(path).is_file():
         pytest.skip("SIMDKIT_BENCHMARK_BINARY does not name the simdkit_benchmarks binary")
+    return path
+
+
+@pytest.fixture(scope="module")
+def quick_report(binary, tmp_path_factory):
     out_dir = tmp_path_factory.mktemp("report")
     result = run_report("--benchmark-binary", binary, "--quick", "--out-dir", out_dir)
     assert result.returncode == 0, result.stdout + result.stderr
-    return out_dir
+    raw = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
+    return out_dir, (out_dir / "report.md").read_text(encoding="utf-8"), raw
 
 
 def test_missing_binary_is_a_clear_error(tmp_path):
@@ -57,47 +79,106 @@ def test_missing_binary_is_a_clear_error(tmp_path):
     assert not (tmp_path / "report.md").exists()
 
 
-def test_summary_has_a_row_per_kernel_and_dtype(quick_report):
-    markdown = (quick_report / "report.md").read_text(encoding="utf-8")
-    rows = table_rows(markdown, "## Summary")
-    assert [(row[0], row[1]) for row in rows] == [(k, d) for k in KERNELS for d in DTYPES]
-    for kernel, dtype, best_target, size, gb_per_s, over_scalar, over_numpy in rows:
-        assert size == QUICK_LARGEST_SIZE
-        assert float(gb_per_s.replace(",", "")) > 0
-        assert over_scalar.endswith("×") and over_numpy.endswith("×")
+def test_unknown_family_is_refused_with_the_valid_ones(tmp_path):
+    result = run_report("--benchmark-binary", tmp_path / "missing", "--filter", "matrix")
+    assert result.returncode != 0
+    assert "matrix" in result.stderr and "reduce" in result.stderr and "convert" in result.stderr
 
 
-def test_report_has_every_section(quick_report):
-    markdown = (quick_report / "report.md").read_text(encoding="utf-8")
-    assert markdown.index("## Summary") < markdown.index("## C++: GB/s per target")
-    for kernel in KERNELS:
-        for dtype in DTYPES:
-            assert [row[0] for row in table_rows(markdown, f"### {kernel} {dtype}")] == ["16", "1024"]
-    python_heading = next(line for line in markdown.splitlines() if line.startswith("## Python"))
-    assert len(table_rows(markdown, python_heading)) == len(KERNELS) * len(DTYPES) * 2
-    assert "## C++: sum_rows f32, ns per row" in markdown
+def test_sections_come_in_order_summary_first(quick_report):
+    _, markdown, _ = quick_report
+    positions = [markdown.index(section) for section in SECTIONS]
+    assert positions == sorted(positions)
+    assert markdown.startswith("# simdkit on ")
 
 
-def test_json_holds_the_raw_numbers(quick_report):
-    raw = json.loads((quick_report / "report.json").read_text(encoding="utf-8"))
-    assert raw["machine"]["cpu_model"]
-    assert raw["cpp"]["benchmarks"] and "context" in raw["cpp"]
-    cases = {(entry["kernel"], entry["dtype"], entry["n"]) for entry in raw["python"]}
-    assert cases == {(k, d, n) for k in KERNELS for d in DTYPES for n in (16, 1024)}
-    assert all(entry["simdkit_ns"] > 0 and entry["numpy_ns"] > 0 for entry in raw["python"])
-
-
-def test_families_section_has_every_case_on_every_target(quick_report):
-    import simdkit
-
-    markdown = (quick_report / "report.md").read_text(encoding="utf-8")
-    rows = table_rows(markdown, "## Python: math, conversions, distances on every target")
+def test_every_kernel_has_a_row_on_every_supported_target(quick_report):
+    _, _, raw = quick_report
     supported = simdkit.targets()["supported"]
-    assert {row[0] for row in rows} == {"math", "convert", "distance"}
-    assert len(rows) == 7
-    for row in rows:
-        assert len(row) == 4 + len(supported), row
-        assert all(cell.endswith("×)") for cell in row[4:]), row
-    raw = json.loads((quick_report / "report.json").read_text(encoding="utf-8"))
-    assert all(set(entry["simdkit_ns"]) == set(supported) and entry["numpy_ns"] > 0
-               for entry in raw["families"])
+    assert raw["targets"] == supported
+    found = {}
+    for row in raw["rows"]:
+        found.setdefault(row["family"], set()).add(row["kernel"])
+        assert set(row["cpp"]) == set(supported), (row["kernel"], row["dtype"], row["size"])
+        assert all(result["cpu_ns"] > 0 and result["throughput"] > 0 for result in row["cpp"].values())
+        assert row["best_target"] in supported
+    assert found == KERNELS
+
+
+def test_every_row_has_python_beside_numpy_and_numkong_where_it_has_them(quick_report):
+    _, _, raw = quick_report
+    for row in raw["rows"]:
+        python = row["python"]
+        assert python is not None and python["simdkit_ns"] > 0, row["kernel"]
+        assert python["reference"]["ns"] > 0 and python["reference"]["error"] is None, (row["kernel"], python)
+        assert row["over_reference"] > 0 and row["binding_ns"] is not None
+    by_kernel = {(row["kernel"], row["dtype"]): row for row in raw["rows"]}
+    # NumKong has these operations; its ratio must be there.
+    for kernel, dtype in (("sum", "f32"), ("dot", "f64"), ("distance cosine", "bf16"),
+                          ("cdist sqeuclidean", "f32"), ("sin", "f32"), ("to_float16", "f32")):
+        assert by_kernel[(kernel, dtype)]["over_numkong"] > 0, (kernel, dtype)
+    assert by_kernel[("softmax", "f32")]["python"].get("numkong") is None
+
+
+def test_summary_states_the_ratios_against_numpy_and_numkong(quick_report):
+    _, markdown, raw = quick_report
+    summary = table_rows(markdown, "## Summary")
+    kernels = {(row["family"], row["kernel"], row["dtype"]) for row in raw["rows"]}
+    assert {(cells[0], cells[1], cells[2]) for cells in summary} == kernels
+    for cells in summary:
+        assert cells[4] in raw["targets"]
+        assert cells[6].endswith("×") and cells[8].endswith("×")
+    for key, name in (("over_reference", "NumPy/SciPy"), ("over_numkong", "NumKong")):
+        assert raw["headline"][key]["kernels"] > 0 and raw["headline"][key]["geometric_mean"] > 0
+        assert f"- Against {name}, over the" in markdown
+
+
+def test_limits_are_measured_and_rows_hold_a_fraction_of_them(quick_report):
+    _, markdown, raw = quick_report
+    supported = simdkit.targets()["supported"]
+    for dtype in ("f32", "f64"):
+        assert set(raw["limits"]["peak_flops_per_s"][dtype]) == set(supported)
+        assert all(value > 0 for value in raw["limits"]["peak_flops_per_s"][dtype].values())
+    assert raw["limits"]["triad"] and all(triad["bytes_per_s"] > 0 for triad in raw["limits"]["triad"])
+    by_kernel = {(row["kernel"], row["dtype"]): row for row in raw["rows"]}
+    assert by_kernel[("sum", "f32")]["limit"].startswith("triad")
+    assert by_kernel[("cdist cosine", "f32")]["limit"].startswith("FMA")
+    assert by_kernel[("exp", "f64")]["limit"].startswith("FMA")
+    assert by_kernel[("cdist dot", "i8")]["limit"] is None  # no floating-point limit for integers
+    assert len(table_rows(markdown, "## This machine's limits")) == len(supported)
+
+
+def test_boundary_tables(quick_report):
+    _, markdown, raw = quick_report
+    rows = table_rows(markdown, "## The cost of the boundary")
+    assert {row[0] for row in rows} >= {"sum", "dot", "distance cosine", "exp", "to_float16"}
+    assert all(row[2] == "16" for row in rows)  # --quick measures n = 16 of the boundary sizes
+    assert {batch["kernel"] for batch in raw["batches"]} == {"sum", "softmax"}
+    for batch in raw["batches"]:
+        assert set(batch["ns_per_row"]) >= {"simdkit", "simdkit_per_row", "numpy"}
+
+
+def test_charts_are_pngs_shown_in_the_report(quick_report):
+    out_dir, markdown, raw = quick_report
+    assert raw["charts"]
+    for chart in raw["charts"]:
+        assert (out_dir / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"]({chart})" in markdown
+
+
+def test_cpp_json_is_written_per_target(quick_report):
+    out_dir, _, raw = quick_report
+    assert set(raw["cpp_json"]) == set(simdkit.targets()["supported"])
+    for target, path in raw["cpp_json"].items():
+        document = json.loads((out_dir / path).read_text(encoding="utf-8"))
+        names = [entry["name"] for entry in document["benchmarks"]]
+        assert names and all(f"/{target}" in name for name in names)
+
+
+def test_filter_runs_one_family(binary, tmp_path):
+    result = run_report("--benchmark-binary", binary, "--quick", "--filter", "convert", "--out-dir", tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    raw = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert {row["family"] for row in raw["rows"]} == {"convert"}
+    assert {row["kernel"] for row in raw["rows"]} == KERNELS["convert"]
+    assert raw["limits"]["triad"]  # the limits run with any family

@@ -1,0 +1,175 @@
+// simdkit_benchmarks, this machine's limits, against which the report states
+// how close each kernel comes:
+//
+//   limits/peak_fma/<dtype>/<TARGET>   independent multiply-add chains in
+//       registers on one core: the peak floating-point rate of each target
+//       (items/s = flops/s, two per lane per multiply-add). The best target's
+//       figure is the compute limit of compute-bound kernels.
+//   limits/triad/f64/<TARGET>/<n>      STREAM's triad a[i] = b[i] + s * c[i]
+//       on one core over three arrays of n doubles, on the best target only
+//       (the most the machine moves per core, not a baseline build's speed).
+//       bytes/s counts 24 bytes per element as STREAM does (two reads, one
+//       write; the write-allocate read is not counted). The working sets,
+//       24 KiB to 192 MiB, fall in L1, L2, L3 and DRAM of common cores; the
+//       report compares a streaming kernel with the triad whose working set
+//       is the nearest one at least as large as the kernel's.
+//
+// Both are single-threaded, as every benchmark here is: a kernel's fraction
+// of them is a fraction of what one core can do.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+// Defined once: foreach_target re-includes this file for every target.
+#ifndef SIMDKIT_BENCHMARKS_MACHINE_LIMITS_ONCE_
+#define SIMDKIT_BENCHMARKS_MACHINE_LIMITS_ONCE_
+namespace simdkit::benchmarks {
+// What a run of the FMA chains did, and where.
+struct FmaRun {
+  double flops;         // two per lane of each multiply-add
+  double checksum;      // the chains' sum, so that none is dead code
+  std::int64_t target;  // HWY_TARGET of the code that ran
+};
+}  // namespace simdkit::benchmarks
+#endif
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "benchmarks/machine_limits.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace simdkit::benchmarks {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// `rounds` rounds of one multiply-add on each of ten independent chains:
+// enough chains to cover the multiply-add latency times the number of FMA
+// units of current cores (4 cycles x 2 units), few enough to stay in
+// registers on targets with 16 vector registers. acc * m + a with m < 1
+// converges to a / (1 - m), so the values stay normal however long it runs.
+template <typename T>
+FmaRun FmaChains(std::size_t rounds) {
+  const hn::ScalableTag<T> d;
+  const auto m = hn::Set(d, T(0.999));
+  const auto a = hn::Set(d, T(0.001));
+  auto c0 = hn::Set(d, T(1)), c1 = hn::Set(d, T(2)), c2 = hn::Set(d, T(3)), c3 = hn::Set(d, T(4));
+  auto c4 = hn::Set(d, T(5)), c5 = hn::Set(d, T(6)), c6 = hn::Set(d, T(7)), c7 = hn::Set(d, T(8));
+  auto c8 = hn::Set(d, T(9)), c9 = hn::Set(d, T(10));
+  for (std::size_t i = 0; i < rounds; ++i) {
+    c0 = hn::MulAdd(c0, m, a);
+    c1 = hn::MulAdd(c1, m, a);
+    c2 = hn::MulAdd(c2, m, a);
+    c3 = hn::MulAdd(c3, m, a);
+    c4 = hn::MulAdd(c4, m, a);
+    c5 = hn::MulAdd(c5, m, a);
+    c6 = hn::MulAdd(c6, m, a);
+    c7 = hn::MulAdd(c7, m, a);
+    c8 = hn::MulAdd(c8, m, a);
+    c9 = hn::MulAdd(c9, m, a);
+  }
+  const auto sum = hn::Add(hn::Add(hn::Add(hn::Add(c0, c1), hn::Add(c2, c3)),
+                                   hn::Add(hn::Add(c4, c5), hn::Add(c6, c7))),
+                           hn::Add(c8, c9));
+  constexpr int kChains = 10;
+  return {2.0 * kChains * static_cast<double>(hn::Lanes(d)) * static_cast<double>(rounds),
+          static_cast<double>(hn::GetLane(hn::SumOfLanes(d, sum))), HWY_TARGET};
+}
+
+FmaRun FmaChainsF32(std::size_t rounds) { return FmaChains<float>(rounds); }
+FmaRun FmaChainsF64(std::size_t rounds) { return FmaChains<double>(rounds); }
+
+// a = b + s * c. Returns the target that ran.
+std::int64_t Triad(double* HWY_RESTRICT a, const double* HWY_RESTRICT b,
+                   const double* HWY_RESTRICT c, double s, std::size_t n) {
+  const hn::ScalableTag<double> d;
+  const std::size_t lanes = hn::Lanes(d);
+  const auto vs = hn::Set(d, s);
+  std::size_t i = 0;
+  for (; i + lanes <= n; i += lanes) {
+    hn::StoreU(hn::MulAdd(vs, hn::LoadU(d, c + i), hn::LoadU(d, b + i)), d, a + i);
+  }
+  for (; i < n; ++i) a[i] = b[i] + s * c[i];  // only with vectors of a non-power-of-two size
+  return HWY_TARGET;
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace simdkit::benchmarks
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include <benchmark/benchmark.h>
+
+#include "benchmark_util.h"
+
+namespace simdkit::benchmarks {
+
+HWY_EXPORT(FmaChainsF32);
+HWY_EXPORT(FmaChainsF64);
+HWY_EXPORT(Triad);
+
+namespace {
+
+// ForceTarget checked that simdkit's kernels run on `target`; this checks
+// that this file's own dispatch (through the same hwy::ChosenTarget) agrees.
+bool RanOn(benchmark::State& state, const std::string& target, std::int64_t ran) {
+  if (hwy::TargetName(ran) == target) return true;
+  state.SkipWithError(
+      ("limits ran on " + std::string(hwy::TargetName(ran)) + " instead of " + target).c_str());
+  return false;
+}
+
+void BenchmarkPeakFma(benchmark::State& state, const std::string& target, bool f32) {
+  if (!ForceTarget(state, target)) return;
+  FmaRun (*chains)(std::size_t) =
+      f32 ? HWY_DYNAMIC_DISPATCH(FmaChainsF32) : HWY_DYNAMIC_DISPATCH(FmaChainsF64);
+  // 10^4 rounds: the loop overhead is negligible, and a call lasts tens of
+  // microseconds, so that Google Benchmark can time it precisely.
+  constexpr std::size_t kRounds = 10000;
+  FmaRun run{};
+  for (auto _ : state) {
+    run = chains(kRounds);
+    benchmark::DoNotOptimize(run);
+  }
+  if (!RanOn(state, target, run.target)) return;
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(run.flops));
+}
+
+void BenchmarkTriad(benchmark::State& state, const std::string& target, std::size_t n) {
+  if (!ForceTarget(state, target)) return;
+  std::vector<double> a(n, 0.0), b(n, 1.0), c(n, 2.0);
+  std::int64_t ran = 0;
+  for (auto _ : state) {
+    ran = HWY_DYNAMIC_DISPATCH(Triad)(a.data(), b.data(), c.data(), 3.0, n);
+    benchmark::ClobberMemory();
+  }
+  if (!RanOn(state, target, ran)) return;
+  SetThroughput(state, n, 3 * n * sizeof(double));
+}
+
+// Three arrays of n doubles: 24 KiB, 768 KiB, 12 MiB, 192 MiB.
+constexpr std::size_t kTriadSizes[] = {std::size_t{1} << 10, std::size_t{1} << 15,
+                                       std::size_t{1} << 19, std::size_t{1} << 23};
+
+}  // namespace
+
+void RegisterLimitBenchmarks(const std::vector<std::string>& targets) {
+  for (const std::string& target : targets) {
+    for (bool f32 : {true, false}) {
+      benchmark::RegisterBenchmark(
+          BenchmarkName({"limits", "peak_fma", f32 ? "f32" : "f64", target}).c_str(),
+          [=](benchmark::State& state) { BenchmarkPeakFma(state, target, f32); });
+    }
+  }
+  if (targets.empty()) return;
+  const std::string best = targets.front();  // supported_targets() lists the best first
+  for (std::size_t n : kTriadSizes) {
+    benchmark::RegisterBenchmark(
+        BenchmarkName({"limits", "triad", "f64", best, std::to_string(n)}).c_str(),
+        [=](benchmark::State& state) { BenchmarkTriad(state, best, n); });
+  }
+}
+
+}  // namespace simdkit::benchmarks
+#endif  // HWY_ONCE

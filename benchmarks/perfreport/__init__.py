@@ -1,0 +1,16 @@
+"""The per-ISA benchmark report of the main job (benchmarks/report.py runs it).
+
+Modules, in the order a run uses them:
+  machine   the CPU, its flags and the library versions
+  cpp       the Google Benchmark binary, run once per target (JSON per target)
+  limits    this machine's peak FMA rate and STREAM triad bandwidth, and each
+            row's fraction of them
+  cases     the Python call of every C++ benchmark row, beside the NumPy/SciPy
+            and NumKong calls that compute the same thing on the same inputs
+  timing    CPU time per call, and the progress bar
+  rows      C++ and Python measurements joined into one row per kernel,
+            dtype and size; the summary and the boundary tables
+  charts    throughput against size per target (matplotlib, Agg)
+  markdown  report.md
+  cli       the command line and the run
+"""

@@ -1,0 +1,227 @@
+"""report.md: the summary first, then the machine's limits, the cost of the
+boundary, the charts and one detail table per group of kernels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .charts import group
+from .limits import Limits, format_bytes
+from .rows import baseline_target
+
+GROUP_TITLES = {
+    "reduce": "Reductions", "distance-distance": "Distances: one pair", "distance-cdist": "Distances: cdist",
+    "distance-topk": "Distances: topk", "math-f32": "Math: elementwise float32",
+    "math-f64": "Math: elementwise float64", "math-rows": "Math: row kernels", "convert": "Conversions",
+}
+
+
+def table(header: list[str], rows: list[list[str]], text_columns: int = 1) -> str:
+    """The first `text_columns` columns are labels (left-aligned), the rest numbers."""
+    align = [":--" if column < text_columns else "--:" for column in range(len(header))]
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in (header, align, *rows)) + "\n"
+
+
+def number(value: float | None) -> str:
+    """About three significant digits, without exponents; thousands separated."""
+    if value is None:
+        return "–"
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}" if value >= 0.01 else f"{value:.2g}"
+
+
+def duration(ns: float | None) -> str:
+    """A time in the unit that keeps it between 1 and 1000."""
+    if ns is None:
+        return "–"
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if ns >= scale:
+            return f"{number(ns / scale)} {unit}"
+    return f"{number(ns)} ns"
+
+
+def times(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}×"
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.0f} %"
+
+
+def size_label(entry: dict) -> str:
+    return entry["size"].replace("/", " k=")
+
+
+def header(info: dict, settings: dict, context: dict) -> str:
+    versions = ", ".join(f"{name} {version or 'not installed'}" for name, version in info["versions"].items())
+    lines = [
+        f"# simdkit on {info['cpu_model']}\n\n",
+        f"- Date: {info['date_utc']}; mode: {settings['mode']}; families: {', '.join(settings['families'])}\n",
+        f"- CPU: {info['cpu_model']}; SIMD features: {' '.join(info['cpu_features'])}\n",
+        f"- Targets supported: {', '.join(info['supported_targets'])} (Python calls run on "
+        f"{info['active_target']}, the automatic choice)\n",
+        f"- simdkit {info['simdkit_version']}, Highway {info['highway_version']}, NumPy {info['numpy_version']}, "
+        f"{versions}; Python {info['python']}, {info['platform']}\n",
+        f"- Times are CPU time of the calling thread (the machine may be shared), single-threaded throughout: "
+        f"C++ from Google Benchmark (min time {settings['benchmark_min_time_s']} s per benchmark), Python best "
+        f"of {settings['python_timing']['repeats']} repeats of at least {settings['python_timing']['min_time']} s; "
+        f"NumPy's BLAS: {settings['blas_threads']}.\n",
+    ]
+    if context.get("cpu_scaling_enabled"):
+        lines.append("- Warning: CPU frequency scaling was enabled; timings may be noisy.\n")
+    if context.get("library_build_type") == "debug":
+        lines.append("- Google Benchmark reports its own library as a debug build (the harness, not "
+                     "simdkit's kernels).\n")
+    return "".join(lines)
+
+
+def legend(baseline: str) -> str:
+    return (
+        f"\nThroughput: GB/s = 10^9 bytes read and written per second (streaming kernels), Gflop/s = 2 x "
+        f"element pairs per second (cdist, topk: one multiply-add per component of each pair), Gelem/s = "
+        f"10^9 elements per second (math). ×{baseline} = speedup over the {baseline} target (the scalar-class "
+        f"baseline) on the same input. Limit = the best target's fraction of this machine's measured limit: "
+        f"the STREAM triad bandwidth at the nearest working set at least as large (streaming kernels) or the "
+        f"peak FMA rate (compute-bound kernels; math: one FMA lane per element is 100 %). ×NumPy/SciPy, "
+        f"×NumKong = their time ÷ simdkit's, all three called from Python on the same arrays (> 1: simdkit "
+        f"is faster).\n")
+
+
+def summary_section(chosen: list[dict], overall: dict, baseline: str) -> str:
+    out = ["\n## Summary\n\n"]
+    for key, name in (("over_reference", "NumPy/SciPy"), ("over_numkong", "NumKong")):
+        stats = overall[key]
+        if stats["kernels"]:
+            out.append(f"- Against {name}, over the {stats['kernels']} kernels below that it has: simdkit is "
+                       f"faster on {stats['faster']}; geometric mean {times(stats['geometric_mean'])} "
+                       f"(from {times(stats['min'])} to {times(stats['max'])}), measured in this run.\n")
+    out.append("\nEach kernel at one size: the largest for compute-bound kernels, the largest of at most "
+               "8 MiB for streaming ones (the detail tables have every size).\n\n")
+    rows = [[entry["family"], entry["kernel"], entry["dtype"], size_label(entry), entry["best_target"],
+             f"{number(entry['best_throughput'])} {entry['unit']}",
+             times(entry["cpp"][entry["best_target"]]["speedup_over_baseline"]),
+             percent(entry["limit_fraction"]), times(entry["over_reference"]), times(entry["over_numkong"])]
+            for entry in chosen]
+    out.append(table(["family", "kernel", "dtype", "size", "best target", "throughput", f"×{baseline}",
+                      "limit", "×NumPy/SciPy", "×NumKong"], rows, text_columns=5))
+    return "".join(out)
+
+
+def limits_section(limits: Limits, targets: list[str]) -> str:
+    out = ["\n## This machine's limits (one core, measured in this run)\n\n"]
+    out.append(table(["target", "peak f32 Gflop/s", "peak f64 Gflop/s"],
+                     [[target, number(limits.peak_flops.get("f32", {}).get(target, 0) / 1e9),
+                       number(limits.peak_flops.get("f64", {}).get(target, 0) / 1e9)] for target in targets]))
+    if limits.triads:
+        out.append("\nSTREAM triad `a[i] = b[i] + s * c[i]` on float64, on the best target, 24 bytes per "
+                   "element:\n\n")
+        out.append(table(["working set", "GB/s"], [[format_bytes(triad.working_set), number(triad.bytes_per_s / 1e9)]
+                                                   for triad in limits.triads]))
+    return "".join(out)
+
+
+def named_ns(entry: dict | None) -> str:
+    return number(entry["ns"]) if entry and entry.get("ns") else "–"
+
+
+def boundary_section(rows: list[dict], batches: list[dict], described: list[dict], active: str) -> str:
+    out = ["\n## The cost of the boundary\n\n"]
+    out.append(f"Nanoseconds per call for the smallest inputs. C++: the public C++ function on {active} "
+               "(dispatch and argument checks included); simdkit: the same from Python; binding = the "
+               "difference, what pybind11, the NumPy array checks and the result object cost.\n\n")
+    out.append(table(["kernel", "dtype", "n", "C++ ns", "simdkit ns", "binding ns", "NumPy/SciPy ns",
+                      "NumKong ns"],
+                     [[entry["kernel"], entry["dtype"], str(entry["n"]), number(entry["cpp_ns"]),
+                       number(entry["simdkit_ns"]), number(entry["binding_ns"]), named_ns(entry["reference"]),
+                       named_ns(entry["numkong"])] for entry in rows], text_columns=2))
+    if batches:
+        out.append("\n2-D batches of rows of 16 float32, nanoseconds per row: one call for the whole array "
+                   "against one simdkit call per row (a Python loop). The per-row cost of the single call "
+                   "falls as rows are added: the dispatch and the checks are paid once per array.\n\n")
+        cpp_per_row = {entry["kernel"]: entry["cpp"][active]["cpu_ns"] / int(entry["size"].split("x")[0])
+                       for entry in described
+                       if entry["size"] == "1024x16" and entry["dtype"] == "f32" and active in entry["cpp"]
+                       and entry["kernel"] in ("sum_rows", "softmax")}
+        out.append(table(["kernel", "rows", "simdkit, one call", "simdkit, a call per row", "NumPy", "NumKong"],
+                         [[batch["kernel"], str(batch["rows"]), number(batch["ns_per_row"]["simdkit"]),
+                           number(batch["ns_per_row"]["simdkit_per_row"]),
+                           number(batch["ns_per_row"]["numpy"]),
+                           number(batch["ns_per_row"].get("numkong"))] for batch in batches], text_columns=1))
+        if cpp_per_row:
+            out.append("\nC++ on " + active + ", 1024 rows of 16: " + "; ".join(
+                f"{'sum' if kernel == 'sum_rows' else kernel} {number(ns)} ns per row"
+                for kernel, ns in cpp_per_row.items()) + ".\n")
+    return "".join(out)
+
+
+def detail_section(described: list[dict], targets: list[str], baseline: str) -> str:
+    out = ["\n## Every kernel, dtype and size\n"]
+    groups: dict[str, list[dict]] = {}
+    for entry in described:
+        groups.setdefault(group(entry), []).append(entry)
+    for name in GROUP_TITLES:
+        entries = groups.get(name)
+        if not entries:
+            continue
+        out.append(f"\n### {GROUP_TITLES[name]} ({entries[0]['unit']})\n\n")
+        rows = []
+        for entry in entries:
+            cells = []
+            for target in targets:
+                result = entry["cpp"].get(target)
+                cells.append("–" if result is None else
+                             f"{number(result['throughput'])} ({times(result['speedup_over_baseline'])})")
+            python = entry["python"] or {}
+            rows.append([entry["kernel"], entry["dtype"], size_label(entry), *cells,
+                         percent(entry["limit_fraction"]), duration(entry["cpp_active_ns"]),
+                         duration(python.get("simdkit_ns")),
+                         times(entry["over_reference"]), times(entry["over_numkong"])])
+        out.append(table(["kernel", "dtype", "size", *targets, "limit", "C++", "Python", "×NumPy/SciPy",
+                          "×NumKong"], rows, text_columns=3))
+        calls = {}
+        for entry in entries:
+            for contender in ("reference", "numkong"):
+                named = (entry["python"] or {}).get(contender)
+                if named:
+                    calls.setdefault(contender, {}).setdefault(f"{entry['kernel']} {entry['dtype']}", named["call"])
+        for contender, title in (("reference", "NumPy/SciPy"), ("numkong", "NumKong")):
+            if contender in calls:
+                unique = {}
+                for kernel, call in calls[contender].items():
+                    unique.setdefault(call, []).append(kernel)
+                out.append(f"\n{title}: " + "; ".join(f"`{call}` ({', '.join(kernels)})"
+                                                      for call, kernels in unique.items()) + ".\n")
+    return "".join(out)
+
+
+def problems_section(failures: list[dict], described: list[dict]) -> str:
+    errors = [(entry, contender, entry["python"][contender]["error"])
+              for entry in described if entry["python"]
+              for contender in ("reference", "numkong")
+              if entry["python"].get(contender) and entry["python"][contender].get("error")]
+    if not failures and not errors:
+        return ""
+    out = ["\n## What did not run\n\n"]
+    out.extend(f"- C++ {failure['name']}: {failure['error']}\n" for failure in failures)
+    out.extend(f"- {contender} for {entry['kernel']} {entry['dtype']} {entry['size']}: {error}\n"
+               for entry, contender, error in errors)
+    return "".join(out)
+
+
+def render(report: dict, chart_paths: list[Path], out_dir: Path, limits: Limits) -> str:
+    info, targets = report["machine"], report["targets"]
+    baseline = baseline_target(targets) or "scalar baseline"
+    parts = [header(info, report["settings"], report["cpp_context"]), legend(baseline),
+             summary_section(report["summary"], report["headline"], baseline),
+             limits_section(limits, targets),
+             boundary_section(report["boundary"], report["batches"], report["rows"], info["active_target"])]
+    if chart_paths:
+        parts.append("\n## Charts\n\nThroughput against size per target (lines), and the Python calls "
+                     "(dashed) for the same work.\n\n")
+        parts.extend(f"![{path.stem}]({path.relative_to(out_dir).as_posix()})\n\n" for path in chart_paths)
+    parts.append(detail_section(report["rows"], targets, baseline))
+    parts.append(problems_section(report["failures"], report["rows"]))
+    return "".join(parts)
