@@ -1,11 +1,27 @@
 include_guard(GLOBAL)
 include(GNUInstallDirs)
+set(SIMDKIT_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
 option(SIMDKIT_BUILD_PYTHON "Build the pybind11 extension module" OFF)
 option(SIMDKIT_BUILD_TESTS "Build the GoogleTest suite" ${PROJECT_IS_TOP_LEVEL})
 option(SIMDKIT_BUILD_BENCHMARKS "Build the Google Benchmark binary" ${PROJECT_IS_TOP_LEVEL})
 option(SIMDKIT_BUILD_TOOLS "Build the developer tools (tools/: the ULP accuracy measurement)" OFF)
 option(BUILD_SHARED_LIBS "Build libsimdkit as a shared library" ON)
+option(SIMDKIT_SANITIZE
+  "Build the library, tests, tools and fuzzers with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+option(SIMDKIT_BUILD_FUZZERS "Build the libFuzzer harnesses of tests/fuzz (clang only)" OFF)
+
+# clang: libFuzzer, and the ignorelist for Highway's headers (see
+# simdkit_instrument below).
+if((SIMDKIT_SANITIZE OR SIMDKIT_BUILD_FUZZERS) AND NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  message(FATAL_ERROR "SIMDKIT_SANITIZE and SIMDKIT_BUILD_FUZZERS need clang, not "
+                      "${CMAKE_CXX_COMPILER_ID}: configure with -DCMAKE_CXX_COMPILER=clang++")
+endif()
+# The fuzzers exist to catch memory errors, and the coverage hooks they put
+# into the library come with the sanitizer runtimes: one instrumented build.
+if(SIMDKIT_BUILD_FUZZERS AND NOT SIMDKIT_SANITIZE)
+  message(FATAL_ERROR "SIMDKIT_BUILD_FUZZERS needs SIMDKIT_SANITIZE=ON")
+endif()
 
 # Every translation unit that includes Highway for dispatch must agree on the
 # set of compiled targets, or the dispatch tables and hwy::ChosenTarget's mask
@@ -21,5 +37,32 @@ function(simdkit_configure_kernel_target target)
     HWY_WANT_AVX3_DL)
   if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
     target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-psabi)
+  endif()
+endfunction()
+
+# Instrumentation of one target, from the two options above; everything that
+# links libsimdkit in this build goes through here (the sanitizer runtimes
+# must be linked into every executable that loads instrumented code).
+#   -fno-sanitize=null,vptr,object-size,pointer-overflow: half of
+#     UndefinedBehaviorSanitizer's compile time on the kernels at -O1, for
+#     checks that AddressSanitizer (bad addresses), the API's null checks
+#     and the absence of virtual classes make redundant here.
+#   -fno-sanitize-recover=all: an undefined operation aborts, so a test or a
+#     fuzz run fails instead of printing a report and passing.
+#   -fsanitize=fuzzer-no-link: libFuzzer's coverage counters in the library,
+#     so that fuzzing is guided by the kernels' branches, not only the
+#     harness's.
+#   sanitizer_ignorelist.txt: the one check left out, in Highway's headers.
+function(simdkit_instrument target)
+  if(SIMDKIT_SANITIZE)
+    target_compile_options(${target} PRIVATE
+      -fsanitize=address,undefined -fno-sanitize=null,vptr,object-size,pointer-overflow
+      -fno-sanitize-recover=all -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+    target_compile_options(${target} PRIVATE
+      "-fsanitize-ignorelist=${SIMDKIT_CMAKE_DIR}/sanitizer_ignorelist.txt")
+  endif()
+  if(SIMDKIT_BUILD_FUZZERS)
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
   endif()
 endfunction()

@@ -109,7 +109,9 @@ inline double Finish(Metric metric, bool bits, const double* sums, std::size_t n
       return std::sqrt(sums[0]);
     case Metric::kCosine: {
       if (sums[1] == 0.0 || sums[2] == 0.0) return std::numeric_limits<double>::quiet_NaN();
-      return CosineDistance(sums[0] / std::sqrt(sums[1] * sums[2]));
+      // Two square roots, not sqrt(|a|^2 |b|^2): that product overflows (or
+      // underflows) for float64 norms beyond 2^±256, e.g. 1e150 and 1e9.
+      return CosineDistance(sums[0] / (std::sqrt(sums[1]) * std::sqrt(sums[2])));
     }
     case Metric::kHamming:
       return bits ? sums[0] : sums[0] / static_cast<double>(n);

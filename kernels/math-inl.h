@@ -500,27 +500,37 @@ template <typename T>
 void SoftmaxRow(RowFunction function, const T* x, size_t n, T* y, const T* next_row) {
   if (n == 0) return;
   const T row_max = RowMax(x, n);
-  const bool softmax = function == RowFunction::kSoftmax;
-  // As in SciPy, the row is NaN when x - max is NaN anywhere: a NaN in x,
-  // or a max of +Inf (Inf - Inf) or -Inf (every element -Inf).
-  const T sum = std::isfinite(row_max)
-                    ? SumOfShiftedExp<T>(x, n, row_max, softmax ? y : nullptr, next_row)
-                    : std::numeric_limits<T>::quiet_NaN();
-  if (std::isnan(sum)) {
-    std::fill(y, y + n, std::numeric_limits<T>::quiet_NaN());
-    return;
-  }
-  if (softmax) {
+  if (function == RowFunction::kSoftmax) {
+    // As in SciPy, the row is NaN when x - max is NaN anywhere: a NaN in x,
+    // or a max of +Inf (Inf - Inf) or -Inf (every element -Inf).
+    const T sum = std::isfinite(row_max) ? SumOfShiftedExp<T>(x, n, row_max, y, next_row)
+                                         : std::numeric_limits<T>::quiet_NaN();
+    if (std::isnan(sum)) {
+      std::fill(y, y + n, std::numeric_limits<T>::quiet_NaN());
+      return;
+    }
     const T inverse = T{1} / sum;
     TransformRow(y, n, y, [inverse](auto d, auto v) HWY_ATTR { return hn::Mul(v, hn::Set(d, inverse)); });
-  } else {
-    // (x - max) - log(sum), not x - logsumexp: a large max would swamp the
-    // digits of log(sum).
-    const T log_sum = std::log(sum);
-    TransformRow(x, n, y, [row_max, log_sum](auto d, auto v) HWY_ATTR {
-      return hn::Sub(hn::Sub(v, hn::Set(d, row_max)), hn::Set(d, log_sum));
-    });
+    return;
   }
+  // log_softmax as SciPy computes it: (x - shift) - log(sum(exp(x - shift))),
+  // the shift being the max, or 0 where the max is not finite. Not
+  // x - logsumexp: a large max would swamp the digits of log(sum) (0 instead
+  // of -log 2 at two equal entries of 1e36).
+  if (!std::isfinite(row_max)) {
+    // Rare, and x - 0 may be positive, outside ExpOfNonPositive: scalar. A
+    // max of +Inf gives NaN at the +Inf entries and -Inf elsewhere; a row of
+    // -Inf gives NaN; a NaN anywhere makes the row NaN.
+    T sum = 0;
+    for (size_t i = 0; i < n; ++i) sum += std::exp(x[i]);
+    const T log_sum = std::log(sum);
+    for (size_t i = 0; i < n; ++i) y[i] = x[i] - log_sum;
+    return;
+  }
+  const T log_sum = std::log(SumOfShiftedExp<T>(x, n, row_max, nullptr, next_row));
+  TransformRow(x, n, y, [row_max, log_sum](auto d, auto v) HWY_ATTR {
+    return hn::Sub(hn::Sub(v, hn::Set(d, row_max)), hn::Set(d, log_sum));
+  });
 }
 
 // x / |x|_2, computed as (x s) / |x s|_2 with s the power of two that
@@ -540,11 +550,13 @@ void NormalizeRow(const T* x, size_t n, T* y) {
     largest = hn::Max(largest, v);
   }
   const T m = hn::GetLane(hn::MaxOfLanes(d, largest));
-  if (m == T{0}) {
+  // Before the zero test: x86's Max drops a NaN operand only sometimes, so
+  // m can be 0 for a row of NaN and zeros (SSE4 copied [-730, NaN, NaN]).
+  const bool has_nan = !hn::AllFalse(d, hn::IsNaN(nan));
+  if (m == T{0} && !has_nan) {
     std::copy(x, x + n, y);  // zeros (with their signs) stay
     return;
   }
-  const bool has_nan = !hn::AllFalse(d, hn::IsNaN(nan));
   int exponent = 0;
   if (!has_nan && !std::isinf(m)) std::frexp(m, &exponent);
   const auto scale_a = hn::Set(d, std::ldexp(T{1}, -exponent / 2));

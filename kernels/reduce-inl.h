@@ -176,6 +176,27 @@ HWY_INLINE V Closer(V a, V b) {
   }
 }
 
+// The smallest (largest) lane of v, which holds no NaN. Highway 1.0.3's
+// EMU128 MinOfLanes/MaxOfLanes start from the largest (smallest) *finite*
+// value, so a vector of +Inf (-Inf) reduced to a finite number that is no
+// element at all (argmin then found no match and returned n). The true
+// answer is always one of the lanes; when none equals the reduction, every
+// lane is that infinity.
+template <Extreme kWhich, class D, class V = hn::Vec<D>, typename T = hn::TFromD<D>>
+HWY_INLINE T ExtremeLane(D d, V v) {
+  constexpr bool kMin = kWhich == Extreme::kMin;
+  T reduced;
+  if constexpr (kMin) {
+    reduced = hn::GetLane(hn::MinOfLanes(d, v));
+  } else {
+    reduced = hn::GetLane(hn::MaxOfLanes(d, v));
+  }
+  if (hn::AllFalse(d, hn::Eq(v, hn::Set(d, reduced)))) {
+    return kMin ? std::numeric_limits<T>::infinity() : -std::numeric_limits<T>::infinity();
+  }
+  return reduced;
+}
+
 // Minimum or maximum of x[0, n), n >= 1; NaN if any element is NaN.
 // hn::Min/Max leave NaN handling to the target (x86 drops a NaN operand), so
 // NaN is detected separately: a NaN among four vectors makes their sum NaN.
@@ -213,12 +234,8 @@ T ExtremeOf(D d, const T* HWY_RESTRICT x, size_t n) {
   if (!hn::AllFalse(d, maybe_nan) && FindFirstNaN(d, x, n) != n) {
     return std::numeric_limits<T>::quiet_NaN();
   }
-  const auto best = Closer<kWhich>(Closer<kWhich>(best0, best1), Closer<kWhich>(best2, best3));
-  if constexpr (kWhich == Extreme::kMin) {
-    return hn::GetLane(hn::MinOfLanes(d, best));
-  } else {
-    return hn::GetLane(hn::MaxOfLanes(d, best));
-  }
+  return ExtremeLane<kWhich>(
+      d, Closer<kWhich>(Closer<kWhich>(best0, best1), Closer<kWhich>(best2, best3)));
 }
 
 // Index of the first minimum (maximum) of x[0, n), n >= 1, or of the first

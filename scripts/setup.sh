@@ -5,9 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The second line is the heterogeneous-CPU matrix: qemu, and the aarch64
-# cross compiler with Arm builds of the libraries the tests link.
+# cross compiler with Arm builds of the libraries the tests link. The third
+# is the sanitized build and the fuzzers: clang 14 and its runtimes
+# (AddressSanitizer, UndefinedBehaviorSanitizer, libFuzzer).
 APT_PACKAGES=(g++ pkg-config libhwy-dev libgtest-dev libbenchmark-dev highway-doc
-              qemu-user g++-aarch64-linux-gnu libhwy-dev:arm64 libgtest-dev:arm64)
+              qemu-user g++-aarch64-linux-gnu libhwy-dev:arm64 libgtest-dev:arm64
+              clang libclang-rt-14-dev)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 

@@ -21,8 +21,10 @@
 //   logsumexp    max + log(sum(exp(x - max))), one value per row
 //   normalize    x / |x|_2; an all-zero row stays zero
 // They are numerically stable (the max is subtracted first): no overflow for
-// any finite input. A row holding NaN gives NaN throughout; +Inf entries
-// follow SciPy (softmax: NaN where the row's max is +Inf).
+// any finite input. A row holding NaN gives NaN throughout; infinities
+// follow SciPy: where the row's max is +Inf, softmax is NaN throughout,
+// log_softmax NaN at the +Inf entries and -Inf elsewhere, logsumexp +Inf;
+// a row of -Inf gives NaN (softmax, log_softmax) and -Inf (logsumexp).
 //
 // View forms take Spans and a MutableMatrixView y of x's shape and dtype.
 //

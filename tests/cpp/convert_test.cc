@@ -1,6 +1,6 @@
 // Conversions float32 <-> bfloat16 / float16 and int8 quantization on every
-// supported target, against scalar references written here by value (not by
-// the kernels' bit tricks): all 2^16 half-precision patterns, special values,
+// supported target, against scalar references written by value
+// (cpp/convert_reference.h, not the kernels' bit tricks): all 2^16 half-precision patterns, special values,
 // 2^20 random float32 patterns, every size up to 3 vectors + 1 at unaligned
 // offsets with guards after the output.
 #include <gtest/gtest.h>
@@ -14,87 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "cpp/convert_reference.h"
 #include "cpp/target_param.h"
 #include "simdkit/convert.h"
 
 namespace simdkit::testing {
 namespace {
-
-std::uint32_t BitsOf(float value) {
-  std::uint32_t bits;
-  std::memcpy(&bits, &value, sizeof(bits));
-  return bits;
-}
-
-float FloatOf(std::uint32_t bits) {
-  float value;
-  std::memcpy(&value, &bits, sizeof(value));
-  return value;
-}
-
-// Rounds the finite magnitude `a` (a double, exact for any float) to the
-// nearer of `lower` and `upper` (values of consecutive patterns lo and lo + 1),
-// ties to the even pattern.
-std::uint32_t NearestPattern(double a, std::uint32_t lo, double lower, double upper) {
-  const double below = a - lower, above = upper - a;
-  if (below < above) return lo;
-  if (above < below) return lo + 1;
-  return (lo & 1) ? lo + 1 : lo;
-}
-
-// ml_dtypes' float32 -> bfloat16: nearest even by value, overflow to Inf
-// (the pattern after the largest finite one stands for 2^128), NaN -> the
-// quiet NaN 0x7FC0 with the input's sign.
-std::uint16_t ReferenceBFloat16(float x) {
-  const std::uint32_t bits = BitsOf(x);
-  const std::uint32_t sign = (bits >> 16) & 0x8000u;
-  if (std::isnan(x)) return static_cast<std::uint16_t>(sign | 0x7FC0u);
-  if (std::isinf(x)) return static_cast<std::uint16_t>(sign | 0x7F80u);
-  const double a = std::fabs(static_cast<double>(x));
-  const std::uint32_t lo = (bits & 0x7FFFFFFFu) >> 16;  // truncation toward zero
-  const double lower = std::fabs(static_cast<double>(FloatOf(lo << 16)));
-  const double upper = lo + 1 == 0x7F80u ? std::ldexp(1.0, 128)
-                                         : static_cast<double>(FloatOf((lo + 1) << 16));
-  return static_cast<std::uint16_t>(sign | NearestPattern(a, lo, lower, upper));
-}
-
-// The value of a binary16 pattern's magnitude (finite patterns; 0x7C00
-// stands for 2^16, where rounding would go past the largest half).
-double HalfMagnitude(std::uint32_t pattern) {
-  const int exponent = static_cast<int>(pattern >> 10);
-  const double mantissa = pattern & 0x3FFu;
-  if (exponent == 0) return std::ldexp(mantissa, -24);
-  return std::ldexp(1024 + mantissa, exponent - 25);
-}
-
-// NumPy's float32 -> float16: nearest even by value; a NaN keeps its sign
-// and top 10 payload bits, 0x7C01 if those are zero.
-std::uint16_t ReferenceHalf(float x) {
-  const std::uint32_t bits = BitsOf(x);
-  const std::uint32_t sign = (bits >> 16) & 0x8000u;
-  if (std::isnan(x)) {
-    const std::uint32_t payload = (bits >> 13) & 0x3FFu;
-    return static_cast<std::uint16_t>(sign | 0x7C00u | (payload == 0 ? 1u : payload));
-  }
-  const double a = std::fabs(static_cast<double>(x));
-  if (a >= HalfMagnitude(0x7C00u)) return static_cast<std::uint16_t>(sign | 0x7C00u);
-  // Largest pattern whose value is <= a, by bisection over [0, 0x7C00).
-  std::uint32_t lo = 0, hi = 0x7C00u;
-  while (hi - lo > 1) {
-    const std::uint32_t mid = (lo + hi) / 2;
-    (HalfMagnitude(mid) <= a ? lo : hi) = mid;
-  }
-  return static_cast<std::uint16_t>(
-      sign | NearestPattern(a, lo, HalfMagnitude(lo), HalfMagnitude(lo + 1)));
-}
-
-// Exact widening: payload bits kept in place for NaN.
-std::uint32_t ReferenceHalfToFloatBits(std::uint16_t h) {
-  const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
-  const std::uint32_t pattern = h & 0x7FFFu;
-  if (pattern >= 0x7C00u) return sign | 0x7F800000u | ((pattern & 0x3FFu) << 13);
-  return sign | BitsOf(static_cast<float>(HalfMagnitude(pattern)));
-}
 
 std::string Hex(std::uint32_t bits) {
   char text[16];

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cpp/distance_reference.h"
+#include "cpp/reduce_reference.h"
 #include "simdkit/convert.h"
 #include "simdkit/dispatch.h"
 #include "simdkit/distance.h"
@@ -63,12 +64,9 @@ struct CrossTargetKernel {
   std::function<Reference(const Data&)> reference;  // for kWithinBound
 };
 
-// h = ceil(log2 n) + 7 and unit roundoff u of the kernel's dtype (docs/reduce.md).
+// The pairwise bound (docs/reduce.md) with the unit roundoff of the kernel's dtype.
 long double Bound(size_t n, long double scale, bool single) {
-  if (n == 0) return 0;
-  const long double u = single ? std::ldexp(1.0L, -24) : std::ldexp(1.0L, -53);
-  const long double h = std::ceil(std::log2(static_cast<long double>(n))) + 7;
-  return h * u / (1 - h * u) * scale;
+  return PairwiseSumBound(n, scale, single ? std::ldexp(1.0L, -24) : std::ldexp(1.0L, -53));
 }
 
 template <typename T>

@@ -562,6 +562,32 @@ TEST_P(DistanceTest, NaNInfinityAndDenormals) {
   }
 }
 
+// float64 vectors whose squared norms multiply beyond the double range
+// (found by tests/fuzz/distance_fuzzer: distance and paired once gave 1 for
+// opposite vectors, and 0 for the second case): cosine still follows the
+// directions, by every route.
+TEST_P(DistanceTest, CosineOfHugeAndTinyFloat64Norms) {
+  struct Case {
+    std::vector<double> a, b;
+    double expected;
+  };
+  const Case cases[] = {
+      {{-3.09825303931754272087e+149}, {62848}, 2.0},           // |a|^2 |b|^2 > DBL_MAX
+      {{3e-150, 0}, {2e-150, 2e-150}, 1 - 1 / std::sqrt(2.0)},  // |a|^2 |b|^2 < 2^-1074
+  };
+  for (const Case& c : cases) {
+    const size_t n = c.a.size();
+    const MatrixView a{c.a.data(), DType::kFloat64, 1, n, n};
+    const MatrixView b{c.b.data(), DType::kFloat64, 1, n, n};
+    double by_pair = 0, by_matrix = 0;
+    simdkit::paired(Metric::kCosine, a, b, &by_pair);
+    simdkit::cdist(Metric::kCosine, a, b, &by_matrix, 1, 1);
+    EXPECT_NEAR(simdkit::distance(Metric::kCosine, c.a.data(), c.b.data(), n), c.expected, 1e-15);
+    EXPECT_NEAR(by_pair, c.expected, 1e-15);
+    EXPECT_NEAR(by_matrix, c.expected, 1e-15);
+  }
+}
+
 TEST_P(DistanceTest, TypedOverloadsMatchTheGenericCall) {
   for (size_t n : {size_t{0}, size_t{1}, size_t{5}, 2 * Lanes(DType::kFloat32) + 3, size_t{70}}) {
     const PairCase& singles = GetPairCase(DType::kFloat32, Pattern::kRandom, n, 1, 2);
