@@ -78,7 +78,7 @@ const py::dtype& BFloat16DType() {
 py::array NewArray(const py::dtype& dtype, const std::vector<py::ssize_t>& shape,
                    const char* function) {
   const auto cannot = [&] {
-    return std::string("simdkit.") + function + ": cannot allocate the result, of shape " +
+    return ErrorPrefix(function) + "cannot allocate the result, of shape " +
            ShapeString(shape) + " and dtype " + py::str(dtype).cast<std::string>();
   };
   // NumPy refuses sizes beyond PY_SSIZE_T_MAX bytes with a ValueError that
@@ -118,11 +118,11 @@ py::object NumpyIndex(std::size_t index) {
   return MakeScalar(static_cast<py::ssize_t>(index), &ScalarApi::intp);
 }
 
-namespace {
-
 std::string TypeNameOf(const py::handle& obj) {
   return py::str(py::type::handle_of(obj).attr("__name__")).cast<std::string>();
 }
+
+namespace {
 
 std::string DescribeDType(const py::dtype& dtype) { return py::str(dtype).cast<std::string>(); }
 
@@ -188,9 +188,11 @@ std::string DTypeList(const std::vector<DType>& accepted) {
 
 std::string DescribeDType(const py::array& array) { return DescribeDType(array.dtype()); }
 
+std::string ErrorPrefix(const char* function) { return std::string("simdkit.") + function + ": "; }
+
 py::array RequireArray(const py::handle& obj, const char* function, const char* argument) {
   if (!py::isinstance<py::array>(obj)) {
-    throw py::type_error(std::string("simdkit.") + function + ": argument '" + argument +
+    throw py::type_error(ErrorPrefix(function) + "argument '" + argument +
                          "' must be a numpy.ndarray, got " + TypeNameOf(obj) +
                          " (simdkit does not convert; use numpy.asarray)");
   }
@@ -205,7 +207,7 @@ DType RequireDType(const py::array& array, const std::vector<DType>& accepted,
       if (candidate == dtype) return dtype;
     }
   }
-  throw py::type_error(std::string("simdkit.") + function + ": argument '" + argument +
+  throw py::type_error(ErrorPrefix(function) + "argument '" + argument +
                        "' must have dtype " + DTypeList(accepted) +
                        " in native byte order, got " + DescribeDType(array.dtype()) +
                        " (simdkit does not cast; convert with .astype())" +
@@ -219,7 +221,7 @@ std::vector<py::ssize_t> ShapeOf(const py::array& array) {
 void RequireNDim(const py::array& array, int ndim, const char* layout, const char* function,
                  const char* argument) {
   if (array.ndim() == ndim) return;
-  throw py::value_error(std::string("simdkit.") + function + ": argument '" + argument +
+  throw py::value_error(ErrorPrefix(function) + "argument '" + argument +
                         "' must be " + std::to_string(ndim) + "-D " + layout + ", got shape " +
                         ShapeString(ShapeOf(array)));
 }
@@ -228,7 +230,7 @@ void RequireExtents(const py::array& array, py::ssize_t max_extent, const char* 
                     const char* argument) {
   for (py::ssize_t j = 0; j < array.ndim(); ++j) {
     if (array.shape(j) > max_extent) {
-      throw py::value_error(std::string("simdkit.") + function + ": argument '" + argument +
+      throw py::value_error(ErrorPrefix(function) + "argument '" + argument +
                             "' has shape " + ShapeString(ShapeOf(array)) +
                             "; expected at most " + std::to_string(max_extent) +
                             " elements along every dimension");
@@ -257,7 +259,7 @@ py::ssize_t RequireInt(const py::handle& value, const char* function, const char
                        const char* what_expected) {
   Py_ssize_t result = 0;
   if (!IndexValue(value, result)) {
-    throw py::type_error(std::string("simdkit.") + function + ": " + argument + " must be " +
+    throw py::type_error(ErrorPrefix(function) + argument + " must be " +
                          what_expected + ", got " + TypeNameOf(value));
   }
   return result;
@@ -267,8 +269,8 @@ std::size_t ThreadsArg(const py::handle& threads, const char* function) {
   if (threads.is_none()) return 0;
   const py::ssize_t value = RequireInt(threads, function, "threads", "None or a positive int");
   if (value < 1) {
-    throw py::value_error(std::string("simdkit.") + function +
-                          ": threads must be None (one per core) or a positive int, got " +
+    throw py::value_error(ErrorPrefix(function) +
+                          "threads must be None (one per core) or a positive int, got " +
                           std::to_string(value));
   }
   return static_cast<std::size_t>(value);
@@ -288,20 +290,34 @@ ByteRange ByteRangeOf(const py::array& array) {
   return range;
 }
 
+namespace {
+
+// What every out= must be, in the same words for every function: an ndarray
+// of one of `accepted` (TypeError), of the result's `shape`, writeable
+// (ValueError).
+py::array RequireOut(const py::handle& out, const std::vector<DType>& accepted,
+                     const std::vector<py::ssize_t>& shape, const char* function,
+                     const char* dtype_note) {
+  const py::array array = RequireArray(out, function, "out");
+  RequireDType(array, accepted, function, "out", dtype_note);
+  if (ShapeOf(array) != shape) {
+    throw py::value_error(ErrorPrefix(function) + "out must have the result's shape " +
+                          ShapeString(shape) + ", got " + ShapeString(ShapeOf(array)));
+  }
+  if (!array.writeable()) {
+    throw py::value_error(ErrorPrefix(function) + "out must be writeable, got a read-only array");
+  }
+  return array;
+}
+
+}  // namespace
+
 py::array ResultLike(const py::handle& out, DType dtype, const std::vector<DType>& accepted,
                      const py::array& input, const char* function, bool in_place,
                      OutLayout layout) {
   if (out.is_none()) return NewArray(dtype, ShapeOf(input), function);
-  const py::array array = RequireArray(out, function, "out");
-  RequireDType(array, accepted, function, "out", nullptr);
-  const std::string prefix = std::string("simdkit.") + function + ": out ";
-  if (ShapeOf(array) != ShapeOf(input)) {
-    throw py::value_error(prefix + "must have the input's shape " + ShapeString(ShapeOf(input)) +
-                          ", got " + ShapeString(ShapeOf(array)));
-  }
-  if (!array.writeable()) {
-    throw py::value_error(prefix + "must be writeable, got a read-only array");
-  }
+  const py::array array = RequireOut(out, accepted, ShapeOf(input), function, nullptr);
+  const std::string prefix = ErrorPrefix(function) + "out ";
   if (layout == OutLayout::kCContiguous &&
       (!(array.flags() & py::array::c_style) ||
        reinterpret_cast<std::uintptr_t>(array.data()) % array.itemsize() != 0)) {
@@ -321,27 +337,9 @@ OutMatrix RequireOutMatrix(const py::handle& out, DType dtype,
                            const std::vector<py::ssize_t>& shape,
                            const std::vector<std::pair<const char*, const py::array*>>& inputs,
                            const char* function) {
-  const std::string prefix = std::string("simdkit.") + function + ": out ";
-  if (!py::isinstance<py::array>(out)) {
-    throw py::type_error(prefix + "must be None or a numpy.ndarray of dtype " +
-                         DTypeName(dtype) + " and shape " + ShapeString(shape) + ", got " +
-                         TypeNameOf(out));
-  }
-  OutMatrix result{py::reinterpret_borrow<py::array>(out), 0};
+  const std::string prefix = ErrorPrefix(function) + "out ";
+  OutMatrix result{RequireOut(out, {dtype}, shape, function, "the result dtype for this input"), 0};
   const py::array& array = result.array;
-  DType out_dtype;
-  if (!DTypeOf(array.dtype(), out_dtype) || out_dtype != dtype) {
-    throw py::type_error(prefix + "must have dtype " + DTypeName(dtype) +
-                         " (the result dtype for this input) in native byte order, got " +
-                         DescribeDType(array.dtype()));
-  }
-  if (ShapeOf(array) != shape) {
-    throw py::value_error(prefix + "must have shape " + ShapeString(shape) + ", got " +
-                          ShapeString(ShapeOf(array)));
-  }
-  if (!array.writeable()) {
-    throw py::value_error(prefix + "must be a writeable array, got a read-only one");
-  }
   const py::ssize_t rows = shape[0], cols = shape[1];
   if (rows == 0 || cols == 0) return result;  // nothing is written: any strides
   const auto item = static_cast<py::ssize_t>(array.itemsize());
@@ -385,7 +383,7 @@ std::size_t SaturatingProduct(std::size_t a, std::size_t b, std::size_t c) {
 int NormalizeAxis(const py::handle& axis, int ndim, const char* function, bool none_allowed) {
   Py_ssize_t value = 0;  // an int beyond the ssize_t range saturates: out of range
   if (!IndexValue(axis, value)) {
-    throw py::type_error(std::string("simdkit.") + function + ": axis must be " +
+    throw py::type_error(ErrorPrefix(function) + "axis must be " +
                          (none_allowed ? "None or " : "") + "an int, got " + TypeNameOf(axis));
   }
   if (value < -ndim || value >= ndim) {
@@ -456,7 +454,7 @@ std::vector<py::ssize_t> BroadcastShapes(const std::vector<py::ssize_t>& a,
     const py::ssize_t ea = j + a.size() >= ndim ? a[j + a.size() - ndim] : 1;
     const py::ssize_t eb = j + b.size() >= ndim ? b[j + b.size() - ndim] : 1;
     if (ea != eb && ea != 1 && eb != 1) {
-      throw py::value_error(std::string("simdkit.") + function + ": batch shapes " +
+      throw py::value_error(ErrorPrefix(function) + "batch shapes " +
                             ShapeString(a) + " and " + ShapeString(b) +
                             " cannot be broadcast together");
     }

@@ -87,6 +87,12 @@ py::object NumpyScalar(float value);
 py::object NumpyScalar(double value);
 py::object NumpyIndex(std::size_t index);
 
+// "simdkit.<function>: ", the start of every error message.
+std::string ErrorPrefix(const char* function);
+
+// The name of obj's type ("list", "ndarray"), for messages.
+std::string TypeNameOf(const py::handle& obj);
+
 // `obj` as an ndarray; TypeError naming `function` and `argument` otherwise.
 py::array RequireArray(const py::handle& obj, const char* function, const char* argument);
 
@@ -152,7 +158,8 @@ py::array ResultLike(const py::handle& out, DType dtype, const std::vector<DType
                      OutLayout layout);
 
 // An `out=` argument for a result of `dtype` and 2-D `shape`: an ndarray of
-// exactly that dtype (TypeError otherwise) and shape, writeable, aligned,
+// exactly that dtype (TypeError otherwise) and shape, writeable (the checks
+// it shares with ResultLike, in the same words), aligned,
 // with unit column stride and rows that do not overlap (any row stride from
 // the row length up), not sharing memory with any of `inputs` (ValueError
 // otherwise, naming what was expected). Returns it with its row stride in
@@ -282,10 +289,10 @@ void RunKernel(const char* function, std::size_t elements, const Work& work) {
       work();
     }
   } catch (const memory_error& error) {
-    throw memory_error(std::string("simdkit.") + function + ": " + error.what());
+    throw memory_error(ErrorPrefix(function) + error.what());
   } catch (const std::bad_alloc&) {
-    throw memory_error(std::string("simdkit.") + function +
-                       ": out of memory while running the kernel (std::bad_alloc)");
+    throw memory_error(ErrorPrefix(function) +
+                       "out of memory while running the kernel (std::bad_alloc)");
   }
 }
 

@@ -14,13 +14,11 @@
 namespace simdkit::python {
 namespace {
 
-std::string Prefix(const char* function) { return std::string("simdkit.") + function + ": "; }
-
 // The dtype= keyword of from_bfloat16/from_float16: None, or the format's
 // name, which lets uint16 arrays of bit patterns through.
 bool BitPatternsArg(const py::handle& dtype, const char* format, const char* function) {
   if (dtype.is_none()) return false;
-  const std::string expected = Prefix(function) +
+  const std::string expected = ErrorPrefix(function) +
                                "dtype must be None (the array's own dtype) or '" + format +
                                "' (uint16 arrays of " + format + " bit patterns), got ";
   if (!PyUnicode_Check(dtype.ptr())) {
@@ -91,7 +89,7 @@ std::vector<py::ssize_t> AxisLastShape(const RowLayout& layout) {
 int RequireAxis(const py::array& array, const py::handle& axis, const char* function,
                 const char* argument) {
   if (array.ndim() == 0) {
-    throw py::value_error(Prefix(function) + "argument '" + argument +
+    throw py::value_error(ErrorPrefix(function) + "argument '" + argument +
                           "' must have at least one dimension, got a 0-d array");
   }
   return NormalizeAxis(axis, static_cast<int>(array.ndim()), function, /*none_allowed=*/false);
@@ -126,7 +124,7 @@ py::array DequantizeInt8(const py::object& q_object, const py::object& scale_obj
   const int axis = RequireAxis(q, axis_object, kName, "q");
   const RowLayout layout = RowsAlongAxis(q, axis);
   if (ShapeOf(scale) != layout.outer_shape) {
-    throw py::value_error(Prefix(kName) + "scale must have q's shape without axis " +
+    throw py::value_error(ErrorPrefix(kName) + "scale must have q's shape without axis " +
                           std::to_string(axis) + ", " + ShapeString(layout.outer_shape) +
                           ", got " + ShapeString(ShapeOf(scale)));
   }

@@ -30,12 +30,6 @@ constexpr Metric kMetrics[] = {Metric::kDot,       Metric::kCosine,    Metric::k
                                Metric::kEuclidean, Metric::kCityblock, Metric::kHamming,
                                Metric::kJaccard};
 
-std::string Prefix(const char* function) { return std::string("simdkit.") + function + ": "; }
-
-std::string TypeNameOf(const py::handle& obj) {
-  return py::str(py::type::handle_of(obj).attr("__name__")).cast<std::string>();
-}
-
 // "'dot', 'cosine', ... or 'jaccard'": the metrics defined for `dtype`, or
 // all of them.
 std::string MetricList(const KernelDType* dtype = nullptr) {
@@ -53,7 +47,7 @@ std::string MetricList(const KernelDType* dtype = nullptr) {
 
 Metric MetricArg(const py::handle& metric, const char* function) {
   if (!PyUnicode_Check(metric.ptr())) {
-    throw py::type_error(Prefix(function) + "metric must be a str, one of " + MetricList() +
+    throw py::type_error(ErrorPrefix(function) + "metric must be a str, one of " + MetricList() +
                          ", got " + TypeNameOf(metric));
   }
   Py_ssize_t size = 0;
@@ -62,7 +56,7 @@ Metric MetricArg(const py::handle& metric, const char* function) {
   try {
     return simdkit::metric_from_name(std::string_view(text, static_cast<std::size_t>(size)));
   } catch (const std::invalid_argument&) {
-    throw py::value_error(Prefix(function) + "unknown metric " +
+    throw py::value_error(ErrorPrefix(function) + "unknown metric " +
                           py::repr(metric).cast<std::string>() + "; expected one of " +
                           MetricList());
   }
@@ -84,14 +78,14 @@ const char* KeywordName(DTypeKeyword keyword) {
 DTypeKeyword DTypeKeywordArg(const py::handle& dtype, const char* function) {
   if (dtype.is_none()) return DTypeKeyword::kNone;
   if (!PyUnicode_Check(dtype.ptr())) {
-    throw py::type_error(Prefix(function) +
+    throw py::type_error(ErrorPrefix(function) +
                          "dtype must be None (the arrays' own dtype), 'bfloat16' or 'bits', got " +
                          TypeNameOf(dtype) + " (simdkit does not cast)");
   }
   const std::string name = dtype.cast<std::string>();
   if (name == "bfloat16") return DTypeKeyword::kBFloat16;
   if (name == "bits") return DTypeKeyword::kBits;
-  throw py::value_error(Prefix(function) +
+  throw py::value_error(ErrorPrefix(function) +
                         "dtype must be None (the arrays' own dtype), 'bfloat16' (uint16 or "
                         "bfloat16 arrays) or 'bits' (uint8 arrays of packed bits), got " +
                         py::repr(dtype).cast<std::string>() + " (simdkit does not cast)");
@@ -163,7 +157,7 @@ Operands RequireOperands(const py::handle& a, const py::handle& b, const py::han
   operands.storage = RequireStorage(operands.a, keyword, function, a_name);
   const DType b_storage = RequireStorage(operands.b, keyword, function, b_name);
   if (b_storage != operands.storage) {
-    throw py::type_error(Prefix(function) + a_name + " has dtype " + DTypeName(operands.storage) +
+    throw py::type_error(ErrorPrefix(function) + a_name + " has dtype " + DTypeName(operands.storage) +
                          " but " + b_name + " has dtype " + DTypeName(b_storage) +
                          "; expected the same dtype (simdkit does not cast)");
   }
@@ -172,7 +166,7 @@ Operands RequireOperands(const py::handle& a, const py::handle& b, const py::han
   RequireNDim(operands.b, ndim, layout, function, b_name);
   const py::ssize_t dims = operands.a.shape(ndim - 1);
   if (operands.b.shape(ndim - 1) != dims) {
-    throw py::value_error(Prefix(function) + a_name + " has shape " +
+    throw py::value_error(ErrorPrefix(function) + a_name + " has shape " +
                           ShapeString(ShapeOf(operands.a)) + " and " + b_name + " has shape " +
                           ShapeString(ShapeOf(operands.b)) + "; expected " +
                           (ndim == 1 ? "vectors of equal length" : "equal last dimensions"));
@@ -180,12 +174,12 @@ Operands RequireOperands(const py::handle& a, const py::handle& b, const py::han
   RequireExtents(operands.a, kMaxExtent, function, a_name);
   RequireExtents(operands.b, kMaxExtent, function, b_name);
   if (operands.dtype == KernelDType::kBits && dims > kMaxExtent / 8) {
-    throw py::value_error(Prefix(function) + "vectors of " + std::to_string(dims) +
+    throw py::value_error(ErrorPrefix(function) + "vectors of " + std::to_string(dims) +
                           " bytes hold more than 2^31 - 1 bits; expected at most " +
                           std::to_string(kMaxExtent / 8) + " bytes per vector");
   }
   if (!simdkit::metric_supports(operands.metric, operands.dtype)) {
-    throw py::value_error(Prefix(function) + "metric '" + simdkit::metric_name(operands.metric) +
+    throw py::value_error(ErrorPrefix(function) + "metric '" + simdkit::metric_name(operands.metric) +
                           "' is not defined for " +
                           (operands.dtype == KernelDType::kBits
                                ? std::string("packed bits (dtype='bits')")
@@ -212,7 +206,6 @@ MatrixView ViewOf(const ContiguousRows<T>& rows, KernelDType dtype) {
 RowLayout RowsOf(const py::array& array) {
   return RowsAlongAxis(array, static_cast<int>(array.ndim()) - 1);
 }
-
 
 // ---------------------------------------------------------------------------
 

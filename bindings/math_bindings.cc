@@ -23,8 +23,6 @@ using KernelDType = simdkit::DType;
 const std::vector<DType> kMathDTypes{DType::kFloat32, DType::kFloat64, DType::kFloat16,
                                      DType::kBFloat16};
 
-std::string Prefix(const char* function) { return std::string("simdkit.") + function + ": "; }
-
 KernelDType KernelDTypeOf(DType dtype) {
   switch (dtype) {
     case DType::kFloat64: return KernelDType::kFloat64;
@@ -122,7 +120,7 @@ py::array ApplyRowwise(RowFunction function, const char* name, const py::object&
   const py::array x = RequireArray(x_object, name, "x");
   const DType dtype = RequireDType(x, kMathDTypes, name, "x", nullptr);
   if (!axis.is_none() && x.ndim() == 0) {
-    throw py::value_error(Prefix(name) + "x is 0-d; expected at least one dimension for axis=" +
+    throw py::value_error(ErrorPrefix(name) + "x is 0-d; expected at least one dimension for axis=" +
                           py::repr(axis).cast<std::string>());
   }
   py::array y = ResultLike(out, dtype, {dtype}, x, name, /*in_place=*/true, OutLayout::kAnyStrides);
@@ -142,7 +140,7 @@ py::object LogSumExp(const py::object& x_object, const py::object& axis) {
   const py::array x = RequireArray(x_object, kName, "x");
   const DType dtype = RequireDType(x, kMathDTypes, kName, "x", nullptr);
   if (!axis.is_none() && x.ndim() == 0) {
-    throw py::value_error(Prefix(kName) + "x is 0-d; expected at least one dimension for axis=" +
+    throw py::value_error(ErrorPrefix(kName) + "x is 0-d; expected at least one dimension for axis=" +
                           py::repr(axis).cast<std::string>());
   }
   const RowLayout layout = RowsFor(x, axis, kName);

@@ -85,8 +85,8 @@ py::object Reduce(const ReduceFunction& function, const py::object& a_object,
   const std::size_t rows = all_elements ? 1 : layout.rows();
   const std::size_t cols = all_elements ? total : static_cast<std::size_t>(layout.cols);
   if (!function.has_identity && cols == 0) {
-    throw py::value_error(std::string("simdkit.") + function.name +
-                          ": zero-size array to reduction operation " + function.numpy_name +
+    throw py::value_error(ErrorPrefix(function.name) +
+                          "zero-size array to reduction operation " + function.numpy_name +
                           " which has no identity; expected at least one element" +
                           (all_elements ? "" : " along the axis"));
   }

@@ -44,63 +44,40 @@ namespace hn = hwy::HWY_NAMESPACE;
 struct Bfloat16Pairs {};
 struct ByteQuads {};
 
-// Storage type -> the lane type computations run in.
+// Per storage type: the lane type computations run in, and the type one
+// stored element is read as (bits as bytes, packed narrow rows as their
+// lanes).
 template <typename Stored>
-struct ComputeOf {
-  using type = Stored;  // float, double
+struct StorageTraits {  // float, double
+  using Compute = Stored;
+  using Memory = Stored;
+};
+template <typename Compute_, typename Memory_>
+struct StorageTraitsOf {
+  using Compute = Compute_;
+  using Memory = Memory_;
 };
 template <>
-struct ComputeOf<hwy::float16_t> {
-  using type = float;
-};
+struct StorageTraits<hwy::float16_t> : StorageTraitsOf<float, hwy::float16_t> {};
 template <>
-struct ComputeOf<hwy::bfloat16_t> {
-  using type = float;
-};
+struct StorageTraits<hwy::bfloat16_t> : StorageTraitsOf<float, hwy::bfloat16_t> {};
 template <>
-struct ComputeOf<int8_t> {
-  using type = int16_t;
-};
+struct StorageTraits<int8_t> : StorageTraitsOf<int16_t, int8_t> {};
 template <>
-struct ComputeOf<uint8_t> {
-  using type = int16_t;
-};
+struct StorageTraits<uint8_t> : StorageTraitsOf<int16_t, uint8_t> {};
 template <>
-struct ComputeOf<PackedBits> {
-  using type = uint64_t;
-};
+struct StorageTraits<PackedBits> : StorageTraitsOf<uint64_t, uint8_t> {};
 template <>
-struct ComputeOf<Bfloat16Pairs> {
-  using type = hwy::bfloat16_t;
-};
+struct StorageTraits<Bfloat16Pairs> : StorageTraitsOf<hwy::bfloat16_t, hwy::bfloat16_t> {};
 template <>
-struct ComputeOf<ByteQuads> {
-  using type = uint8_t;
-};
+struct StorageTraits<ByteQuads> : StorageTraitsOf<uint8_t, uint8_t> {};
 
 template <typename Stored>
-using ComputeTag = hn::ScalableTag<typename ComputeOf<Stored>::type>;
-
-// Memory layout of one stored element (bits are read as bytes, packed
-// narrow rows as their lanes).
+using ComputeOf = typename StorageTraits<Stored>::Compute;
 template <typename Stored>
-struct MemoryLayoutOf {
-  using type = Stored;
-};
-template <>
-struct MemoryLayoutOf<PackedBits> {
-  using type = uint8_t;
-};
-template <>
-struct MemoryLayoutOf<Bfloat16Pairs> {
-  using type = hwy::bfloat16_t;
-};
-template <>
-struct MemoryLayoutOf<ByteQuads> {
-  using type = uint8_t;
-};
+using MemoryOf = typename StorageTraits<Stored>::Memory;
 template <typename Stored>
-using MemoryOf = typename MemoryLayoutOf<Stored>::type;
+using ComputeTag = hn::ScalableTag<ComputeOf<Stored>>;
 
 // Tag of the accumulators: int32 for int16 terms (widening multiply-add) and
 // byte quads, float32 for bfloat16 pairs, the compute type otherwise.
@@ -334,7 +311,7 @@ double PairDistance(Metric metric, const MemoryOf<Stored>* a, const MemoryOf<Sto
 
 // Writes `rows` rows of n stored elements, widened to the compute type, to
 // `out`, rows out_stride apart (what lies past n in a row is left as it is).
-template <typename Stored, typename Compute = typename ComputeOf<Stored>::type>
+template <typename Stored, typename Compute = ComputeOf<Stored>>
 void WidenRows(const MemoryOf<Stored>* HWY_RESTRICT in, size_t in_stride, size_t rows, size_t n,
                Compute* HWY_RESTRICT out, size_t out_stride) {
   const ComputeTag<Stored> dc;
@@ -547,7 +524,7 @@ void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t
     using TileStored = typename decltype(tile_stored_tag)::type;
     constexpr Term term = decltype(term_tag)::type::value;
     using Packed = MemoryOf<TileStored>;
-    constexpr bool kNarrowDot = !std::is_same_v<TileStored, typename ComputeOf<Stored>::type>;
+    constexpr bool kNarrowDot = !std::is_same_v<TileStored, ComputeOf<Stored>>;
     constexpr bool kByteQuads = std::is_same_v<TileStored, ByteQuads>;
     constexpr bool kCanPack = !IsBits<Stored>();
     double sums[kTileRows * kTileCols];
@@ -640,7 +617,7 @@ void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t
     if constexpr (term == Term::kNone) {
       return false;
     } else {
-      using Compute = typename ComputeOf<Stored>::type;
+      using Compute = ComputeOf<Stored>;
       using NarrowDot = NarrowDotOf<Stored, term>;
       if constexpr (!std::is_void_v<NarrowDot>) {
         if (CpuHasNarrowDot<NarrowDot>() &&
