@@ -532,27 +532,34 @@ void ForEachRow(const RowLayout& layout, const RowFunction& row_function) {
   }
 }
 
-// The row stride in elements if every row can be addressed as
-// base + r * stride with aligned, unit-stride columns.
+// Whether every row can be addressed as base + r * stride with aligned,
+// unit-stride columns; if so, `stride` in elements. Not std::optional, for
+// DTypeOf's reason: here the stall cost distance() 20 ns a call.
 template <typename T>
-std::optional<std::size_t> UniformRowStride(const RowLayout& layout) {
+bool UniformRowStride(const RowLayout& layout, std::size_t& stride) {
   const auto item = static_cast<py::ssize_t>(sizeof(T));
-  if (reinterpret_cast<std::uintptr_t>(layout.base) % alignof(T) != 0) return std::nullopt;
-  if (layout.cols > 1 && layout.col_stride != item) return std::nullopt;
-  std::optional<py::ssize_t> stride;  // of the innermost outer axis longer than 1
-  py::ssize_t expected = 0;           // what the next outer axis out must have
+  if (reinterpret_cast<std::uintptr_t>(layout.base) % alignof(T) != 0) return false;
+  if (layout.cols > 1 && layout.col_stride != item) return false;
+  py::ssize_t outer_stride = 0;  // of the innermost outer axis longer than 1
+  bool found = false;
+  py::ssize_t expected = 0;      // what the next outer axis out must have
   for (std::size_t j = layout.outer_shape.size(); j-- > 0;) {
     if (layout.outer_shape[j] == 1) continue;
-    if (!stride) {
-      stride = layout.outer_strides[j];
+    if (!found) {
+      outer_stride = layout.outer_strides[j];
+      found = true;
     } else if (layout.outer_strides[j] != expected) {
-      return std::nullopt;
+      return false;
     }
     expected = layout.outer_strides[j] * layout.outer_shape[j];
   }
-  if (!stride) return static_cast<std::size_t>(layout.cols);  // at most one row
-  if (*stride < 0 || *stride % item != 0) return std::nullopt;
-  return static_cast<std::size_t>(*stride / item);
+  if (!found) {  // at most one row
+    stride = static_cast<std::size_t>(layout.cols);
+    return true;
+  }
+  if (outer_stride < 0 || outer_stride % item != 0) return false;
+  stride = static_cast<std::size_t>(outer_stride / item);
+  return true;
 }
 
 // Sizes `storage` for rows x cols elements in C order; memory_error (with
@@ -578,11 +585,12 @@ void AllocateCopy(std::vector<T>& storage, std::size_t rows, std::size_t cols) {
 template <typename T>
 ContiguousRows<T>::ContiguousRows(const RowLayout& layout, Packing packing)
     : rows_(layout.rows()), cols_(static_cast<std::size_t>(layout.cols)) {
-  const std::optional<std::size_t> stride = UniformRowStride<T>(layout);
-  if (stride && (packing == Packing::kStrided || rows_ <= 1 || *stride == cols_ ||
-                 (packing == Packing::kDisjoint && *stride >= cols_))) {
+  std::size_t stride = 0;
+  if (UniformRowStride<T>(layout, stride) &&
+      (packing == Packing::kStrided || rows_ <= 1 || stride == cols_ ||
+       (packing == Packing::kDisjoint && stride >= cols_))) {
     data_ = reinterpret_cast<const T*>(layout.base);
-    row_stride_ = *stride;
+    row_stride_ = stride;
     return;
   }
   AllocateCopy(storage_, rows_, cols_);
@@ -599,10 +607,11 @@ ContiguousRows<T>::ContiguousRows(const RowLayout& layout, Packing packing)
 template <typename T>
 WritableRows<T>::WritableRows(const RowLayout& layout, Packing packing) : layout_(layout) {
   const std::size_t rows = layout.rows(), cols = static_cast<std::size_t>(layout.cols);
-  const std::optional<std::size_t> stride = UniformRowStride<T>(layout);
-  if (stride && (rows <= 1 || *stride == cols || (packing != Packing::kDense && *stride >= cols))) {
+  std::size_t stride = 0;
+  if (UniformRowStride<T>(layout, stride) &&
+      (rows <= 1 || stride == cols || (packing != Packing::kDense && stride >= cols))) {
     data_ = reinterpret_cast<T*>(const_cast<char*>(layout.base));
-    row_stride_ = *stride;
+    row_stride_ = stride;
     return;
   }
   AllocateCopy(storage_, rows, cols);
