@@ -22,8 +22,7 @@ bool BitPatternsArg(const py::handle& dtype, const char* format, const char* fun
                                "dtype must be None (the array's own dtype) or '" + format +
                                "' (uint16 arrays of " + format + " bit patterns), got ";
   if (!PyUnicode_Check(dtype.ptr())) {
-    const std::string type = py::str(py::type::handle_of(dtype).attr("__name__"));
-    throw py::type_error(expected + type + " (simdkit does not cast)");
+    throw py::type_error(expected + TypeNameOf(dtype) + " (simdkit does not cast)");
   }
   if (dtype.cast<std::string>() == format) return true;
   throw py::value_error(expected + py::repr(dtype).cast<std::string>() +

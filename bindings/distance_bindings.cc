@@ -285,7 +285,7 @@ py::tuple Topk(const py::handle& q, const py::handle& x, const py::handle& k_obj
   const py::ssize_t n = ops.b.shape(0);
   const py::ssize_t k = RequireInt(k_object, "topk", "k", "an int");
   if (k < 1 || k > n) {
-    throw py::value_error("simdkit.topk: k must satisfy 1 <= k <= " + std::to_string(n) +
+    throw py::value_error(ErrorPrefix("topk") + "k must satisfy 1 <= k <= " + std::to_string(n) +
                           " (the number of rows of X), got " +
                           py::str(k_object).cast<std::string>() +
                           (n == 0 ? "; X has no rows" : ""));

@@ -68,11 +68,11 @@ HWY_EXPORT(DequantizeInt8OnTarget);
 
 namespace {
 
-std::string Prefix(const char* function) { return std::string("simdkit::") + function + ": "; }
+using internal::Where;
 
 void CheckPointers(const char* function, const void* x, const void* out) {
-  if (x == nullptr) throw std::invalid_argument(Prefix(function) + "null input pointer with a non-zero count");
-  if (out == nullptr) throw std::invalid_argument(Prefix(function) + "null output pointer with a non-zero count");
+  if (x == nullptr) throw std::invalid_argument(Where(function) + "null input pointer with a non-zero count");
+  if (out == nullptr) throw std::invalid_argument(Where(function) + "null output pointer with a non-zero count");
 }
 
 // One element-wise conversion: checks, then the dispatched kernel.
@@ -88,7 +88,7 @@ void Convert(const char* function, void (*kernel)(const In*, size_t, Out*), cons
 
 void CheckStride(const char* function, const char* name, size_t stride, size_t rows, size_t cols) {
   if (rows > 1 && stride < cols) {
-    throw std::invalid_argument(Prefix(function) + name + " " + std::to_string(stride) +
+    throw std::invalid_argument(Where(function) + name + " " + std::to_string(stride) +
                                 " is shorter than a row of " + std::to_string(cols) +
                                 " elements");
   }
@@ -113,7 +113,7 @@ void quantize_int8(const float* x, size_t rows, size_t cols, size_t row_stride, 
                    size_t q_stride, float* scale) {
   constexpr const char* kName = "quantize_int8";
   if (rows == 0) return;
-  if (scale == nullptr) throw std::invalid_argument(Prefix(kName) + "null scale pointer");
+  if (scale == nullptr) throw std::invalid_argument(Where(kName) + "null scale pointer");
   if (cols == 0) {  // empty rows: max|x| is 0
     for (size_t r = 0; r < rows; ++r) scale[r] = 0.0f;
     return;
@@ -130,7 +130,7 @@ void quantize_int8(const float* x, size_t rows, size_t cols, size_t row_stride, 
   const size_t bad_row = HWY_DYNAMIC_DISPATCH(QuantizeInt8OnTarget)(x, rows, cols, row_stride,
                                                                     q, q_stride, scale);
   if (bad_row != rows) {
-    throw std::invalid_argument(Prefix(kName) + "row " + std::to_string(bad_row) +
+    throw std::invalid_argument(Where(kName) + "row " + std::to_string(bad_row) +
                                 " contains NaN or Inf; int8 quantization needs finite values");
   }
 }
@@ -139,7 +139,7 @@ void dequantize_int8(const int8_t* q, size_t rows, size_t cols, size_t q_stride,
                      const float* scale, float* out, size_t out_stride) {
   constexpr const char* kName = "dequantize_int8";
   if (rows == 0 || cols == 0) return;
-  if (scale == nullptr) throw std::invalid_argument(Prefix(kName) + "null scale pointer");
+  if (scale == nullptr) throw std::invalid_argument(Where(kName) + "null scale pointer");
   CheckPointers(kName, q, out);
   CheckStride(kName, "q_stride", q_stride, rows, cols);
   CheckStride(kName, "out_stride", out_stride, rows, cols);

@@ -88,7 +88,7 @@ void WithEntryPoints(DType dtype, const Call& call) {
   throw std::invalid_argument("simdkit: unknown dtype");
 }
 
-std::string Where(const char* function) { return std::string("simdkit::") + function + ": "; }
+using internal::Where;
 
 void CheckMetric(const char* function, Metric metric, DType dtype) {
   if (!metric_supports(metric, dtype)) {

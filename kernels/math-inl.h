@@ -92,8 +92,8 @@ HWY_INLINE V OddPassThrough(V x, V result) {
 // field makes 2^q directly); e^r = 1 + r + r^2 P(r), P a degree-4 minimax
 // fit on [-ln2/2, ln2/2] (0.05 ULP); the final (1 + p) 2^q is one
 // multiply-add (and with kMinusOne, e^x - 1 = p 2^q + (2^q - 1) is too: the
-// subtraction is exact in tanh's use, q >= 0). Max error of e^x 1.01 ULP over every float32 in range (checked
-// exhaustively; docs/accuracy.md).
+// subtraction is exact in tanh's use, q >= 0). Max error of e^x 1.01 ULP
+// over every float32 in range (checked exhaustively; docs/accuracy.md).
 constexpr float kExpNormalRangeF32 = 87.3f;
 
 template <bool kMinusOne = false, class D, class V>

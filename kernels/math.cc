@@ -75,7 +75,7 @@ constexpr const char* kFunctionNames[kFunctionCount] = {
     "exp",  "expm1", "log",   "log1p", "log2", "log10",   "sin",      "cos",  "tanh",      "sinh",
     "atan", "asin",  "acos",  "asinh", "sqrt", "sigmoid", "softplus", "silu", "gelu_tanh", "gelu"};
 
-std::string Where(const char* function) { return std::string("simdkit::") + function + ": "; }
+using internal::Where;
 
 void CheckDType(const char* function, DType dtype) {
   if (!math_supports(dtype)) {

@@ -82,8 +82,8 @@ bool HasIdentity(ReduceOp op) { return op == ReduceOp::kSum || op == ReduceOp::k
 
 void CheckRows(const char* name, const void* x, size_t rows, size_t cols) {
   if (rows != 0 && cols != 0 && x == nullptr) {
-    throw std::invalid_argument(std::string("simdkit::") + name +
-                                ": null data pointer with a non-empty shape");
+    throw std::invalid_argument(internal::Where(name) +
+                                "null data pointer with a non-empty shape");
   }
 }
 
@@ -93,13 +93,13 @@ void ReduceRowsChecked(ReduceOp op, const T* x, size_t rows, size_t cols, size_t
   CheckRows(OpName(op), x, rows, cols);
   // As NumPy: an empty reduced axis is an error even when there are no rows.
   if (cols == 0 && !HasIdentity(op)) {
-    throw std::invalid_argument(std::string("simdkit::") + OpName(op) +
-                                ": zero-size input has no " + OpName(op) +
+    throw std::invalid_argument(internal::Where(OpName(op)) +
+                                "zero-size input has no " + OpName(op) +
                                 "; expected at least one element per row");
   }
   if (rows == 0) return;
   if (out == nullptr) {
-    throw std::invalid_argument(std::string("simdkit::") + OpName(op) + ": null output pointer");
+    throw std::invalid_argument(internal::Where(OpName(op)) + "null output pointer");
   }
   const bool index = op == ReduceOp::kArgMin || op == ReduceOp::kArgMax;
   internal::CheckNoOverlap(OpName(op), "out",
