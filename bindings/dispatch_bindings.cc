@@ -62,13 +62,16 @@ void RegisterDispatch(py::module_& module) {
         py::dict info = TargetReport();
         info["simdkit_version"] = SIMDKIT_VERSION_STRING;
         info["highway_version"] = simdkit::highway_version();
+        info["highway_loaded_version"] = simdkit::highway_loaded_version();
+        info["highway_library"] = simdkit::highway_library_path();
         info["cpu_model"] = simdkit::cpu_model();
         info["cpu_features"] = simdkit::cpu_features();
         info["probe"] = simdkit::probe_target();
         info["forced"] = simdkit::forced_target();
         return info;
       },
-      "What simdkit runs on: versions, the CPU's model and SIMD features (as the\n"
+      "What simdkit runs on: versions (Highway's as compiled and as loaded),\n"
+      "the CPU's model and SIMD features (as the\n"
       "CPU reports them), and the compiled, supported, disabled, forced and\n"
       "active targets, with the probe's view of the active one.");
 }

@@ -1,5 +1,9 @@
 // Target selection on top of Highway's process-wide hwy::ChosenTarget, which
 // HWY_DYNAMIC_DISPATCH reads (one atomic load) on every call.
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdlib.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -174,6 +178,32 @@ const char* version() { return SIMDKIT_VERSION_STRING; }
 std::string highway_version() {
   return std::to_string(HWY_MAJOR) + "." + std::to_string(HWY_MINOR) + "." +
          std::to_string(HWY_PATCH);
+}
+
+// The file that holds Highway's dispatch state (hwy::SupportedTargets lives
+// beside hwy::ChosenTarget), with symbolic links resolved: libhwy.so.1 is a
+// link to libhwy.so.MAJOR.MINOR.PATCH, and Debian 12 and 13 both ship
+// soname 1 (1.0.3 and 1.2.0), so the soname alone cannot tell them apart.
+std::string highway_library_path() {
+  Dl_info where{};
+  if (dladdr(reinterpret_cast<void*>(&hwy::SupportedTargets), &where) == 0 ||
+      where.dli_fname == nullptr) {
+    return "";
+  }
+  char resolved[PATH_MAX];
+  const char* path = realpath(where.dli_fname, resolved) ? resolved : where.dli_fname;
+  const std::string_view name = std::string_view(path).substr(
+      std::string_view(path).find_last_of('/') + 1);
+  // Linked statically: Highway's code sits in libsimdkit or the program.
+  if (name.rfind("libhwy", 0) != 0) return "";
+  return path;
+}
+
+std::string highway_loaded_version() {
+  const std::string path = highway_library_path();
+  if (path.empty()) return highway_version();
+  const size_t suffix = path.rfind(".so.");
+  return suffix == std::string::npos ? "unknown (" + path + ")" : path.substr(suffix + 4);
 }
 
 }  // namespace simdkit

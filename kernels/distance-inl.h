@@ -28,6 +28,7 @@
 
 #include "hwy/highway.h"
 #include "dispatch/cpu_info.h"
+#include "kernels/capabilities-inl.h"
 #include "kernels/convert-inl.h"
 #include "kernels/distance_common.h"
 
@@ -36,8 +37,8 @@ namespace simdkit {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Rows that cdist packs for a native narrow dot-product instruction, which
-// Highway 1.0.3 has no op for (AVX3_DL only): bfloat16 kept as pairs for
+// Rows that cdist packs for a native narrow dot-product instruction (targets
+// with AVX512-VNNI, see SIMDKIT_NATIVE_NARROW_DOT): bfloat16 kept as pairs for
 // vdpbf16ps (AVX512-BF16, checked at run time), and bytes as quads for
 // vpdpbusd (AVX512-VNNI), a's row as uint8 and b's as int8, one side offset
 // by 128 and corrected per row (see PackRows).
@@ -106,22 +107,12 @@ HWY_INLINE size_t ElementsPerStep(DC dc) {
   return hn::Lanes(dc) * (std::is_same_v<Stored, PackedBits> ? 8 : 1);
 }
 
-// Highway 1.0.3 emulates float16 -> float32 on targets without a native
-// conversion (SSSE3, SSE4, SCALAR, EMU128) as if the all-ones exponent were
-// finite: Inf became 65536, NaN a number. Widen by the bits there instead
-// (Float16BitsToFloat32 from kernels/convert-inl.h).
-#undef SIMDKIT_WIDEN_FLOAT16_BY_BITS  // this file is included once per target
-#if HWY_TARGET == HWY_SSSE3 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SCALAR || \
-    HWY_TARGET == HWY_EMU128
-#define SIMDKIT_WIDEN_FLOAT16_BY_BITS 1
-#else
-#define SIMDKIT_WIDEN_FLOAT16_BY_BITS 0
-#endif
-
 template <typename Stored, class DC>
 HWY_INLINE hn::Vec<DC> LoadWidened(DC dc, const MemoryOf<Stored>* HWY_RESTRICT p) {
   using Compute = hn::TFromD<DC>;
-#if SIMDKIT_WIDEN_FLOAT16_BY_BITS
+#if !SIMDKIT_HAS_HARDWARE_FLOAT16_CONVERSION
+  // Highway's emulated conversion would read Inf/NaN as finite: widen by the
+  // bits (Float16BitsToFloat32 from kernels/convert-inl.h).
   if constexpr (std::is_same_v<Stored, hwy::float16_t>) {
     const hn::Rebind<uint16_t, DC> d16;
     const auto bits = hn::LoadU(d16, reinterpret_cast<const uint16_t*>(p));
@@ -151,25 +142,27 @@ HWY_INLINE hn::Vec<DC> LoadWidenedPartial(DC dc, const MemoryOf<Stored>* HWY_RES
 }
 
 // Whether this target has the native narrow dot products of Bfloat16Pairs
-// and ByteQuads. AVX3_DL implies AVX512-VNNI; AVX512-BF16 it does not.
+// and ByteQuads (AVX512-VNNI; AVX512-BF16 for the pairs, checked at run time).
 #undef SIMDKIT_NATIVE_NARROW_DOT  // this file is included once per target
-#if HWY_TARGET == HWY_AVX3_DL
-#define SIMDKIT_NATIVE_NARROW_DOT 1
-#else
-#define SIMDKIT_NATIVE_NARROW_DOT 0
-#endif
+#define SIMDKIT_NATIVE_NARROW_DOT SIMDKIT_HAS_AVX512_VNNI
 
 // sum0 += x * y: exactly for int16 (into int32 lanes, split over sum0 and
 // sum1 as Highway's widening multiply-add prefers) and for byte quads (x
 // uint8, y int8, four products a lane); bfloat16 pairs into float32 lanes.
-// The native instructions are inline asm, as Highway does not compile
-// AVX3_DL with the avx512vnni or avx512bf16 attributes.
+// Highway 1.2's own ops emit vpdpwssd and vpdpbusd wherever VNNI is, and
+// vdpbf16ps where its target guarantees AVX512-BF16 (HWY_NATIVE_DOT_BF16).
+// The rest (1.0.3, and bfloat16 on a target that leaves BF16 to the run-time
+// check) is inline asm: Highway does not compile those targets with the
+// avx512vnni/avx512bf16 attributes the intrinsics need.
 template <class DA, class V, class VA>
 HWY_INLINE VA MulAccumulate(DA da, V x, V y, VA sum0, VA& sum1) {
   using Lane = hn::TFromV<V>;
+  constexpr bool kBfloat16 = std::is_same_v<Lane, hwy::bfloat16_t>;
 #if SIMDKIT_NATIVE_NARROW_DOT
-  if constexpr (std::is_same_v<Lane, int16_t> || std::is_same_v<Lane, uint8_t> ||
-                std::is_same_v<Lane, hwy::bfloat16_t>) {
+  constexpr bool kHighwayEmits =
+      kBfloat16 ? SIMDKIT_HIGHWAY_EMITS_DOT_BF16 : SIMDKIT_HIGHWAY_EMITS_VNNI_DOT;
+  if constexpr (!kHighwayEmits && (std::is_same_v<Lane, int16_t> ||
+                                   std::is_same_v<Lane, uint8_t> || kBfloat16)) {
     (void)da;
     (void)sum1;
     auto sum = sum0.raw;
@@ -183,7 +176,15 @@ HWY_INLINE VA MulAccumulate(DA da, V x, V y, VA sum0, VA& sum1) {
     return VA{sum};
   } else  // NOLINT: the chain goes on below
 #endif
-  if constexpr (std::is_same_v<Lane, int16_t>) {
+  if constexpr (std::is_same_v<Lane, uint8_t>) {  // byte quads, Highway 1.2 only
+    (void)sum1;
+#if SIMDKIT_HIGHWAY_HAS_NATIVE_DOT_OPS
+    return hn::SumOfMulQuadAccumulate(da, x, hn::BitCast(hn::RebindToSigned<hn::DFromV<V>>(), y),
+                                      sum0);
+#else
+    static_assert(sizeof(Lane) == 0, "byte quads exist only where VNNI is");
+#endif
+  } else if constexpr (std::is_same_v<Lane, int16_t> || kBfloat16) {
     return hn::ReorderWidenMulAccumulate(da, x, y, sum0, sum1);
   } else {
     (void)da;
@@ -388,12 +389,8 @@ struct TypeTag {
 };
 
 // Columns of b per tile: 4 where 32 vector registers hold 16 accumulators
-// (AVX-512, SVE), else 2 (16 registers: AVX2, SSE4, NEON).
-#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL || HWY_HAVE_SCALABLE
-constexpr size_t kTileCols = 4;
-#else
-constexpr size_t kTileCols = 2;
-#endif
+// (AVX-512, AArch64), else 2 (16 registers: AVX2 and below).
+constexpr size_t kTileCols = SIMDKIT_HAS_32_VECTOR_REGISTERS ? 4 : 2;
 constexpr size_t kTileRows = 4;
 
 // A tile of kRows (<= kTileRows) rows of `a` against kCols (<= kTileCols)

@@ -5,6 +5,7 @@ PYTHON=${PYTHON:-python3}
 BUILD_DIR=build/cmake
 BENCHMARK_BINARY="$PWD/$BUILD_DIR/benchmarks/simdkit_benchmarks"
 AARCH64_BUILD_DIR=build/aarch64
+OTHER_HIGHWAY_BUILD_DIR=build/other-highway/cmake
 SANITIZE_BUILD_DIR=build/sanitize
 FUZZ_FAMILIES=(convert distance math reduce)
 
@@ -16,6 +17,20 @@ build_cpp() {
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DSIMDKIT_BUILD_TESTS="$1" -DSIMDKIT_BUILD_TOOLS="$1" -DSIMDKIT_BUILD_BENCHMARKS=ON >/dev/null
   cmake --build "$BUILD_DIR"
+}
+
+# build_cpp_other_highway ON|OFF: the library and its GoogleTests (and the
+# benchmarks if ON) against the other supported Debian release's Highway
+# (scripts/other_highway.sh: 1.2.0 on Debian 12, 1.0.3 on Debian 13), found
+# through hwy_DIR and loaded through the build tree's run path.
+build_cpp_other_highway() {
+  local root hwy_config
+  root=$(scripts/other_highway.sh)
+  hwy_config=$(find "$root" -name hwy-config.cmake -print -quit)
+  cmake -S . -B "$OTHER_HIGHWAY_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -Dhwy_DIR="$(dirname "$hwy_config")" -DSIMDKIT_BUILD_TESTS=ON \
+    -DSIMDKIT_BUILD_BENCHMARKS="$1" >/dev/null
+  cmake --build "$OTHER_HIGHWAY_BUILD_DIR"
 }
 
 # The library and its GoogleTests for aarch64 (run under qemu-aarch64).

@@ -40,6 +40,7 @@ def machine_info() -> dict:
         "python": platform.python_version(),
         "simdkit_version": info["simdkit_version"],
         "highway_version": info["highway_version"],
+        "highway_loaded_version": info["highway_loaded_version"],
         "numpy_version": np.__version__,
         "versions": {name: package_version(name) for name in OTHER_LIBRARIES},
         "active_target": info["active"],

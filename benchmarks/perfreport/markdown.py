@@ -63,7 +63,8 @@ def header(info: dict, settings: dict, context: dict) -> str:
         f"- CPU: {info['cpu_model']}; SIMD features: {' '.join(info['cpu_features'])}\n",
         f"- Targets supported: {', '.join(info['supported_targets'])} (Python calls run on "
         f"{info['active_target']}, the automatic choice)\n",
-        f"- simdkit {info['simdkit_version']}, Highway {info['highway_version']}, NumPy {info['numpy_version']}, "
+        f"- simdkit {info['simdkit_version']}, Highway {info['highway_version']} (loaded: "
+        f"{info.get('highway_loaded_version', info['highway_version'])}), NumPy {info['numpy_version']}, "
         f"{versions}; Python {info['python']}, {info['platform']}\n",
         f"- Times are CPU time of the calling thread (the machine may be shared), single-threaded throughout: "
         f"C++ from Google Benchmark (min time {settings['benchmark_min_time_s']} s per benchmark), Python best "

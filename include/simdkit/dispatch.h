@@ -91,6 +91,17 @@ SIMDKIT_EXPORT std::vector<std::string> cpu_features();
 // Version of the Highway headers the library was compiled with.
 SIMDKIT_EXPORT std::string highway_version();
 
+// Version of the Highway library this process loaded ("1.2.0"), read from the
+// versioned file name behind libhwy.so.1; highway_version() where Highway is
+// linked statically. Both Debian 12 (1.0.3) and 13 (1.2.0) ship soname 1, so a
+// build can run on the other's library; the process has one Highway, shared
+// with every other library that uses it.
+SIMDKIT_EXPORT std::string highway_loaded_version();
+
+// Path of that shared library, symbolic links resolved; "" where Highway is
+// linked statically.
+SIMDKIT_EXPORT std::string highway_library_path();
+
 // Name of the target compiled into the code that a dispatched call actually
 // executes (HWY_TARGET, read from inside the kernel). Agrees with
 // active_target(); exists so that tests can prove it.

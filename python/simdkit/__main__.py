@@ -18,6 +18,9 @@ def _print_info(as_json: bool) -> None:
         return
     print(f"simdkit {info['simdkit_version']} (Highway {info['highway_version']}, "
           f"NumPy {numpy.__version__}, Python {platform.python_version()})")
+    library = info["highway_library"] or "linked statically"
+    print(f"highway:   {info['highway_loaded_version']} loaded ({library}), "
+          f"{info['highway_version']} compiled")
     print(f"cpu:       {info['cpu_model']} ({platform.machine()})")
     print(f"features:  {' '.join(info['cpu_features']) or '(none reported)'}")
     print(f"compiled:  {', '.join(info['compiled'])}")

@@ -143,6 +143,18 @@ TEST(Dispatch, ChoosesTheExpectedTargetForThisCpu) {
   EXPECT_EQ(simdkit::probe_target(), expected) << simdkit::cpu_model();
 }
 
+// The build links the Highway it was compiled against (the system's, or the
+// other Debian release's through the build's run path): a library of the
+// same soname but another version would mean the test ran something else.
+TEST(Dispatch, LoadsTheHighwayItWasCompiledWith) {
+  EXPECT_EQ(simdkit::highway_loaded_version(), simdkit::highway_version())
+      << simdkit::highway_library_path();
+  const std::string path = simdkit::highway_library_path();
+  if (!path.empty()) {
+    EXPECT_NE(path.find("libhwy.so." + simdkit::highway_version()), std::string::npos) << path;
+  }
+}
+
 TEST(Dispatch, DescribesTheCpu) {
   EXPECT_FALSE(simdkit::cpu_model().empty());
   EXPECT_EQ(simdkit::highway_version().find("1."), 0u) << simdkit::highway_version();

@@ -407,6 +407,17 @@ def test_info_reports_forced_target_and_probe():
     assert info["active"] == info["probe"] == info["forced"] == name
     assert info["compiled"] == simdkit.targets()["compiled"]
     assert info["highway_version"].startswith("1.")
+    assert f"highway:   {info['highway_loaded_version']} loaded" in text, text
+
+
+def test_info_reports_the_loaded_highway():
+    info = simdkit.info()
+    # The tests run against the Highway the module was built with.
+    assert info["highway_loaded_version"] == info["highway_version"], info
+    library = info["highway_library"]
+    if library:  # "" where Highway is linked statically
+        assert os.path.basename(library) == f"libhwy.so.{info['highway_version']}", library
+        assert os.path.isfile(library)
 
 
 def test_info_in_process_matches_targets():

@@ -1,0 +1,61 @@
+// What the target being compiled can do, as 0/1 macros for the kernels'
+// #if: capabilities, never one target's name, so that a target a newer
+// Highway adds (AVX3_ZEN4 and AVX3_SPR in 1.2) gets every path it can run.
+// Smaller HWY_TARGET bits are better targets within an architecture.
+//
+// No include guard: included once per target from the kernels' -inl.h files,
+// each time after hwy/highway.h has set HWY_TARGET for the pass.
+
+#undef SIMDKIT_HAS_32_VECTOR_REGISTERS
+#undef SIMDKIT_HAS_HARDWARE_FLOAT16_CONVERSION
+#undef SIMDKIT_HAS_AVX512_VNNI
+#undef SIMDKIT_HIGHWAY_HAS_NATIVE_DOT_OPS
+#undef SIMDKIT_IS_PORTABLE_FALLBACK
+#undef SIMDKIT_HIGHWAY_EMITS_VNNI_DOT
+#undef SIMDKIT_HIGHWAY_EMITS_DOT_BF16
+
+// Whether the portable fallbacks (EMU128, SCALAR) are being compiled: arrays
+// of lanes rather than vector registers.
+#define SIMDKIT_IS_PORTABLE_FALLBACK (HWY_TARGET >= HWY_EMU128)
+
+// 32 architectural vector registers: AVX-512 (AVX3 and every later x86
+// target) and AArch64 (NEON and SVE); 16 on AVX2 and below.
+#if (HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3) || \
+    (HWY_ARCH_ARM_A64 && !SIMDKIT_IS_PORTABLE_FALLBACK) || HWY_HAVE_SCALABLE
+#define SIMDKIT_HAS_32_VECTOR_REGISTERS 1
+#else
+#define SIMDKIT_HAS_32_VECTOR_REGISTERS 0
+#endif
+
+// float16 -> float32 in hardware (F16C from AVX2 on, AArch64's FCVTL). Where
+// Highway emulates it (SSE2, SSSE3, SSE4, EMU128, SCALAR in 1.0.3 and 1.2),
+// the emulation reads the all-ones exponent as finite: Inf became 65536 and
+// NaN a number. Kernels widen by the bits there instead.
+#if (HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2) || \
+    (HWY_ARCH_ARM_A64 && !SIMDKIT_IS_PORTABLE_FALLBACK)
+#define SIMDKIT_HAS_HARDWARE_FLOAT16_CONVERSION 1
+#else
+#define SIMDKIT_HAS_HARDWARE_FLOAT16_CONVERSION 0
+#endif
+
+// AVX512-VNNI (vpdpbusd, vpdpwssd): every x86 target from AVX3_DL on.
+// AVX512-BF16 is not implied below AVX3_ZEN4 and is checked at run time.
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3_DL
+#define SIMDKIT_HAS_AVX512_VNNI 1
+#else
+#define SIMDKIT_HAS_AVX512_VNNI 0
+#endif
+
+// Highway 1.2 has SumOfMulQuadAccumulate and emits the native narrow dot
+// instructions from its own ops (vpdpbusd/vpdpwssd from AVX3_DL on,
+// vdpbf16ps where HWY_NATIVE_DOT_BF16); 1.0.3 has neither, so the kernels
+// issue those instructions themselves there.
+#if HWY_MAJOR > 1 || (HWY_MAJOR == 1 && HWY_MINOR >= 2)
+#define SIMDKIT_HIGHWAY_HAS_NATIVE_DOT_OPS 1
+#define SIMDKIT_HIGHWAY_EMITS_VNNI_DOT SIMDKIT_HAS_AVX512_VNNI
+#define SIMDKIT_HIGHWAY_EMITS_DOT_BF16 HWY_NATIVE_DOT_BF16
+#else
+#define SIMDKIT_HIGHWAY_HAS_NATIVE_DOT_OPS 0
+#define SIMDKIT_HIGHWAY_EMITS_VNNI_DOT 0
+#define SIMDKIT_HIGHWAY_EMITS_DOT_BF16 0
+#endif
