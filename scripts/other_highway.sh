@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Unpacks the other supported Debian release's Highway (libhwy-dev and its
-# shared library) into build/other-highway/<suite>/root and prints that root:
+# other_highway.sh [ARCH]: unpacks the other supported Debian release's
+# Highway (libhwy-dev and its shared library) for ARCH (default: this
+# machine's, e.g. amd64; arm64 for the cross build) into
+# build/other-highway/<suite>-<ARCH>/root and prints that root:
 # Highway 1.2.0 from Debian 13 (trixie) on a Debian 12 machine, 1.0.3 from
 # Debian 12 (bookworm) on Debian 13. Nothing on the machine changes: apt reads
 # a sources list, package lists and a cache of its own under build/, naming
@@ -9,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+arch=${1:-$(dpkg --print-architecture)}
 codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 case "$codename" in
   bookworm) suite=trixie libraries=libhwy1t64 ;;
@@ -17,7 +20,7 @@ case "$codename" in
      exit 1 ;;
 esac
 
-work="$PWD/build/other-highway/$suite"
+work="$PWD/build/other-highway/$suite-$arch"
 root="$work/root"
 if [ ! -f "$work/.complete" ]; then
   # The mirror and keyring this machine's apt already uses (deb822 or the
@@ -38,11 +41,12 @@ if [ ! -f "$work/.complete" ]; then
 
   rm -rf "$work"
   mkdir -p "$work/sources.list.d" "$work/lists/partial" "$work/cache/archives/partial" "$work/debs"
-  echo "deb [signed-by=$keyring] $mirror $suite main" >"$work/sources.list"
+  echo "deb [arch=$arch signed-by=$keyring] $mirror $suite main" >"$work/sources.list"
   apt_options=(-o "Dir::Etc::sourcelist=$work/sources.list" -o "Dir::Etc::sourceparts=$work/sources.list.d"
                -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache"
+               -o "APT::Architecture=$arch" -o "APT::Architectures::=$arch"
                -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1")
-  echo "other_highway: fetching libhwy-dev and $libraries from Debian $suite" >&2
+  echo "other_highway: fetching libhwy-dev and $libraries ($arch) from Debian $suite" >&2
   apt-get "${apt_options[@]}" update -qq >&2
   (cd "$work/debs" && apt-get "${apt_options[@]}" download libhwy-dev "$libraries" >&2)
   for package in "$work"/debs/*.deb; do dpkg -x "$package" "$root"; done

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstdio>
+#include <iostream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -147,6 +148,10 @@ TEST(Dispatch, ChoosesTheExpectedTargetForThisCpu) {
 // other Debian release's through the build's run path): a library of the
 // same soname but another version would mean the test ran something else.
 TEST(Dispatch, LoadsTheHighwayItWasCompiledWith) {
+  // Read by tests/heterogeneous/run_matrix.py, whose expected targets depend
+  // on the Highway version.
+  std::cout << "Highway " << simdkit::highway_version() << " compiled, "
+            << simdkit::highway_loaded_version() << " loaded\n";
   EXPECT_EQ(simdkit::highway_loaded_version(), simdkit::highway_version())
       << simdkit::highway_library_path();
   const std::string path = simdkit::highway_library_path();

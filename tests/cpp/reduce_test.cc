@@ -38,15 +38,22 @@ std::vector<size_t> TestSizes() {
     const size_t n = leaves * kLeafVectors * lanes;
     sizes.insert(sizes.end(), {n - 1, n, n + 1});
   }
-  sizes.push_back(1000000);
+  // Large: many argmin blocks and a deep pairwise tree; 100003 (24 blocks of
+  // float32, and a tail) in a sampled run.
+  sizes.push_back(SampledRun() ? 100003 : 1000000);
   return sizes;
 }
 
 // Every test size, at every misalignment within a vector; large sizes take
-// every `large_offset_step`-th misalignment to bound the run time.
+// every `large_offset_step`-th misalignment to bound the run time, and in a
+// sampled run (emulated CPUs) only the last one.
 template <typename T, typename Check>
 void ForEachSizeAndOffset(size_t large_offset_step, const Check& check) {
   for (size_t n : TestSizes<T>()) {
+    if (n > 4096 && SampledRun()) {
+      check(n, Lanes<T>() - 1);
+      continue;
+    }
     const size_t step = n > 4096 ? large_offset_step : 1;
     for (size_t offset = 0; offset < Lanes<T>(); offset += step) check(n, offset);
   }
@@ -127,8 +134,11 @@ void ExpectExtremesOnRandomAndSpecialValues(size_t n, size_t offset, std::mt1993
   ExpectExtremesMatch(x.data(), n, "random");
 
   // Within three vectors every position in turn holds the special value, so
-  // every lane and tail position is exercised; larger sizes sample positions.
-  const size_t step = n > 3 * Lanes<T>() + 1 ? n / 11 + 1 : 1;
+  // every lane and tail position is exercised; larger sizes sample positions
+  // (first, middle and last only for large sizes in a sampled run).
+  const size_t step = n <= 3 * Lanes<T>() + 1   ? 1
+                      : n > 4096 && SampledRun() ? (n - 1) / 2
+                                                 : n / 11 + 1;
   const T specials[] = {std::numeric_limits<T>::quiet_NaN(), std::numeric_limits<T>::infinity(),
                         -std::numeric_limits<T>::infinity(),
                         std::numeric_limits<T>::denorm_min(),
