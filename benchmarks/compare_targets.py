@@ -1,7 +1,8 @@
 """One target against another on every C++ benchmark row, in one run.
 
     python3 benchmarks/compare_targets.py BINARY --against AVX3_DL AVX3_SPR AVX3_ZEN4
-        [--family distance] [--rounds 2] [--min-time 0.05] [--json FILE]
+        [--family distance | --prefix 'math/[^/]+/f16'] [--rounds 2] [--min-time 0.05]
+        [--json FILE]
 
 BINARY is a simdkit_benchmarks build (e.g. the one against Highway 1.2,
 build/other-highway/cmake/benchmarks/simdkit_benchmarks, which has the
@@ -28,9 +29,8 @@ from perfreport.cpp import FAMILIES, NAME_PREFIX, TIME_UNIT_NS  # noqa: E402
 SLOWER_MARGIN = 0.95
 
 
-def run_target(binary: Path, target: str, families: list[str], min_time: float) -> dict[str, float]:
+def run_target(binary: Path, target: str, prefixes: str, min_time: float) -> dict[str, float]:
     """Row name (the target left out) -> CPU ns per call."""
-    prefixes = "|".join(NAME_PREFIX[family] for family in families)
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         run = subprocess.run([str(binary), f"--benchmark_filter=^({prefixes})/{target}(/.+)?$",
                               f"--benchmark_out={out.name}", "--benchmark_out_format=json",
@@ -55,17 +55,19 @@ def main() -> int:
     parser.add_argument("--against", required=True, help="the reference target")
     parser.add_argument("--family", action="append", choices=FAMILIES,
                         help="families to run (default: all); repeatable")
+    parser.add_argument("--prefix", help="regex of the names' part before the target, instead of "
+                        "whole families (e.g. 'math/[^/]+/f16')")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--min-time", type=float, default=0.05, help="seconds per benchmark")
     parser.add_argument("--json", type=Path, help="write every row's times here")
     args = parser.parse_args()
 
-    families = args.family or list(FAMILIES)
+    prefixes = args.prefix or "|".join(NAME_PREFIX[family] for family in args.family or FAMILIES)
     everyone = [args.against, *args.targets]
     best: dict[str, dict[str, float]] = {target: {} for target in everyone}
     for _ in range(args.rounds):
         for target in everyone:
-            for row, ns in run_target(args.binary, target, families, args.min_time).items():
+            for row, ns in run_target(args.binary, target, prefixes, args.min_time).items():
                 best[target][row] = min(ns, best[target].get(row, math.inf))
 
     reference = best[args.against]

@@ -5,7 +5,9 @@
 // Names are
 //   math/<function>/<dtype>/<TARGET>/<n>            e.g. math/exp/f32/AVX2/1024
 //   math/<row kernel>/<dtype>/<TARGET>/<rows>x<cols> e.g. math/softmax/f32/AVX2/1024x1024
-// with dtype f32 or f64. Elementwise inputs are uniform over each function's
+// with dtype f32 or f64, and f16 for the elementwise functions at 1 Mi
+// elements (widened to float32 and rounded back, except sqrt on targets with
+// float16 arithmetic). Elementwise inputs are uniform over each function's
 // usual domain (positive for the logarithms, [-1, 1] for asin and acos, else
 // [-10, 10]: the same ranges as benchmarks/report's Python side), so that
 // the timed path is the one real data takes rather than the NaN branch.
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "benchmark_util.h"
+#include "simdkit/convert.h"
 #include "simdkit/math.h"
 
 namespace simdkit::benchmarks {
@@ -82,6 +85,20 @@ void BenchmarkApply(benchmark::State& state, const std::string& target, Function
   SetThroughput(state, n, 2 * n * sizeof(T));
 }
 
+void BenchmarkApplyFloat16(benchmark::State& state, const std::string& target, Function function,
+                           std::size_t n) {
+  if (!ForceTarget(state, target)) return;
+  const std::vector<float>& wide = UniformData<float>(n, DomainOf(function_name(function)));
+  std::vector<std::uint16_t> x(n), y(n);
+  simdkit::to_float16(wide.data(), n, x.data());
+  for (auto _ : state) {
+    simdkit::apply(function, DType::kFloat16, x.data(), y.data(), n);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  SetThroughput(state, n, 2 * n * sizeof(std::uint16_t));
+}
+
 // The row kernels: softmax, log_softmax and normalize write a matrix,
 // logsumexp one value per row.
 enum class RowKernel { kSoftmax, kLogSoftmax, kNormalize, kLogsumexp };
@@ -109,6 +126,18 @@ void BenchmarkRows(benchmark::State& state, const std::string& target, RowKernel
     benchmark::ClobberMemory();
   }
   SetThroughput(state, elements, (elements + y.size()) * sizeof(T));
+}
+
+void RegisterFloat16(const std::vector<std::string>& targets) {
+  constexpr std::size_t n = 1048576;
+  for (std::size_t index = 0; index < kFunctionCount; ++index) {
+    const auto function = static_cast<Function>(index);
+    for (const std::string& target : targets) {
+      benchmark::RegisterBenchmark(
+          BenchmarkName({"math", function_name(function), "f16", target, std::to_string(n)}).c_str(),
+          [=](benchmark::State& state) { BenchmarkApplyFloat16(state, target, function, n); });
+    }
+  }
 }
 
 template <typename T>
@@ -144,6 +173,7 @@ void RegisterForType(const std::vector<std::string>& targets) {
 void RegisterMathBenchmarks(const std::vector<std::string>& targets) {
   RegisterForType<float>(targets);
   RegisterForType<double>(targets);
+  RegisterFloat16(targets);
 }
 
 }  // namespace simdkit::benchmarks

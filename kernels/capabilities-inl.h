@@ -13,6 +13,7 @@
 #undef SIMDKIT_IS_PORTABLE_FALLBACK
 #undef SIMDKIT_HIGHWAY_EMITS_VNNI_DOT
 #undef SIMDKIT_HIGHWAY_EMITS_DOT_BF16
+#undef SIMDKIT_HAS_NATIVE_FLOAT16_ARITHMETIC
 
 // Whether the portable fallbacks (EMU128, SCALAR) are being compiled: arrays
 // of lanes rather than vector registers.
@@ -58,4 +59,14 @@
 #define SIMDKIT_HIGHWAY_HAS_NATIVE_DOT_OPS 0
 #define SIMDKIT_HIGHWAY_EMITS_VNNI_DOT 0
 #define SIMDKIT_HIGHWAY_EMITS_DOT_BF16 0
+#endif
+
+// Arithmetic on float16 vectors in hardware (AVX512-FP16: Highway 1.2's
+// AVX3_SPR sets HWY_HAVE_FLOAT16), 32 lanes of a 512-bit vector with no
+// widening. Used only where the result is the same as computing in float32
+// and rounding (sqrt); elsewhere float16's 11 bits would lose accuracy.
+#if SIMDKIT_HIGHWAY_HAS_NATIVE_DOT_OPS && HWY_ARCH_X86 && HWY_HAVE_FLOAT16
+#define SIMDKIT_HAS_NATIVE_FLOAT16_ARITHMETIC 1
+#else
+#define SIMDKIT_HAS_NATIVE_FLOAT16_ARITHMETIC 0
 #endif

@@ -30,6 +30,7 @@
 #include "hwy/cache_control.h"
 #include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
+#include "kernels/capabilities-inl.h"
 #include "kernels/convert-inl.h"
 #include "simdkit/math.h"
 
@@ -628,11 +629,33 @@ struct HalfFormat {
   }
 };
 
+#if SIMDKIT_HAS_NATIVE_FLOAT16_ARITHMETIC
+// sqrt of n float16 values in float16 arithmetic (vsqrtph). The same bits as
+// float32's correctly rounded sqrt rounded to float16: a double rounding from
+// 24 to 11 significand bits is exact for sqrt, as 24 >= 2 * 11 + 2. In place
+// works (each vector is read before it is written).
+HWY_INLINE void SqrtFloat16Row(const uint16_t* from, size_t n, uint16_t* to) {
+  const hn::ScalableTag<hwy::float16_t> dh;
+  const auto* in = reinterpret_cast<const hwy::float16_t*>(from);
+  auto* out = reinterpret_cast<hwy::float16_t*>(to);
+  const size_t lanes = hn::Lanes(dh);
+  size_t i = 0;
+  for (; i + lanes <= n; i += lanes) hn::StoreU(hn::Sqrt(hn::LoadU(dh, in + i)), dh, out + i);
+  if (i < n) hn::StoreN(hn::Sqrt(hn::LoadN(dh, in + i, n - i)), dh, out + i, n - i);
+}
+#endif
+
 // Elementwise over rows of 16-bit floats, a cache-sized chunk at a time
 // (in place works: each chunk is read before it is written).
 template <bool kBFloat16>
 void ApplyHalfRows(Function function, const uint16_t* x, size_t rows, size_t cols, size_t x_stride,
                    uint16_t* y, size_t y_stride) {
+#if SIMDKIT_HAS_NATIVE_FLOAT16_ARITHMETIC
+  if (!kBFloat16 && function == Function::kSqrt) {
+    for (size_t r = 0; r < rows; ++r) SqrtFloat16Row(x + r * x_stride, cols, y + r * y_stride);
+    return;
+  }
+#endif
   using Format = HalfFormat<kBFloat16>;
   constexpr size_t kChunk = 2048;
   HWY_ALIGN float buffer[kChunk];

@@ -6,11 +6,12 @@ cd "$(dirname "$0")/.."
 
 # The second line is the heterogeneous-CPU matrix: qemu, and the aarch64
 # cross compiler with Arm builds of the libraries the tests link. The third
-# is the sanitized build and the fuzzers: clang 14 and its runtimes
-# (AddressSanitizer, UndefinedBehaviorSanitizer, libFuzzer).
+# is the sanitized build and the fuzzers: clang and its runtimes
+# (AddressSanitizer, UndefinedBehaviorSanitizer, libFuzzer), the release's
+# default version of both (14 on Debian 12, 19 on Debian 13).
 APT_PACKAGES=(g++ pkg-config libhwy-dev libgtest-dev libbenchmark-dev highway-doc
               qemu-user g++-aarch64-linux-gnu libhwy-dev:arm64 libgtest-dev:arm64
-              clang libclang-rt-14-dev)
+              clang libclang-rt-dev)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 

@@ -12,7 +12,8 @@ from .rows import baseline_target
 GROUP_TITLES = {
     "reduce": "Reductions", "distance-distance": "Distances: one pair", "distance-cdist": "Distances: cdist",
     "distance-topk": "Distances: topk", "math-f32": "Math: elementwise float32",
-    "math-f64": "Math: elementwise float64", "math-rows": "Math: row kernels", "convert": "Conversions",
+    "math-f64": "Math: elementwise float64", "math-f16": "Math: elementwise float16 (through float32 "
+    "unless the target has float16 arithmetic)", "math-rows": "Math: row kernels", "convert": "Conversions",
 }
 
 

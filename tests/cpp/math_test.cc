@@ -366,6 +366,39 @@ TEST_P(MathTest, HalfFormatsOverEveryPattern) {
   }
 }
 
+// sqrt is correctly rounded in float32, and rounding that to a 16-bit format
+// (8 or 11 significand bits) gives the correctly rounded 16-bit sqrt, as
+// 24 >= 2 * 11 + 2. So every target gives the same bits, whether it computes
+// in float32 or natively in float16 (AVX512-FP16 on AVX3_SPR).
+TEST_P(MathTest, HalfSqrtIsCorrectlyRounded) {
+  const std::vector<std::uint16_t>& x = HalfPatterns();
+  std::vector<std::uint16_t> y(x.size());
+  for (const HalfFormatSpec& format : kHalfFormats) {
+    apply(Function::kSqrt, format.dtype, x.data(), y.data(), x.size());
+    size_t mismatches = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const std::uint16_t expected =
+          format.round(std::sqrt(static_cast<float>(format.value(x[i]))));
+      const bool both_nan =
+          std::isnan(format.value(expected)) && std::isnan(format.value(y[i]));
+      if (y[i] != expected && !both_nan && mismatches++ < 5) {
+        ADD_FAILURE() << dtype_name(format.dtype) << " sqrt of bits 0x" << std::hex << x[i]
+                      << ": got 0x" << y[i] << ", expected 0x" << expected << std::dec << " on "
+                      << active_target();
+      }
+    }
+    EXPECT_EQ(mismatches, 0u) << dtype_name(format.dtype);
+    // Every length and offset of a row, and in place.
+    for (std::size_t n : {std::size_t{1}, std::size_t{31}, std::size_t{33}, std::size_t{100}}) {
+      std::vector<std::uint16_t> in_place(x.begin() + 1, x.begin() + 1 + n), out(n);
+      apply(Function::kSqrt, format.dtype, in_place.data(), out.data(), n);
+      apply(Function::kSqrt, format.dtype, in_place.data(), in_place.data(), n);
+      EXPECT_EQ(in_place, out) << dtype_name(format.dtype) << " n=" << n;
+      EXPECT_TRUE(std::equal(out.begin(), out.end(), y.begin() + 1)) << dtype_name(format.dtype);
+    }
+  }
+}
+
 // Row kernels over 16-bit rows: float32 on the widened values, then rounded.
 TEST_P(MathTest, HalfFormatRowKernels) {
   std::mt19937_64 rng(5);
