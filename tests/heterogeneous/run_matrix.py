@@ -173,6 +173,17 @@ def run_leg(leg: Leg, budget: float, deadline: float) -> Outcome:
     return outcome
 
 
+# Rough cost of a leg in seconds (a 2-core Intel Xeon, where qemu is slowest),
+# for the order the legs start in: AVX2 and SVE are the expensive ISAs to
+# emulate, and a pytest step costs several GoogleTest steps.
+STEP_SECONDS = {"gtest": 30, "info": 2, "pytest": 240}
+ISA_FACTOR = {"AVX2": 1.5, "SVE": 3.0, "SVE2": 1.5, "SVE_256": 1.5}
+
+
+def expected_seconds(leg: Leg) -> float:
+    return sum(STEP_SECONDS[step.what] for step in leg.steps) * ISA_FACTOR.get(leg.expected, 1.0)
+
+
 def gtest_step(emulator: list[str], binary: Path, expected: str) -> Step:
     return Step("gtest", [*emulator, str(binary), "--gtest_brief=1"],
                 {"SIMDKIT_EXPECTED_TARGET": expected, "SIMDKIT_TEST_TARGETS": expected,
@@ -264,9 +275,9 @@ def main() -> int:
             + (aarch64_legs(args) if args.gtest_aarch64 else []))
     if not legs:
         parser.error("give --gtest-x86, --gtest-x86-other-highway and/or --gtest-aarch64")
-    # Longest first (pytest legs, then SVE), so that the short legs fill the
-    # cores at the end instead of one long leg running alone.
-    legs.sort(key=lambda leg: (-len(leg.steps), "aarch64" not in leg.name))
+    # Longest first, so that the short legs fill the cores at the end instead
+    # of one long leg running alone.
+    legs.sort(key=expected_seconds, reverse=True)
     matrix_start = time.monotonic()
     deadline = matrix_start + args.matrix_budget
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
