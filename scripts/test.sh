@@ -18,13 +18,24 @@ stage() {
   echo "== $1"
 }
 
+# Which Highway a build's GoogleTests ran against, and the targets they ran.
+print_highway() {
+  local targets
+  targets=$("$1/tests/simdkit_tests" --gtest_list_tests |
+    sed -n 's/.*GetParam() = "\([A-Z0-9_]*\)"$/\1/p' | awk '!seen[$0]++' | tr '\n' ' ')
+  echo "$("$1/tests/simdkit_tests" --gtest_filter='Dispatch.LoadsTheHighwayItWasCompiledWith' |
+    grep -o 'Highway .* loaded'); targets tested: $targets"
+}
+
 stage "C++: build, GoogleTest on every supported target"
 build_cpp ON
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j 2
+print_highway "$BUILD_DIR"
 
 stage "C++ against the other Debian release's Highway: build, GoogleTest on every supported target"
 build_cpp_other_highway OFF
 ctest --test-dir "$OTHER_HIGHWAY_BUILD_DIR" --output-on-failure -j 2
+print_highway "$OTHER_HIGHWAY_BUILD_DIR"
 
 stage "C++ consumers: installed shared and static copies, examples/cpp via CMake and pkg-config"
 scripts/test_consumers.sh "$BUILD_DIR"
