@@ -263,9 +263,9 @@ def main() -> int:
                         help="interpreter binary (not a wrapper script: qemu runs it)")
     parser.add_argument("--skip-pytest", action="store_true")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--leg-budget", type=float, default=900,
+    parser.add_argument("--leg-budget", type=float, default=1200,
                         help="seconds one CPU model's steps may take in all")
-    parser.add_argument("--matrix-budget", type=float, default=1800,
+    parser.add_argument("--matrix-budget", type=float, default=2400,
                         help="seconds the whole matrix may take; legs still running then fail")
     args = parser.parse_args()
 
