@@ -26,6 +26,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "hwy/aligned_allocator.h"
 #include "hwy/highway.h"
 #include "dispatch/cpu_info.h"
 #include "kernels/capabilities-inl.h"
@@ -472,6 +473,374 @@ double InverseNorm(const MemoryOf<Stored>* row, size_t n) {
 template <typename Stored>
 using ResultOf = std::conditional_t<std::is_same_v<Stored, double>, double, float>;
 
+// Panels: the outer-product form of cdist (and topk) for terms computed in
+// float32 or float64 (float64, float32, float16 and bfloat16 input).
+//
+// One side's rows are read an element at a time and broadcast, kPanelRows
+// rows at once; the other side is packed as panels of PanelWidth rows,
+// transposed so that one depth step of a panel is contiguous and aligned. A
+// step is kPanelRows broadcasts and kPanelRows * kPanelVectors multiply-adds
+// into accumulators that each hold one pair: no horizontal sums, and each
+// load of the panel serves kPanelRows rows. Lanes sum at most kDepthBlock
+// terms before they are added into double, which bounds the error
+// independently of the row length, and every pair is summed in the same order
+// wherever its rows sit.
+#if SIMDKIT_HAS_32_VECTOR_REGISTERS
+constexpr size_t kPanelRows = 12;  // 24 accumulators, 2 panel vectors, temporaries
+#else
+constexpr size_t kPanelRows = 6;  // 12 accumulators of the 16 registers
+#endif
+constexpr size_t kPanelVectors = 2;
+constexpr size_t kDepthBlock = 256;
+// Panels packed per chunk of the packed side: small enough to stay in L2
+// (1 MiB and more on the CPUs that run this) beside the broadcast rows.
+constexpr size_t kPanelChunkBytes = size_t{512} << 10;
+
+template <class DC>
+HWY_INLINE size_t PanelWidth(DC dc) {
+  return kPanelVectors * hn::Lanes(dc);
+}
+
+// Whether the panel form applies: a term computed in floating point over
+// nonempty rows. It is used whatever the number of rows (the side with more
+// is broadcast), so that a pair's value does not depend on the batch it is in.
+template <typename Stored>
+constexpr bool UsePanels(size_t n) {
+  return std::is_floating_point_v<ComputeOf<Stored>> && n != 0;
+}
+
+// Packs rows [0, count) of n stored elements, in_stride apart, as panels of
+// `width` rows: element k of row p * width + c goes to
+// out[p * width * n + k * width + c], widened to the compute type; the rows
+// that complete the last panel are zeros. `widened` holds one row.
+template <typename Stored, typename Compute = ComputeOf<Stored>>
+void PackPanels(const MemoryOf<Stored>* HWY_RESTRICT in, size_t in_stride, size_t count,
+                size_t n, size_t width, Compute* HWY_RESTRICT out,
+                Compute* HWY_RESTRICT widened) {
+  const size_t padded = (count + width - 1) / width * width;
+  for (size_t row = 0; row < padded; ++row) {
+    Compute* HWY_RESTRICT column = out + row / width * width * n + row % width;
+    if (row >= count) {
+      for (size_t k = 0; k < n; ++k) column[k * width] = Compute{0};
+      continue;
+    }
+    const Compute* source = widened;
+    if constexpr (std::is_same_v<MemoryOf<Stored>, Compute>) {
+      source = in + row * in_stride;
+    } else {
+      WidenRows<Stored>(in + row * in_stride, 0, 1, n, widened, n);
+    }
+    for (size_t k = 0; k < n; ++k) column[k * width] = source[k];
+  }
+}
+
+// out[0, Lanes(dc)) += v in double (= v if `first`).
+template <class DC>
+HWY_INLINE void AddToDoubles(DC dc, hn::Vec<DC> v, double* HWY_RESTRICT out, bool first) {
+  if constexpr (std::is_same_v<hn::TFromD<DC>, double>) {
+    hn::StoreU(first ? v : hn::Add(hn::LoadU(dc, out), v), dc, out);
+  } else {
+    const hn::ScalableTag<double> dd;
+    const hn::Rebind<float, decltype(dd)> df;
+    HWY_ALIGN float lanes[hn::MaxLanes(dc)];
+    hn::Store(v, dc, lanes);
+    for (size_t i = 0; i < hn::Lanes(dc); i += hn::Lanes(dd)) {
+      const auto wide = hn::PromoteTo(dd, hn::Load(df, lanes + i));
+      hn::StoreU(first ? wide : hn::Add(hn::LoadU(dd, out + i), wide), dd, out + i);
+    }
+  }
+}
+
+// Sums of `term` over depth [0, depth) of kPanelRows rows (row_stride apart)
+// against one panel (its depth step k at panel + k * PanelWidth), added into
+// sums[r * PanelWidth + c] (stored there if `first`). Accumulators are named
+// variables, not arrays: SVE vectors are sizeless.
+template <Term term, class DC, typename T = hn::TFromD<DC>>
+HWY_INLINE void PanelSums(DC dc, const T* HWY_RESTRICT rows, size_t row_stride,
+                          const T* HWY_RESTRICT panel, size_t depth, double* HWY_RESTRICT sums,
+                          bool first) {
+  using V = hn::Vec<DC>;
+  const size_t lanes = hn::Lanes(dc);
+  const size_t width = kPanelVectors * lanes;
+  V unused = hn::Zero(dc);  // AddTerm's second accumulator: integer terms only
+#define SIMDKIT_PANEL_ROW(r) V p##r##0 = hn::Zero(dc), p##r##1 = hn::Zero(dc);
+  SIMDKIT_PANEL_ROW(0) SIMDKIT_PANEL_ROW(1) SIMDKIT_PANEL_ROW(2) SIMDKIT_PANEL_ROW(3)
+  SIMDKIT_PANEL_ROW(4) SIMDKIT_PANEL_ROW(5) SIMDKIT_PANEL_ROW(6) SIMDKIT_PANEL_ROW(7)
+  SIMDKIT_PANEL_ROW(8) SIMDKIT_PANEL_ROW(9) SIMDKIT_PANEL_ROW(10) SIMDKIT_PANEL_ROW(11)
+#undef SIMDKIT_PANEL_ROW
+  for (size_t k = 0; k < depth; ++k, panel += width) {
+    const V b0 = hn::Load(dc, panel);
+    const V b1 = hn::Load(dc, panel + lanes);
+#define SIMDKIT_PANEL_STEP(r)                               \
+  if (r < kPanelRows) {                                     \
+    const V a = hn::Set(dc, rows[r * row_stride + k]);      \
+    AddTerm<term>(dc, dc, a, b0, p##r##0, unused);          \
+    AddTerm<term>(dc, dc, a, b1, p##r##1, unused);          \
+  }
+    SIMDKIT_PANEL_STEP(0) SIMDKIT_PANEL_STEP(1) SIMDKIT_PANEL_STEP(2) SIMDKIT_PANEL_STEP(3)
+    SIMDKIT_PANEL_STEP(4) SIMDKIT_PANEL_STEP(5) SIMDKIT_PANEL_STEP(6) SIMDKIT_PANEL_STEP(7)
+    SIMDKIT_PANEL_STEP(8) SIMDKIT_PANEL_STEP(9) SIMDKIT_PANEL_STEP(10) SIMDKIT_PANEL_STEP(11)
+#undef SIMDKIT_PANEL_STEP
+  }
+#define SIMDKIT_PANEL_FLUSH(r)                                          \
+  if (r < kPanelRows) {                                                 \
+    AddToDoubles(dc, p##r##0, sums + r * width, first);                 \
+    AddToDoubles(dc, p##r##1, sums + r * width + lanes, first);         \
+  }
+  SIMDKIT_PANEL_FLUSH(0) SIMDKIT_PANEL_FLUSH(1) SIMDKIT_PANEL_FLUSH(2) SIMDKIT_PANEL_FLUSH(3)
+  SIMDKIT_PANEL_FLUSH(4) SIMDKIT_PANEL_FLUSH(5) SIMDKIT_PANEL_FLUSH(6) SIMDKIT_PANEL_FLUSH(7)
+  SIMDKIT_PANEL_FLUSH(8) SIMDKIT_PANEL_FLUSH(9) SIMDKIT_PANEL_FLUSH(10) SIMDKIT_PANEL_FLUSH(11)
+#undef SIMDKIT_PANEL_FLUSH
+}
+
+// The metric's values of `cols` sums (FinishTileSum, vectorised where the
+// target converts double to float as a cast does: the portable fallbacks
+// clamp to the largest finite float instead of rounding to infinity).
+template <typename Result>
+// Cosine multiplies by the first argument's inverse norm first, whichever side
+// of the tile it is on (`row_norm_first`: the row's, else the columns'), so
+// that a pair's value does not depend on the orientation.
+void FinishSums(Metric metric, const double* HWY_RESTRICT sums, size_t cols,
+                double row_inverse_norm, const double* HWY_RESTRICT column_inverse_norms,
+                bool row_norm_first, size_t n, Result* HWY_RESTRICT out) {
+  const bool cosine = metric == Metric::kCosine;
+  size_t c = 0;
+#if !SIMDKIT_IS_PORTABLE_FALLBACK
+  const hn::ScalableTag<double> dd;
+  const hn::Rebind<float, decltype(dd)> df;
+  const size_t lanes = hn::Lanes(dd);
+  const auto zero = hn::Zero(dd), one = hn::Set(dd, 1.0), two = hn::Set(dd, 2.0);
+  const auto row_norm = hn::Set(dd, row_inverse_norm);
+  const auto count = hn::Set(dd, static_cast<double>(n));
+  for (; c + lanes <= cols; c += lanes) {
+    auto v = hn::LoadU(dd, sums + c);
+    if (cosine) {
+      const auto column_norms = hn::LoadU(dd, column_inverse_norms + c);
+      v = row_norm_first ? hn::Mul(hn::Mul(v, row_norm), column_norms)
+                         : hn::Mul(hn::Mul(v, column_norms), row_norm);
+      v = hn::Sub(one, v);
+      // Comparisons, not Min/Max: NaN stays NaN (see CosineDistance).
+      v = hn::IfThenElse(hn::Lt(v, zero), zero, v);
+      v = hn::IfThenElse(hn::Gt(v, two), two, v);
+    } else if (metric == Metric::kEuclidean) {
+      v = hn::Sqrt(v);
+    } else if (metric == Metric::kHamming) {
+      v = hn::Div(v, count);
+    }
+    if constexpr (std::is_same_v<Result, double>) {
+      hn::StoreU(v, dd, out + c);
+    } else {
+      hn::StoreU(hn::DemoteTo(df, v), df, out + c);
+    }
+  }
+#endif
+  for (; c < cols; ++c) {
+    const double row_norm = cosine ? row_inverse_norm : 0.0;
+    const double column_norm = cosine ? column_inverse_norms[c] : 0.0;
+    out[c] = static_cast<Result>(FinishTileSum(metric, /*bits=*/false, sums[c],
+                                               row_norm_first ? row_norm : column_norm,
+                                               row_norm_first ? column_norm : row_norm, n));
+  }
+}
+
+// Sums of kPanelRows rows against one panel over the whole depth n,
+// kDepthBlock terms at a time, into sums[r * PanelWidth + c].
+template <Term term, class DC, typename T = hn::TFromD<DC>>
+HWY_INLINE void PanelTotals(DC dc, const T* HWY_RESTRICT rows, size_t row_stride,
+                            const T* HWY_RESTRICT panel, size_t n, double* HWY_RESTRICT sums) {
+  const size_t width = PanelWidth(dc);
+  for (size_t k0 = 0; k0 < n; k0 += kDepthBlock) {
+    PanelSums<term>(dc, rows + k0, row_stride, panel + k0 * width, HWY_MIN(kDepthBlock, n - k0),
+                    sums, k0 == 0);
+  }
+}
+
+// Rows of the packed side per chunk: a whole number of panels in
+// kPanelChunkBytes, at most the `count` rows there are (rounded up to a panel).
+template <typename Stored>
+size_t PanelChunkRows(size_t n, size_t count) {
+  const size_t width = PanelWidth(ComputeTag<Stored>());
+  const size_t chunk =
+      HWY_MAX(width, kPanelChunkBytes / (n * sizeof(ComputeOf<Stored>)) / width * width);
+  return HWY_MIN(chunk, (count + width - 1) / width * width);
+}
+
+// Rows [i, i + rows) of `view` (rows <= kPanelRows) ready to broadcast: where
+// they are when there are kPanelRows of the compute type, else widened and
+// zero-padded into `block` (kPanelRows rows of view.cols). Sets `stride`.
+template <typename Stored, typename Compute = ComputeOf<Stored>>
+const Compute* BroadcastRows(const MatrixView& view, size_t i, size_t rows, Compute* block,
+                             size_t& stride) {
+  const auto* data = static_cast<const MemoryOf<Stored>*>(view.data) + i * view.row_stride;
+  if constexpr (std::is_same_v<MemoryOf<Stored>, Compute>) {
+    if (rows == kPanelRows) {
+      stride = view.row_stride;
+      return data;
+    }
+  }
+  stride = view.cols;
+  WidenRows<Stored>(data, view.row_stride, rows, view.cols, block, view.cols);
+  std::fill(block + rows * view.cols, block + kPanelRows * view.cols, Compute{0});
+  return block;
+}
+
+// The panel form's loop: rows [p_begin, p_end) of `packed` are packed as
+// panels a chunk at a time (a chunk stays in L2), and rows [b_begin, b_end) of
+// `broadcast` pass over each chunk kPanelRows at a time, read where they are
+// when they can be. Calls chunk_packed(j0, j_end) after packing a chunk,
+// emit(i, rows, j, cols, sums) for each block of broadcast rows [i, i + rows)
+// and panel [j, j + cols), sums[r * PanelWidth + c] being the sum of broadcast
+// row i + r with packed row j + c, and chunk_done(j0, j_end) after a chunk.
+template <typename Stored, Term term, class ChunkPacked, class Emit, class ChunkDone>
+void PanelPasses(const MatrixView& broadcast, size_t b_begin, size_t b_end,
+                 const MatrixView& packed, size_t p_begin, size_t p_end,
+                 const ChunkPacked& chunk_packed, const Emit& emit, const ChunkDone& chunk_done) {
+  using Compute = ComputeOf<Stored>;
+  const ComputeTag<Stored> dc;
+  const auto* rows_to_pack = static_cast<const MemoryOf<Stored>*>(packed.data);
+  const size_t n = packed.cols;
+  const size_t width = PanelWidth(dc);
+  const size_t chunk = PanelChunkRows<Stored>(n, p_end - p_begin);
+  auto panels = hwy::AllocateAligned<Compute>(chunk * n);
+  auto block = hwy::AllocateAligned<Compute>(kPanelRows * n);
+  auto widened = hwy::AllocateAligned<Compute>(n);
+  HWY_ALIGN double sums[kPanelRows * kPanelVectors * hn::MaxLanes(dc)];
+  for (size_t j0 = p_begin; j0 < p_end; j0 += chunk) {
+    const size_t j_end = HWY_MIN(p_end, j0 + chunk);
+    PackPanels<Stored>(rows_to_pack + j0 * packed.row_stride, packed.row_stride, j_end - j0, n,
+                       width, panels.get(), widened.get());
+    chunk_packed(j0, j_end);
+    for (size_t i = b_begin; i < b_end; i += kPanelRows) {
+      const size_t rows = HWY_MIN(kPanelRows, b_end - i);
+      size_t stride;
+      const Compute* rows_to_broadcast = BroadcastRows<Stored>(broadcast, i, rows, block.get(), stride);
+      for (size_t j = j0; j < j_end; j += width) {
+        PanelTotals<term>(dc, rows_to_broadcast, stride, panels.get() + (j - j0) * n, n, sums);
+        emit(i, rows, j, HWY_MIN(width, j_end - j), static_cast<const double*>(sums));
+      }
+    }
+    chunk_done(j0, j_end);
+  }
+}
+
+// Rows [row_begin, row_end) of cdist through panels: a's rows broadcast, b
+// packed (a has at least kPanelRows rows). a's inverse norms are given for
+// cosine, b's computed per chunk.
+template <typename Stored, Term term>
+void PanelCdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t row_begin,
+                    size_t row_end, const double* a_inverse_norms, ResultOf<Stored>* out,
+                    size_t out_stride) {
+  const auto* b = static_cast<const MemoryOf<Stored>*>(bv.data);
+  const size_t n = av.cols;
+  const size_t width = PanelWidth(ComputeTag<Stored>());
+  const bool cosine = metric == Metric::kCosine;
+  std::vector<double> b_inverse_norms(cosine ? PanelChunkRows<Stored>(n, bv.rows) : 0);
+  size_t chunk_first = 0;
+  PanelPasses<Stored, term>(
+      av, row_begin, row_end, bv, 0, bv.rows,
+      [&](size_t j0, size_t j_end) {
+        chunk_first = j0;
+        for (size_t j = j0; j < j_end && cosine; ++j) {
+          b_inverse_norms[j - j0] = InverseNorm<Stored>(b + j * bv.row_stride, n);
+        }
+      },
+      [&](size_t i, size_t rows, size_t j, size_t cols, const double* sums) {
+        for (size_t r = 0; r < rows; ++r) {
+          FinishSums(metric, sums + r * width, cols, cosine ? a_inverse_norms[i + r] : 0.0,
+                     cosine ? b_inverse_norms.data() + (j - chunk_first) : nullptr,
+                     /*row_norm_first=*/true, n, out + (i + r) * out_stride + j);
+        }
+      },
+      [](size_t, size_t) {});
+}
+
+// Columns [col_begin, col_end) of cdist through panels when a has fewer than
+// kPanelRows rows: b's rows broadcast, a packed; the same sums as
+// PanelCdistRows, written down the columns.
+template <typename Stored, Term term>
+void PanelCdistColumns(Metric metric, const MatrixView& av, const MatrixView& bv,
+                       size_t col_begin, size_t col_end, const double* a_inverse_norms,
+                       ResultOf<Stored>* out, size_t out_stride) {
+  using Result = ResultOf<Stored>;
+  const auto* b = static_cast<const MemoryOf<Stored>*>(bv.data);
+  const size_t n = av.cols;
+  const size_t width = PanelWidth(ComputeTag<Stored>());
+  const bool cosine = metric == Metric::kCosine;
+  std::vector<double> b_inverse_norms(cosine ? col_end - col_begin : 0);
+  for (size_t j = col_begin; j < col_end && cosine; ++j) {
+    b_inverse_norms[j - col_begin] = InverseNorm<Stored>(b + j * bv.row_stride, n);
+  }
+  HWY_ALIGN Result values[kPanelVectors * hn::MaxLanes(ComputeTag<Stored>())];
+  PanelPasses<Stored, term>(
+      bv, col_begin, col_end, av, 0, av.rows, [](size_t, size_t) {},
+      [&](size_t i, size_t rows, size_t j, size_t cols, const double* sums) {
+        for (size_t r = 0; r < rows; ++r) {
+          FinishSums(metric, sums + r * width, cols,
+                     cosine ? b_inverse_norms[i + r - col_begin] : 0.0,
+                     cosine ? a_inverse_norms + j : nullptr, /*row_norm_first=*/false, n, values);
+          for (size_t c = 0; c < cols; ++c) out[(j + c) * out_stride + i + r] = values[c];
+        }
+      },
+      [](size_t, size_t) {});
+}
+
+// topk for queries [q_begin, q_end) through panels: the queries packed, x's
+// rows broadcast in index order, read once per chunk of queries; no distance
+// matrix. Each finished row of a tile is compared, a vector at a time, with
+// every query's TopKList::Threshold, and only the values that may enter a
+// list are offered to it.
+template <typename Stored, Term term>
+void PanelTopK(Metric metric, const MatrixView& queries, const MatrixView& x, size_t q_begin,
+               size_t q_end, size_t k, const double* q_inverse_norms,
+               const double* x_inverse_norms, int64_t* indices, ResultOf<Stored>* best) {
+  using Result = ResultOf<Stored>;
+  const hn::ScalableTag<Result> dr;
+  const size_t result_lanes = hn::Lanes(dr);
+  const size_t n = queries.cols;
+  const size_t width = PanelWidth(ComputeTag<Stored>());
+  const size_t chunk = PanelChunkRows<Stored>(n, q_end - q_begin);
+  const bool cosine = metric == Metric::kCosine;
+  const bool larger_first = larger_is_closer(metric);
+  std::vector<TopKList<Result>> lists;
+  auto thresholds = hwy::AllocateAligned<Result>(chunk);
+  HWY_ALIGN Result values[kPanelRows * kPanelVectors * hn::MaxLanes(ComputeTag<Stored>())] = {};
+  size_t chunk_first = 0;
+  PanelPasses<Stored, term>(
+      x, 0, x.rows, queries, q_begin, q_end,
+      [&](size_t q0, size_t q_chunk_end) {
+        chunk_first = q0;
+        lists.assign(q_chunk_end - q0, TopKList<Result>(k, metric));
+        std::fill(thresholds.get(), thresholds.get() + chunk,
+                  std::numeric_limits<Result>::quiet_NaN());
+      },
+      [&](size_t i, size_t rows, size_t j, size_t cols, const double* sums) {
+        Result* HWY_RESTRICT threshold = thresholds.get() + (j - chunk_first);
+        for (size_t r = 0; r < rows; ++r) {
+          Result* row_values = values + r * width;
+          FinishSums(metric, sums + r * width, cols, cosine ? x_inverse_norms[i + r] : 0.0,
+                     cosine ? q_inverse_norms + j : nullptr, /*row_norm_first=*/false, n,
+                     row_values);
+          for (size_t c0 = 0; c0 < cols; c0 += result_lanes) {
+            // Not "worse or equal": true for NaN values and NaN thresholds too.
+            const auto v = hn::Load(dr, row_values + c0);
+            const auto t = hn::Load(dr, threshold + c0);
+            const auto may_enter = larger_first ? hn::Not(hn::Le(v, t)) : hn::Not(hn::Ge(v, t));
+            if (hn::AllFalse(dr, may_enter)) continue;
+            for (size_t c = c0; c < HWY_MIN(cols, c0 + result_lanes); ++c) {
+              TopKList<Result>& list = lists[j + c - chunk_first];
+              list.Offer(row_values + c, 1, i + r);
+              threshold[c] = list.Threshold();
+            }
+          }
+        }
+      },
+      [&](size_t q0, size_t q_chunk_end) {
+        for (size_t query = q0; query < q_chunk_end; ++query) {
+          lists[query - q0].Write(indices + query * k, best + query * k);
+        }
+      });
+}
+
 // The longest row (packed, in bytes) that CdistRows packs for its tiles:
 // beyond it, the pairs are computed one by one from the inputs.
 constexpr size_t kMaxPackedRowBytes = size_t{4} << 20;
@@ -480,8 +849,9 @@ constexpr size_t kMaxPackedRowBytes = size_t{4} << 20;
 // cosine, a's inverse row norms are given; b's are given, or computed here
 // chunk by chunk (nullptr) while the chunk is in cache: a second pass over a
 // large b from memory would cost as much as the products.
-// Single-term metrics go through tiles (TiledRows below); cosine's norms
-// are computed once per row.
+// Single-term metrics of integers and bits go through tiles (TiledRows
+// below); cosine's norms are computed once per row. Floating terms go
+// through panels instead (PanelCdistRows).
 template <typename Stored>
 void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t row_begin,
                size_t row_end, const double* a_inverse_norms, const double* b_inverse_norms,
@@ -495,16 +865,10 @@ void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t
   const double* chunk_norms = b_inverse_norms;  // b's norms from row chunk_first on
   size_t chunk_first = 0;
   const auto finish_pair = [&](size_t i, size_t j, double sum) {
-    double value;
-    if (metric == Metric::kCosine) {
-      // A multiply by precomputed inverse norms: a square root and a
-      // division per pair would cost as much as a short row's products.
-      value = CosineDistance(sum * a_inverse_norms[i] * chunk_norms[j - chunk_first]);
-    } else {
-      const double sums[3] = {sum, 0.0, 0.0};
-      value = Finish(metric, is_bits, sums, n);
-    }
-    out[i * out_stride + j] = static_cast<ResultOf<Stored>>(value);
+    const bool cosine = metric == Metric::kCosine;
+    out[i * out_stride + j] = static_cast<ResultOf<Stored>>(
+        FinishTileSum(metric, is_bits, sum, cosine ? a_inverse_norms[i] : 0.0,
+                      cosine ? chunk_norms[j - chunk_first] : 0.0, n));
   };
   const size_t row_bytes = HWY_MAX(size_t{1}, n * sizeof(Memory));
   const size_t chunk = HWY_MAX(kTileCols, (size_t{256} << 10) / row_bytes / kTileCols * kTileCols);
@@ -611,10 +975,12 @@ void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t
   const bool tiled = ForPlan<Stored>(metric, [&](auto plan) -> bool {
     using Plan = decltype(plan);
     constexpr Term term = Plan::kTileTerm;
-    if constexpr (term == Term::kNone) {
+    using Compute = ComputeOf<Stored>;
+    // Floating terms go through panels (CdistOnTarget, TopKOnTarget); here
+    // only their empty rows, pair by pair.
+    if constexpr (term == Term::kNone || std::is_floating_point_v<Compute>) {
       return false;
     } else {
-      using Compute = ComputeOf<Stored>;
       using NarrowDot = NarrowDotOf<Stored, term>;
       if constexpr (!std::is_void_v<NarrowDot>) {
         if (CpuHasNarrowDot<NarrowDot>() &&
@@ -666,7 +1032,29 @@ void CdistOnTarget(Metric metric, const MatrixView& a, const MatrixView& b, void
     }
   }
   auto* result = static_cast<ResultOf<Stored>*>(out);
-  ParallelRows(threads, a.rows, a.rows * b.rows * HWY_MAX(a.cols, size_t{1}),
+  const size_t work = a.rows * b.rows * HWY_MAX(a.cols, size_t{1});
+  if constexpr (std::is_floating_point_v<ComputeOf<Stored>>) {
+    const bool done = UsePanels<Stored>(a.cols) && ForPlan<Stored>(metric, [&](auto plan) -> bool {
+      constexpr Term term = decltype(plan)::kTileTerm;
+      if constexpr (term == Term::kNone) {
+        return false;
+      } else if (a.rows >= kPanelRows) {
+        ParallelRows(threads, a.rows, work, [&](size_t begin, size_t end) {
+          PanelCdistRows<Stored, term>(metric, a, b, begin, end, a_norms.data(), result,
+                                       out_stride);
+        });
+        return true;
+      } else {
+        ParallelRows(threads, b.rows, work, [&](size_t begin, size_t end) {
+          PanelCdistColumns<Stored, term>(metric, a, b, begin, end, a_norms.data(), result,
+                                          out_stride);
+        });
+        return true;
+      }
+    });
+    if (done) return;
+  }
+  ParallelRows(threads, a.rows, work,
                [&](size_t begin, size_t end) {
                  CdistRows<Stored>(metric, a, b, begin, end, a_norms.data(), nullptr,
                                    result, out_stride);
@@ -690,8 +1078,24 @@ void TopKOnTarget(Metric metric, const MatrixView& queries, const MatrixView& x,
     }
   }
   auto* best = static_cast<ResultOf<Stored>*>(distances);
-  ParallelRows(threads, queries.rows, queries.rows * x.rows * HWY_MAX(x.cols, size_t{1}),
-               [&](size_t begin, size_t end) {
+  const size_t work = queries.rows * x.rows * HWY_MAX(x.cols, size_t{1});
+  if constexpr (std::is_floating_point_v<ComputeOf<Stored>>) {
+    const bool done = UsePanels<Stored>(x.cols) &&
+                      ForPlan<Stored>(metric, [&](auto plan) -> bool {
+      constexpr Term term = decltype(plan)::kTileTerm;
+      if constexpr (term == Term::kNone) {
+        return false;
+      } else {
+        ParallelRows(threads, queries.rows, work, [&](size_t begin, size_t end) {
+          PanelTopK<Stored, term>(metric, queries, x, begin, end, k, q_norms.data(),
+                                  x_norms.data(), indices, best);
+        });
+        return true;
+      }
+    });
+    if (done) return;
+  }
+  ParallelRows(threads, queries.rows, work, [&](size_t begin, size_t end) {
     std::vector<ResultOf<Stored>> tile(kQueryBlock * kCandidateBlock);
     for (size_t q0 = begin; q0 < end; q0 += kQueryBlock) {
       const size_t q_end = HWY_MIN(end, q0 + kQueryBlock);

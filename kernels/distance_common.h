@@ -122,6 +122,17 @@ inline double Finish(Metric metric, bool bits, const double* sums, std::size_t n
   return std::numeric_limits<double>::quiet_NaN();
 }
 
+// The metric's value from the one sum a tile computes per pair (the metric's
+// kTileTerm), given the pair's inverse row norms for cosine.
+inline double FinishTileSum(Metric metric, bool bits, double sum, double a_inverse_norm,
+                            double b_inverse_norm, std::size_t n) {
+  // A multiply by precomputed inverse norms: a square root and a division
+  // per pair would cost as much as a short row's products.
+  if (metric == Metric::kCosine) return CosineDistance(sum * a_inverse_norm * b_inverse_norm);
+  const double sums[3] = {sum, 0.0, 0.0};
+  return Finish(metric, bits, sums, n);
+}
+
 // The k best of a stream of (value, index) candidates: smallest value first,
 // largest for dot; NaN last; ties to the lower index. A heap whose front is
 // the worst kept candidate, so a rejected candidate costs one comparison.
@@ -132,11 +143,12 @@ class TopKList {
     heap_.reserve(k);
   }
 
-  // Offers values[j] as candidate index first_index + j, for j < count.
-  void Offer(const Value* values, std::size_t count, std::size_t first_index) {
+  // Offers values[j * stride] as candidate index first_index + j, for j < count.
+  void Offer(const Value* values, std::size_t count, std::size_t first_index,
+             std::size_t stride = 1) {
     const auto better = Better();
     for (std::size_t j = 0; j < count; ++j) {
-      const Candidate candidate{values[j], static_cast<std::int64_t>(first_index + j)};
+      const Candidate candidate{values[j * stride], static_cast<std::int64_t>(first_index + j)};
       if (heap_.size() < k_) {
         heap_.push_back(candidate);
         std::push_heap(heap_.begin(), heap_.end(), better);
@@ -146,6 +158,13 @@ class TopKList {
         std::push_heap(heap_.begin(), heap_.end(), better);
       }
     }
+  }
+
+  // For candidates offered in index order: once k are kept, the worst of
+  // them, which a later candidate must beat strictly to enter; before that
+  // (and when the worst kept is NaN) NaN, which compares false with anything.
+  Value Threshold() const {
+    return heap_.size() < k_ ? std::numeric_limits<Value>::quiet_NaN() : heap_.front().value;
   }
 
   // Best first; consumes the list.

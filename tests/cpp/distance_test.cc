@@ -688,6 +688,81 @@ TEST_P(DistanceTest, CdistMatchesReference) {
   }
 }
 
+// Enough rows on both sides for cdist's panel form (a block of broadcast rows,
+// at least a vector of packed rows: UsePanels in kernels/distance-inl.h):
+// whole and partial row blocks and panels, several chunks of b, and depths
+// around the 256 terms a float32 lane sums before it is added into double.
+TEST_P(DistanceTest, CdistThroughPanels) {
+  Failures failures;
+  for (DType dtype : {DType::kFloat64, DType::kFloat32, DType::kFloat16, DType::kBFloat16}) {
+    const size_t lanes = Lanes(dtype == DType::kFloat64 ? DType::kFloat64 : DType::kFloat32);
+    std::vector<size_t> columns = {1, 3, lanes + 1, 257};
+    if (!SampledRun()) {
+      for (size_t cols : {size_t{2}, size_t{70}, size_t{255}, size_t{256}, size_t{530}}) {
+        columns.push_back(cols);
+      }
+    }
+    for (size_t cols : columns) {
+      for (auto [rows_a, rows_b] : {std::pair{size_t{12}, lanes}, std::pair{size_t{29}, 6 * lanes + 3}}) {
+        const MatrixCase& m = GetMatrixCase(dtype, Fill::kRandom, rows_a, rows_b, cols);
+        for (Metric metric : kAllMetrics) {
+          for (size_t threads : {1, 0}) ExpectCdist(failures, m, metric, threads);
+        }
+      }
+    }
+  }
+}
+
+// Infinities and subnormals in rows that take cdist's panel form, against the
+// exact sums of each pair. Products of subnormals underflow by design of the
+// accumulation type, so those rows are checked with the metrics without
+// products (as in NaNInfinityAndDenormals).
+TEST_P(DistanceTest, CdistInfinitiesAndDenormalsThroughPanels) {
+  Failures failures;
+  const double inf = std::numeric_limits<double>::infinity();
+  for (DType dtype : {DType::kFloat64, DType::kFloat32, DType::kFloat16, DType::kBFloat16}) {
+    const double denormal = dtype == DType::kFloat64   ? std::numeric_limits<double>::denorm_min()
+                            : dtype == DType::kFloat32 ? std::numeric_limits<float>::denorm_min()
+                            : dtype == DType::kFloat16 ? std::ldexp(1.0, -24)
+                                                       : std::ldexp(1.0, -133);
+    const size_t lanes = Lanes(dtype == DType::kFloat64 ? DType::kFloat64 : DType::kFloat32);
+    const MatrixCase& base = GetMatrixCase(dtype, Fill::kRandom, 13, 2 * lanes + 1, lanes + 3);
+    const size_t bytes = simdkit::dtype_size(dtype);
+    const auto check = [&](const char* what, const auto& place, std::vector<Metric> metrics) {
+      Array a(dtype, base.rows_a * base.stride_a, 1), b(dtype, base.rows_b * base.stride_b, 2);
+      std::memcpy(a.data(), base.a.data(), base.rows_a * base.stride_a * bytes);
+      std::memcpy(b.data(), base.b.data(), base.rows_b * base.stride_b * bytes);
+      place(a, b);
+      const MatrixView av{a.data(), dtype, base.rows_a, base.cols, base.stride_a};
+      const MatrixView bv{b.data(), dtype, base.rows_b, base.cols, base.stride_b};
+      for (Metric metric : metrics) {
+        Outputs out(dtype, base.rows_a * base.rows_b);
+        simdkit::cdist(metric, av, bv, out.data(), base.rows_b, 1);
+        for (size_t i = 0; i < base.rows_a; ++i) {
+          for (size_t j = 0; j < base.rows_b; ++j) {
+            const Expected expected =
+                ExpectedDistance(metric, dtype, a.element(i * base.stride_a),
+                                 b.element(j * base.stride_b), base.cols);
+            ExpectDistance(failures, out[i * base.rows_b + j], expected, false, [&] {
+              return "cdist " + Describe(metric, dtype) + " with " + what + " at (" +
+                     std::to_string(i) + "," + std::to_string(j) + ")";
+            });
+          }
+        }
+      }
+    };
+    check("infinities", [&](Array& a, Array& b) {
+      Store(dtype, a.element(0 * base.stride_a + 1), inf);
+      Store(dtype, a.element(5 * base.stride_a), -inf);
+      Store(dtype, b.element(3 * base.stride_b + 2), inf);
+    }, {std::begin(kAllMetrics), std::end(kAllMetrics)});
+    check("subnormals", [&](Array& a, Array& b) {
+      Store(dtype, b.element(4 * base.stride_b + base.cols - 1), -denormal);
+      for (size_t c = 0; c < base.cols; ++c) Store(dtype, a.element(7 * base.stride_a + c), denormal);
+    }, {Metric::kCityblock, Metric::kHamming, Metric::kJaccard});
+  }
+}
+
 // int8/uint8 rows of extremes through cdist's tiles, whose byte products may
 // take a native path (AVX3_DL: uint8 x int8 quads, one side offset by 128
 // and corrected per row): exact for every column count around the vector.
@@ -834,11 +909,15 @@ TEST_P(DistanceTest, TopkMatchesBruteForceRanking) {
     const size_t lanes = Lanes(dtype);
     // Small integers make many exact ties; 35 x 300 spans two query blocks
     // and two candidate blocks of the kernel; random floats rank by bounds.
+    // The last two take the panel form for floating dtypes (a vector of
+    // queries or more, partial panels and row blocks, depth past 256).
     const Shape shapes[] = {{Fill::kSmallIntegers, 4, 41, 1, {1, 3, 41}},
                             {Fill::kSmallIntegers, 4, 41, 5, {1, 3, 41}},
                             {Fill::kSmallIntegers, 4, 41, lanes + 1, {1, 3, 41}},
                             {Fill::kSmallIntegers, 35, 300, 5, {1, 10}},
-                            {Fill::kRandom, 3, 50, 2 * lanes + 1, {1, 5, 50}}};
+                            {Fill::kRandom, 3, 50, 2 * lanes + 1, {1, 5, 50}},
+                            {Fill::kRandom, 2 * lanes + 3, 61, 70, {1, 7, 61}},
+                            {Fill::kSmallIntegers, lanes + 1, 40, 300, {1, 40}}};
     for (const Shape& shape : shapes) {
       const MatrixCase& m = GetMatrixCase(dtype, shape.fill, shape.queries, shape.rows, shape.cols);
       for (Metric metric : kAllMetrics) {
