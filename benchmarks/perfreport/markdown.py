@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .charts import group
-from .limits import Limits, format_bytes
+from .limits import BANDWIDTH_KINDS, Limits, format_bytes
 from .rows import baseline_target
 
 GROUP_TITLES = {
@@ -86,8 +86,10 @@ def legend(baseline: str) -> str:
         f"element pairs per second (cdist, topk: one multiply-add per component of each pair), Gelem/s = "
         f"10^9 elements per second (math). ×{baseline} = speedup over the {baseline} target (the scalar-class "
         f"baseline) on the same input. Limit = the best target's fraction of this machine's measured limit: "
-        f"the STREAM triad bandwidth at the nearest working set at least as large (streaming kernels) or the "
-        f"peak FMA rate (compute-bound kernels; math: one FMA lane per element is 100 %). ×NumPy/SciPy, "
+        f"the bandwidth of one core at the row's own working set (the read bandwidth for kernels that only read, "
+        f"the triad for those that write as much as they read), or the peak FMA rate (compute-bound kernels; "
+        f"math: one FMA lane per element is 100 %); cdist and topk: the roofline, the longer of their flops at "
+        f"the peak and their bytes at the bandwidth (a single query is held to memory). ×NumPy/SciPy, "
         f"×NumKong = their time ÷ simdkit's, all three called from Python on the same arrays (> 1: simdkit "
         f"is faster).\n")
 
@@ -117,11 +119,19 @@ def limits_section(limits: Limits, targets: list[str]) -> str:
     out.append(table(["target", "peak f32 Gflop/s", "peak f64 Gflop/s"],
                      [[target, number(limits.peak_flops.get("f32", {}).get(target, 0) / 1e9),
                        number(limits.peak_flops.get("f64", {}).get(target, 0) / 1e9)] for target in targets]))
-    if limits.triads:
-        out.append("\nSTREAM triad `a[i] = b[i] + s * c[i]` on float64, on the best target, 24 bytes per "
-                   "element:\n\n")
-        out.append(table(["working set", "GB/s"], [[format_bytes(triad.working_set), number(triad.bytes_per_s / 1e9)]
-                                                   for triad in limits.triads]))
+    if any(limits.bandwidths.values()):
+        out.append("\nBandwidth of one core on float64 arrays, on the best target: read = the sum of one array "
+                   "(8 bytes per element), triad = STREAM's `a[i] = b[i] + s * c[i]` over three arrays (24 bytes "
+                   "per element). Each row's limit is taken at its own working set, interpolated between these.\n\n")
+        # The triad's working set is rounded down to whole elements of three
+        # arrays: rows are keyed by the size as printed.
+        by_size: dict[str, dict[str, float]] = {}
+        for kind in BANDWIDTH_KINDS:
+            for sample in limits.bandwidths.get(kind, []):
+                by_size.setdefault(format_bytes(sample.working_set), {})[kind] = sample.bytes_per_s
+        out.append(table(["working set", *(f"{kind} GB/s" for kind in BANDWIDTH_KINDS)],
+                         [[size, *(number(measured[kind] / 1e9) if kind in measured else "–"
+                                   for kind in BANDWIDTH_KINDS)] for size, measured in by_size.items()]))
     return "".join(out)
 
 

@@ -139,13 +139,31 @@ def test_limits_are_measured_and_rows_hold_a_fraction_of_them(quick_report):
     for dtype in ("f32", "f64"):
         assert set(raw["limits"]["peak_flops_per_s"][dtype]) == set(supported)
         assert all(value > 0 for value in raw["limits"]["peak_flops_per_s"][dtype].values())
-    assert raw["limits"]["triad"] and all(triad["bytes_per_s"] > 0 for triad in raw["limits"]["triad"])
+    for kind in ("read", "triad"):
+        assert raw["limits"][kind] and all(sample["bytes_per_s"] > 0 for sample in raw["limits"][kind])
     by_kernel = {(row["kernel"], row["dtype"]): row for row in raw["rows"]}
-    assert by_kernel[("sum", "f32")]["limit"].startswith("triad")
+    # Kernels that only read are held to the read bandwidth, those that
+    # write to the triad, each at its own working set.
+    at_16 = {(row["kernel"], row["dtype"]): row for row in raw["rows"] if row["size"] == "16"}
+    assert at_16[("sum", "f32")]["limit"] == "read 64 B"
+    assert at_16[("distance cosine", "f32")]["limit"] == "read 128 B"
+    assert at_16[("to_float16", "f32")]["limit"] == "triad 96 B"
     assert by_kernel[("cdist cosine", "f32")]["limit"].startswith("FMA")
     assert by_kernel[("exp", "f64")]["limit"].startswith("FMA")
     assert by_kernel[("cdist dot", "i8")]["limit"] is None  # no floating-point limit for integers
     assert len(table_rows(markdown, "## This machine's limits")) == len(supported)
+    bandwidth_rows = table_rows(markdown, "Bandwidth of one core")
+    assert bandwidth_rows == [["16 KiB", *bandwidth_rows[0][1:]]] and "–" not in bandwidth_rows[0]
+
+
+def test_bandwidth_is_interpolated_at_each_working_set(monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    from perfreport.limits import Bandwidth, Limits
+    limits = Limits({}, {"read": [Bandwidth(1 << 14, 200e9), Bandwidth(1 << 16, 100e9)], "triad": []})
+    assert limits.bandwidth_at("read", 1000) == 200e9            # below the smallest: the smallest's
+    assert limits.bandwidth_at("read", 1 << 15) == 150e9         # halfway in log(working set)
+    assert limits.bandwidth_at("read", 1 << 30) == 100e9         # past the largest: memory's
+    assert limits.bandwidth_at("triad", 1 << 15) is None
 
 
 def test_boundary_tables(quick_report):
