@@ -17,6 +17,17 @@ GROUP_TITLES = {
 }
 
 
+# Who simdkit's Python calls are timed against: NumPy/SciPy and NumKong in
+# every table (a dash where one has no such operation), FAISS where a row
+# has it (topk).
+CONTENDERS = (("reference", "NumPy/SciPy"), ("numkong", "NumKong"), ("faiss", "FAISS"))
+
+
+def contenders(entries: list[dict]) -> list[tuple[str, str]]:
+    return [(contender, title) for contender, title in CONTENDERS
+            if contender != "faiss" or any((entry["python"] or {}).get(contender) for entry in entries)]
+
+
 def table(header: list[str], rows: list[list[str]], text_columns: int = 1) -> str:
     """The first `text_columns` columns are labels (left-aligned), the rest numbers."""
     align = [":--" if column < text_columns else "--:" for column in range(len(header))]
@@ -90,14 +101,15 @@ def legend(baseline: str) -> str:
         f"the triad for those that write as much as they read), or the peak FMA rate (compute-bound kernels; "
         f"math: one FMA lane per element is 100 %); cdist and topk: the roofline, the longer of their flops at "
         f"the peak and their bytes at the bandwidth (a single query is held to memory). ×NumPy/SciPy, "
-        f"×NumKong = their time ÷ simdkit's, all three called from Python on the same arrays (> 1: simdkit "
-        f"is faster).\n")
+        f"×NumKong, ×FAISS = their time ÷ simdkit's, all called from Python on the same arrays, one thread "
+        f"each (> 1: simdkit is faster); NumKong with its native output dtype, its only fast path; FAISS's "
+        f"exact IndexFlat search (topk dot and sqeuclidean on float32), its index built once.\n")
 
 
 def summary_section(chosen: list[dict], overall: dict, baseline: str) -> str:
     out = ["\n## Summary\n\n"]
-    for key, name in (("over_reference", "NumPy/SciPy"), ("over_numkong", "NumKong")):
-        stats = overall[key]
+    for contender, name in CONTENDERS:
+        stats = overall.get(f"over_{contender}", {"kernels": 0})
         if stats["kernels"]:
             out.append(f"- Against {name}, over the {stats['kernels']} kernels below that it has: simdkit is "
                        f"faster on {stats['faster']}; geometric mean {times(stats['geometric_mean'])} "
@@ -107,10 +119,11 @@ def summary_section(chosen: list[dict], overall: dict, baseline: str) -> str:
     rows = [[entry["family"], entry["kernel"], entry["dtype"], size_label(entry), entry["best_target"],
              f"{number(entry['best_throughput'])} {entry['unit']}",
              times(entry["cpp"][entry["best_target"]]["speedup_over_baseline"]),
-             percent(entry["limit_fraction"]), times(entry["over_reference"]), times(entry["over_numkong"])]
+             percent(entry["limit_fraction"]),
+             *(times(entry[f"over_{contender}"]) for contender, _ in contenders(chosen))]
             for entry in chosen]
     out.append(table(["family", "kernel", "dtype", "size", "best target", "throughput", f"×{baseline}",
-                      "limit", "×NumPy/SciPy", "×NumKong"], rows, text_columns=5))
+                      "limit", *(f"×{title}" for _, title in contenders(chosen))], rows, text_columns=5))
     return "".join(out)
 
 
@@ -190,16 +203,16 @@ def detail_section(described: list[dict], targets: list[str], baseline: str) -> 
             rows.append([entry["kernel"], entry["dtype"], size_label(entry), *cells,
                          percent(entry["limit_fraction"]), duration(entry["cpp_active_ns"]),
                          duration(python.get("simdkit_ns")),
-                         times(entry["over_reference"]), times(entry["over_numkong"])])
-        out.append(table(["kernel", "dtype", "size", *targets, "limit", "C++", "Python", "×NumPy/SciPy",
-                          "×NumKong"], rows, text_columns=3))
+                         *(times(entry[f"over_{contender}"]) for contender, _ in contenders(entries))])
+        out.append(table(["kernel", "dtype", "size", *targets, "limit", "C++", "Python",
+                          *(f"×{title}" for _, title in contenders(entries))], rows, text_columns=3))
         calls = {}
         for entry in entries:
-            for contender in ("reference", "numkong"):
+            for contender, _ in CONTENDERS:
                 named = (entry["python"] or {}).get(contender)
                 if named:
                     calls.setdefault(contender, {}).setdefault(f"{entry['kernel']} {entry['dtype']}", named["call"])
-        for contender, title in (("reference", "NumPy/SciPy"), ("numkong", "NumKong")):
+        for contender, title in CONTENDERS:
             if contender in calls:
                 unique = {}
                 for kernel, call in calls[contender].items():
@@ -212,7 +225,7 @@ def detail_section(described: list[dict], targets: list[str], baseline: str) -> 
 def problems_section(failures: list[dict], described: list[dict]) -> str:
     errors = [(entry, contender, entry["python"][contender]["error"])
               for entry in described if entry["python"]
-              for contender in ("reference", "numkong")
+              for contender, _ in CONTENDERS
               if entry["python"].get(contender) and entry["python"][contender].get("error")]
     if not failures and not errors:
         return ""

@@ -9,6 +9,7 @@ named by the environment variable SIMDKIT_BENCHMARK_BINARY (scripts/test.sh
 sets it); without it those tests are skipped.
 """
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -118,6 +119,13 @@ def test_every_row_has_python_beside_numpy_and_numkong_where_it_has_them(quick_r
                           ("cdist sqeuclidean", "f32"), ("sin", "f32"), ("to_float16", "f32")):
         assert by_kernel[(kernel, dtype)]["over_numkong"] > 0, (kernel, dtype)
     assert by_kernel[("softmax", "f32")]["python"].get("numkong") is None
+    # NumKong at its native output dtype, its only fast path (int32 for int8 dot).
+    assert "out_dtype='int32'" in by_kernel[("cdist dot", "i8")]["python"]["numkong"]["call"]
+    # FAISS's exact search beside the topk metrics it has, where it is installed.
+    if importlib.util.find_spec("faiss") is not None:
+        for kernel in ("topk dot", "topk sqeuclidean"):
+            assert by_kernel[(kernel, "f32")]["over_faiss"] > 0, kernel
+        assert by_kernel[("topk cosine", "f32")]["over_faiss"] is None
 
 
 def test_summary_states_the_ratios_against_numpy_and_numkong(quick_report):
