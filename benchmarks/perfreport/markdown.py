@@ -3,6 +3,7 @@ boundary, the charts and one detail table per group of kernels."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from .charts import group
@@ -137,11 +138,12 @@ def limits_section(limits: Limits, targets: list[str]) -> str:
                    "(8 bytes per element), triad = STREAM's `a[i] = b[i] + s * c[i]` over three arrays (24 bytes "
                    "per element). Each row's limit is taken at its own working set, interpolated between these.\n\n")
         # The triad's working set is rounded down to whole elements of three
-        # arrays: rows are keyed by the size as printed.
+        # arrays (1 MiB - 16 B): rows are keyed by the power of two sampled.
         by_size: dict[str, dict[str, float]] = {}
         for kind in BANDWIDTH_KINDS:
             for sample in limits.bandwidths.get(kind, []):
-                by_size.setdefault(format_bytes(sample.working_set), {})[kind] = sample.bytes_per_s
+                nominal = 2 ** round(math.log2(sample.working_set))
+                by_size.setdefault(format_bytes(nominal), {})[kind] = sample.bytes_per_s
         out.append(table(["working set", *(f"{kind} GB/s" for kind in BANDWIDTH_KINDS)],
                          [[size, *(number(measured[kind] / 1e9) if kind in measured else "–"
                                    for kind in BANDWIDTH_KINDS)] for size, measured in by_size.items()]))
