@@ -172,6 +172,12 @@ def test_bandwidth_is_interpolated_at_each_working_set(monkeypatch):
     assert limits.bandwidth_at("read", 1 << 15) == 150e9         # halfway in log(working set)
     assert limits.bandwidth_at("read", 1 << 30) == 100e9         # past the largest: memory's
     assert limits.bandwidth_at("triad", 1 << 15) is None
+    # The triad's working set is whole elements of three arrays: 1 MiB - 16 B
+    # shares the read's 1 MiB row.
+    from perfreport.markdown import limits_section
+    section = limits_section(Limits({}, {"read": [Bandwidth(1 << 20, 100e9)],
+                                          "triad": [Bandwidth((1 << 20) - 16, 80e9)]}), [])
+    assert "| 1 MiB | 100 | 80.0 |" in section
 
 
 def test_boundary_tables(quick_report):
