@@ -280,10 +280,17 @@ def cpu_has_amx() -> bool:
 # ---------------------------------------------------------------------------
 # The run
 # ---------------------------------------------------------------------------
-def run_cases(run: Run, machine: limits.Limits | None) -> dict:
+def peak_targets() -> tuple[str, str | None]:
+    """The target simdkit runs on, and AVX2 (the issue's other target for
+    the share of the peak) where the CPU has it and it is not the first."""
+    targets = simdkit.targets()
+    second = "AVX2" if "AVX2" in targets["supported"] and targets["active"] != "AVX2" else None
+    return targets["active"], second
+
+
+def run_cases(run: Run) -> dict:
     sizes = SIZES[run.mode]
-    active = simdkit.targets()["active"]
-    second = "AVX2" if "AVX2" in simdkit.targets()["supported"] and active != "AVX2" else None
+    active, second = peak_targets()
     k = sizes["k"]
 
     print("cdist: float32 and float64, one thread")
@@ -514,17 +521,17 @@ def main() -> int:
     binary = arguments.benchmark_binary if arguments.benchmark_binary.is_file() else None
 
     started = time.monotonic()
-    targets = simdkit.targets()
-    limit_targets = [targets["active"], *(["AVX2"] if "AVX2" in targets["supported"] else [])]
-    print(f"simdkit on {targets['active']} ({simdkit.info()['cpu_model']}), NumPy {np.__version__}, "
+    active, second = peak_targets()
+    print(f"simdkit on {active} ({simdkit.info()['cpu_model']}), NumPy {np.__version__}, "
           f"NumKong {compare_distance.optional_version('numkong') or 'not installed'}, "
-          f"FAISS {getattr(faiss, '__version__', 'not installed (pip install faiss-cpu)') if faiss else 'not installed'}"
-          f"; BLAS threads: {BLAS_LIMIT_METHOD}; mode: {mode}\n", flush=True)
-    machine = measure_limits(binary, mode, list(dict.fromkeys(limit_targets)))
+          f"FAISS {faiss.__version__ if faiss else 'not installed (pip install faiss-cpu)'}; "
+          f"BLAS threads: {BLAS_LIMIT_METHOD}; mode: {mode}\n", flush=True)
+    machine = measure_limits(binary, mode, [target for target in (active, second) if target])
     run = Run(mode)
-    one_thread = threadpoolctl.threadpool_limits(1, user_api="blas") if HAVE_THREADPOOLCTL else contextlib.nullcontext()
+    one_thread = (threadpoolctl.threadpool_limits(1, user_api="blas") if HAVE_THREADPOOLCTL
+                  else contextlib.nullcontext())
     with one_thread:
-        context = run_cases(run, machine)
+        context = run_cases(run)
         info = environment(context)  # the thread counts in force while the cases ran
     limits_json = print_limits(machine, context)
     checks = target_checks(run, machine, context)
