@@ -25,6 +25,8 @@ seconds, e.g. for a smoke test):
   * dtypes    simdkit.cdist 1000 x 1000 x 768 (cosine, dot) in bfloat16,
               float16, int8 and uint8 against simdkit's own float32; NumKong on
               the same inputs for context.
+NumKong's cdist is called with its native output dtype (numkong_cdist), the
+only one it has a fast kernel for.
 
 Then the targets from the issue, each marked PASS or MISS:
   cdist cosine f32 1000x1000 d=768: >= 10x SciPy, >= 1x NumKong, within 1.5x
@@ -161,13 +163,45 @@ def numpy_topk(metric: str, Q: np.ndarray, X: np.ndarray, k: int):
 
 def topk_of_matrix(D: np.ndarray, k: int, largest: bool):
     """The k best columns of each row of the distance matrix D, best first:
-    (indices, values), the values negated when `largest` (D is overwritten)."""
+    (indices, values), the values negated when `largest` (D is overwritten;
+    unsigned D is reflected, max - D, as negating would wrap)."""
     if largest:
-        np.negative(D, out=D)
+        if D.dtype.kind == "u":
+            np.subtract(np.iinfo(D.dtype).max, D, out=D)
+        else:
+            np.negative(D, out=D)
     part = np.argpartition(D, k - 1, axis=1)[:, :k]
     values = np.take_along_axis(D, part, axis=1)
     order = np.argsort(values, axis=1, kind="stable")
     return np.take_along_axis(part, order, axis=1), np.take_along_axis(values, order, axis=1)
+
+
+# NumKong's cdist is fast only when out_dtype is its kernel's native output;
+# any other takes a per-pair loop (measured on an Emerald Rapids: bfloat16
+# dot 537 Gflop/s into float32, 29 into float64; int8 dot 1045 into int32, 46
+# into float32). Native: float64 for float64 and float32 input, float32 for
+# the half formats and for int8/uint8 angular and euclidean, int32 / uint32
+# for int8 / uint8 dot.
+NUMKONG_NATIVE_OUT = {"float64": "float64", "float32": "float64", "float16": "float32", "bfloat16": "float32",
+                      "int8": "float32", "uint8": "float32"}
+NUMKONG_NATIVE_DOT_OUT = {"int8": "int32", "uint8": "uint32"}
+
+
+def numkong_cdist(metric: str, A: np.ndarray, B: np.ndarray) -> tuple[str, Callable[[], object]]:
+    """NumKong's fastest cdist of A and B, one thread: its native output
+    dtype, and for sqeuclidean (which has no fast kernel) its euclidean
+    squared in place. Returns (expression, call)."""
+    dtype = A.dtype.name
+    out_dtype = (NUMKONG_NATIVE_DOT_OUT.get(dtype, NUMKONG_NATIVE_OUT[dtype]) if metric == "dot"
+                 else NUMKONG_NATIVE_OUT[dtype])
+    if metric == "sqeuclidean":
+        def squared_euclidean():
+            D = np.asarray(numkong.cdist(A, B, metric="euclidean", out_dtype=out_dtype, threads=1))
+            return np.square(D, out=D)
+        return f"numkong.cdist(A, B, 'euclidean', out_dtype='{out_dtype}') squared", squared_euclidean
+    name = NUMKONG_METRIC[metric]
+    return (f"numkong.cdist(A, B, '{name}', out_dtype='{out_dtype}')",
+            lambda: numkong.cdist(A, B, metric=name, out_dtype=out_dtype, threads=1))
 
 
 def pair_calls(metric: str, a: np.ndarray, b: np.ndarray) -> dict[str, Callable[[], object]]:
@@ -186,7 +220,7 @@ def cdist_calls(metric: str, A: np.ndarray, B: np.ndarray) -> dict[str, Callable
     calls = {"simdkit": lambda: simdkit.cdist(A, B, metric, threads=1),
              "numpy": lambda: numpy_cdist(metric, A, B)}
     if numkong is not None:
-        calls["numkong"] = lambda: numkong.cdist(A, B, metric=NUMKONG_METRIC[metric], out_dtype="float32")
+        calls["numkong"] = numkong_cdist(metric, A, B)[1]
     if scipy_distance is not None and metric != "dot":
         calls["scipy"] = lambda: scipy_distance.cdist(A, B, metric)
     return calls
@@ -334,7 +368,7 @@ def run_cases(mode: str, repeats: int | None) -> tuple[list[dict], list[str]]:
             record("dtypes", metric, dtype_name, shape, "simdkit",
                    lambda: simdkit.cdist(A, B, metric, dtype=dtype_argument, threads=1))
             if numkong is not None and dtype_argument is None:
-                call = lambda: numkong.cdist(A, B, metric=NUMKONG_METRIC[metric], out_dtype="float32")
+                call = numkong_cdist(metric, A, B)[1]
                 try:
                     call()
                 except Exception as error:  # a dtype NumKong does not take

@@ -5,20 +5,28 @@
 //       registers on one core: the peak floating-point rate of each target
 //       (items/s = flops/s, two per lane per multiply-add). The best target's
 //       figure is the compute limit of compute-bound kernels.
-//   limits/triad/f64/<TARGET>/<n>      STREAM's triad a[i] = b[i] + s * c[i]
-//       on one core over three arrays of n doubles, on the best target only
-//       (the most the machine moves per core, not a baseline build's speed).
-//       bytes/s counts 24 bytes per element as STREAM does (two reads, one
-//       write; the write-allocate read is not counted). The working sets,
-//       24 KiB to 192 MiB, fall in L1, L2, L3 and DRAM of common cores; the
-//       report compares a streaming kernel with the triad whose working set
-//       is the nearest one at least as large as the kernel's.
+//   limits/read/f64/<TARGET>/<working set>    the sum of one array of
+//       doubles with independent accumulators: the most one core reads per
+//       second, the limit of kernels that only read (reductions, distances,
+//       cdist and topk inputs).
+//   limits/triad/f64/<TARGET>/<working set>   STREAM's triad
+//       a[i] = b[i] + s * c[i] over three arrays: the limit of kernels that
+//       write as much as they read (conversions). bytes/s counts 24 bytes
+//       per element as STREAM does (two reads, one write; the
+//       write-allocate read is not counted).
+// Both bandwidths run on the best target only (the most the machine moves
+// per core, not a baseline build's speed), at every power of two of working
+// set from 16 KiB to 256 MiB (names say it: 16KiB ... 256MiB), so that the
+// report compares each kernel with the bandwidth at its own working set:
+// L1, L2, L3 and DRAM, and the steps between them.
 //
 // Both are single-threaded, as every benchmark here is: a kernel's fraction
 // of them is a fraction of what one core can do.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 // Defined once: foreach_target re-includes this file for every target.
@@ -29,6 +37,11 @@ namespace simdkit::benchmarks {
 struct FmaRun {
   double flops;         // two per lane of each multiply-add
   double checksum;      // the chains' sum, so that none is dead code
+  std::int64_t target;  // HWY_TARGET of the code that ran
+};
+// What a run of the read kernel did, and where.
+struct ReadRun {
+  double sum;           // so that the loads are not dead code
   std::int64_t target;  // HWY_TARGET of the code that ran
 };
 }  // namespace simdkit::benchmarks
@@ -94,6 +107,32 @@ std::int64_t Triad(double* HWY_RESTRICT a, const double* HWY_RESTRICT b,
   return HWY_TARGET;
 }
 
+// The sum of x[0, n): eight independent accumulators cover the add latency
+// times two loads per cycle, so that the loop is bound by the loads alone.
+ReadRun ReadAll(const double* HWY_RESTRICT x, std::size_t n) {
+  const hn::ScalableTag<double> d;
+  const std::size_t lanes = hn::Lanes(d);
+  auto s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
+  auto s4 = hn::Zero(d), s5 = hn::Zero(d), s6 = hn::Zero(d), s7 = hn::Zero(d);
+  std::size_t i = 0;
+  for (; i + 8 * lanes <= n; i += 8 * lanes) {
+    s0 = hn::Add(s0, hn::LoadU(d, x + i));
+    s1 = hn::Add(s1, hn::LoadU(d, x + i + lanes));
+    s2 = hn::Add(s2, hn::LoadU(d, x + i + 2 * lanes));
+    s3 = hn::Add(s3, hn::LoadU(d, x + i + 3 * lanes));
+    s4 = hn::Add(s4, hn::LoadU(d, x + i + 4 * lanes));
+    s5 = hn::Add(s5, hn::LoadU(d, x + i + 5 * lanes));
+    s6 = hn::Add(s6, hn::LoadU(d, x + i + 6 * lanes));
+    s7 = hn::Add(s7, hn::LoadU(d, x + i + 7 * lanes));
+  }
+  for (; i + lanes <= n; i += lanes) s0 = hn::Add(s0, hn::LoadU(d, x + i));
+  const auto sum = hn::Add(hn::Add(hn::Add(s0, s1), hn::Add(s2, s3)),
+                           hn::Add(hn::Add(s4, s5), hn::Add(s6, s7)));
+  double total = hn::GetLane(hn::SumOfLanes(d, sum));
+  for (; i < n; ++i) total += x[i];
+  return {total, HWY_TARGET};
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace simdkit::benchmarks
 HWY_AFTER_NAMESPACE();
@@ -102,12 +141,14 @@ HWY_AFTER_NAMESPACE();
 #include <benchmark/benchmark.h>
 
 #include "benchmark_util.h"
+#include "hwy/aligned_allocator.h"
 
 namespace simdkit::benchmarks {
 
 HWY_EXPORT(FmaChainsF32);
 HWY_EXPORT(FmaChainsF64);
 HWY_EXPORT(Triad);
+HWY_EXPORT(ReadAll);
 
 namespace {
 
@@ -136,21 +177,51 @@ void BenchmarkPeakFma(benchmark::State& state, const std::string& target, bool f
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(run.flops));
 }
 
-void BenchmarkTriad(benchmark::State& state, const std::string& target, std::size_t n) {
+// Vector-aligned, as a kernel's own buffers are: a load that splits a cache
+// line (std::vector's 16-byte alignment) would halve the in-cache figures.
+hwy::AlignedFreeUniquePtr<double[]> FilledArray(std::size_t n, double value) {
+  auto array = hwy::AllocateAligned<double>(n);
+  std::fill(array.get(), array.get() + n, value);
+  return array;
+}
+
+// Both bandwidths over a working set of `bytes` (rounded down to whole
+// elements): three arrays for the triad, one for the read.
+void BenchmarkTriad(benchmark::State& state, const std::string& target, std::size_t bytes) {
   if (!ForceTarget(state, target)) return;
-  std::vector<double> a(n, 0.0), b(n, 1.0), c(n, 2.0);
+  const std::size_t n = bytes / (3 * sizeof(double));
+  const auto a = FilledArray(n, 0.0), b = FilledArray(n, 1.0), c = FilledArray(n, 2.0);
   std::int64_t ran = 0;
   for (auto _ : state) {
-    ran = HWY_DYNAMIC_DISPATCH(Triad)(a.data(), b.data(), c.data(), 3.0, n);
+    ran = HWY_DYNAMIC_DISPATCH(Triad)(a.get(), b.get(), c.get(), 3.0, n);
     benchmark::ClobberMemory();
   }
   if (!RanOn(state, target, ran)) return;
   SetThroughput(state, n, 3 * n * sizeof(double));
 }
 
-// Three arrays of n doubles: 24 KiB, 768 KiB, 12 MiB, 192 MiB.
-constexpr std::size_t kTriadSizes[] = {std::size_t{1} << 10, std::size_t{1} << 15,
-                                       std::size_t{1} << 19, std::size_t{1} << 23};
+void BenchmarkRead(benchmark::State& state, const std::string& target, std::size_t bytes) {
+  if (!ForceTarget(state, target)) return;
+  const std::size_t n = bytes / sizeof(double);
+  const auto x = FilledArray(n, 1.0);
+  ReadRun run{};
+  for (auto _ : state) {
+    run = HWY_DYNAMIC_DISPATCH(ReadAll)(x.get(), n);
+    benchmark::DoNotOptimize(run);
+  }
+  if (!RanOn(state, target, run.target)) return;
+  SetThroughput(state, n, n * sizeof(double));
+}
+
+// 16KiB, 32KiB, ..., 256MiB: every power of two, L1 to DRAM.
+std::vector<std::pair<std::size_t, std::string>> WorkingSets() {
+  std::vector<std::pair<std::size_t, std::string>> sets;
+  for (std::size_t bytes = std::size_t{16} << 10; bytes <= std::size_t{256} << 20; bytes *= 2) {
+    sets.emplace_back(bytes, bytes < (std::size_t{1} << 20) ? std::to_string(bytes >> 10) + "KiB"
+                                                           : std::to_string(bytes >> 20) + "MiB");
+  }
+  return sets;
+}
 
 }  // namespace
 
@@ -164,10 +235,13 @@ void RegisterLimitBenchmarks(const std::vector<std::string>& targets) {
   }
   if (targets.empty()) return;
   const std::string best = targets.front();  // supported_targets() lists the best first
-  for (std::size_t n : kTriadSizes) {
+  for (const auto& [bytes, name] : WorkingSets()) {
     benchmark::RegisterBenchmark(
-        BenchmarkName({"limits", "triad", "f64", best, std::to_string(n)}).c_str(),
-        [=](benchmark::State& state) { BenchmarkTriad(state, best, n); });
+        BenchmarkName({"limits", "read", "f64", best, name}).c_str(),
+        [=](benchmark::State& state) { BenchmarkRead(state, best, bytes); });
+    benchmark::RegisterBenchmark(
+        BenchmarkName({"limits", "triad", "f64", best, name}).c_str(),
+        [=](benchmark::State& state) { BenchmarkTriad(state, best, bytes); });
   }
 }
 

@@ -6,9 +6,10 @@
 
 Runs every kernel of every family on every target this CPU supports (the
 Google Benchmark binary, once per target, JSON per target), the same
-kernels from Python beside NumPy/SciPy and NumKong on the same inputs, and
-this machine's limits (peak FMA rate, STREAM triad); writes DIR/report.md
-(summary first), DIR/report.json, DIR/charts/*.png and DIR/cpp/<TARGET>.json.
+kernels from Python beside NumPy/SciPy, NumKong and (topk) FAISS on the
+same inputs, and this machine's limits (peak FMA rate, read and triad
+bandwidth); writes DIR/report.md (summary first), DIR/report.json,
+DIR/charts/*.png and DIR/cpp/<TARGET>.json.
 DIR defaults to reports/<cpu-model> in the repository. The code is the
 package benchmarks/perfreport/ (see its __init__ for the modules).
 """

@@ -3,10 +3,10 @@
 Modules, in the order a run uses them:
   machine   the CPU, its flags and the library versions
   cpp       the Google Benchmark binary, run once per target (JSON per target)
-  limits    this machine's peak FMA rate and STREAM triad bandwidth, and each
-            row's fraction of them
-  cases     the Python call of every C++ benchmark row, beside the NumPy/SciPy
-            and NumKong calls that compute the same thing on the same inputs
+  limits    this machine's peak FMA rate and its read and triad bandwidth at
+            every working set, and each row's fraction of them
+  cases     the Python call of every C++ benchmark row, beside the NumPy/SciPy,
+            NumKong and FAISS calls that compute the same thing on the same inputs
   timing    CPU time per call, and the progress bar
   rows      C++ and Python measurements joined into one row per kernel,
             dtype and size; the summary and the boundary tables

@@ -7,7 +7,10 @@ compare_math.py, compare_convert.py), so that the report and those scripts
 hold simdkit to the same expressions. Where NumPy has no direct operation for
 a dtype (int8 dot products overflow in int8, half precision has no BLAS),
 the reference widens to what a NumPy user would compute in, and the label
-says so; NumKong is left out where it has no such operation or dtype.
+says so; NumKong is left out where it has no such operation or dtype, and is
+called with its native output dtype, the only one it has a fast kernel for.
+topk rows of the metrics FAISS searches (dot, sqeuclidean on float32) also
+stand beside its exact IndexFlat search (compare_knn.py), one thread.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import scipy.special
 
 import compare_convert
 import compare_distance
+import compare_knn
 import compare_math
 import simdkit
 
@@ -41,6 +45,7 @@ class Case:
     simdkit: Call
     reference: tuple[str, Call] | None
     numkong: tuple[str, Call] | None
+    faiss: tuple[str, Call] | None = None
 
 
 NUMPY_DTYPES = {"f64": np.float64, "f32": np.float32, "f16": np.float16, "i8": np.int8,
@@ -187,21 +192,26 @@ def distance_case(kernel: str, dtype: str, size: str, inputs: Inputs) -> Case | 
     if form == "cdist":
         rows_a, rows_b, d = dims(size)
         A, B = inputs.get(dtype, (rows_a, d), 0), inputs.get(dtype, (rows_b, d), 1)
+        if numkong_name is None:
+            theirs = None
+        elif dtype == "bits":
+            theirs = ("numkong.cdist(A, B, 'hamming', dtype='u1')",
+                      lambda: numkong.cdist(A, B, metric="hamming", out_dtype="float32", threads=1, **numkong_dtype))
+        else:
+            theirs = compare_distance.numkong_cdist(metric, A, B)
         return Case(lambda: simdkit.cdist(A, B, metric, dtype=as_bits, threads=1),
-                    cdist_reference(metric, dtype, A, B),
-                    numkong_name and (f"numkong.cdist(A, B, '{numkong_name}')",
-                                      lambda: numkong.cdist(A, B, metric=numkong_name, out_dtype="float32",
-                                                            **numkong_dtype)))
+                    cdist_reference(metric, dtype, A, B), theirs)
     if form == "topk":
         queries, rows, d, k = dims(size)
         Q, X = inputs.get(dtype, (queries, d), 0), inputs.get(dtype, (rows, d), 1)
         name, all_distances = cdist_reference(metric, dtype, Q, X)
         # NumKong has no top-k: its cdist plus the same selection would be
         # NumPy's method with another matrix product, so it is left out.
+        # FAISS's exact search stands beside the metrics it has.
         return Case(lambda: simdkit.topk(Q, X, k, metric, dtype=as_bits, threads=1),
                     (f"{name}, argpartition, sort of the k",
                      lambda: compare_distance.topk_of_matrix(all_distances(), k, largest=metric == "dot")),
-                    None)
+                    None, compare_knn.faiss_search(metric, Q, X, k))
     return None
 
 

@@ -20,7 +20,7 @@ from .cases import dims  # noqa: E402
 
 COLUMNS = 5
 PYTHON_LINES = (("simdkit", "simdkit (Python)", "black"), ("reference", "NumPy/SciPy", "tab:red"),
-                ("numkong", "NumKong", "tab:purple"))
+                ("numkong", "NumKong", "tab:purple"), ("faiss", "FAISS", "tab:green"))
 
 
 def group(entry: dict) -> str:

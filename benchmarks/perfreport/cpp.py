@@ -5,7 +5,7 @@ Benchmark names put the target after the kernel and dtype and before the
 size, e.g. sum/f32/AVX2/1024, distance/cosine/f32/AVX2/128,
 cdist/cosine/f32/AVX2/1000x1000x768, topk/cosine/f32/AVX2/16x1024x16/16,
 math/exp/f32/AVX2/1024, convert/to_float16/f32/AVX2/1024,
-limits/peak_fma/f32/AVX2 and limits/triad/f64/AVX2/1024.
+limits/peak_fma/f32/AVX2, limits/read/f64/AVX2/16KiB and limits/triad/f64/AVX2/16KiB.
 """
 
 from __future__ import annotations
@@ -32,9 +32,10 @@ NAME_PREFIX = {
     "limits": "limits/[^/]+/[^/]+",
 }
 
-# --quick: n = 16 and the smallest shape of every batch kernel (and the
-# smallest triad), so that every kernel still has its row on every target.
-QUICK_SIZES = ("16", "1024x16", "64x64x128", "16x1024x16/16", "1024")
+# --quick: n = 16 and 1024 (two sizes: a chart), the smallest shape of every
+# batch kernel and the smallest working set of the bandwidths, so that every
+# kernel still has its row on every target.
+QUICK_SIZES = ("16", "1024", "1024x16", "64x64x128", "16x1024x16/16", "16KiB")
 TIME_UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 

@@ -3,10 +3,11 @@ boundary, the charts and one detail table per group of kernels."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from .charts import group
-from .limits import Limits, format_bytes
+from .limits import BANDWIDTH_KINDS, Limits, format_bytes
 from .rows import baseline_target
 
 GROUP_TITLES = {
@@ -15,6 +16,17 @@ GROUP_TITLES = {
     "math-f64": "Math: elementwise float64", "math-f16": "Math: elementwise float16 (through float32 "
     "unless the target has float16 arithmetic)", "math-rows": "Math: row kernels", "convert": "Conversions",
 }
+
+
+# Who simdkit's Python calls are timed against: NumPy/SciPy and NumKong in
+# every table (a dash where one has no such operation), FAISS where a row
+# has it (topk).
+CONTENDERS = (("reference", "NumPy/SciPy"), ("numkong", "NumKong"), ("faiss", "FAISS"))
+
+
+def contenders(entries: list[dict]) -> list[tuple[str, str]]:
+    return [(contender, title) for contender, title in CONTENDERS
+            if contender != "faiss" or any((entry["python"] or {}).get(contender) for entry in entries)]
 
 
 def table(header: list[str], rows: list[list[str]], text_columns: int = 1) -> str:
@@ -86,16 +98,19 @@ def legend(baseline: str) -> str:
         f"element pairs per second (cdist, topk: one multiply-add per component of each pair), Gelem/s = "
         f"10^9 elements per second (math). ×{baseline} = speedup over the {baseline} target (the scalar-class "
         f"baseline) on the same input. Limit = the best target's fraction of this machine's measured limit: "
-        f"the STREAM triad bandwidth at the nearest working set at least as large (streaming kernels) or the "
-        f"peak FMA rate (compute-bound kernels; math: one FMA lane per element is 100 %). ×NumPy/SciPy, "
-        f"×NumKong = their time ÷ simdkit's, all three called from Python on the same arrays (> 1: simdkit "
-        f"is faster).\n")
+        f"the bandwidth of one core at the row's own working set (the read bandwidth for kernels that only read, "
+        f"the triad for those that write as much as they read), or the peak FMA rate (compute-bound kernels; "
+        f"math: one FMA lane per element is 100 %); cdist and topk: the roofline, the longer of their flops at "
+        f"the peak and their bytes at the bandwidth (a single query is held to memory). ×NumPy/SciPy, "
+        f"×NumKong, ×FAISS = their time ÷ simdkit's, all called from Python on the same arrays, one thread "
+        f"each (> 1: simdkit is faster); NumKong with its native output dtype, its only fast path; FAISS's "
+        f"exact IndexFlat search (topk dot and sqeuclidean on float32), its index built once.\n")
 
 
 def summary_section(chosen: list[dict], overall: dict, baseline: str) -> str:
     out = ["\n## Summary\n\n"]
-    for key, name in (("over_reference", "NumPy/SciPy"), ("over_numkong", "NumKong")):
-        stats = overall[key]
+    for contender, name in CONTENDERS:
+        stats = overall.get(f"over_{contender}", {"kernels": 0})
         if stats["kernels"]:
             out.append(f"- Against {name}, over the {stats['kernels']} kernels below that it has: simdkit is "
                        f"faster on {stats['faster']}; geometric mean {times(stats['geometric_mean'])} "
@@ -105,10 +120,11 @@ def summary_section(chosen: list[dict], overall: dict, baseline: str) -> str:
     rows = [[entry["family"], entry["kernel"], entry["dtype"], size_label(entry), entry["best_target"],
              f"{number(entry['best_throughput'])} {entry['unit']}",
              times(entry["cpp"][entry["best_target"]]["speedup_over_baseline"]),
-             percent(entry["limit_fraction"]), times(entry["over_reference"]), times(entry["over_numkong"])]
+             percent(entry["limit_fraction"]),
+             *(times(entry[f"over_{contender}"]) for contender, _ in contenders(chosen))]
             for entry in chosen]
     out.append(table(["family", "kernel", "dtype", "size", "best target", "throughput", f"×{baseline}",
-                      "limit", "×NumPy/SciPy", "×NumKong"], rows, text_columns=5))
+                      "limit", *(f"×{title}" for _, title in contenders(chosen))], rows, text_columns=5))
     return "".join(out)
 
 
@@ -117,11 +133,20 @@ def limits_section(limits: Limits, targets: list[str]) -> str:
     out.append(table(["target", "peak f32 Gflop/s", "peak f64 Gflop/s"],
                      [[target, number(limits.peak_flops.get("f32", {}).get(target, 0) / 1e9),
                        number(limits.peak_flops.get("f64", {}).get(target, 0) / 1e9)] for target in targets]))
-    if limits.triads:
-        out.append("\nSTREAM triad `a[i] = b[i] + s * c[i]` on float64, on the best target, 24 bytes per "
-                   "element:\n\n")
-        out.append(table(["working set", "GB/s"], [[format_bytes(triad.working_set), number(triad.bytes_per_s / 1e9)]
-                                                   for triad in limits.triads]))
+    if any(limits.bandwidths.values()):
+        out.append("\nBandwidth of one core on float64 arrays, on the best target: read = the sum of one array "
+                   "(8 bytes per element), triad = STREAM's `a[i] = b[i] + s * c[i]` over three arrays (24 bytes "
+                   "per element). Each row's limit is taken at its own working set, interpolated between these.\n\n")
+        # The triad's working set is rounded down to whole elements of three
+        # arrays (1 MiB - 16 B): rows are keyed by the power of two sampled.
+        by_size: dict[str, dict[str, float]] = {}
+        for kind in BANDWIDTH_KINDS:
+            for sample in limits.bandwidths.get(kind, []):
+                nominal = 2 ** round(math.log2(sample.working_set))
+                by_size.setdefault(format_bytes(nominal), {})[kind] = sample.bytes_per_s
+        out.append(table(["working set", *(f"{kind} GB/s" for kind in BANDWIDTH_KINDS)],
+                         [[size, *(number(measured[kind] / 1e9) if kind in measured else "–"
+                                   for kind in BANDWIDTH_KINDS)] for size, measured in by_size.items()]))
     return "".join(out)
 
 
@@ -180,16 +205,16 @@ def detail_section(described: list[dict], targets: list[str], baseline: str) -> 
             rows.append([entry["kernel"], entry["dtype"], size_label(entry), *cells,
                          percent(entry["limit_fraction"]), duration(entry["cpp_active_ns"]),
                          duration(python.get("simdkit_ns")),
-                         times(entry["over_reference"]), times(entry["over_numkong"])])
-        out.append(table(["kernel", "dtype", "size", *targets, "limit", "C++", "Python", "×NumPy/SciPy",
-                          "×NumKong"], rows, text_columns=3))
+                         *(times(entry[f"over_{contender}"]) for contender, _ in contenders(entries))])
+        out.append(table(["kernel", "dtype", "size", *targets, "limit", "C++", "Python",
+                          *(f"×{title}" for _, title in contenders(entries))], rows, text_columns=3))
         calls = {}
         for entry in entries:
-            for contender in ("reference", "numkong"):
+            for contender, _ in CONTENDERS:
                 named = (entry["python"] or {}).get(contender)
                 if named:
                     calls.setdefault(contender, {}).setdefault(f"{entry['kernel']} {entry['dtype']}", named["call"])
-        for contender, title in (("reference", "NumPy/SciPy"), ("numkong", "NumKong")):
+        for contender, title in CONTENDERS:
             if contender in calls:
                 unique = {}
                 for kernel, call in calls[contender].items():
@@ -202,7 +227,7 @@ def detail_section(described: list[dict], targets: list[str], baseline: str) -> 
 def problems_section(failures: list[dict], described: list[dict]) -> str:
     errors = [(entry, contender, entry["python"][contender]["error"])
               for entry in described if entry["python"]
-              for contender in ("reference", "numkong")
+              for contender, _ in CONTENDERS
               if entry["python"].get(contender) and entry["python"][contender].get("error")]
     if not failures and not errors:
         return ""

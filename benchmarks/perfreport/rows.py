@@ -95,7 +95,7 @@ def measure_python(rows: list[Row], timing: dict) -> None:
             continue
         calls = {"simdkit": case.simdkit}
         names, errors = {}, {}
-        for contender, entry in (("reference", case.reference), ("numkong", case.numkong)):
+        for contender, entry in (("reference", case.reference), ("numkong", case.numkong), ("faiss", case.faiss)):
             if not entry:
                 continue
             names[contender], call = entry
@@ -193,6 +193,7 @@ def describe(row: Row, limits: Limits, targets: list[str]) -> dict:
         "binding_ns": python_ns - cpp_active.cpu_ns if python_ns is not None and cpp_active else None,
         "over_reference": ratio(contender_ns(row, "reference"), python_ns),
         "over_numkong": ratio(contender_ns(row, "numkong"), python_ns),
+        "over_faiss": ratio(contender_ns(row, "faiss"), python_ns),
     }
 
 
@@ -220,9 +221,9 @@ def geometric_mean(values: list[float]) -> float | None:
 
 
 def headline(chosen: list[dict]) -> dict:
-    """The ratios against NumPy/SciPy and NumKong over the summary rows."""
+    """The ratios against NumPy/SciPy, NumKong and FAISS over the summary rows."""
     result = {}
-    for key in ("over_reference", "over_numkong"):
+    for key in ("over_reference", "over_numkong", "over_faiss"):
         values = [entry[key] for entry in chosen if entry[key] is not None]
         result[key] = {"kernels": len(values), "geometric_mean": geometric_mean(values),
                        "faster": sum(value > 1 for value in values),

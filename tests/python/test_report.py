@@ -9,6 +9,7 @@ named by the environment variable SIMDKIT_BENCHMARK_BINARY (scripts/test.sh
 sets it); without it those tests are skipped.
 """
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -118,6 +119,13 @@ def test_every_row_has_python_beside_numpy_and_numkong_where_it_has_them(quick_r
                           ("cdist sqeuclidean", "f32"), ("sin", "f32"), ("to_float16", "f32")):
         assert by_kernel[(kernel, dtype)]["over_numkong"] > 0, (kernel, dtype)
     assert by_kernel[("softmax", "f32")]["python"].get("numkong") is None
+    # NumKong at its native output dtype, its only fast path (int32 for int8 dot).
+    assert "out_dtype='int32'" in by_kernel[("cdist dot", "i8")]["python"]["numkong"]["call"]
+    # FAISS's exact search beside the topk metrics it has, where it is installed.
+    if importlib.util.find_spec("faiss") is not None:
+        for kernel in ("topk dot", "topk sqeuclidean"):
+            assert by_kernel[(kernel, "f32")]["over_faiss"] > 0, kernel
+        assert by_kernel[("topk cosine", "f32")]["over_faiss"] is None
 
 
 def test_summary_states_the_ratios_against_numpy_and_numkong(quick_report):
@@ -139,13 +147,37 @@ def test_limits_are_measured_and_rows_hold_a_fraction_of_them(quick_report):
     for dtype in ("f32", "f64"):
         assert set(raw["limits"]["peak_flops_per_s"][dtype]) == set(supported)
         assert all(value > 0 for value in raw["limits"]["peak_flops_per_s"][dtype].values())
-    assert raw["limits"]["triad"] and all(triad["bytes_per_s"] > 0 for triad in raw["limits"]["triad"])
+    for kind in ("read", "triad"):
+        assert raw["limits"][kind] and all(sample["bytes_per_s"] > 0 for sample in raw["limits"][kind])
     by_kernel = {(row["kernel"], row["dtype"]): row for row in raw["rows"]}
-    assert by_kernel[("sum", "f32")]["limit"].startswith("triad")
+    # Kernels that only read are held to the read bandwidth, those that
+    # write to the triad, each at its own working set.
+    at_16 = {(row["kernel"], row["dtype"]): row for row in raw["rows"] if row["size"] == "16"}
+    assert at_16[("sum", "f32")]["limit"] == "read 64 B"
+    assert at_16[("distance cosine", "f32")]["limit"] == "read 128 B"
+    assert at_16[("to_float16", "f32")]["limit"] == "triad 96 B"
     assert by_kernel[("cdist cosine", "f32")]["limit"].startswith("FMA")
     assert by_kernel[("exp", "f64")]["limit"].startswith("FMA")
     assert by_kernel[("cdist dot", "i8")]["limit"] is None  # no floating-point limit for integers
     assert len(table_rows(markdown, "## This machine's limits")) == len(supported)
+    bandwidth_rows = table_rows(markdown, "Bandwidth of one core")
+    assert bandwidth_rows == [["16 KiB", *bandwidth_rows[0][1:]]] and "–" not in bandwidth_rows[0]
+
+
+def test_bandwidth_is_interpolated_at_each_working_set(monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    from perfreport.limits import Bandwidth, Limits
+    limits = Limits({}, {"read": [Bandwidth(1 << 14, 200e9), Bandwidth(1 << 16, 100e9)], "triad": []})
+    assert limits.bandwidth_at("read", 1000) == 200e9            # below the smallest: the smallest's
+    assert limits.bandwidth_at("read", 1 << 15) == 150e9         # halfway in log(working set)
+    assert limits.bandwidth_at("read", 1 << 30) == 100e9         # past the largest: memory's
+    assert limits.bandwidth_at("triad", 1 << 15) is None
+    # The triad's working set is whole elements of three arrays: 1 MiB - 16 B
+    # shares the read's 1 MiB row.
+    from perfreport.markdown import limits_section
+    section = limits_section(Limits({}, {"read": [Bandwidth(1 << 20, 100e9)],
+                                          "triad": [Bandwidth((1 << 20) - 16, 80e9)]}), [])
+    assert "| 1 MiB | 100 | 80.0 |" in section
 
 
 def test_boundary_tables(quick_report):
