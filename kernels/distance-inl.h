@@ -490,15 +490,17 @@ constexpr size_t kPanelRows = 12;  // 24 accumulators, 2 panel vectors, temporar
 #else
 constexpr size_t kPanelRows = 6;  // 12 accumulators of the 16 registers
 #endif
-constexpr size_t kPanelVectors = 2;
+constexpr size_t kPanelVectors = 2;  // one when the packed side fits a vector
 constexpr size_t kDepthBlock = 256;
 // Panels packed per chunk of the packed side: small enough to stay in L2
 // (1 MiB and more on the CPUs that run this) beside the broadcast rows.
 constexpr size_t kPanelChunkBytes = size_t{512} << 10;
 
+// Rows per panel when the packed side has `packed_rows` rows: kPanelVectors
+// vectors' worth, or one (a single query need not pay for two).
 template <class DC>
-HWY_INLINE size_t PanelWidth(DC dc) {
-  return kPanelVectors * hn::Lanes(dc);
+HWY_INLINE size_t PanelWidth(DC dc, size_t packed_rows) {
+  return (packed_rows <= hn::Lanes(dc) ? 1 : kPanelVectors) * hn::Lanes(dc);
 }
 
 // Whether the panel form applies: a term computed in floating point over
@@ -555,13 +557,13 @@ HWY_INLINE void AddToDoubles(DC dc, hn::Vec<DC> v, double* HWY_RESTRICT out, boo
 // against one panel (its depth step k at panel + k * PanelWidth), added into
 // sums[r * PanelWidth + c] (stored there if `first`). Accumulators are named
 // variables, not arrays: SVE vectors are sizeless.
-template <Term term, class DC, typename T = hn::TFromD<DC>>
+template <Term term, size_t kVectors, class DC, typename T = hn::TFromD<DC>>
 HWY_INLINE void PanelSums(DC dc, const T* HWY_RESTRICT rows, size_t row_stride,
                           const T* HWY_RESTRICT panel, size_t depth, double* HWY_RESTRICT sums,
                           bool first) {
   using V = hn::Vec<DC>;
   const size_t lanes = hn::Lanes(dc);
-  const size_t width = kPanelVectors * lanes;
+  const size_t width = kVectors * lanes;
   V unused = hn::Zero(dc);  // AddTerm's second accumulator: integer terms only
 #define SIMDKIT_PANEL_ROW(r) V p##r##0 = hn::Zero(dc), p##r##1 = hn::Zero(dc);
   SIMDKIT_PANEL_ROW(0) SIMDKIT_PANEL_ROW(1) SIMDKIT_PANEL_ROW(2) SIMDKIT_PANEL_ROW(3)
@@ -570,22 +572,22 @@ HWY_INLINE void PanelSums(DC dc, const T* HWY_RESTRICT rows, size_t row_stride,
 #undef SIMDKIT_PANEL_ROW
   for (size_t k = 0; k < depth; ++k, panel += width) {
     const V b0 = hn::Load(dc, panel);
-    const V b1 = hn::Load(dc, panel + lanes);
-#define SIMDKIT_PANEL_STEP(r)                               \
-  if (r < kPanelRows) {                                     \
-    const V a = hn::Set(dc, rows[r * row_stride + k]);      \
-    AddTerm<term>(dc, dc, a, b0, p##r##0, unused);          \
-    AddTerm<term>(dc, dc, a, b1, p##r##1, unused);          \
+    const V b1 = kVectors > 1 ? hn::Load(dc, panel + lanes) : b0;
+#define SIMDKIT_PANEL_STEP(r)                                        \
+  if (r < kPanelRows) {                                              \
+    const V a = hn::Set(dc, rows[r * row_stride + k]);               \
+    AddTerm<term>(dc, dc, a, b0, p##r##0, unused);                   \
+    if (kVectors > 1) AddTerm<term>(dc, dc, a, b1, p##r##1, unused); \
   }
     SIMDKIT_PANEL_STEP(0) SIMDKIT_PANEL_STEP(1) SIMDKIT_PANEL_STEP(2) SIMDKIT_PANEL_STEP(3)
     SIMDKIT_PANEL_STEP(4) SIMDKIT_PANEL_STEP(5) SIMDKIT_PANEL_STEP(6) SIMDKIT_PANEL_STEP(7)
     SIMDKIT_PANEL_STEP(8) SIMDKIT_PANEL_STEP(9) SIMDKIT_PANEL_STEP(10) SIMDKIT_PANEL_STEP(11)
 #undef SIMDKIT_PANEL_STEP
   }
-#define SIMDKIT_PANEL_FLUSH(r)                                          \
-  if (r < kPanelRows) {                                                 \
-    AddToDoubles(dc, p##r##0, sums + r * width, first);                 \
-    AddToDoubles(dc, p##r##1, sums + r * width + lanes, first);         \
+#define SIMDKIT_PANEL_FLUSH(r)                                                    \
+  if (r < kPanelRows) {                                                           \
+    AddToDoubles(dc, p##r##0, sums + r * width, first);                           \
+    if (kVectors > 1) AddToDoubles(dc, p##r##1, sums + r * width + lanes, first); \
   }
   SIMDKIT_PANEL_FLUSH(0) SIMDKIT_PANEL_FLUSH(1) SIMDKIT_PANEL_FLUSH(2) SIMDKIT_PANEL_FLUSH(3)
   SIMDKIT_PANEL_FLUSH(4) SIMDKIT_PANEL_FLUSH(5) SIMDKIT_PANEL_FLUSH(6) SIMDKIT_PANEL_FLUSH(7)
@@ -645,13 +647,13 @@ void FinishSums(Metric metric, const double* HWY_RESTRICT sums, size_t cols,
 
 // Sums of kPanelRows rows against one panel over the whole depth n,
 // kDepthBlock terms at a time, into sums[r * PanelWidth + c].
-template <Term term, class DC, typename T = hn::TFromD<DC>>
+template <Term term, size_t kVectors, class DC, typename T = hn::TFromD<DC>>
 HWY_INLINE void PanelTotals(DC dc, const T* HWY_RESTRICT rows, size_t row_stride,
                             const T* HWY_RESTRICT panel, size_t n, double* HWY_RESTRICT sums) {
-  const size_t width = PanelWidth(dc);
+  const size_t width = kVectors * hn::Lanes(dc);
   for (size_t k0 = 0; k0 < n; k0 += kDepthBlock) {
-    PanelSums<term>(dc, rows + k0, row_stride, panel + k0 * width, HWY_MIN(kDepthBlock, n - k0),
-                    sums, k0 == 0);
+    PanelSums<term, kVectors>(dc, rows + k0, row_stride, panel + k0 * width,
+                              HWY_MIN(kDepthBlock, n - k0), sums, k0 == 0);
   }
 }
 
@@ -659,7 +661,7 @@ HWY_INLINE void PanelTotals(DC dc, const T* HWY_RESTRICT rows, size_t row_stride
 // kPanelChunkBytes, at most the `count` rows there are (rounded up to a panel).
 template <typename Stored>
 size_t PanelChunkRows(size_t n, size_t count) {
-  const size_t width = PanelWidth(ComputeTag<Stored>());
+  const size_t width = PanelWidth(ComputeTag<Stored>(), count);
   const size_t chunk =
       HWY_MAX(width, kPanelChunkBytes / (n * sizeof(ComputeOf<Stored>)) / width * width);
   return HWY_MIN(chunk, (count + width - 1) / width * width);
@@ -690,7 +692,8 @@ const Compute* BroadcastRows(const MatrixView& view, size_t i, size_t rows, Comp
 // when they can be. Calls chunk_packed(j0, j_end) after packing a chunk,
 // emit(i, rows, j, cols, sums) for each block of broadcast rows [i, i + rows)
 // and panel [j, j + cols), sums[r * PanelWidth + c] being the sum of broadcast
-// row i + r with packed row j + c, and chunk_done(j0, j_end) after a chunk.
+// row i + r with packed row j + c (width: PanelWidth), and chunk_done(j0,
+// j_end) after a chunk.
 template <typename Stored, Term term, class ChunkPacked, class Emit, class ChunkDone>
 void PanelPasses(const MatrixView& broadcast, size_t b_begin, size_t b_end,
                  const MatrixView& packed, size_t p_begin, size_t p_end,
@@ -699,7 +702,7 @@ void PanelPasses(const MatrixView& broadcast, size_t b_begin, size_t b_end,
   const ComputeTag<Stored> dc;
   const auto* rows_to_pack = static_cast<const MemoryOf<Stored>*>(packed.data);
   const size_t n = packed.cols;
-  const size_t width = PanelWidth(dc);
+  const size_t width = PanelWidth(dc, p_end - p_begin);
   const size_t chunk = PanelChunkRows<Stored>(n, p_end - p_begin);
   auto panels = hwy::AllocateAligned<Compute>(chunk * n);
   auto block = hwy::AllocateAligned<Compute>(kPanelRows * n);
@@ -715,7 +718,12 @@ void PanelPasses(const MatrixView& broadcast, size_t b_begin, size_t b_end,
       size_t stride;
       const Compute* rows_to_broadcast = BroadcastRows<Stored>(broadcast, i, rows, block.get(), stride);
       for (size_t j = j0; j < j_end; j += width) {
-        PanelTotals<term>(dc, rows_to_broadcast, stride, panels.get() + (j - j0) * n, n, sums);
+        const Compute* panel = panels.get() + (j - j0) * n;
+        if (width == hn::Lanes(dc)) {
+          PanelTotals<term, 1>(dc, rows_to_broadcast, stride, panel, n, sums);
+        } else {
+          PanelTotals<term, kPanelVectors>(dc, rows_to_broadcast, stride, panel, n, sums);
+        }
         emit(i, rows, j, HWY_MIN(width, j_end - j), static_cast<const double*>(sums));
       }
     }
@@ -732,7 +740,7 @@ void PanelCdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, s
                     size_t out_stride) {
   const auto* b = static_cast<const MemoryOf<Stored>*>(bv.data);
   const size_t n = av.cols;
-  const size_t width = PanelWidth(ComputeTag<Stored>());
+  const size_t width = PanelWidth(ComputeTag<Stored>(), bv.rows);
   const bool cosine = metric == Metric::kCosine;
   std::vector<double> b_inverse_norms(cosine ? PanelChunkRows<Stored>(n, bv.rows) : 0);
   size_t chunk_first = 0;
@@ -764,7 +772,7 @@ void PanelCdistColumns(Metric metric, const MatrixView& av, const MatrixView& bv
   using Result = ResultOf<Stored>;
   const auto* b = static_cast<const MemoryOf<Stored>*>(bv.data);
   const size_t n = av.cols;
-  const size_t width = PanelWidth(ComputeTag<Stored>());
+  const size_t width = PanelWidth(ComputeTag<Stored>(), av.rows);
   const bool cosine = metric == Metric::kCosine;
   std::vector<double> b_inverse_norms(cosine ? col_end - col_begin : 0);
   for (size_t j = col_begin; j < col_end && cosine; ++j) {
@@ -797,7 +805,7 @@ void PanelTopK(Metric metric, const MatrixView& queries, const MatrixView& x, si
   const hn::ScalableTag<Result> dr;
   const size_t result_lanes = hn::Lanes(dr);
   const size_t n = queries.cols;
-  const size_t width = PanelWidth(ComputeTag<Stored>());
+  const size_t width = PanelWidth(ComputeTag<Stored>(), q_end - q_begin);
   const size_t chunk = PanelChunkRows<Stored>(n, q_end - q_begin);
   const bool cosine = metric == Metric::kCosine;
   const bool larger_first = larger_is_closer(metric);
