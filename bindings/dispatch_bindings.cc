@@ -21,6 +21,10 @@ py::dict TargetReport() {
   report["compiled"] = simdkit::compiled_targets();
   report["supported"] = simdkit::supported_targets();
   report["disabled"] = simdkit::disabled_targets();
+  const simdkit::AmxStatus amx = simdkit::amx_status();
+  report["amx_available"] = amx.available;
+  report["amx_used"] = amx.used;
+  report["amx_reason"] = amx.reason;
   return report;
 }
 
@@ -32,7 +36,11 @@ void RegisterDispatch(py::module_& module) {
       "targets",
       &TargetReport,
       "Targets as {'active': name, 'compiled': [...], 'supported': [...],\n"
-      "'disabled': [...]}, best first. 'supported' excludes disabled targets.");
+      "'disabled': [...], 'amx_available': bool, 'amx_used': bool,\n"
+      "'amx_reason': str}, best first. 'supported' excludes disabled targets.\n"
+      "amx_*: the AMX backend of bfloat16/int8/uint8 cdist and topk (the\n"
+      "pseudo-target 'AMX' of SIMDKIT_DISABLE); amx_reason says why it is not\n"
+      "used ('' while it is).");
   module.def(
       "set_target",
       [](const py::object& name) {

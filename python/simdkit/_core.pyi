@@ -21,6 +21,9 @@ class TargetReport(TypedDict):
     compiled: list[str]
     supported: list[str]
     disabled: list[str]
+    amx_available: bool
+    amx_used: bool
+    amx_reason: str
 
 class RuntimeInfo(TypedDict):
     simdkit_version: str
@@ -32,6 +35,9 @@ class RuntimeInfo(TypedDict):
     compiled: list[str]
     supported: list[str]
     disabled: list[str]
+    amx_available: bool
+    amx_used: bool
+    amx_reason: str
     forced: str
 
 def targets() -> TargetReport: ...
