@@ -75,6 +75,9 @@ endfunction()
 # the region out and the backend reports itself unavailable.
 #   -ffp-contract=off: the tile code and its scalar model round the
 #   finishing identically (no fused multiply-adds in one of them only).
+#   -fno-trapping-math -fno-math-errno: the finishing's clamps and square
+#   roots become vector selects and sqrt instructions (values unchanged:
+#   only floating-point exception flags and errno are not kept).
 function(simdkit_configure_amx_target target)
   include(CheckCXXSourceCompiles)
   check_cxx_source_compiles([[
@@ -116,6 +119,7 @@ int main(int argc, char**) {
   endif()
   target_compile_definitions(${target} PRIVATE SIMDKIT_HAVE_AMX=${have_amx})
   if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
-    target_compile_options(${target} PRIVATE -Wall -Wextra -ffp-contract=off)
+    target_compile_options(${target} PRIVATE -Wall -Wextra -ffp-contract=off -fno-trapping-math
+                                              -fno-math-errno)
   endif()
 endfunction()

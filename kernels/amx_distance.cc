@@ -48,8 +48,9 @@ static_assert(kBlockTiles * kTileRowBytes * (std::size_t{1} << 14) < (std::size_
 static_assert(kBlockTiles * kTileRowBytes * std::size_t{65025} < (std::size_t{1} << 32));
 // Packed B per chunk of columns: half of a 2 MiB L2.
 constexpr size_t kChunkBytes = std::size_t{1} << 20;
-// Elements whose int8/uint8 squares 16 int32 lanes sum without wrapping.
+// Elements whose int8/uint8 squares (<= 65025) a uint32 sums without wrapping.
 constexpr size_t kExactSquaresBlock = std::size_t{1} << 16;
+static_assert(kExactSquaresBlock * std::size_t{65025} < (std::size_t{1} << 32));
 
 template <DType kDType>
 struct TileTraits;
@@ -90,12 +91,12 @@ std::vector<double> InverseNorms(const std::vector<Sum>& squares) {
   return inverse;
 }
 
-// CosineDistance's clamp (distance_common.h), for a distance already formed
-// with one rounding (see Finishing::Row).
+// CosineDistance's clamp (distance_common.h) to [0, 2], NaN kept, for a
+// distance already formed with one rounding (see Finishing::Row); as
+// selects, so that the finishing loop vectorizes.
 inline double ClampCosineDistance(double distance) {
-  if (distance < 0.0) distance = 0.0;
-  if (distance > 2.0) distance = 2.0;
-  return distance;
+  distance = distance < 0.0 ? 0.0 : distance;
+  return distance > 2.0 ? 2.0 : distance;
 }
 
 // Zero-initialised storage on a 64-byte boundary (whole tile rows per cache
@@ -229,9 +230,10 @@ struct Tiles {
 #endif
 namespace hardware {
 
-// GCC 12's tile loads and stores are asm statements without memory operands:
-// the compiler must finish writing a buffer before a tile loads it, and
-// must not read a buffer before a tile store has written it.
+// GCC 12's tile loads and stores are asm statements without memory operands
+// (and its LDTILECFG names 8 of the 64 bytes it reads): the compiler must
+// finish writing a buffer before a tile loads it, and must not read a
+// buffer before a tile store has written it.
 inline void CompilerBarrier() { __asm__ volatile("" ::: "memory"); }
 
 // Tile numbers are immediates (GCC pastes them into the asm text): one case
@@ -267,6 +269,9 @@ struct Tiles {
       config.row_bytes[t] = kTileRowBytes;
       config.rows[t] = kTileRows;
     }
+    // GCC 12's LDTILECFG asm names only the first 8 bytes as its input: the
+    // rest of the stores could be dropped as dead without the barrier.
+    CompilerBarrier();
     _tile_loadconfig(&config);
   }
   static void End() { _tile_release(); }

@@ -74,9 +74,10 @@ void MultiplyBlock(const uint8_t* a, size_t a_stride, const uint32_t* b, size_t 
   if (kRows == 2 && kCols == 2) Tiles::Store(7, out + kTileRows * kStride + kTileRowBytes, kStride);
 }
 
-// Calls visit(i, rows, j, cols, sums, sums_stride) with the exact sums
-// (SumOf<kDType>) of rows [i, i + rows) of a against rows [j, j + cols) of
-// b, for blocks of up to 32 x 32 covering a's rows [row_begin, row_end)
+// Calls visit(i, rows, j, cols, sums, sums_stride) with the sums of rows
+// [i, i + rows) of a against rows [j, j + cols) of b (exact for bytes): the
+// tiles' own (TileTraits::Raw) where the depth is one block, else added up
+// in TileTraits::Sum; for blocks of up to 32 x 32 covering a's rows [row_begin, row_end)
 // against b's rows [col_begin, col_end).
 //
 // B is packed in chunks of columns that stay in L2 while every block of a's
@@ -105,7 +106,6 @@ void ForEachBlock(const MatrixView& a, size_t row_begin, size_t row_end, const M
   AlignedBuffer<uint8_t> a_copy(kBlockSide * widest * kTileRowBytes);
   std::vector<Sum> partial(blocks > 1 ? (row_end - row_begin) * chunk_cols : 0);
   alignas(64) Raw tile_sums[kBlockSide * kBlockSide];
-  Sum block_sums[kBlockSide * kBlockSide];
 
   const auto* a_bytes = static_cast<const uint8_t*>(a.data);
   const auto* b_bytes = static_cast<const uint8_t*>(b.data);
@@ -148,14 +148,13 @@ void ForEachBlock(const MatrixView& a, size_t row_begin, size_t row_end, const M
           } else {
             MultiplyBlock<kDType, 1, 1>(a_tiles, a_tiles_stride, b_tiles, tiles, tile_sums);
           }
-          Sum* sums = block_sums;
-          size_t sums_stride = kBlockSide;
-          if (blocks > 1) {
-            sums = partial.data() + (i - row_begin) * chunk_cols + (j - chunk);
-            sums_stride = chunk_cols;
+          if (blocks == 1) {
+            visit(i, rows, j, cols, static_cast<const Raw*>(tile_sums), kBlockSide);
+            continue;
           }
+          Sum* sums = partial.data() + (i - row_begin) * chunk_cols + (j - chunk);
           for (size_t r = 0; r < rows; ++r) {
-            Sum* row = sums + r * sums_stride;
+            Sum* row = sums + r * chunk_cols;
             const Raw* raw = tile_sums + r * kBlockSide;
             if (block == 0) {
               for (size_t c = 0; c < cols; ++c) row[c] = static_cast<Sum>(raw[c]);
@@ -163,7 +162,7 @@ void ForEachBlock(const MatrixView& a, size_t row_begin, size_t row_end, const M
               for (size_t c = 0; c < cols; ++c) row[c] += static_cast<Sum>(raw[c]);
             }
           }
-          if (block + 1 == blocks) visit(i, rows, j, cols, static_cast<const Sum*>(sums), sums_stride);
+          if (block + 1 == blocks) visit(i, rows, j, cols, static_cast<const Sum*>(sums), chunk_cols);
         }
       }
     }
@@ -171,9 +170,9 @@ void ForEachBlock(const MatrixView& a, size_t row_begin, size_t row_end, const M
   Tiles::End();
 }
 
-// Sum of squares of each row of `view`: exact for bytes (int32 lanes over
-// blocks that cannot wrap, then int64), in double lanes for bfloat16 (whose
-// squares are exact in double). Fixed lane order: the model and the hardware
+// Sum of squares of each row of `view`: exact for bytes (uint32 over blocks
+// that cannot wrap, then int64), in 16 double lanes for bfloat16 (whose
+// squares are exact in double), a fixed order: the model and the hardware
 // copy agree bit for bit.
 template <DType kDType>
 void RowSquares(const MatrixView& view, typename TileTraits<kDType>::Sum* out) {
@@ -202,13 +201,12 @@ void RowSquares(const MatrixView& view, typename TileTraits<kDType>::Sum* out) {
       int64_t total = 0;
       for (size_t begin = 0; begin < view.cols; begin += kExactSquaresBlock) {
         const size_t end = std::min(view.cols, begin + kExactSquaresBlock);
-        int32_t lanes[kLanes] = {};
-        size_t i = begin;
-        for (; i + kLanes <= end; i += kLanes) {
-          for (size_t l = 0; l < kLanes; ++l) lanes[l] += int32_t{row[i + l]} * int32_t{row[i + l]};
+        // An integer sum: the compiler may split it into lanes in any order.
+        uint32_t block = 0;
+        for (size_t i = begin; i < end; ++i) {
+          block += static_cast<uint32_t>(int32_t{row[i]} * int32_t{row[i]});
         }
-        for (; i < end; ++i) lanes[0] += int32_t{row[i]} * int32_t{row[i]};
-        for (size_t l = 0; l < kLanes; ++l) total += lanes[l];
+        total += block;
       }
       out[r] = total;
     }
@@ -242,7 +240,8 @@ struct Finishing {
   // runs beside (AVX3_DL, and every x86 target with FMA): there GCC fuses
   // cosine's 1 - (sum / |a|) / |b| into one rounding, here std::fma does.
   // So int8/uint8 results are identical to that path's.
-  void Row(size_t i, size_t j, size_t cols, const Sum* sums, float* out) const {
+  template <typename Value>  // TileTraits' Raw or Sum
+  void Row(size_t i, size_t j, size_t cols, const Value* sums, float* out) const {
     switch (metric) {
       case Metric::kCosine: {
         const double a_inverse = a_inverse_norms[i];
@@ -261,7 +260,8 @@ struct Finishing {
           const Sum* b_square = b_squares.data() + j;
           const bool root = metric == Metric::kEuclidean;
           for (size_t c = 0; c < cols; ++c) {
-            const double value = static_cast<double>(a_square + b_square[c] - 2 * sums[c]);
+            const double value =
+                static_cast<double>(a_square + b_square[c] - 2 * static_cast<Sum>(sums[c]));
             out[c] = static_cast<float>(root ? std::sqrt(value) : value);
           }
           return;
@@ -281,8 +281,8 @@ void Cdist(Metric metric, const MatrixView& a, const MatrixView& b, float* out, 
   // Threads split b's rows: each packs only its own columns.
   ParallelRows(threads, b.rows, a.rows * b.rows * a.cols, [&](size_t begin, size_t end) {
     ForEachBlock<kDType>(a, 0, a.rows, b, begin, end,
-                         [&](size_t i, size_t rows, size_t j, size_t cols,
-                             const typename TileTraits<kDType>::Sum* sums, size_t stride) {
+                         [&](size_t i, size_t rows, size_t j, size_t cols, const auto* sums,
+                             size_t stride) {
                            for (size_t r = 0; r < rows; ++r) {
                              finishing.Row(i + r, j, cols, sums + r * stride,
                                            out + (i + r) * out_stride + j);
@@ -301,8 +301,8 @@ void TopK(Metric metric, const MatrixView& queries, const MatrixView& x, size_t 
     std::vector<TopKList<float>> lists(end - begin, TopKList<float>(k, metric));
     float values[kBlockSide];
     ForEachBlock<kDType>(queries, begin, end, x, 0, x.rows,
-                         [&](size_t i, size_t rows, size_t j, size_t cols,
-                             const typename TileTraits<kDType>::Sum* sums, size_t stride) {
+                         [&](size_t i, size_t rows, size_t j, size_t cols, const auto* sums,
+                             size_t stride) {
                            for (size_t r = 0; r < rows; ++r) {
                              finishing.Row(i + r, j, cols, sums + r * stride, values);
                              lists[i + r - begin].Offer(values, cols, j);
