@@ -291,11 +291,31 @@ void Cdist(Metric metric, const MatrixView& a, const MatrixView& b, float* out, 
   });
 }
 
+// Whether any of `values` (in index order after every candidate so far)
+// would enter `list`: mostly none, once the list is full, and a vectorized
+// test of the block then replaces a comparison per value.
+inline bool AnyCanEnter(const TopKList<float>& list, Metric metric, const float* values,
+                        size_t count) {
+  const std::optional<float> worst = list.WorstKept();
+  if (!worst) return true;
+  const float bar = *worst;
+  uint32_t entering = 0;  // a count, not a bool: GCC 12 vectorizes sums, not ors
+  if (std::isnan(bar)) {
+    for (size_t c = 0; c < count; ++c) entering += values[c] == values[c] ? 1u : 0u;  // not NaN
+  } else if (larger_is_closer(metric)) {
+    for (size_t c = 0; c < count; ++c) entering += values[c] > bar ? 1u : 0u;
+  } else {
+    for (size_t c = 0; c < count; ++c) entering += values[c] < bar ? 1u : 0u;
+  }
+  return entering != 0;
+}
+
 template <DType kDType>
 void TopK(Metric metric, const MatrixView& queries, const MatrixView& x, size_t k,
           int64_t* indices, float* distances, size_t threads) {
   const Finishing<kDType> finishing(metric, queries, x);
-  // Threads split the queries: each keeps its queries' lists.
+  // Threads split the queries: each keeps its queries' lists, which see
+  // their candidates in index order (ForEachBlock's column order).
   ParallelRows(threads, queries.rows, queries.rows * x.rows * queries.cols,
                [&](size_t begin, size_t end) {
     std::vector<TopKList<float>> lists(end - begin, TopKList<float>(k, metric));
@@ -305,7 +325,10 @@ void TopK(Metric metric, const MatrixView& queries, const MatrixView& x, size_t 
                              size_t stride) {
                            for (size_t r = 0; r < rows; ++r) {
                              finishing.Row(i + r, j, cols, sums + r * stride, values);
-                             lists[i + r - begin].Offer(values, cols, j);
+                             TopKList<float>& list = lists[i + r - begin];
+                             if (AnyCanEnter(list, metric, values, cols)) {
+                               list.OfferInIndexOrder(values, cols, j);
+                             }
                            }
                          });
     for (size_t q = begin; q < end; ++q) lists[q - begin].Write(indices + q * k, distances + q * k);

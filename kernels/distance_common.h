@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <exception>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <string>
@@ -146,6 +147,38 @@ class TopKList {
         std::push_heap(heap_.begin(), heap_.end(), better);
       }
     }
+  }
+
+  // Offer() for candidates that come in index order (first_index above every
+  // index offered before): one that does not beat the worst kept value then
+  // cannot enter whatever its index, so runs of them cost one comparison
+  // each with that value and never touch the heap.
+  void OfferInIndexOrder(const Value* values, std::size_t count, std::size_t first_index) {
+    std::size_t j = 0;
+    while (j < count && heap_.size() < k_) {
+      Offer(values + j, 1, first_index + j);
+      ++j;
+    }
+    while (j < count) {
+      const Value worst = heap_.front().value;
+      if (std::isnan(worst)) {
+        while (j < count && std::isnan(values[j])) ++j;
+      } else if (larger_first_) {
+        while (j < count && !(values[j] > worst)) ++j;
+      } else {
+        while (j < count && !(values[j] < worst)) ++j;
+      }
+      if (j == count) return;
+      Offer(values + j, 1, first_index + j);
+      ++j;
+    }
+  }
+
+  // The worst kept value once k are kept (a candidate in index order enters
+  // only if it beats it: see OfferInIndexOrder), else nothing.
+  std::optional<Value> WorstKept() const {
+    if (heap_.size() < k_) return std::nullopt;
+    return heap_.front().value;
   }
 
   // Best first; consumes the list.
