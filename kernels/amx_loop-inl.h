@@ -15,7 +15,7 @@
 //     static void Transpose(const uint8_t* in, size_t stride, size_t rows, uint32_t* out);
 //   };
 // and, above both includes, the shared definitions (TileTraits, constants,
-// FinishRow's helpers).
+// AlignedBuffer, InverseNorms, ClampCosineDistance).
 
 // Packs columns [0, rows) of B (rows of b, `stride` bytes apart), depth
 // tiles [first_tile, first_tile + tiles), into column tiles of 16 B rows:
@@ -75,15 +75,16 @@ void MultiplyBlock(const uint8_t* a, size_t a_stride, const uint32_t* b, size_t 
 }
 
 // Calls visit(i, rows, j, cols, sums, sums_stride) with the sums of rows
-// [i, i + rows) of a against rows [j, j + cols) of b (exact for bytes): the
-// tiles' own (TileTraits::Raw) where the depth is one block, else added up
-// in TileTraits::Sum; for blocks of up to 32 x 32 covering a's rows [row_begin, row_end)
-// against b's rows [col_begin, col_end).
+// [i, i + rows) of a against rows [j, j + cols) of b (exact for bytes), for
+// blocks of up to 32 x 32 covering a's rows [row_begin, row_end) against b's
+// rows [col_begin, col_end), each row's columns in increasing order. The
+// sums are the tiles' own (TileTraits::Raw) where the depth is one block,
+// else added up in TileTraits::Sum.
 //
 // B is packed in chunks of columns that stay in L2 while every block of a's
 // rows passes over them, so memory stays bounded for any n. The depth is
 // split into blocks of kBlockTiles tiles, whose 4-byte tile sums cannot
-// wrap (bytes) and are added in SumOf (int64 or double); rows longer than
+// wrap (bytes) and are added in Sum (int64 or double); rows longer than
 // one block keep their partial sums per chunk column (1/256 of a's size).
 template <DType kDType, typename Visit>
 void ForEachBlock(const MatrixView& a, size_t row_begin, size_t row_end, const MatrixView& b,
