@@ -21,6 +21,10 @@ py::dict TargetReport() {
   report["compiled"] = simdkit::compiled_targets();
   report["supported"] = simdkit::supported_targets();
   report["disabled"] = simdkit::disabled_targets();
+  const simdkit::AmxStatus amx = simdkit::amx_status();
+  report["amx_available"] = amx.available;
+  report["amx_used"] = amx.used;
+  report["amx_reason"] = amx.reason;
   return report;
 }
 
@@ -32,7 +36,11 @@ void RegisterDispatch(py::module_& module) {
       "targets",
       &TargetReport,
       "Targets as {'active': name, 'compiled': [...], 'supported': [...],\n"
-      "'disabled': [...]}, best first. 'supported' excludes disabled targets.");
+      "'disabled': [...], 'amx_available': bool, 'amx_used': bool,\n"
+      "'amx_reason': str}, best first. 'supported' excludes disabled targets.\n"
+      "amx_*: the AMX backend of bfloat16/int8/uint8 cdist and topk (the\n"
+      "pseudo-target 'AMX' of SIMDKIT_DISABLE); amx_reason says why it is not\n"
+      "used ('' while it is).");
   module.def(
       "set_target",
       [](const py::object& name) {
@@ -49,6 +57,35 @@ void RegisterDispatch(py::module_& module) {
       "Force the target named `name` (case-insensitive) for all later calls, or\n"
       "return to the automatic choice with None. ValueError for an unknown name,\n"
       "RuntimeError for a target this CPU cannot run.");
+  module.def(
+      "disable_targets",
+      [](const py::object& names) {
+        std::string joined;
+        const auto type_error = [&] {
+          return py::type_error(
+              "simdkit.disable_targets: expected a list of target names (str), got " +
+              py::str(py::type::handle_of(names).attr("__name__")).cast<std::string>());
+        };
+        if (py::isinstance<py::str>(names) || !py::isinstance<py::sequence>(names)) {
+          throw type_error();
+        }
+        for (const py::handle name : names) {
+          if (!py::isinstance<py::str>(name)) throw type_error();
+          const std::string text = name.cast<std::string>();
+          if (text.find(',') != std::string::npos) {
+            throw py::value_error("simdkit.disable_targets: target name '" + text +
+                                  "' contains a comma; pass one name per list item");
+          }
+          joined += (joined.empty() ? "" : ",") + text;
+        }
+        simdkit::disable_targets(joined);
+      },
+      py::arg("names"),
+      "Exclude the named targets (a list of names, case-insensitive) from use,\n"
+      "replacing any earlier exclusion; [] clears it. 'AMX' names the AMX\n"
+      "backend of bfloat16/int8/uint8 cdist and topk. As SIMDKIT_DISABLE, at\n"
+      "run time. ValueError for unknown names, for excluding every supported\n"
+      "target, or for the forced one.");
   module.def("probe_target", &simdkit::probe_target,
              "Name of the target compiled into the code that actually runs (read\n"
              "from inside a dispatched kernel); equals targets()['active'].");

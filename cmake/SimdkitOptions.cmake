@@ -66,3 +66,60 @@ function(simdkit_instrument target)
     target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
   endif()
 endfunction()
+
+# The AMX backend (kernels/amx_distance.cc) is compiled with no -m flags: its
+# tile and AVX-512 code sits in target regions (#pragma GCC target / clang
+# attribute push) and runs only after its run-time gate said yes. This probe
+# asks whether the compiler and assembler can build such a region; where
+# they cannot (old toolchains, other architectures) SIMDKIT_HAVE_AMX=0 leaves
+# the region out and the backend reports itself unavailable.
+#   -ffp-contract=off: the tile code and its scalar model round the
+#   finishing identically (no fused multiply-adds in one of them only).
+#   -fno-trapping-math -fno-math-errno: the finishing's clamps and square
+#   roots become vector selects and sqrt instructions (values unchanged:
+#   only floating-point exception flags and errno are not kept).
+function(simdkit_configure_amx_target target)
+  include(CheckCXXSourceCompiles)
+  check_cxx_source_compiles([[
+#include <immintrin.h>
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,amx-tile,amx-bf16,amx-int8"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,amx-tile,amx-bf16,amx-int8")
+#endif
+static void Tiles(const void* config, void* data) {
+  _tile_loadconfig(config);
+  _tile_loadd(0, data, 64);
+  _tile_loadd(2, data, 64);
+  _tile_zero(4);
+  _tile_dpbf16ps(4, 0, 2);
+  _tile_dpbssd(4, 0, 2);
+  _tile_dpbuud(4, 0, 2);
+  _tile_stored(4, data, 64);
+  _tile_release();
+  _mm512_storeu_si512(data, _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), 3,
+                                                        _mm512_set1_epi32(4), data, 1));
+}
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+int main(int argc, char**) {
+  alignas(64) static unsigned char buffer[1024];
+  if (argc > 5) Tiles(buffer, buffer);
+  return 0;
+}
+]] SIMDKIT_COMPILER_HAS_AMX)
+  if(SIMDKIT_COMPILER_HAS_AMX)
+    set(have_amx 1)
+  else()
+    set(have_amx 0)
+  endif()
+  target_compile_definitions(${target} PRIVATE SIMDKIT_HAVE_AMX=${have_amx})
+  if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+    target_compile_options(${target} PRIVATE -Wall -Wextra -ffp-contract=off -fno-trapping-math
+                                              -fno-math-errno)
+  endif()
+endfunction()

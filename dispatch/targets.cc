@@ -16,6 +16,8 @@
 
 #include "hwy/highway.h"
 #include "hwy/targets.h"
+#include "dispatch/amx_control.h"
+#include "kernels/amx_distance.h"
 #include "simdkit/dispatch.h"
 #include "simdkit/version.h"
 
@@ -54,6 +56,9 @@ int64_t CpuMask() {
 // target's bit (0 while the choice is automatic).
 std::atomic<int64_t> disabled_bits{0};
 std::atomic<int64_t> forced_bit{0};
+// The AMX backend is no Highway target: a flag beside the bits.
+constexpr std::string_view kAmxName = "AMX";
+std::atomic<bool> amx_disabled{false};
 
 int64_t UsableMask() { return CpuMask() & ~disabled_bits.load(); }
 
@@ -87,16 +92,32 @@ int64_t CompiledBitNamed(std::string_view name) {
                               " (case-insensitive)");
 }
 
-// Comma-separated names to a mask of compiled targets.
-int64_t CompiledMaskNamed(std::string_view names) {
+// Comma-separated names to a mask of compiled targets, and whether "AMX" is
+// among them.
+struct NamedTargets {
   int64_t mask = 0;
+  bool amx = false;
+};
+
+NamedTargets TargetsNamed(std::string_view names) {
+  NamedTargets named;
   while (!names.empty()) {
     const size_t comma = names.find(',');
     const std::string name = Trimmed(names.substr(0, comma));
-    if (!name.empty()) mask |= CompiledBitNamed(name);
+    if (ToUpper(name) == kAmxName) {
+      named.amx = true;
+    } else if (!name.empty()) {
+      try {
+        named.mask |= CompiledBitNamed(name);
+      } catch (const std::invalid_argument&) {
+        throw std::invalid_argument("unknown simdkit target '" + name + "'; expected one of: " +
+                                    JoinNames(compiled_targets()) + ", " +
+                                    std::string(kAmxName) + " (case-insensitive)");
+      }
+    }
     names = comma == std::string_view::npos ? std::string_view() : names.substr(comma + 1);
   }
-  return mask;
+  return named;
 }
 
 }  // namespace
@@ -111,9 +132,18 @@ std::vector<std::string> compiled_targets() { return NamesOf(HWY_TARGETS); }
 
 std::vector<std::string> supported_targets() { return NamesOf(UsableMask()); }
 
-std::vector<std::string> disabled_targets() { return NamesOf(disabled_bits.load()); }
+std::vector<std::string> disabled_targets() {
+  std::vector<std::string> names = NamesOf(disabled_bits.load());
+  if (amx_disabled.load()) names.insert(names.begin(), std::string(kAmxName));
+  return names;
+}
 
 void set_target(std::string_view name) {
+  if (ToUpper(Trimmed(name)) == kAmxName) {
+    throw std::invalid_argument(
+        "simdkit target AMX cannot be forced: it runs by itself on AVX3_DL or better where "
+        "amx_status() says available; disable it with disable_targets(\"AMX\")");
+  }
   const int64_t bit = CompiledBitNamed(name);
   if ((CpuMask() & bit) == 0) {
     throw std::runtime_error("simdkit target " + std::string(hwy::TargetName(bit)) +
@@ -140,7 +170,8 @@ std::string forced_target() {
 }
 
 void disable_targets(std::string_view names) {
-  const int64_t mask = CompiledMaskNamed(names);
+  const NamedTargets named = TargetsNamed(names);
+  const int64_t mask = named.mask;
   if ((CpuMask() & ~mask) == 0) {
     throw std::invalid_argument("cannot disable every supported simdkit target (" +
                                 JoinNames(NamesOf(CpuMask())) + "); at least one must remain");
@@ -151,6 +182,7 @@ void disable_targets(std::string_view names) {
                                 ": it is the forced target; call reset_target() first");
   }
   disabled_bits.store(mask);
+  amx_disabled.store(named.amx);
   Apply();
 }
 
@@ -171,6 +203,35 @@ std::vector<std::string> apply_environment() {
     }
   }
   return warnings;
+}
+
+namespace internal {
+
+const char* AmxNotUsedReason() {
+  const amx::GateDecision& gate = amx::Gate();
+  if (!gate.usable) return gate.reason;
+  if (amx_disabled.load(std::memory_order_relaxed)) {
+    return "disabled (SIMDKIT_DISABLE / disable_targets)";
+  }
+#if HWY_ARCH_X86
+  const int64_t forced = forced_bit.load();
+  const int64_t usable = UsableMask();
+  const int64_t active = forced != 0 ? forced : (usable & -usable);
+  // A lower bit is a better target (Highway 1.2's AVX3_ZEN4 and AVX3_SPR
+  // are below AVX3_DL).
+  if (active != 0 && active <= HWY_AVX3_DL) return "";
+#endif
+  return "target below AVX3_DL";
+}
+
+}  // namespace internal
+
+AmxStatus amx_status() {
+  AmxStatus status;
+  status.available = amx::Gate().usable;
+  status.reason = internal::AmxNotUsedReason();
+  status.used = status.reason.empty();
+  return status;
 }
 
 const char* version() { return SIMDKIT_VERSION_STRING; }

@@ -46,6 +46,8 @@ HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 #include "api/checks.h"
+#include "dispatch/amx_control.h"
+#include "kernels/amx_distance.h"
 
 namespace simdkit {
 
@@ -135,6 +137,12 @@ void CheckOutput(const char* function, const char* name, internal::Extent out, c
   internal::CheckNoOverlap(function, name, out, b_name, internal::ViewExtent(b));
 }
 
+// The AMX backend takes bfloat16/int8/uint8 calls it supports while
+// amx_status() says used; calls without depth stay with the kernels below.
+bool AmxRuns(Metric metric, const MatrixView& a) {
+  return a.cols != 0 && amx::Supports(metric, a.dtype) && *internal::AmxNotUsedReason() == '\0';
+}
+
 std::size_t ResultSize(DType dtype) { return result_is_double(dtype) ? sizeof(double) : sizeof(float); }
 
 }  // namespace
@@ -222,6 +230,10 @@ void cdist(Metric metric, const MatrixView& a, const MatrixView& b, void* out,
   CheckOutput("cdist", "out",
               internal::RowsExtent(out, a.rows, b.rows, out_row_stride, ResultSize(a.dtype)), a,
               "a", b, "b");
+  if (AmxRuns(metric, a)) {
+    amx::CdistOnHardware(metric, a, b, static_cast<float*>(out), out_row_stride, threads);
+    return;
+  }
   WithEntryPoints(a.dtype, [&](auto, auto cdist_rows, auto) {
     cdist_rows(metric, a, b, out, out_row_stride, threads);
   });
@@ -246,6 +258,10 @@ void topk(Metric metric, const MatrixView& queries, const MatrixView& x, std::si
   CheckOutput("topk", "indices", indices_extent, queries, "queries", x, "x");
   CheckOutput("topk", "distances", distances_extent, queries, "queries", x, "x");
   internal::CheckNoOverlap("topk", "distances", distances_extent, "indices", indices_extent);
+  if (AmxRuns(metric, queries)) {
+    amx::TopKOnHardware(metric, queries, x, k, indices, static_cast<float*>(distances), threads);
+    return;
+  }
   WithEntryPoints(queries.dtype, [&](auto, auto, auto topk_rows) {
     topk_rows(metric, queries, x, k, indices, distances, threads);
   });

@@ -167,6 +167,22 @@ class TopKList {
     return heap_.size() < k_ ? std::numeric_limits<Value>::quiet_NaN() : heap_.front().value;
   }
 
+  // Whether a candidate later in index order than every one offered so far
+  // may enter: it beats Threshold() (always true while that is NaN; Offer
+  // then decides exactly).
+  static bool MayEnter(Value value, Value threshold, bool larger_first) {
+    return larger_first ? !(value <= threshold) : !(value >= threshold);
+  }
+
+  // Offer() for candidates that come in index order (first_index above every
+  // index offered before): those that cannot enter cost one comparison each
+  // and never touch the heap.
+  void OfferInIndexOrder(const Value* values, std::size_t count, std::size_t first_index) {
+    for (std::size_t j = 0; j < count; ++j) {
+      if (MayEnter(values[j], Threshold(), larger_first_)) Offer(values + j, 1, first_index + j);
+    }
+  }
+
   // Best first; consumes the list.
   void Write(std::int64_t* indices, Value* values) {
     std::sort_heap(heap_.begin(), heap_.end(), Better());

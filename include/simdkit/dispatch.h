@@ -69,11 +69,13 @@ class ScopedTarget {
 };
 
 // Excludes the comma-separated targets from use (replacing any earlier
-// exclusion; "" clears it). Throws std::invalid_argument for unknown names,
-// if nothing usable would remain, or if the forced target is among them.
+// exclusion; "" clears it). "AMX" names the AMX backend (see amx_status), a
+// pseudo-target above the Highway targets. Throws std::invalid_argument for
+// unknown names, if no Highway target would remain, or if the forced target
+// is among them.
 SIMDKIT_EXPORT void disable_targets(std::string_view comma_separated_names);
 
-// Targets excluded by disable_targets, best first.
+// Targets excluded by disable_targets, best first ("AMX" first if named).
 SIMDKIT_EXPORT std::vector<std::string> disabled_targets();
 
 // Applies the environment: SIMDKIT_DISABLE=NAME[,NAME...] excludes targets,
@@ -81,6 +83,22 @@ SIMDKIT_EXPORT std::vector<std::string> disabled_targets();
 // ignored as a whole and explained in the returned warnings (one per
 // variable); the automatic choice then stands.
 SIMDKIT_EXPORT std::vector<std::string> apply_environment();
+
+// The AMX backend: bfloat16/int8/uint8 cdist and topk on Intel's tile
+// instructions, beside the Highway targets (docs/distance.md). It runs when
+// the CPU, the OS (XCR0) and the kernel's permission allow it (`available`,
+// decided once per process), it is not disabled ("AMX" in disable_targets /
+// SIMDKIT_DISABLE) and the active target is AVX3_DL or better (`used`).
+// Otherwise those calls run on the active target; `reason` says why, e.g.
+// "cpu lacks AMX", "OS does not enable tile state", "kernel refused
+// permission", "compiler lacks AMX", "disabled (SIMDKIT_DISABLE /
+// disable_targets)", "target below AVX3_DL" ("" while used).
+struct AmxStatus {
+  bool available = false;
+  bool used = false;
+  std::string reason;
+};
+SIMDKIT_EXPORT AmxStatus amx_status();
 
 // The CPU's model name and SIMD-related features, as the CPU reports them
 // (CPUID on x86, the auxiliary vector on Arm; an emulator's model, not the

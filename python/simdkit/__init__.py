@@ -5,7 +5,10 @@ the best one this CPU supports is chosen. ``targets()`` shows the choice,
 ``set_target``/``use_target`` override it. At import, the environment
 variable ``SIMDKIT_DISABLE=NAME[,NAME...]`` excludes targets and
 ``SIMDKIT_TARGET=NAME`` forces one; a value that cannot be applied warns
-(RuntimeWarning) and the automatic choice stands.
+(RuntimeWarning) and the automatic choice stands. ``disable_targets`` does
+the same at run time. On Intel CPUs with AMX, bfloat16/int8/uint8 ``cdist``
+and ``topk`` run on its tile instructions beside the targets (``targets()``
+keys ``amx_*``; the name ``"AMX"`` disables it).
 
 Families: reductions (``sum``, ``dot``, ``norm``, ``min``, ``max``,
 ``argmin``, ``argmax``, as NumPy) and distances (``distance``, ``paired``,
@@ -34,6 +37,7 @@ from ._core import (
     argmin,
     cdist,
     dequantize_int8,
+    disable_targets,
     distance,
     dot,
     from_bfloat16,
@@ -85,6 +89,7 @@ __all__ = [
     "argmin",
     "cdist",
     "dequantize_int8",
+    "disable_targets",
     "distance",
     "dot",
     "from_bfloat16",

@@ -6,6 +6,7 @@ from ._core import (
     argmin as argmin,
     cdist as cdist,
     dequantize_int8 as dequantize_int8,
+    disable_targets as disable_targets,
     distance as distance,
     dot as dot,
     from_bfloat16 as from_bfloat16,

@@ -27,6 +27,10 @@ def _print_info(as_json: bool) -> None:
     print(f"supported: {', '.join(info['supported'])}")
     if info["disabled"]:
         print(f"disabled:  {', '.join(info['disabled'])}")
+    amx = "used" if info["amx_used"] else f"not used: {info['amx_reason']}"
+    if info["amx_available"] and not info["amx_used"]:
+        amx = f"available, {amx}"
+    print(f"amx:       {amx} (bfloat16/int8/uint8 cdist and topk)")
     how = f"forced ({info['forced']})" if info["forced"] else "automatic"
     print(f"active:    {info['active']} ({how}; probe: {info['probe']})")
 

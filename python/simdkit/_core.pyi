@@ -1,4 +1,4 @@
-from typing import Any, Literal, TypedDict, overload
+from typing import Any, Literal, Sequence, TypedDict, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +21,9 @@ class TargetReport(TypedDict):
     compiled: list[str]
     supported: list[str]
     disabled: list[str]
+    amx_available: bool
+    amx_used: bool
+    amx_reason: str
 
 class RuntimeInfo(TypedDict):
     simdkit_version: str
@@ -32,11 +35,15 @@ class RuntimeInfo(TypedDict):
     compiled: list[str]
     supported: list[str]
     disabled: list[str]
+    amx_available: bool
+    amx_used: bool
+    amx_reason: str
     forced: str
 
 def targets() -> TargetReport: ...
 def info() -> RuntimeInfo: ...
 def set_target(name: str | None) -> None: ...
+def disable_targets(names: Sequence[str]) -> None: ...
 def probe_target() -> str: ...
 def _forced_target() -> str: ...
 def _apply_environment() -> list[str]: ...

@@ -726,7 +726,8 @@ TEST_P(DistanceTest, CdistInfinitiesAndDenormalsThroughPanels) {
                             : dtype == DType::kFloat16 ? std::ldexp(1.0, -24)
                                                        : std::ldexp(1.0, -133);
     const size_t lanes = Lanes(dtype == DType::kFloat64 ? DType::kFloat64 : DType::kFloat32);
-    const MatrixCase& base = GetMatrixCase(dtype, Fill::kRandom, 13, 2 * lanes + 1, lanes + 3);
+    // At least 5 rows of b, which the specials below are placed in.
+    const MatrixCase& base = GetMatrixCase(dtype, Fill::kRandom, 13, 2 * lanes + 5, lanes + 3);
     const size_t bytes = simdkit::dtype_size(dtype);
     const auto check = [&](const char* what, const auto& place, std::vector<Metric> metrics) {
       Array a(dtype, base.rows_a * base.stride_a, 1), b(dtype, base.rows_b * base.stride_b, 2);

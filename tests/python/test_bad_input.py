@@ -117,7 +117,7 @@ SPECS = {
     "logsumexp": rowwise_spec(out=False),
 }
 # Functions that take no arrays: the dispatch API, tested below on their own.
-DISPATCH = {"set_target", "use_target", "targets", "info", "probe_target"}
+DISPATCH = {"set_target", "use_target", "targets", "info", "probe_target", "disable_targets"}
 
 
 def call(name, **changes):
@@ -414,6 +414,18 @@ for _label, _thunk in [("set_target", lambda: simdkit.set_target("AVX9")),
                        ("set_target-padded", lambda: simdkit.set_target(f" {_COMPILED[-1]}"))]:
     case(f"{_label}-unknown-name", _thunk, ValueError,
          rf"unknown simdkit target '.*'; expected one of: {_TARGET_LIST} \(case-insensitive\)")
+# disable_targets also takes the AMX backend's pseudo-target name.
+case("disable_targets-unknown-name", lambda: simdkit.disable_targets(["AVX9"]), ValueError,
+     rf"unknown simdkit target 'AVX9'; expected one of: {_TARGET_LIST}, AMX \(case-insensitive\)")
+case("disable_targets-everything", lambda: simdkit.disable_targets(_COMPILED), ValueError,
+     r"cannot disable every supported simdkit target")
+for _label, _thunk in [("str", lambda: simdkit.disable_targets("AMX")),
+                       ("int", lambda: simdkit.disable_targets(3)),
+                       ("list-of-int", lambda: simdkit.disable_targets([3]))]:
+    case(f"disable_targets-not-a-list-of-str-{_label}", _thunk, TypeError,
+         r"simdkit\.disable_targets: expected a list of target names \(str\), got")
+case("disable_targets-comma", lambda: simdkit.disable_targets(["AMX,AVX2"]), ValueError,
+     r"contains a comma; pass one name per list item")
 for _label, _thunk in [("set_target", lambda: simdkit.set_target(2)),
                        ("use_target", lambda: simdkit.use_target(b"AVX2").__enter__())]:
     case(f"{_label}-not-a-str", _thunk, TypeError,

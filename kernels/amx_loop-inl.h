@@ -1,0 +1,354 @@
+// Packing, the tile loop and the finishing of the AMX backend, written once
+// and included twice by kernels/amx_distance.cc (no include guard): inside
+// namespace `model` over a scalar model of the tile registers, and inside
+// namespace `hardware`, within the AVX-512/AMX target region, over the tile
+// instructions. The includer defines, in the enclosing namespace:
+//   struct Tiles {
+//     static void Begin();  // LDTILECFG: palette 1, 8 tiles of 16 x 64 bytes
+//     static void End();    // TILERELEASE
+//     static void Zero(int tile);
+//     static void Load(int tile, const void* data, size_t stride_bytes);
+//     static void Store(int tile, void* data, size_t stride_bytes);
+//     // accumulator tile 4 + 2 * row + column += A tile `row` . B tile 2 + `column`
+//     template <DType> static void Dot(int accumulator);
+//     // out[16 * unit + row] = 4-byte unit `unit` of row `row` (0 past `rows`)
+//     static void Transpose(const uint8_t* in, size_t stride, size_t rows, uint32_t* out);
+//   };
+// and, above both includes, the shared definitions (TileTraits, constants,
+// AlignedBuffer, InverseNorms, ClampCosineDistance).
+
+// Packs columns [0, rows) of B (rows of b, `stride` bytes apart), depth
+// tiles [first_tile, first_tile + tiles), into column tiles of 16 B rows:
+// tile (column tile c, depth tile t) at packed + (c * tiles + t) * 256 words.
+inline void PackColumns(const uint8_t* b, size_t stride, size_t rows, size_t row_bytes,
+                        size_t first_tile, size_t tiles, uint32_t* packed) {
+  alignas(64) uint8_t edge[kTileRows * kTileRowBytes];
+  for (size_t c = 0; c * kTileRows < rows; ++c) {
+    const size_t tile_rows = std::min(kTileRows, rows - c * kTileRows);
+    const uint8_t* column = b + c * kTileRows * stride;
+    for (size_t t = 0; t < tiles; ++t) {
+      const size_t begin = (first_tile + t) * kTileRowBytes;
+      const size_t bytes = std::min(kTileRowBytes, row_bytes - begin);
+      uint32_t* out = packed + (c * tiles + t) * kTileWords;
+      if (bytes == kTileRowBytes) {
+        Tiles::Transpose(column + begin, stride, tile_rows, out);
+      } else {  // the row's end: zero-padded, so that padding adds nothing
+        std::memset(edge, 0, sizeof(edge));
+        for (size_t r = 0; r < tile_rows; ++r) {
+          std::memcpy(edge + r * kTileRowBytes, column + r * stride + begin, bytes);
+        }
+        Tiles::Transpose(edge, kTileRowBytes, tile_rows, out);
+      }
+    }
+  }
+}
+
+// One kRows x kCols block of 16 x 16 results (kRows, kCols in {1, 2}) over
+// `tiles` depth tiles: A rows from `a` (`a_stride` bytes apart, 16 more rows
+// 16 strides on), packed B column tiles from `b` (the next column tile
+// `tiles` tiles on). Results to `sums`, 32 x 32 values of 4 bytes.
+template <DType kDType, int kRows, int kCols>
+void MultiplyBlock(const uint8_t* a, size_t a_stride, const uint32_t* b, size_t tiles,
+                   void* sums) {
+  const uint8_t* a_lower = a + kTileRows * a_stride;
+  const uint32_t* b_right = b + tiles * kTileWords;
+  Tiles::Zero(4);
+  if (kCols == 2) Tiles::Zero(5);
+  if (kRows == 2) Tiles::Zero(6);
+  if (kRows == 2 && kCols == 2) Tiles::Zero(7);
+  for (size_t t = 0; t < tiles; ++t) {
+    Tiles::Load(0, a + t * kTileRowBytes, a_stride);
+    if (kRows == 2) Tiles::Load(1, a_lower + t * kTileRowBytes, a_stride);
+    Tiles::Load(2, b + t * kTileWords, kTileRowBytes);
+    if (kCols == 2) Tiles::Load(3, b_right + t * kTileWords, kTileRowBytes);
+    Tiles::template Dot<kDType>(4);
+    if (kCols == 2) Tiles::template Dot<kDType>(5);
+    if (kRows == 2) Tiles::template Dot<kDType>(6);
+    if (kRows == 2 && kCols == 2) Tiles::template Dot<kDType>(7);
+  }
+  auto* out = static_cast<uint8_t*>(sums);
+  constexpr size_t kStride = kBlockSide * 4;
+  Tiles::Store(4, out, kStride);
+  if (kCols == 2) Tiles::Store(5, out + kTileRowBytes, kStride);
+  if (kRows == 2) Tiles::Store(6, out + kTileRows * kStride, kStride);
+  if (kRows == 2 && kCols == 2) Tiles::Store(7, out + kTileRows * kStride + kTileRowBytes, kStride);
+}
+
+// Calls visit(i, rows, j, cols, sums, sums_stride) with the sums of rows
+// [i, i + rows) of a against rows [j, j + cols) of b (exact for bytes), for
+// blocks of up to 32 x 32 covering a's rows [row_begin, row_end) against b's
+// rows [col_begin, col_end), each row's columns in increasing order. The
+// sums are the tiles' own (TileTraits::Raw) where the depth is one block,
+// else added up in TileTraits::Sum.
+//
+// B is packed in chunks of columns that stay in L2 while every block of a's
+// rows passes over them, so memory stays bounded for any n. The depth is
+// split into blocks of kBlockTiles tiles, whose 4-byte tile sums cannot
+// wrap (bytes) and are added in Sum (int64 or double); rows longer than
+// one block keep their partial sums per chunk column (1/256 of a's size).
+template <DType kDType, typename Visit>
+void ForEachBlock(const MatrixView& a, size_t row_begin, size_t row_end, const MatrixView& b,
+                  size_t col_begin, size_t col_end, const Visit& visit) {
+  using Raw = typename TileTraits<kDType>::Raw;
+  using Sum = typename TileTraits<kDType>::Sum;
+  const size_t element = dtype_size(kDType);
+  const size_t row_bytes = a.cols * element;
+  const size_t a_stride = a.row_stride * element, b_stride = b.row_stride * element;
+  const size_t depth_tiles = (row_bytes + kTileRowBytes - 1) / kTileRowBytes;
+  const size_t blocks = (depth_tiles + kBlockTiles - 1) / kBlockTiles;
+  const size_t widest = std::min(depth_tiles, kBlockTiles);
+  const size_t chunk_cols =
+      std::max(kBlockSide, kChunkBytes / (widest * kTileRowBytes) / kBlockSide * kBlockSide);
+  // A rows go to the tiles in place when each is a whole number of tile rows
+  // and a block has 16 or 32 of them; otherwise through a zero-padded copy.
+  const bool a_whole_rows = row_bytes % kTileRowBytes == 0;
+
+  AlignedBuffer<uint32_t> packed(chunk_cols / kTileRows * widest * kTileWords);
+  AlignedBuffer<uint8_t> a_copy(kBlockSide * widest * kTileRowBytes);
+  std::vector<Sum> partial(blocks > 1 ? (row_end - row_begin) * chunk_cols : 0);
+  alignas(64) Raw tile_sums[kBlockSide * kBlockSide];
+
+  const auto* a_bytes = static_cast<const uint8_t*>(a.data);
+  const auto* b_bytes = static_cast<const uint8_t*>(b.data);
+  Tiles::Begin();
+  for (size_t chunk = col_begin; chunk < col_end; chunk += chunk_cols) {
+    const size_t chunk_end = std::min(col_end, chunk + chunk_cols);
+    for (size_t block = 0; block < blocks; ++block) {
+      const size_t first_tile = block * kBlockTiles;
+      const size_t tiles = std::min(kBlockTiles, depth_tiles - first_tile);
+      const size_t depth_begin = first_tile * kTileRowBytes;
+      PackColumns(b_bytes + chunk * b_stride, b_stride, chunk_end - chunk, row_bytes, first_tile,
+                  tiles, packed.data());
+      for (size_t i = row_begin; i < row_end; i += kBlockSide) {
+        const size_t rows = std::min(kBlockSide, row_end - i);
+        const uint8_t* a_tiles = a_bytes + i * a_stride + depth_begin;
+        size_t a_tiles_stride = a_stride;
+        if (!a_whole_rows || (rows != kBlockSide && rows != kTileRows)) {
+          const size_t width = tiles * kTileRowBytes;
+          const size_t copied = std::min(width, row_bytes - depth_begin);
+          for (size_t r = 0; r < kBlockSide; ++r) {
+            uint8_t* row = a_copy.data() + r * width;
+            const size_t bytes = r < rows ? copied : 0;
+            if (bytes != 0) std::memcpy(row, a_tiles + r * a_stride, bytes);
+            std::memset(row + bytes, 0, width - bytes);
+          }
+          a_tiles = a_copy.data();
+          a_tiles_stride = width;
+        }
+        for (size_t j = chunk; j < chunk_end; j += kBlockSide) {
+          const size_t cols = std::min(kBlockSide, chunk_end - j);
+          const uint32_t* b_tiles = packed.data() + (j - chunk) / kTileRows * tiles * kTileWords;
+          if (rows > kTileRows) {
+            if (cols > kTileRows) {
+              MultiplyBlock<kDType, 2, 2>(a_tiles, a_tiles_stride, b_tiles, tiles, tile_sums);
+            } else {
+              MultiplyBlock<kDType, 2, 1>(a_tiles, a_tiles_stride, b_tiles, tiles, tile_sums);
+            }
+          } else if (cols > kTileRows) {
+            MultiplyBlock<kDType, 1, 2>(a_tiles, a_tiles_stride, b_tiles, tiles, tile_sums);
+          } else {
+            MultiplyBlock<kDType, 1, 1>(a_tiles, a_tiles_stride, b_tiles, tiles, tile_sums);
+          }
+          if (blocks == 1) {
+            visit(i, rows, j, cols, static_cast<const Raw*>(tile_sums), kBlockSide);
+            continue;
+          }
+          Sum* sums = partial.data() + (i - row_begin) * chunk_cols + (j - chunk);
+          for (size_t r = 0; r < rows; ++r) {
+            Sum* row = sums + r * chunk_cols;
+            const Raw* raw = tile_sums + r * kBlockSide;
+            if (block == 0) {
+              for (size_t c = 0; c < cols; ++c) row[c] = static_cast<Sum>(raw[c]);
+            } else {
+              for (size_t c = 0; c < cols; ++c) row[c] += static_cast<Sum>(raw[c]);
+            }
+          }
+          if (block + 1 == blocks) visit(i, rows, j, cols, static_cast<const Sum*>(sums), chunk_cols);
+        }
+      }
+    }
+  }
+  Tiles::End();
+}
+
+// Sum of squares of each row of `view`: exact for bytes (uint32 over blocks
+// that cannot wrap, then int64), in 16 double lanes for bfloat16 (whose
+// squares are exact in double), a fixed order: the model and the hardware
+// copy agree bit for bit.
+template <DType kDType>
+void RowSquares(const MatrixView& view, typename TileTraits<kDType>::Sum* out) {
+  using Element = typename TileTraits<kDType>::Element;
+  constexpr size_t kLanes = 16;
+  const auto* data = static_cast<const Element*>(view.data);
+  for (size_t r = 0; r < view.rows; ++r) {
+    const Element* row = data + r * view.row_stride;
+    if constexpr (kDType == DType::kBFloat16) {
+      double lanes[kLanes] = {};
+      size_t i = 0;
+      for (; i + kLanes <= view.cols; i += kLanes) {
+        for (size_t l = 0; l < kLanes; ++l) {
+          const double value = BFloat16Value(row[i + l]);
+          lanes[l] += value * value;
+        }
+      }
+      for (; i < view.cols; ++i) {
+        const double value = BFloat16Value(row[i]);
+        lanes[i % kLanes] += value * value;
+      }
+      double total = 0.0;
+      for (size_t l = 0; l < kLanes; ++l) total += lanes[l];
+      out[r] = total;
+    } else {
+      int64_t total = 0;
+      for (size_t begin = 0; begin < view.cols; begin += kExactSquaresBlock) {
+        const size_t end = std::min(view.cols, begin + kExactSquaresBlock);
+        // An integer sum: the compiler may split it into lanes in any order.
+        uint32_t block = 0;
+        for (size_t i = begin; i < end; ++i) {
+          block += static_cast<uint32_t>(int32_t{row[i]} * int32_t{row[i]});
+        }
+        total += block;
+      }
+      out[r] = total;
+    }
+  }
+}
+
+// What cdist and topk finish their sums with: per-row inverse norms
+// (cosine) or squares (sqeuclidean, euclidean), each for a's and b's rows.
+template <DType kDType>
+struct Finishing {
+  using Sum = typename TileTraits<kDType>::Sum;
+  Metric metric;
+  std::vector<double> a_inverse_norms, b_inverse_norms;
+  std::vector<Sum> a_squares, b_squares;
+
+  Finishing(Metric metric_, const MatrixView& a, const MatrixView& b) : metric(metric_) {
+    if (metric == Metric::kDot) return;
+    a_squares.resize(a.rows);
+    b_squares.resize(b.rows);
+    RowSquares<kDType>(a, a_squares.data());
+    RowSquares<kDType>(b, b_squares.data());
+    if (metric == Metric::kCosine) {
+      a_inverse_norms = InverseNorms(a_squares);
+      b_inverse_norms = InverseNorms(b_squares);
+    }
+  }
+
+  // out[c] = the metric of a's row i and b's row j + c, for c < cols, from
+  // their sums of products; the arithmetic of the Highway path (finish_pair
+  // and Finish in kernels/distance-inl.h) as compiled for the targets AMX
+  // runs beside (AVX3_DL, and every x86 target with FMA): there GCC fuses
+  // cosine's 1 - (sum / |a|) / |b| into one rounding, here std::fma does.
+  // So int8/uint8 results are identical to that path's.
+  template <typename Value>  // TileTraits' Raw or Sum
+  void Row(size_t i, size_t j, size_t cols, const Value* sums, float* out) const {
+    switch (metric) {
+      case Metric::kCosine: {
+        const double a_inverse = a_inverse_norms[i];
+        const double* b_inverse = b_inverse_norms.data() + j;
+        for (size_t c = 0; c < cols; ++c) {
+          const double scaled = static_cast<double>(sums[c]) * a_inverse;
+          out[c] = static_cast<float>(ClampCosineDistance(std::fma(-scaled, b_inverse[c], 1.0)));
+        }
+        return;
+      }
+      case Metric::kSqEuclidean:
+      case Metric::kEuclidean:
+        if constexpr (std::is_integral_v<Sum>) {
+          // |a|^2 + |b|^2 - 2ab is exact in int64: the sum of (a - b)^2.
+          const Sum a_square = a_squares[i];
+          const Sum* b_square = b_squares.data() + j;
+          const bool root = metric == Metric::kEuclidean;
+          for (size_t c = 0; c < cols; ++c) {
+            const double value =
+                static_cast<double>(a_square + b_square[c] - 2 * static_cast<Sum>(sums[c]));
+            out[c] = static_cast<float>(root ? std::sqrt(value) : value);
+          }
+          return;
+        }
+        break;
+      default:
+        break;
+    }
+    for (size_t c = 0; c < cols; ++c) out[c] = static_cast<float>(static_cast<double>(sums[c]));
+  }
+};
+
+template <DType kDType>
+void Cdist(Metric metric, const MatrixView& a, const MatrixView& b, float* out, size_t out_stride,
+           size_t threads) {
+  const Finishing<kDType> finishing(metric, a, b);
+  // Threads split b's rows: each packs only its own columns.
+  ParallelRows(threads, b.rows, a.rows * b.rows * a.cols, [&](size_t begin, size_t end) {
+    ForEachBlock<kDType>(a, 0, a.rows, b, begin, end,
+                         [&](size_t i, size_t rows, size_t j, size_t cols, const auto* sums,
+                             size_t stride) {
+                           for (size_t r = 0; r < rows; ++r) {
+                             finishing.Row(i + r, j, cols, sums + r * stride,
+                                           out + (i + r) * out_stride + j);
+                           }
+                         });
+  });
+}
+
+// Whether any of `values` (in index order after every candidate so far)
+// would enter `list`: mostly none, once the list is full, and a vectorized
+// test of the block then replaces a comparison per value.
+inline bool AnyCanEnter(const TopKList<float>& list, Metric metric, const float* values,
+                        size_t count) {
+  const float threshold = list.Threshold();
+  const bool larger_first = larger_is_closer(metric);
+  uint32_t entering = 0;  // a count, not a bool: GCC 12 vectorizes sums, not ors
+  for (size_t c = 0; c < count; ++c) {
+    entering += TopKList<float>::MayEnter(values[c], threshold, larger_first) ? 1u : 0u;
+  }
+  return entering != 0;
+}
+
+template <DType kDType>
+void TopK(Metric metric, const MatrixView& queries, const MatrixView& x, size_t k,
+          int64_t* indices, float* distances, size_t threads) {
+  const Finishing<kDType> finishing(metric, queries, x);
+  // Threads split the queries: each keeps its queries' lists, which see
+  // their candidates in index order (ForEachBlock's column order).
+  ParallelRows(threads, queries.rows, queries.rows * x.rows * queries.cols,
+               [&](size_t begin, size_t end) {
+    std::vector<TopKList<float>> lists(end - begin, TopKList<float>(k, metric));
+    float values[kBlockSide];
+    ForEachBlock<kDType>(queries, begin, end, x, 0, x.rows,
+                         [&](size_t i, size_t rows, size_t j, size_t cols, const auto* sums,
+                             size_t stride) {
+                           for (size_t r = 0; r < rows; ++r) {
+                             finishing.Row(i + r, j, cols, sums + r * stride, values);
+                             TopKList<float>& list = lists[i + r - begin];
+                             if (AnyCanEnter(list, metric, values, cols)) {
+                               list.OfferInIndexOrder(values, cols, j);
+                             }
+                           }
+                         });
+    for (size_t q = begin; q < end; ++q) lists[q - begin].Write(indices + q * k, distances + q * k);
+  });
+}
+
+inline void CdistOf(Metric metric, const MatrixView& a, const MatrixView& b, float* out,
+                    size_t out_stride, size_t threads) {
+  switch (a.dtype) {
+    case DType::kBFloat16: return Cdist<DType::kBFloat16>(metric, a, b, out, out_stride, threads);
+    case DType::kInt8: return Cdist<DType::kInt8>(metric, a, b, out, out_stride, threads);
+    case DType::kUInt8: return Cdist<DType::kUInt8>(metric, a, b, out, out_stride, threads);
+    default: throw std::invalid_argument("simdkit: the AMX backend does not take this dtype");
+  }
+}
+
+inline void TopKOf(Metric metric, const MatrixView& queries, const MatrixView& x, size_t k,
+                   int64_t* indices, float* distances, size_t threads) {
+  switch (queries.dtype) {
+    case DType::kBFloat16:
+      return TopK<DType::kBFloat16>(metric, queries, x, k, indices, distances, threads);
+    case DType::kInt8: return TopK<DType::kInt8>(metric, queries, x, k, indices, distances, threads);
+    case DType::kUInt8:
+      return TopK<DType::kUInt8>(metric, queries, x, k, indices, distances, threads);
+    default: throw std::invalid_argument("simdkit: the AMX backend does not take this dtype");
+  }
+}
