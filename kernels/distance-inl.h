@@ -504,11 +504,15 @@ HWY_INLINE size_t PanelWidth(DC dc, size_t packed_rows) {
 }
 
 // Whether the panel form applies: a term computed in floating point over
-// nonempty rows. It is used whatever the number of rows (the side with more
-// is broadcast), so that a pair's value does not depend on the batch it is in.
+// nonempty rows, and more than one row on the side that is not streamed (a's
+// rows for cdist, the queries for topk). It is used whatever the number of
+// rows beyond that (the side with more is broadcast), so that a pair's value
+// does not depend on the batch it is in. A single row is a matrix-vector
+// product bound by reading the other side: it streams that side once through
+// the dot-product tiles (TileSums), whose sums are in another order.
 template <typename Stored>
-constexpr bool UsePanels(size_t n) {
-  return std::is_floating_point_v<ComputeOf<Stored>> && n != 0;
+constexpr bool UsePanels(size_t rows, size_t n) {
+  return std::is_floating_point_v<ComputeOf<Stored>> && n != 0 && rows > 1;
 }
 
 // Packs rows [0, count) of n stored elements, in_stride apart, as panels of
@@ -857,9 +861,9 @@ constexpr size_t kMaxPackedRowBytes = size_t{4} << 20;
 // cosine, a's inverse row norms are given; b's are given, or computed here
 // chunk by chunk (nullptr) while the chunk is in cache: a second pass over a
 // large b from memory would cost as much as the products.
-// Single-term metrics of integers and bits go through tiles (TiledRows
-// below); cosine's norms are computed once per row. Floating terms go
-// through panels instead (PanelCdistRows).
+// Single-term metrics go through tiles (TiledRows below); cosine's norms are
+// computed once per row. Floating terms go through panels instead
+// (UsePanels) but for a single row of a.
 template <typename Stored>
 void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t row_begin,
                size_t row_end, const double* a_inverse_norms, const double* b_inverse_norms,
@@ -984,9 +988,7 @@ void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t
     using Plan = decltype(plan);
     constexpr Term term = Plan::kTileTerm;
     using Compute = ComputeOf<Stored>;
-    // Floating terms go through panels (CdistOnTarget, TopKOnTarget); here
-    // only their empty rows, pair by pair.
-    if constexpr (term == Term::kNone || std::is_floating_point_v<Compute>) {
+    if constexpr (term == Term::kNone) {
       return false;
     } else {
       using NarrowDot = NarrowDotOf<Stored, term>;
@@ -1042,7 +1044,7 @@ void CdistOnTarget(Metric metric, const MatrixView& a, const MatrixView& b, void
   auto* result = static_cast<ResultOf<Stored>*>(out);
   const size_t work = a.rows * b.rows * HWY_MAX(a.cols, size_t{1});
   if constexpr (std::is_floating_point_v<ComputeOf<Stored>>) {
-    const bool done = UsePanels<Stored>(a.cols) && ForPlan<Stored>(metric, [&](auto plan) -> bool {
+    const bool done = UsePanels<Stored>(a.rows, a.cols) && ForPlan<Stored>(metric, [&](auto plan) -> bool {
       constexpr Term term = decltype(plan)::kTileTerm;
       if constexpr (term == Term::kNone) {
         return false;
@@ -1088,7 +1090,7 @@ void TopKOnTarget(Metric metric, const MatrixView& queries, const MatrixView& x,
   auto* best = static_cast<ResultOf<Stored>*>(distances);
   const size_t work = queries.rows * x.rows * HWY_MAX(x.cols, size_t{1});
   if constexpr (std::is_floating_point_v<ComputeOf<Stored>>) {
-    const bool done = UsePanels<Stored>(x.cols) &&
+    const bool done = UsePanels<Stored>(queries.rows, x.cols) &&
                       ForPlan<Stored>(metric, [&](auto plan) -> bool {
       constexpr Term term = decltype(plan)::kTileTerm;
       if constexpr (term == Term::kNone) {
