@@ -1124,7 +1124,7 @@ void TopKOnTarget(Metric metric, const MatrixView& queries, const MatrixView& x,
                           x_norms.empty() ? nullptr : x_norms.data() + x0, tile.data(),
                           kCandidateBlock);
         for (size_t q = 0; q < q_block.rows; ++q) {
-          lists[q].Offer(tile.data() + q * kCandidateBlock, x_block.rows, x0);
+          lists[q].OfferInIndexOrder(tile.data() + q * kCandidateBlock, x_block.rows, x0);
         }
       }
       for (size_t q = q0; q < q_end; ++q) {

@@ -143,12 +143,11 @@ class TopKList {
     heap_.reserve(k);
   }
 
-  // Offers values[j * stride] as candidate index first_index + j, for j < count.
-  void Offer(const Value* values, std::size_t count, std::size_t first_index,
-             std::size_t stride = 1) {
+  // Offers values[j] as candidate index first_index + j, for j < count.
+  void Offer(const Value* values, std::size_t count, std::size_t first_index) {
     const auto better = Better();
     for (std::size_t j = 0; j < count; ++j) {
-      const Candidate candidate{values[j * stride], static_cast<std::int64_t>(first_index + j)};
+      const Candidate candidate{values[j], static_cast<std::int64_t>(first_index + j)};
       if (heap_.size() < k_) {
         heap_.push_back(candidate);
         std::push_heap(heap_.begin(), heap_.end(), better);
