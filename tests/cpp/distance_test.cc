@@ -501,16 +501,20 @@ TEST_P(DistanceTest, LargeVectors) {
 
 // One special value at every position of a vector of 3 lanes + 1 (and the
 // same vector of denormals throughout), for every floating dtype.
+// The smallest positive subnormal of a floating dtype, exactly.
+double SmallestSubnormal(DType dtype) {
+  return dtype == DType::kFloat64   ? std::numeric_limits<double>::denorm_min()
+         : dtype == DType::kFloat32 ? std::numeric_limits<float>::denorm_min()
+         : dtype == DType::kFloat16 ? std::ldexp(1.0, -24)
+                                    : std::ldexp(1.0, -133);
+}
+
 TEST_P(DistanceTest, NaNInfinityAndDenormals) {
   Failures failures;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
   for (DType dtype : {DType::kFloat64, DType::kFloat32, DType::kFloat16, DType::kBFloat16}) {
-    // The smallest positive subnormal of each dtype, exactly.
-    const double denormal = dtype == DType::kFloat64   ? std::numeric_limits<double>::denorm_min()
-                            : dtype == DType::kFloat32 ? std::numeric_limits<float>::denorm_min()
-                            : dtype == DType::kFloat16 ? std::ldexp(1.0, -24)
-                                                       : std::ldexp(1.0, -133);
+    const double denormal = SmallestSubnormal(dtype);
     struct Special {
       const char* name;
       double a, b;      // the values placed ...
@@ -721,10 +725,7 @@ TEST_P(DistanceTest, CdistInfinitiesAndDenormalsThroughPanels) {
   Failures failures;
   const double inf = std::numeric_limits<double>::infinity();
   for (DType dtype : {DType::kFloat64, DType::kFloat32, DType::kFloat16, DType::kBFloat16}) {
-    const double denormal = dtype == DType::kFloat64   ? std::numeric_limits<double>::denorm_min()
-                            : dtype == DType::kFloat32 ? std::numeric_limits<float>::denorm_min()
-                            : dtype == DType::kFloat16 ? std::ldexp(1.0, -24)
-                                                       : std::ldexp(1.0, -133);
+    const double denormal = SmallestSubnormal(dtype);
     const size_t lanes = Lanes(dtype == DType::kFloat64 ? DType::kFloat64 : DType::kFloat32);
     // At least 5 rows of b, which the specials below are placed in.
     const MatrixCase& base = GetMatrixCase(dtype, Fill::kRandom, 13, 2 * lanes + 5, lanes + 3);
