@@ -236,11 +236,12 @@ struct Finishing {
   }
 
   // out[c] = the metric of a's row i and b's row j + c, for c < cols, from
-  // their sums of products; the arithmetic of the Highway path (finish_pair
-  // and Finish in kernels/distance-inl.h) as compiled for the targets AMX
-  // runs beside (AVX3_DL, and every x86 target with FMA): there GCC fuses
-  // cosine's 1 - (sum / |a|) / |b| into one rounding, here std::fma does.
-  // So int8/uint8 results are identical to that path's.
+  // their sums of products; the arithmetic of the Highway path
+  // (FinishTileSum in kernels/distance_common.h), rounded as it is: both
+  // translation units are compiled with -ffp-contract=off, so cosine's
+  // 1 - (sum / |a|) / |b| is a multiply, a multiply and a subtraction on
+  // every target and compiler. So int8/uint8 results are identical to that
+  // path's.
   template <typename Value>  // TileTraits' Raw or Sum
   void Row(size_t i, size_t j, size_t cols, const Value* sums, float* out) const {
     switch (metric) {
@@ -249,7 +250,7 @@ struct Finishing {
         const double* b_inverse = b_inverse_norms.data() + j;
         for (size_t c = 0; c < cols; ++c) {
           const double scaled = static_cast<double>(sums[c]) * a_inverse;
-          out[c] = static_cast<float>(ClampCosineDistance(std::fma(-scaled, b_inverse[c], 1.0)));
+          out[c] = static_cast<float>(ClampCosineDistance(1.0 - scaled * b_inverse[c]));
         }
         return;
       }

@@ -46,15 +46,16 @@ std::vector<Metric> MetricsOf(DType dtype) {
   return {std::begin(kByteMetrics), std::end(kByteMetrics)};
 }
 
-// A matrix of random elements whose rows start `offset` bytes past a 64-byte
-// boundary and lie `stride` elements apart.
+// A matrix of random elements whose rows start `offset` elements past a
+// 64-byte boundary (misaligned for the tiles, aligned for the element type, as
+// C++ requires of a pointer to it) and lie `stride` elements apart.
 struct Matrix {
   Matrix(DType dtype_, size_t rows_, size_t cols_, size_t stride_, size_t offset,
          std::mt19937_64& rng)
       : dtype(dtype_), rows(rows_), cols(cols_), stride(stride_),
-        storage(rows * stride * dtype_size(dtype) + offset + 64, 0xA5) {
+        storage((rows * stride + offset) * dtype_size(dtype) + 64, 0xA5) {
     const auto base = reinterpret_cast<std::uintptr_t>(storage.data());
-    data = storage.data() + ((64 - base % 64) % 64) + offset;
+    data = storage.data() + ((64 - base % 64) % 64) + offset * dtype_size(dtype);
     std::uniform_int_distribution<int> byte(0, 255);
     std::normal_distribution<float> normal(0.0f, 1.0f);
     for (size_t r = 0; r < rows; ++r) {
