@@ -1,6 +1,7 @@
-// Per-target entry points of the distance family and the public C++ API over
-// them. Each public call checks its arguments, then pays HWY_DYNAMIC_DISPATCH
-// once; rows, pairs, tiles and worker threads all live inside target code.
+// The distance family's public C++ API. Each public call checks its
+// arguments, then pays HWY_DYNAMIC_DISPATCH once (EntryPoints: the per-target
+// code is in kernels/distance_<dtype>.cc); rows, pairs, tiles and worker
+// threads all live inside target code.
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -8,61 +9,13 @@
 #include <string>
 #include <string_view>
 
-#undef HWY_TARGET_INCLUDE
-#define HWY_TARGET_INCLUDE "kernels/distance.cc"
-#include "hwy/foreach_target.h"  // IWYU pragma: keep
-#include "hwy/highway.h"
-#include "kernels/distance-inl.h"
-
-HWY_BEFORE_NAMESPACE();
-namespace simdkit {
-namespace HWY_NAMESPACE {
-
-// HWY_EXPORT needs plain function names: three per storage type.
-#define SIMDKIT_DISTANCE_ENTRY_POINTS(Suffix, Stored)                                         \
-  void Paired##Suffix(Metric metric, const MatrixView& a, const MatrixView& b, void* out) {   \
-    PairedOnTarget<Stored>(metric, a, b, out);                                                \
-  }                                                                                           \
-  void Cdist##Suffix(Metric metric, const MatrixView& a, const MatrixView& b, void* out,      \
-                     size_t out_stride, size_t threads) {                                     \
-    CdistOnTarget<Stored>(metric, a, b, out, out_stride, threads);                            \
-  }                                                                                           \
-  void TopK##Suffix(Metric metric, const MatrixView& q, const MatrixView& x, size_t k,        \
-                    int64_t* indices, void* distances, size_t threads) {                      \
-    TopKOnTarget<Stored>(metric, q, x, k, indices, distances, threads);                       \
-  }
-SIMDKIT_DISTANCE_ENTRY_POINTS(F64, double)
-SIMDKIT_DISTANCE_ENTRY_POINTS(F32, float)
-SIMDKIT_DISTANCE_ENTRY_POINTS(F16, hwy::float16_t)
-SIMDKIT_DISTANCE_ENTRY_POINTS(BF16, hwy::bfloat16_t)
-SIMDKIT_DISTANCE_ENTRY_POINTS(I8, int8_t)
-SIMDKIT_DISTANCE_ENTRY_POINTS(U8, uint8_t)
-SIMDKIT_DISTANCE_ENTRY_POINTS(Bits, PackedBits)
-#undef SIMDKIT_DISTANCE_ENTRY_POINTS
-
-}  // namespace HWY_NAMESPACE
-}  // namespace simdkit
-HWY_AFTER_NAMESPACE();
-
-#if HWY_ONCE
 #include "api/checks.h"
 #include "dispatch/amx_control.h"
 #include "kernels/amx_distance.h"
+#include "kernels/distance_common.h"
+#include "kernels/distance_entry_points.h"
 
 namespace simdkit {
-
-#define SIMDKIT_EXPORT_DISTANCE(Suffix) \
-  HWY_EXPORT(Paired##Suffix);           \
-  HWY_EXPORT(Cdist##Suffix);            \
-  HWY_EXPORT(TopK##Suffix);
-SIMDKIT_EXPORT_DISTANCE(F64)
-SIMDKIT_EXPORT_DISTANCE(F32)
-SIMDKIT_EXPORT_DISTANCE(F16)
-SIMDKIT_EXPORT_DISTANCE(BF16)
-SIMDKIT_EXPORT_DISTANCE(I8)
-SIMDKIT_EXPORT_DISTANCE(U8)
-SIMDKIT_EXPORT_DISTANCE(Bits)
-#undef SIMDKIT_EXPORT_DISTANCE
 
 namespace {
 
@@ -70,23 +23,19 @@ constexpr Metric kMetrics[] = {Metric::kDot,       Metric::kCosine,    Metric::k
                                Metric::kEuclidean, Metric::kCityblock, Metric::kHamming,
                                Metric::kJaccard};
 
-// Calls call(Paired<T>, Cdist<T>, TopK<T>) with the dispatched entry points of
-// `dtype`: the one place where a DType becomes a storage type.
-template <typename Call>
-void WithEntryPoints(DType dtype, const Call& call) {
-#define SIMDKIT_CALL(Suffix)                                                          \
-  return call(HWY_DYNAMIC_DISPATCH(Paired##Suffix), HWY_DYNAMIC_DISPATCH(Cdist##Suffix), \
-              HWY_DYNAMIC_DISPATCH(TopK##Suffix))
+// The dispatched entry points of `dtype`'s translation unit: the one place
+// where a DType selects one.
+internal::DistanceEntryPoints EntryPoints(DType dtype) {
+  using internal::DispatchedDistanceEntryPoints;
   switch (dtype) {
-    case DType::kFloat64: SIMDKIT_CALL(F64);
-    case DType::kFloat32: SIMDKIT_CALL(F32);
-    case DType::kFloat16: SIMDKIT_CALL(F16);
-    case DType::kBFloat16: SIMDKIT_CALL(BF16);
-    case DType::kInt8: SIMDKIT_CALL(I8);
-    case DType::kUInt8: SIMDKIT_CALL(U8);
-    case DType::kBits: SIMDKIT_CALL(Bits);
+    case DType::kFloat64: return DispatchedDistanceEntryPoints<DType::kFloat64>();
+    case DType::kFloat32: return DispatchedDistanceEntryPoints<DType::kFloat32>();
+    case DType::kFloat16: return DispatchedDistanceEntryPoints<DType::kFloat16>();
+    case DType::kBFloat16: return DispatchedDistanceEntryPoints<DType::kBFloat16>();
+    case DType::kInt8: return DispatchedDistanceEntryPoints<DType::kInt8>();
+    case DType::kUInt8: return DispatchedDistanceEntryPoints<DType::kUInt8>();
+    case DType::kBits: return DispatchedDistanceEntryPoints<DType::kBits>();
   }
-#undef SIMDKIT_CALL
   throw std::invalid_argument("simdkit: unknown dtype");
 }
 
@@ -198,7 +147,7 @@ void paired(Metric metric, const MatrixView& a, const MatrixView& b, void* out) 
   if (out == nullptr) throw std::invalid_argument(Where("paired") + "null output pointer");
   CheckOutput("paired", "out", internal::ElementsExtent(out, a.rows, ResultSize(a.dtype)), a, "a",
               b, "b");
-  WithEntryPoints(a.dtype, [&](auto paired_rows, auto, auto) { paired_rows(metric, a, b, out); });
+  EntryPoints(a.dtype).paired(metric, a, b, out);
 }
 
 double distance(Metric metric, DType dtype, const void* a, const void* b, std::size_t n) {
@@ -234,9 +183,7 @@ void cdist(Metric metric, const MatrixView& a, const MatrixView& b, void* out,
     amx::CdistOnHardware(metric, a, b, static_cast<float*>(out), out_row_stride, threads);
     return;
   }
-  WithEntryPoints(a.dtype, [&](auto, auto cdist_rows, auto) {
-    cdist_rows(metric, a, b, out, out_row_stride, threads);
-  });
+  EntryPoints(a.dtype).cdist(metric, a, b, out, out_row_stride, threads);
 }
 
 void topk(Metric metric, const MatrixView& queries, const MatrixView& x, std::size_t k,
@@ -262,10 +209,7 @@ void topk(Metric metric, const MatrixView& queries, const MatrixView& x, std::si
     amx::TopKOnHardware(metric, queries, x, k, indices, static_cast<float*>(distances), threads);
     return;
   }
-  WithEntryPoints(queries.dtype, [&](auto, auto, auto topk_rows) {
-    topk_rows(metric, queries, x, k, indices, distances, threads);
-  });
+  EntryPoints(queries.dtype).topk(metric, queries, x, k, indices, distances, threads);
 }
 
 }  // namespace simdkit
-#endif  // HWY_ONCE

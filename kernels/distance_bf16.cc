@@ -1,0 +1,8 @@
+// paired, cdist and topk over bfloat16 rows, for every target: one storage type
+// per translation unit (see kernels/distance_entry_points.h).
+#define SIMDKIT_DISTANCE_DTYPE kBFloat16
+#define SIMDKIT_DISTANCE_STORED hwy::bfloat16_t
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/distance_entry_points-inl.h"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "kernels/distance_entry_points-inl.h"

@@ -1,0 +1,53 @@
+// The per-target entry points of one storage type, included once per target
+// by kernels/distance_<dtype>.cc (through hwy/foreach_target.h), which first
+// defines SIMDKIT_DISTANCE_DTYPE (a DType enumerator) and
+// SIMDKIT_DISTANCE_STORED (its storage type in distance-inl.h). No include
+// guard: every target needs its own pass.
+#include <cstddef>
+#include <cstdint>
+
+#include "hwy/highway.h"
+#include "kernels/distance-inl.h"
+#include "kernels/distance_entry_points.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace simdkit {
+namespace HWY_NAMESPACE {
+namespace {  // internal linkage: every storage type's unit has functions of these names
+
+void Paired(Metric metric, const MatrixView& a, const MatrixView& b, void* out) {
+  PairedOnTarget<SIMDKIT_DISTANCE_STORED>(metric, a, b, out);
+}
+
+void Cdist(Metric metric, const MatrixView& a, const MatrixView& b, void* out, size_t out_stride,
+           size_t threads) {
+  CdistOnTarget<SIMDKIT_DISTANCE_STORED>(metric, a, b, out, out_stride, threads);
+}
+
+void TopK(Metric metric, const MatrixView& queries, const MatrixView& x, size_t k,
+          int64_t* indices, void* distances, size_t threads) {
+  TopKOnTarget<SIMDKIT_DISTANCE_STORED>(metric, queries, x, k, indices, distances, threads);
+}
+
+}  // namespace
+}  // namespace HWY_NAMESPACE
+}  // namespace simdkit
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace simdkit {
+
+HWY_EXPORT(Paired);
+HWY_EXPORT(Cdist);
+HWY_EXPORT(TopK);
+
+namespace internal {
+
+template <>
+DistanceEntryPoints DispatchedDistanceEntryPoints<DType::SIMDKIT_DISTANCE_DTYPE>() {
+  return {HWY_DYNAMIC_DISPATCH(Paired), HWY_DYNAMIC_DISPATCH(Cdist), HWY_DYNAMIC_DISPATCH(TopK)};
+}
+
+}  // namespace internal
+}  // namespace simdkit
+#endif  // HWY_ONCE
