@@ -1,4 +1,5 @@
-# Sourced by main.sh and test.sh: set-up, then the build steps they share.
+# Sourced by main.sh, test.sh and fuzz.sh, which set SETUP_PROFILE first
+# (main or test, see setup.sh): set-up, then the build steps they share.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYTHON=${PYTHON:-python3}
@@ -9,7 +10,13 @@ OTHER_HIGHWAY_BUILD_DIR=build/other-highway/cmake
 SANITIZE_BUILD_DIR=build/sanitize
 FUZZ_FAMILIES=(convert distance math reduce)
 
-scripts/setup.sh
+scripts/setup.sh "${SETUP_PROFILE:?set SETUP_PROFILE to main or test before sourcing common.sh}"
+if [ "$SETUP_PROFILE" = test ]; then
+  # The test run builds one configuration twice, the consumers' static
+  # library and the Python package's (both static, PIC, Release, at the same
+  # depth under build/): through ccache the second compiles nothing.
+  export CMAKE_CXX_COMPILER_LAUNCHER=ccache CCACHE_DIR="$PWD/build/ccache" CCACHE_BASEDIR="$PWD"
+fi
 
 # build_cpp ON|OFF: the library and benchmarks, with or without the tests
 # (and the developer tools, whose smoke tests run with them).

@@ -1,21 +1,36 @@
 #!/usr/bin/env bash
-# Installs everything simdkit needs to build, test and benchmark, from Debian
-# (apt) and PyPI (pip). Idempotent: checks first, installs only what is missing.
+# Installs what simdkit needs from Debian (apt) and PyPI (pip). Idempotent:
+# checks first, installs only what is missing.
+#
+#   scripts/setup.sh main   what the main job needs: build, install, report
+#   scripts/setup.sh test   that, and what every test adds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The second line is the heterogeneous-CPU matrix: qemu, and the aarch64
-# cross compiler with Arm builds of the libraries the tests link. The third
-# is the sanitized build and the fuzzers: clang and its runtimes
-# (AddressSanitizer, UndefinedBehaviorSanitizer, libFuzzer), the release's
-# default version of both (14 on Debian 12, 19 on Debian 13).
-APT_PACKAGES=(g++ pkg-config libhwy-dev libgtest-dev libbenchmark-dev highway-doc
-              qemu-user g++-aarch64-linux-gnu libhwy-dev:arm64 libgtest-dev:arm64
-              clang libclang-rt-dev)
+PROFILE=${1:?usage: scripts/setup.sh main|test}
+case "$PROFILE" in main|test) ;; *) echo "setup: unknown profile '$PROFILE'; expected main or test" >&2; exit 2 ;; esac
+
+# The main job: the compiler, Highway, Google Benchmark for the report's C++
+# side.
+APT_PACKAGES=(g++ pkg-config libhwy-dev libbenchmark-dev)
+PIP_REQUIREMENTS=requirements.txt
+if [ "$PROFILE" = test ]; then
+  # GoogleTest and Highway's quick reference; the heterogeneous-CPU matrix:
+  # qemu, and the aarch64 cross compiler with Arm builds of the libraries
+  # the tests link; the sanitized build and the fuzzers: clang and its
+  # runtimes (AddressSanitizer, UndefinedBehaviorSanitizer, libFuzzer), the
+  # release's default version of both (14 on Debian 12, 19 on Debian 13);
+  # ccache, so that the test run's builds of the same configuration (the
+  # consumers' static library and the Python package's) compile once.
+  APT_PACKAGES+=(libgtest-dev highway-doc
+                 qemu-user g++-aarch64-linux-gnu libhwy-dev:arm64 libgtest-dev:arm64
+                 clang libclang-rt-dev ccache)
+  PIP_REQUIREMENTS=requirements-dev.txt
+fi
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+if [ "$PROFILE" = test ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
   echo "setup: enabling Debian's arm64 packages (multiarch)"
   as_root dpkg --add-architecture arm64
 fi
@@ -32,10 +47,11 @@ if [ ${#missing_apt[@]} -gt 0 ]; then
 fi
 
 PYTHON=${PYTHON:-python3}
-if ! "$PYTHON" scripts/check_requirements.py requirements-dev.txt; then
-  echo "setup: installing from PyPI: requirements-dev.txt"
-  "$PYTHON" -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+if ! "$PYTHON" scripts/check_requirements.py "$PIP_REQUIREMENTS"; then
+  echo "setup: installing from PyPI: $PIP_REQUIREMENTS"
+  "$PYTHON" -m pip install -q --disable-pip-version-check -r "$PIP_REQUIREMENTS"
 fi
+[ "$PROFILE" = test ] || exit 0
 
 # NumPy >= 2.4 needs x86-64-v2, so the matrix's qemu64 leg imports the last
 # NumPy built for the SSE3 baseline (and an ml_dtypes for it) from here.

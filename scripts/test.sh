@@ -8,6 +8,7 @@
 # tested, then the heterogeneous-CPU matrix (x86 models with both Highways,
 # aarch64, under qemu). Each stage prints its wall time; the matrix, last,
 # prints each leg's and its own before its closing line.
+SETUP_PROFILE=test
 source "$(dirname "$0")/common.sh"
 
 stage_start=$SECONDS
