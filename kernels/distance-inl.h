@@ -470,6 +470,27 @@ double InverseNorm(const MemoryOf<Stored>* row, size_t n) {
   return sums[0] == 0.0 ? std::numeric_limits<double>::quiet_NaN() : 1.0 / std::sqrt(sums[0]);
 }
 
+// sum((a-b)^2) over one pair, as distance() computes it.
+template <typename Stored>
+double SquaredDifferenceSum(const MemoryOf<Stored>* a, const MemoryOf<Stored>* b, size_t n) {
+  double sums[3];
+  PairSums<Stored, Term::kSquaredDifference, Term::kNone, Term::kNone>(a, b, n, sums);
+  return sums[0];
+}
+
+// What FinishSums finishes a row's sums with: cosine's inverse norm, or the
+// squared norm for the norm form (panels only: `norm_form`); 0 otherwise.
+template <typename Stored>
+double RowFactor(Metric metric, const MemoryOf<Stored>* row, size_t n, bool norm_form) {
+  if (metric == Metric::kCosine) return InverseNorm<Stored>(row, n);
+  if (norm_form && IsNormForm(metric)) {
+    double sums[3];
+    PairSums<Stored, Term::kProduct, Term::kNone, Term::kNone>(row, row, n, sums);
+    return sums[0];
+  }
+  return 0.0;
+}
+
 template <typename Stored>
 using ResultOf = std::conditional_t<std::is_same_v<Stored, double>, double, float>;
 
@@ -492,6 +513,30 @@ constexpr size_t kPanelRows = 6;  // 12 accumulators of the 16 registers
 #endif
 constexpr size_t kPanelVectors = 2;  // one when the packed side fits a vector
 constexpr size_t kDepthBlock = 256;
+
+// sqeuclidean and euclidean through panels are finished from the dot product
+// and the squared norms, |a|² + |b|² - 2 a·b (the norm form): one
+// multiply-add per element instead of a subtraction and a multiply-add, as a
+// matrix product computes them. Cancellation makes its error absolute: at
+// most E = 2 (kDepthBlock + 4) u (|a|² + |b|²), u the compute type's unit
+// roundoff (twice the panel sums' bound, plus the norms' and the finishing's).
+// A value is kept when it is at least NormFormFloor() (|a|² + |b|²) =
+// E (1 + 1/ρ): the exact value is then at least E/ρ, so the kept one is
+// within ρ = 2^-12 (float) or 2^-26 (double), about √u, of it. Closer pairs,
+// and pairs whose value or norms are not finite, are recomputed from (a-b)²
+// as distance() computes them (SquaredDifferenceSum).
+template <typename Compute>
+constexpr double NormFormFloor() {
+  constexpr double u = std::numeric_limits<Compute>::epsilon() / 2;
+  constexpr double rho = std::is_same_v<Compute, float> ? 0x1p-12 : 0x1p-26;
+  return 2.0 * (kDepthBlock + 4) * u * (1.0 + 1.0 / rho);
+}
+
+// The term panels sum for a metric whose tiles sum `tile_term`: the product
+// for the norm form, else the same.
+constexpr Term PanelTerm(Term tile_term) {
+  return tile_term == Term::kSquaredDifference ? Term::kProduct : tile_term;
+}
 // Panels packed per chunk of the packed side: small enough to stay in L2
 // (1 MiB and more on the CPUs that run this) beside the broadcast rows.
 constexpr size_t kPanelChunkBytes = size_t{512} << 10;
@@ -599,37 +644,55 @@ HWY_INLINE void PanelSums(DC dc, const T* HWY_RESTRICT rows, size_t row_stride,
 #undef SIMDKIT_PANEL_FLUSH
 }
 
-// The metric's values of `cols` sums (FinishTileSum, vectorised where the
-// target converts double to float as a cast does: the portable fallbacks
-// clamp to the largest finite float instead of rounding to infinity).
-template <typename Result>
-// Cosine multiplies by the first argument's inverse norm first, whichever side
-// of the tile it is on (`row_norm_first`: the row's, else the columns'), so
-// that a pair's value does not depend on the orientation.
-void FinishSums(Metric metric, const double* HWY_RESTRICT sums, size_t cols,
-                double row_inverse_norm, const double* HWY_RESTRICT column_inverse_norms,
-                bool row_norm_first, size_t n, Result* HWY_RESTRICT out) {
+// The metric's values of `cols` sums of one row against columns [0, cols)
+// (FinishTileSum, vectorised where the target converts double to float as a
+// cast does: the portable fallbacks clamp to the largest finite float
+// instead of rounding to infinity). `row_factor` and `column_factors` are
+// RowFactor's: cosine multiplies by the first argument's inverse norm first,
+// whichever side of the tile it is on (`row_first`: the row's, else the
+// columns'), so that a pair's value does not depend on the orientation; the
+// norm form (IsNormForm) adds the squared norms, and takes exact(c), the
+// pair's sum((a-b)^2), where it cannot keep the value (NormFormFloor).
+template <typename Result, class Exact>
+void FinishSums(Metric metric, const double* HWY_RESTRICT sums, size_t cols, double row_factor,
+                const double* HWY_RESTRICT column_factors, bool row_first, size_t n,
+                const Exact& exact, Result* HWY_RESTRICT out) {
   const bool cosine = metric == Metric::kCosine;
+  const bool norm_form = IsNormForm(metric);
+  constexpr double kFloor = NormFormFloor<Result>();
+  const auto norm_form_value = [&](size_t c) {
+    const double norms = row_factor + column_factors[c];
+    const double value = norms - (sums[c] + sums[c]);
+    // Not "below the floor": NaN and infinities are recomputed too.
+    return value >= kFloor * norms && value < HUGE_VAL ? value : exact(c);
+  };
   size_t c = 0;
 #if !SIMDKIT_IS_PORTABLE_FALLBACK
   const hn::ScalableTag<double> dd;
   const hn::Rebind<float, decltype(dd)> df;
   const size_t lanes = hn::Lanes(dd);
   const auto zero = hn::Zero(dd), one = hn::Set(dd, 1.0), two = hn::Set(dd, 2.0);
-  const auto row_norm = hn::Set(dd, row_inverse_norm);
+  const auto row = hn::Set(dd, row_factor);
   const auto count = hn::Set(dd, static_cast<double>(n));
+  const auto floor_factor = hn::Set(dd, kFloor), infinity = hn::Set(dd, HUGE_VAL);
   for (; c + lanes <= cols; c += lanes) {
     auto v = hn::LoadU(dd, sums + c);
     if (cosine) {
-      const auto column_norms = hn::LoadU(dd, column_inverse_norms + c);
-      v = row_norm_first ? hn::Mul(hn::Mul(v, row_norm), column_norms)
-                         : hn::Mul(hn::Mul(v, column_norms), row_norm);
+      const auto columns = hn::LoadU(dd, column_factors + c);
+      v = row_first ? hn::Mul(hn::Mul(v, row), columns) : hn::Mul(hn::Mul(v, columns), row);
       v = hn::Sub(one, v);
       // Comparisons, not Min/Max: NaN stays NaN (see CosineDistance).
       v = hn::IfThenElse(hn::Lt(v, zero), zero, v);
       v = hn::IfThenElse(hn::Gt(v, two), two, v);
-    } else if (metric == Metric::kEuclidean) {
-      v = hn::Sqrt(v);
+    } else if (norm_form) {
+      const auto norms = hn::Add(row, hn::LoadU(dd, column_factors + c));
+      v = hn::Sub(norms, hn::Add(v, v));
+      if (!hn::AllTrue(dd, hn::And(hn::Ge(v, hn::Mul(floor_factor, norms)), hn::Lt(v, infinity)))) {
+        HWY_ALIGN double values[hn::MaxLanes(dd)];
+        for (size_t l = 0; l < lanes; ++l) values[l] = norm_form_value(c + l);
+        v = hn::Load(dd, values);
+      }
+      if (metric == Metric::kEuclidean) v = hn::Sqrt(v);
     } else if (metric == Metric::kHamming) {
       v = hn::Div(v, count);
     }
@@ -641,11 +704,16 @@ void FinishSums(Metric metric, const double* HWY_RESTRICT sums, size_t cols,
   }
 #endif
   for (; c < cols; ++c) {
-    const double row_norm = cosine ? row_inverse_norm : 0.0;
-    const double column_norm = cosine ? column_inverse_norms[c] : 0.0;
+    if (norm_form) {
+      const double value = norm_form_value(c);
+      out[c] = static_cast<Result>(metric == Metric::kEuclidean ? std::sqrt(value) : value);
+      continue;
+    }
+    const double row_norm = cosine ? row_factor : 0.0;
+    const double column_norm = cosine ? column_factors[c] : 0.0;
     out[c] = static_cast<Result>(FinishTileSum(metric, /*bits=*/false, sums[c],
-                                               row_norm_first ? row_norm : column_norm,
-                                               row_norm_first ? column_norm : row_norm, n));
+                                               row_first ? row_norm : column_norm,
+                                               row_first ? column_norm : row_norm, n));
   }
 }
 
@@ -736,31 +804,35 @@ void PanelPasses(const MatrixView& broadcast, size_t b_begin, size_t b_end,
 }
 
 // Rows [row_begin, row_end) of cdist through panels: a's rows broadcast, b
-// packed (a has at least kPanelRows rows). a's inverse norms are given for
-// cosine, b's computed per chunk.
+// packed (a has at least kPanelRows rows). a's row factors (RowFactor) are
+// given, b's computed per chunk.
 template <typename Stored, Term term>
 void PanelCdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t row_begin,
-                    size_t row_end, const double* a_inverse_norms, ResultOf<Stored>* out,
+                    size_t row_end, const double* a_factors, ResultOf<Stored>* out,
                     size_t out_stride) {
+  const auto* a = static_cast<const MemoryOf<Stored>*>(av.data);
   const auto* b = static_cast<const MemoryOf<Stored>*>(bv.data);
   const size_t n = av.cols;
   const size_t width = PanelWidth(ComputeTag<Stored>(), bv.rows);
-  const bool cosine = metric == Metric::kCosine;
-  std::vector<double> b_inverse_norms(cosine ? PanelChunkRows<Stored>(n, bv.rows) : 0);
+  std::vector<double> b_factors(PanelChunkRows<Stored>(n, bv.rows));
   size_t chunk_first = 0;
   PanelPasses<Stored, term>(
       av, row_begin, row_end, bv, 0, bv.rows,
       [&](size_t j0, size_t j_end) {
         chunk_first = j0;
-        for (size_t j = j0; j < j_end && cosine; ++j) {
-          b_inverse_norms[j - j0] = InverseNorm<Stored>(b + j * bv.row_stride, n);
+        for (size_t j = j0; j < j_end; ++j) {
+          b_factors[j - j0] = RowFactor<Stored>(metric, b + j * bv.row_stride, n, true);
         }
       },
       [&](size_t i, size_t rows, size_t j, size_t cols, const double* sums) {
         for (size_t r = 0; r < rows; ++r) {
-          FinishSums(metric, sums + r * width, cols, cosine ? a_inverse_norms[i + r] : 0.0,
-                     cosine ? b_inverse_norms.data() + (j - chunk_first) : nullptr,
-                     /*row_norm_first=*/true, n, out + (i + r) * out_stride + j);
+          const auto* a_row = a + (i + r) * av.row_stride;
+          FinishSums(metric, sums + r * width, cols, a_factors[i + r],
+                     b_factors.data() + (j - chunk_first), /*row_first=*/true, n,
+                     [&](size_t c) {
+                       return SquaredDifferenceSum<Stored>(a_row, b + (j + c) * bv.row_stride, n);
+                     },
+                     out + (i + r) * out_stride + j);
         }
       },
       [](size_t, size_t) {});
@@ -771,25 +843,29 @@ void PanelCdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, s
 // PanelCdistRows, written down the columns.
 template <typename Stored, Term term>
 void PanelCdistColumns(Metric metric, const MatrixView& av, const MatrixView& bv,
-                       size_t col_begin, size_t col_end, const double* a_inverse_norms,
+                       size_t col_begin, size_t col_end, const double* a_factors,
                        ResultOf<Stored>* out, size_t out_stride) {
   using Result = ResultOf<Stored>;
+  const auto* a = static_cast<const MemoryOf<Stored>*>(av.data);
   const auto* b = static_cast<const MemoryOf<Stored>*>(bv.data);
   const size_t n = av.cols;
   const size_t width = PanelWidth(ComputeTag<Stored>(), av.rows);
-  const bool cosine = metric == Metric::kCosine;
-  std::vector<double> b_inverse_norms(cosine ? col_end - col_begin : 0);
-  for (size_t j = col_begin; j < col_end && cosine; ++j) {
-    b_inverse_norms[j - col_begin] = InverseNorm<Stored>(b + j * bv.row_stride, n);
+  std::vector<double> b_factors(col_end - col_begin);
+  for (size_t j = col_begin; j < col_end; ++j) {
+    b_factors[j - col_begin] = RowFactor<Stored>(metric, b + j * bv.row_stride, n, true);
   }
   HWY_ALIGN Result values[kPanelVectors * hn::MaxLanes(ComputeTag<Stored>())];
   PanelPasses<Stored, term>(
       bv, col_begin, col_end, av, 0, av.rows, [](size_t, size_t) {},
       [&](size_t i, size_t rows, size_t j, size_t cols, const double* sums) {
         for (size_t r = 0; r < rows; ++r) {
-          FinishSums(metric, sums + r * width, cols,
-                     cosine ? b_inverse_norms[i + r - col_begin] : 0.0,
-                     cosine ? a_inverse_norms + j : nullptr, /*row_norm_first=*/false, n, values);
+          const auto* b_row = b + (i + r) * bv.row_stride;
+          FinishSums(metric, sums + r * width, cols, b_factors[i + r - col_begin], a_factors + j,
+                     /*row_first=*/false, n,
+                     [&](size_t c) {
+                       return SquaredDifferenceSum<Stored>(a + (j + c) * av.row_stride, b_row, n);
+                     },
+                     values);
           for (size_t c = 0; c < cols; ++c) out[(j + c) * out_stride + i + r] = values[c];
         }
       },
@@ -803,15 +879,16 @@ void PanelCdistColumns(Metric metric, const MatrixView& av, const MatrixView& bv
 // list are offered to it.
 template <typename Stored, Term term>
 void PanelTopK(Metric metric, const MatrixView& queries, const MatrixView& x, size_t q_begin,
-               size_t q_end, size_t k, const double* q_inverse_norms,
-               const double* x_inverse_norms, int64_t* indices, ResultOf<Stored>* best) {
+               size_t q_end, size_t k, const double* q_factors, const double* x_factors,
+               int64_t* indices, ResultOf<Stored>* best) {
   using Result = ResultOf<Stored>;
   const hn::ScalableTag<Result> dr;
   const size_t result_lanes = hn::Lanes(dr);
   const size_t n = queries.cols;
   const size_t width = PanelWidth(ComputeTag<Stored>(), q_end - q_begin);
   const size_t chunk = PanelChunkRows<Stored>(n, q_end - q_begin);
-  const bool cosine = metric == Metric::kCosine;
+  const auto* q_data = static_cast<const MemoryOf<Stored>*>(queries.data);
+  const auto* x_data = static_cast<const MemoryOf<Stored>*>(x.data);
   const bool larger_first = larger_is_closer(metric);
   std::vector<TopKList<Result>> lists;
   auto thresholds = hwy::AllocateAligned<Result>(chunk);
@@ -829,8 +906,13 @@ void PanelTopK(Metric metric, const MatrixView& queries, const MatrixView& x, si
         Result* HWY_RESTRICT threshold = thresholds.get() + (j - chunk_first);
         for (size_t r = 0; r < rows; ++r) {
           Result* row_values = values + r * width;
-          FinishSums(metric, sums + r * width, cols, cosine ? x_inverse_norms[i + r] : 0.0,
-                     cosine ? q_inverse_norms + j : nullptr, /*row_norm_first=*/false, n,
+          const auto* x_row = x_data + (i + r) * x.row_stride;
+          FinishSums(metric, sums + r * width, cols, x_factors[i + r], q_factors + j,
+                     /*row_first=*/false, n,
+                     [&](size_t c) {
+                       return SquaredDifferenceSum<Stored>(
+                           q_data + (j + c) * queries.row_stride, x_row, n);
+                     },
                      row_values);
           for (size_t c0 = 0; c0 < cols; c0 += result_lanes) {
             // Not "worse or equal": true for NaN values and NaN thresholds too.
@@ -1010,15 +1092,16 @@ void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t
   }
 }
 
-// 1 / |row| for every row, for cosine (see InverseNorm).
+// RowFactor of every row (zeros for metrics that need none).
 template <typename Stored>
-std::vector<double> InverseNorms(const MatrixView& view) {
-  std::vector<double> inverse_norms(view.rows);
+std::vector<double> RowFactors(Metric metric, const MatrixView& view, bool norm_form) {
+  std::vector<double> factors(view.rows);
+  if (metric != Metric::kCosine && !(norm_form && IsNormForm(metric))) return factors;
   const auto* data = static_cast<const MemoryOf<Stored>*>(view.data);
   for (size_t r = 0; r < view.rows; ++r) {
-    inverse_norms[r] = InverseNorm<Stored>(data + r * view.row_stride, view.cols);
+    factors[r] = RowFactor<Stored>(metric, data + r * view.row_stride, view.cols, norm_form);
   }
-  return inverse_norms;
+  return factors;
 }
 
 template <typename Stored>
@@ -1035,17 +1118,14 @@ void PairedOnTarget(Metric metric, const MatrixView& a, const MatrixView& b, voi
 template <typename Stored>
 void CdistOnTarget(Metric metric, const MatrixView& a, const MatrixView& b, void* out,
                    size_t out_stride, size_t threads) {
-  std::vector<double> a_norms;
-  if constexpr (!IsBits<Stored>()) {
-    if (metric == Metric::kCosine) {
-      a_norms = InverseNorms<Stored>(a);  // b's: chunk by chunk in CdistRows
-    }
-  }
+  const bool panels = UsePanels<Stored>(a.rows, a.cols);
+  std::vector<double> a_norms;  // RowFactors; b's: chunk by chunk
+  if constexpr (!IsBits<Stored>()) a_norms = RowFactors<Stored>(metric, a, panels);
   auto* result = static_cast<ResultOf<Stored>*>(out);
   const size_t work = a.rows * b.rows * HWY_MAX(a.cols, size_t{1});
   if constexpr (std::is_floating_point_v<ComputeOf<Stored>>) {
-    const bool done = UsePanels<Stored>(a.rows, a.cols) && ForPlan<Stored>(metric, [&](auto plan) -> bool {
-      constexpr Term term = decltype(plan)::kTileTerm;
+    const bool done = panels && ForPlan<Stored>(metric, [&](auto plan) -> bool {
+      constexpr Term term = PanelTerm(decltype(plan)::kTileTerm);
       if constexpr (term == Term::kNone) {
         return false;
       } else if (a.rows >= kPanelRows) {
@@ -1080,19 +1160,19 @@ constexpr size_t kCandidateBlock = 256;
 template <typename Stored>
 void TopKOnTarget(Metric metric, const MatrixView& queries, const MatrixView& x, size_t k,
                   int64_t* indices, void* distances, size_t threads) {
-  std::vector<double> q_norms, x_norms;
+  const bool panels = UsePanels<Stored>(queries.rows, x.cols);
+  std::vector<double> q_norms, x_norms;  // RowFactors: panels, and cosine's tiles
   if constexpr (!IsBits<Stored>()) {
-    if (metric == Metric::kCosine) {
-      q_norms = InverseNorms<Stored>(queries);
-      x_norms = InverseNorms<Stored>(x);
+    if (panels || metric == Metric::kCosine) {
+      q_norms = RowFactors<Stored>(metric, queries, panels);
+      x_norms = RowFactors<Stored>(metric, x, panels);
     }
   }
   auto* best = static_cast<ResultOf<Stored>*>(distances);
   const size_t work = queries.rows * x.rows * HWY_MAX(x.cols, size_t{1});
   if constexpr (std::is_floating_point_v<ComputeOf<Stored>>) {
-    const bool done = UsePanels<Stored>(queries.rows, x.cols) &&
-                      ForPlan<Stored>(metric, [&](auto plan) -> bool {
-      constexpr Term term = decltype(plan)::kTileTerm;
+    const bool done = panels && ForPlan<Stored>(metric, [&](auto plan) -> bool {
+      constexpr Term term = PanelTerm(decltype(plan)::kTileTerm);
       if constexpr (term == Term::kNone) {
         return false;
       } else {

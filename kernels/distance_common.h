@@ -89,6 +89,12 @@ decltype(auto) ForPlan(Metric metric, PlanUser&& plan_user) {
   }
 }
 
+// The metrics cdist and topk finish from squared norms and the dot product
+// when they go through panels (NormFormFloor, kernels/distance-inl.h).
+constexpr bool IsNormForm(Metric metric) {
+  return metric == Metric::kSqEuclidean || metric == Metric::kEuclidean;
+}
+
 // 1 - similarity, clamped to [0, 2] where rounding stepped outside; NaN
 // stays NaN.
 inline double CosineDistance(double similarity) {

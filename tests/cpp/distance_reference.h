@@ -266,6 +266,32 @@ inline long double Tolerance(Metric metric, const PairSums& s, long double value
   }
 }
 
+// cdist and topk of floating inputs through panels finish sqeuclidean and
+// euclidean from the squared norms and the dot product (NormFormFloor in
+// kernels/distance-inl.h): sqeuclidean within rho = 2^-12 (float) or 2^-26
+// (double) relative, and within 2 gamma(m) (|a|^2 + |b|^2) in any summation
+// order (a.b within gamma(m) sum |a_i b_i| <= gamma(m) (|a|^2 + |b|^2) / 2,
+// each squared norm within gamma(m) of itself); euclidean its square root.
+// Pairs it cannot keep are recomputed as distance() computes them (Tolerance).
+inline long double NormFormTolerance(Metric metric, const PairSums& s, long double value) {
+  const long double exact_form = Tolerance(metric, s, value);
+  if (!IsFloating(s.dtype) || (metric != Metric::kSqEuclidean && metric != Metric::kEuclidean)) {
+    return exact_form;
+  }
+  const long double u = AccumulationUnitRoundoff(s.dtype);
+  const long double rho = std::ldexp(1.0L, s.dtype == DType::kFloat64 ? -26 : -12);
+  const long double m = 2.0L * static_cast<long double>(s.n) + 4;
+  const long double gamma = m * u / (1 - m * u);
+  const long double squared =
+      std::min(rho * s.squared_diffs, 2 * gamma * (s.squares_a + s.squares_b)) +
+      2 * u * s.squared_diffs;
+  if (metric == Metric::kSqEuclidean) return std::max(exact_form, squared);
+  const long double root = std::sqrt(s.squared_diffs);
+  const long double propagated =
+      root > 0 ? std::min(std::sqrt(squared), squared / root) : std::sqrt(squared);
+  return std::max(exact_form, propagated + 2 * u * root);
+}
+
 inline Expected ExpectedDistance(Metric metric, const PairSums& s) {
   const long double nan = std::numeric_limits<long double>::quiet_NaN();
   long double value = 0;
@@ -302,6 +328,19 @@ inline Expected ExpectedDistance(Metric metric, const PairSums& s) {
 inline Expected ExpectedDistance(Metric metric, DType dtype, const void* a, const void* b,
                                  std::size_t n) {
   return ExpectedDistance(metric, SumPair(dtype, a, b, n));
+}
+
+// What cdist and topk must give for a pair: ExpectedDistance with
+// NormFormTolerance.
+inline Expected ExpectedBatchedDistance(Metric metric, const PairSums& s) {
+  Expected expected = ExpectedDistance(metric, s);
+  expected.bound = NormFormTolerance(metric, s, expected.value);
+  return expected;
+}
+
+inline Expected ExpectedBatchedDistance(Metric metric, DType dtype, const void* a, const void* b,
+                                        std::size_t n) {
+  return ExpectedBatchedDistance(metric, SumPair(dtype, a, b, n));
 }
 
 // Whether `computed` is what `expected` allows: NaN for NaN, the same infinity

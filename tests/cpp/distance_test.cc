@@ -318,6 +318,11 @@ struct MatrixCase {
     }
     return all[i * rows_b + j];
   }
+
+  // What cdist and topk must give: ExpectedAt, with NormFormTolerance.
+  Expected BatchedAt(Metric metric, size_t i, size_t j) const {
+    return ExpectedBatchedDistance(metric, Sums(i, j));
+  }
 };
 
 const MatrixCase& GetMatrixCase(DType dtype, Fill fill, size_t rows_a, size_t rows_b, size_t cols) {
@@ -666,7 +671,7 @@ void ExpectCdist(Failures& failures, const MatrixCase& m, Metric metric, size_t 
   };
   for (size_t i = 0; i < m.rows_a; ++i) {
     for (size_t j = 0; j < m.rows_b; ++j) {
-      ExpectDistance(failures, out[i * out_stride + j], m.ExpectedAt(metric, i, j),
+      ExpectDistance(failures, out[i * out_stride + j], m.BatchedAt(metric, i, j),
                      exact, [&] { return where(i, j); });
     }
     for (size_t j = m.rows_b; j < out_stride; ++j) {
@@ -743,8 +748,8 @@ TEST_P(DistanceTest, CdistInfinitiesAndDenormalsThroughPanels) {
         for (size_t i = 0; i < base.rows_a; ++i) {
           for (size_t j = 0; j < base.rows_b; ++j) {
             const Expected expected =
-                ExpectedDistance(metric, dtype, a.element(i * base.stride_a),
-                                 b.element(j * base.stride_b), base.cols);
+                ExpectedBatchedDistance(metric, dtype, a.element(i * base.stride_a),
+                                        b.element(j * base.stride_b), base.cols);
             ExpectDistance(failures, out[i * base.rows_b + j], expected, false, [&] {
               return "cdist " + Describe(metric, dtype) + " with " + what + " at (" +
                      std::to_string(i) + "," + std::to_string(j) + ")";
@@ -762,6 +767,76 @@ TEST_P(DistanceTest, CdistInfinitiesAndDenormalsThroughPanels) {
       Store(dtype, b.element(4 * base.stride_b + base.cols - 1), -denormal);
       for (size_t c = 0; c < base.cols; ++c) Store(dtype, a.element(7 * base.stride_a + c), denormal);
     }, {Metric::kCityblock, Metric::kHamming, Metric::kJaccard});
+  }
+}
+
+// sqeuclidean and euclidean through panels come from the squared norms and
+// the dot product, which cancel for close pairs: rows of b that are rows of a
+// moved by a relative 2^-9 (float) or 2^-20 (double), with one exact copy, must
+// be recomputed from (a-b)^2 (NormFormFloor) and meet distance()'s bound, not
+// the norm form's; cdist in both orientations (3 rows of a: b's rows are
+// broadcast) and topk agree bit for bit.
+TEST_P(DistanceTest, CdistRecomputesClosePairsOfTheNormForm) {
+  Failures failures;
+  std::mt19937_64 rng(20261206);
+  for (DType dtype : {DType::kFloat64, DType::kFloat32, DType::kFloat16, DType::kBFloat16}) {
+    const size_t lanes = Lanes(dtype == DType::kFloat64 ? DType::kFloat64 : DType::kFloat32);
+    const size_t rows = 13, cols = 2 * lanes + 5, few = 3;
+    const double step = dtype == DType::kFloat64 ? 0x1p-20 : 0x1p-9;
+    Array a(dtype, rows * cols, 1), b(dtype, rows * cols, 3);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    for (size_t i = 0; i < rows; ++i) {
+      for (size_t c = 0; c < cols; ++c) {
+        const double value = 4.0 + normal(rng);  // far from 0: |a|^2 >> |a - b|^2
+        Store(dtype, a.element(i * cols + c), value);
+        // Row 5 of b is an exact copy of row 5 of a; the others move.
+        const double moved = i == 5 ? value : value * (1.0 + step * (c % 3 == 0 ? 1.0 : -1.0));
+        Store(dtype, b.element(i * cols + c), moved);
+      }
+    }
+    const MatrixView av{a.data(), dtype, rows, cols, cols};
+    const MatrixView bv{b.data(), dtype, rows, cols, cols};
+    for (Metric metric : {Metric::kSqEuclidean, Metric::kEuclidean}) {
+      Outputs rows_out(dtype, rows * rows), columns_out(dtype, few * rows);
+      simdkit::cdist(metric, av, bv, rows_out.data(), rows, 1);
+      const MatrixView few_rows{a.data(), dtype, few, cols, cols};
+      simdkit::cdist(metric, few_rows, bv, columns_out.data(), rows, 1);
+      std::vector<std::int64_t> indices(rows * rows);
+      Outputs best(dtype, rows * rows);
+      simdkit::topk(metric, av, bv, rows, indices.data(), best.data(), 1);
+      for (size_t i = 0; i < rows; ++i) {
+        for (size_t j = 0; j < rows; ++j) {
+          const auto where = [&] {
+            return "cdist " + Describe(metric, dtype) + " close rows at (" + std::to_string(i) +
+                   "," + std::to_string(j) + ")";
+          };
+          const double got = rows_out[i * rows + j];
+          const PairSums sums = SumPair(dtype, a.element(i * cols), b.element(j * cols), cols);
+          // Close pairs (the diagonal) to distance()'s bound, the others to the
+          // norm form's.
+          const Expected expected = i == j ? ExpectedDistance(metric, sums)
+                                           : ExpectedBatchedDistance(metric, sums);
+          ExpectDistance(failures, got, expected, false, where);
+          if (i < few) {
+            failures.Expect(columns_out[i * rows + j] == got, [&] {
+              return where() + ": the other orientation gave " + Format(columns_out[i * rows + j]);
+            });
+          }
+        }
+        for (size_t r = 0; r < rows; ++r) {
+          const size_t j = static_cast<size_t>(indices[i * rows + r]);
+          failures.Expect(best[i * rows + r] == rows_out[i * rows + j], [&] {
+            return "topk " + Describe(metric, dtype) + " close rows: query " + std::to_string(i) +
+                   " row " + std::to_string(j) + " gave " + Format(best[i * rows + r]) +
+                   ", cdist " + Format(rows_out[i * rows + j]);
+          });
+        }
+      }
+      failures.Expect(rows_out[5 * rows + 5] == 0.0, [&] {
+        return "cdist " + Describe(metric, dtype) + ": a row and its copy are " +
+               Format(rows_out[5 * rows + 5]) + " apart";
+      });
+    }
   }
 }
 
@@ -861,8 +936,8 @@ void ExpectTopk(Failures& failures, const MatrixCase& m, Metric metric, size_t k
       rank_of[got] = r;
       const size_t want = ranking[q][r];
       const double distance = distances[q * k + r];
-      const Expected& expected_got = m.ExpectedAt(metric, q, got);
-      const Expected& expected_want = m.ExpectedAt(metric, q, want);
+      const Expected expected_got = m.BatchedAt(metric, q, got);
+      const Expected expected_want = m.BatchedAt(metric, q, want);
       ExpectDistance(failures, distance, expected_got, false,
                      [&] { return where(q, r) + " distance of row " + std::to_string(got); });
       const bool same_rank =
