@@ -10,6 +10,8 @@ option(BUILD_SHARED_LIBS "Build libsimdkit as a shared library" ON)
 option(SIMDKIT_SANITIZE
   "Build the library, tests, tools and fuzzers with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
 option(SIMDKIT_BUILD_FUZZERS "Build the libFuzzer harnesses of tests/fuzz (clang only)" OFF)
+set(SIMDKIT_HWY_DISABLED_TARGETS "" CACHE STRING
+  "Highway targets not to compile, as HWY_DISABLED_TARGETS takes them (e.g. HWY_SSSE3|HWY_AVX3); empty: every attainable one")
 
 # clang: libFuzzer, and the ignorelist for Highway's headers (see
 # simdkit_instrument below).
@@ -29,12 +31,18 @@ endif()
 #   HWY_COMPILE_ALL_ATTAINABLE: keep EMU128/SSSE3/SSE4 even though the x86-64
 #     baseline would let Highway drop superseded targets.
 #   HWY_WANT_AVX3_DL: Highway 1.0.3 leaves AVX3_DL out unless asked.
+#   HWY_DISABLED_TARGETS, from SIMDKIT_HWY_DISABLED_TARGETS: for builds that
+#     need not cover every target (the sanitized one, scripts/common.sh).
 # No -m flags: Highway compiles each target with its own attributes, and the
 # baseline code must run on any CPU of the architecture.
 function(simdkit_configure_kernel_target target)
   target_compile_definitions(${target} PRIVATE
     HWY_COMPILE_ALL_ATTAINABLE
     HWY_WANT_AVX3_DL)
+  if(SIMDKIT_HWY_DISABLED_TARGETS)
+    target_compile_definitions(${target} PRIVATE
+      "HWY_DISABLED_TARGETS=(${SIMDKIT_HWY_DISABLED_TARGETS})")
+  endif()
   if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
     target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-psabi)
   endif()
