@@ -15,7 +15,11 @@ if [ "$SETUP_PROFILE" = test ]; then
   # The test run builds one configuration twice, the consumers' static
   # library and the Python package's (both static, PIC, Release, at the same
   # depth under build/): through ccache the second compiles nothing.
+  # The compiler by one name too: pip's build takes Python's (sysconfig's
+  # CXX, g++), CMake's default search finds c++ first, and ccache tells the
+  # names apart.
   export CMAKE_CXX_COMPILER_LAUNCHER=ccache CCACHE_DIR="$PWD/build/ccache" CCACHE_BASEDIR="$PWD"
+  export CXX=${CXX:-g++}
 fi
 
 # build_cpp ON|OFF: the library and benchmarks, with or without the tests
