@@ -712,6 +712,8 @@ void FinishSums(Metric metric, const double* HWY_RESTRICT sums, size_t cols, dou
         v = hn::Load(dd, values);
       }
       if (metric == Metric::kEuclidean) v = hn::Sqrt(v);
+    } else if (metric == Metric::kEuclidean) {
+      v = hn::Sqrt(v);
     } else if (metric == Metric::kHamming) {
       v = hn::Div(v, count);
     }
