@@ -11,6 +11,7 @@
 #undef SIMDKIT_HAS_AVX512_VNNI
 #undef SIMDKIT_HIGHWAY_HAS_NATIVE_DOT_OPS
 #undef SIMDKIT_IS_PORTABLE_FALLBACK
+#undef SIMDKIT_HAS_SINGLE_LANE_VECTORS
 #undef SIMDKIT_HIGHWAY_EMITS_VNNI_DOT
 #undef SIMDKIT_HIGHWAY_EMITS_DOT_BF16
 #undef SIMDKIT_HAS_NATIVE_FLOAT16_ARITHMETIC
@@ -18,6 +19,10 @@
 // Whether the portable fallbacks (EMU128, SCALAR) are being compiled: arrays
 // of lanes rather than vector registers.
 #define SIMDKIT_IS_PORTABLE_FALLBACK (HWY_TARGET >= HWY_EMU128)
+
+// Vectors of one lane (SCALAR, the only target whose vectors are 8 bytes or
+// fewer), which have no ops across lanes such as ConcatOdd.
+#define SIMDKIT_HAS_SINGLE_LANE_VECTORS (HWY_MAX_BYTES <= 8)
 
 // 32 architectural vector registers: AVX-512 (AVX3 and every later x86
 // target) and AArch64 (NEON and SVE); 16 on AVX2 and below.

@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <type_traits>
 #include <vector>
 
@@ -548,16 +549,28 @@ HWY_INLINE size_t PanelWidth(DC dc, size_t packed_rows) {
   return (packed_rows <= hn::Lanes(dc) ? 1 : kPanelVectors) * hn::Lanes(dc);
 }
 
-// Whether the panel form applies: a term computed in floating point over
-// nonempty rows, and more than one row on the side that is not streamed (a's
-// rows for cdist, the queries for topk). It is used whatever the number of
-// rows beyond that (the side with more is broadcast), so that a pair's value
-// does not depend on the batch it is in. A single row is a matrix-vector
-// product bound by reading the other side: it streams that side once through
-// the dot-product tiles (TileSums), whose sums are in another order.
+// Which form sums the pairs of a cdist/topk call whose term is computed in
+// floating point over nonempty rows, decided once per call from its shape
+// (never per thread's slice): the few-rows form (FewRowPasses) when either
+// side has fewer than kPanelRows rows, the panels otherwise. The two sum a
+// pair in different orders, so this is the one thing besides the pair's own
+// rows that its value depends on: every call whose shorter side has fewer
+// than kPanelRows rows gives a pair the same value (one query or eleven, a
+// or b the short side, cdist or topk, any thread count), and so does every
+// call with at least kPanelRows rows on both sides; values of the two kinds
+// may differ in the last bits, both within the bounds of docs/distance.md.
+// A short side makes the call a few matrix-vector products, bound by reading
+// the long side: the few-rows form streams it once, while a panel of the
+// short side would be mostly padding.
 template <typename Stored>
-constexpr bool UsePanels(size_t rows, size_t n) {
-  return std::is_floating_point_v<ComputeOf<Stored>> && n != 0 && rows > 1;
+constexpr bool UseFewRows(size_t rows_a, size_t rows_b, size_t n) {
+  return std::is_floating_point_v<ComputeOf<Stored>> && n != 0 &&
+         HWY_MIN(rows_a, rows_b) < kPanelRows;
+}
+template <typename Stored>
+constexpr bool UsePanels(size_t rows_a, size_t rows_b, size_t n) {
+  return std::is_floating_point_v<ComputeOf<Stored>> && n != 0 &&
+         HWY_MIN(rows_a, rows_b) >= kPanelRows;
 }
 
 // Packs rows [0, count) of n stored elements, in_stride apart, as panels of
@@ -644,6 +657,11 @@ HWY_INLINE void PanelSums(DC dc, const T* HWY_RESTRICT rows, size_t row_stride,
 #undef SIMDKIT_PANEL_FLUSH
 }
 
+// FinishSums' `exact` where the sums are the metric's own terms.
+struct NoRecompute {
+  double operator()(size_t) const { return std::numeric_limits<double>::quiet_NaN(); }
+};
+
 // The metric's values of `cols` sums of one row against columns [0, cols)
 // (FinishTileSum, vectorised where the target converts double to float as a
 // cast does: the portable fallbacks clamp to the largest finite float
@@ -651,14 +669,15 @@ HWY_INLINE void PanelSums(DC dc, const T* HWY_RESTRICT rows, size_t row_stride,
 // RowFactor's: cosine multiplies by the first argument's inverse norm first,
 // whichever side of the tile it is on (`row_first`: the row's, else the
 // columns'), so that a pair's value does not depend on the orientation; the
-// norm form (IsNormForm) adds the squared norms, and takes exact(c), the
-// pair's sum((a-b)^2), where it cannot keep the value (NormFormFloor).
-template <typename Result, class Exact>
+// norm form (products summed for IsNormForm metrics: PanelTerm) adds the
+// squared norms, and takes exact(c), the pair's sum((a-b)^2), where it cannot
+// keep the value (NormFormFloor).
+template <Term term, typename Result, class Exact = NoRecompute>
 void FinishSums(Metric metric, const double* HWY_RESTRICT sums, size_t cols, double row_factor,
                 const double* HWY_RESTRICT column_factors, bool row_first, size_t n,
-                const Exact& exact, Result* HWY_RESTRICT out) {
+                Result* HWY_RESTRICT out, const Exact& exact = Exact()) {
   const bool cosine = metric == Metric::kCosine;
-  const bool norm_form = IsNormForm(metric);
+  const bool norm_form = term == Term::kProduct && IsNormForm(metric);
   constexpr double kFloor = NormFormFloor<Result>();
   const auto norm_form_value = [&](size_t c) {
     const double norms = row_factor + column_factors[c];
@@ -693,6 +712,8 @@ void FinishSums(Metric metric, const double* HWY_RESTRICT sums, size_t cols, dou
         v = hn::Load(dd, values);
       }
       if (metric == Metric::kEuclidean) v = hn::Sqrt(v);
+    } else if (metric == Metric::kEuclidean) {
+      v = hn::Sqrt(v);
     } else if (metric == Metric::kHamming) {
       v = hn::Div(v, count);
     }
@@ -827,46 +848,12 @@ void PanelCdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, s
       [&](size_t i, size_t rows, size_t j, size_t cols, const double* sums) {
         for (size_t r = 0; r < rows; ++r) {
           const auto* a_row = a + (i + r) * av.row_stride;
-          FinishSums(metric, sums + r * width, cols, a_factors[i + r],
-                     b_factors.data() + (j - chunk_first), /*row_first=*/true, n,
-                     [&](size_t c) {
-                       return SquaredDifferenceSum<Stored>(a_row, b + (j + c) * bv.row_stride, n);
-                     },
-                     out + (i + r) * out_stride + j);
-        }
-      },
-      [](size_t, size_t) {});
-}
-
-// Columns [col_begin, col_end) of cdist through panels when a has fewer than
-// kPanelRows rows: b's rows broadcast, a packed; the same sums as
-// PanelCdistRows, written down the columns.
-template <typename Stored, Term term>
-void PanelCdistColumns(Metric metric, const MatrixView& av, const MatrixView& bv,
-                       size_t col_begin, size_t col_end, const double* a_factors,
-                       ResultOf<Stored>* out, size_t out_stride) {
-  using Result = ResultOf<Stored>;
-  const auto* a = static_cast<const MemoryOf<Stored>*>(av.data);
-  const auto* b = static_cast<const MemoryOf<Stored>*>(bv.data);
-  const size_t n = av.cols;
-  const size_t width = PanelWidth(ComputeTag<Stored>(), av.rows);
-  std::vector<double> b_factors(col_end - col_begin);
-  for (size_t j = col_begin; j < col_end; ++j) {
-    b_factors[j - col_begin] = RowFactor<Stored>(metric, b + j * bv.row_stride, n, true);
-  }
-  HWY_ALIGN Result values[kPanelVectors * hn::MaxLanes(ComputeTag<Stored>())];
-  PanelPasses<Stored, term>(
-      bv, col_begin, col_end, av, 0, av.rows, [](size_t, size_t) {},
-      [&](size_t i, size_t rows, size_t j, size_t cols, const double* sums) {
-        for (size_t r = 0; r < rows; ++r) {
-          const auto* b_row = b + (i + r) * bv.row_stride;
-          FinishSums(metric, sums + r * width, cols, b_factors[i + r - col_begin], a_factors + j,
-                     /*row_first=*/false, n,
-                     [&](size_t c) {
-                       return SquaredDifferenceSum<Stored>(a + (j + c) * av.row_stride, b_row, n);
-                     },
-                     values);
-          for (size_t c = 0; c < cols; ++c) out[(j + c) * out_stride + i + r] = values[c];
+          FinishSums<term>(metric, sums + r * width, cols, a_factors[i + r],
+                           b_factors.data() + (j - chunk_first), /*row_first=*/true, n,
+                           out + (i + r) * out_stride + j, [&](size_t c) {
+                             return SquaredDifferenceSum<Stored>(
+                                 a_row, b + (j + c) * bv.row_stride, n);
+                           });
         }
       },
       [](size_t, size_t) {});
@@ -907,13 +894,11 @@ void PanelTopK(Metric metric, const MatrixView& queries, const MatrixView& x, si
         for (size_t r = 0; r < rows; ++r) {
           Result* row_values = values + r * width;
           const auto* x_row = x_data + (i + r) * x.row_stride;
-          FinishSums(metric, sums + r * width, cols, x_factors[i + r], q_factors + j,
-                     /*row_first=*/false, n,
-                     [&](size_t c) {
-                       return SquaredDifferenceSum<Stored>(
-                           q_data + (j + c) * queries.row_stride, x_row, n);
-                     },
-                     row_values);
+          FinishSums<term>(metric, sums + r * width, cols, x_factors[i + r], q_factors + j,
+                           /*row_first=*/false, n, row_values, [&](size_t c) {
+                             return SquaredDifferenceSum<Stored>(
+                                 q_data + (j + c) * queries.row_stride, x_row, n);
+                           });
           for (size_t c0 = 0; c0 < cols; c0 += result_lanes) {
             // Not "worse or equal": true for NaN values and NaN thresholds too.
             const auto v = hn::Load(dr, row_values + c0);
@@ -935,6 +920,364 @@ void PanelTopK(Metric metric, const MatrixView& queries, const MatrixView& x, si
       });
 }
 
+// The few-rows form of cdist and topk for floating terms (UseFewRows): one
+// side has fewer than kPanelRows rows (the short side: one query or a few),
+// the other (the long side) passes once, in order, read where it is.
+//
+// The short side is packed widened (PackShortRows) and stays in L1. Each
+// accumulator is one pair with its lanes along the depth, as in a dot
+// product; kShortGroup short rows x kLongRows long rows accumulate at once, so
+// that a load of the long side serves kShortGroup multiply-adds and a load of
+// the short side kLongRows. Every kBlockSteps steps the accumulators of 4 long
+// rows are reduced together, adjacent lanes pairwise (PairUp: two levels in
+// registers, the rest over a small stage once FewGroupRows long rows are
+// there) rather than one horizontal sum per pair, and the totals are added
+// into double. A pair's lanes go through the same pairwise tree wherever the
+// pair sits (short or long side, which group, which slot), so its value
+// depends only on its rows.
+#if SIMDKIT_HAS_32_VECTOR_REGISTERS
+constexpr size_t kShortGroup = 4;  // 16 accumulators, 4 long-row vectors, temporaries
+#else
+constexpr size_t kShortGroup = 2;  // 8 accumulators of the 16 registers
+#endif
+constexpr size_t kLongRows = 4;
+
+// Long rows reduced together: a vector's worth, at least kLongRows.
+template <class DC>
+HWY_INLINE size_t FewGroupRows(DC dc) {
+  return HWY_MAX(hn::Lanes(dc), kLongRows);
+}
+
+// The step at element i of a row of n elements whose last step is partial
+// (i + lanes > n), widened: the vector that ends with the row, with the lanes
+// of elements before i zeroed (rows of a vector or more: no partial load), or
+// a zero-padded partial load (shorter rows). Both sides of the few-rows form
+// take their last step through here, so that their lanes match.
+template <typename Stored, class DC>
+HWY_INLINE hn::Vec<DC> LoadLastStep(DC dc, const MemoryOf<Stored>* HWY_RESTRICT row, size_t i,
+                                    size_t n) {
+  const size_t lanes = hn::Lanes(dc);
+  if (n < lanes) return LoadWidenedPartial<Stored>(dc, row, n);
+  return hn::IfThenElseZero(hn::Not(hn::FirstN(dc, i + lanes - n)),
+                            LoadWidened<Stored>(dc, row + n - lanes));
+}
+
+// Elements per packed short row: the row's steps, the last one whole.
+template <typename Stored>
+size_t ShortStride(size_t n) {
+  const size_t lanes = hn::Lanes(ComputeTag<Stored>());
+  return (n + lanes - 1) / lanes * lanes;
+}
+
+// The short side packed: its rows widened, ShortStride apart, as the steps
+// of the long side will be loaded; and its inverse norms for cosine.
+template <typename Stored>
+struct ShortSide {
+  hwy::AlignedFreeUniquePtr<ComputeOf<Stored>[]> rows;
+  size_t count, stride;
+  std::vector<double> inverse_norms;
+};
+
+template <typename Stored>
+ShortSide<Stored> PackShortRows(const MatrixView& view, bool cosine) {
+  const ComputeTag<Stored> dc;
+  const size_t lanes = hn::Lanes(dc), n = view.cols, stride = ShortStride<Stored>(n);
+  ShortSide<Stored> side{hwy::AllocateAligned<ComputeOf<Stored>>(view.rows * stride), view.rows,
+                         stride, {}};
+  for (size_t r = 0; r < view.rows; ++r) {
+    const auto* row = static_cast<const MemoryOf<Stored>*>(view.data) + r * view.row_stride;
+    ComputeOf<Stored>* out = side.rows.get() + r * stride;
+    size_t i = 0;
+    for (; i + lanes <= n; i += lanes) hn::Store(LoadWidened<Stored>(dc, row + i), dc, out + i);
+    if (i < n) hn::Store(LoadLastStep<Stored>(dc, row, i, n), dc, out + i);
+    if (cosine) side.inverse_norms.push_back(InverseNorm<Stored>(row, n));
+  }
+  return side;
+}
+
+#if !SIMDKIT_HAS_SINGLE_LANE_VECTORS
+// Adjacent lanes of a summed in pairs into the lower half, those of b into
+// the upper half.
+template <class DC, class V>
+HWY_INLINE V PairUp(DC dc, V a, V b) {
+  return hn::Add(hn::ConcatEven(dc, b, a), hn::ConcatOdd(dc, b, a));
+}
+#endif
+
+// Two PairUp levels over the accumulators of 4 long rows, into stage[0,
+// max(lanes, 4)): row r's partial sums in lanes [r lanes / 4, (r + 1) lanes
+// / 4), or, with fewer than 4 lanes, the 4 rows' totals.
+template <class DC, class V>
+HWY_INLINE void ReduceLongRows(DC dc, V v0, V v1, V v2, V v3, hn::TFromD<DC>* HWY_RESTRICT stage) {
+#if SIMDKIT_HAS_SINGLE_LANE_VECTORS
+  (void)dc;
+  stage[0] = hn::GetLane(v0);
+  stage[1] = hn::GetLane(v1);
+  stage[2] = hn::GetLane(v2);
+  stage[3] = hn::GetLane(v3);
+#else
+  const V low = PairUp(dc, v0, v1), high = PairUp(dc, v2, v3);
+  if (hn::Lanes(dc) == 2) {
+    hn::Store(low, dc, stage);
+    hn::Store(high, dc, stage + 2);
+  } else {
+    hn::Store(PairUp(dc, low, high), dc, stage);
+  }
+#endif
+}
+
+// The remaining PairUp levels over one short row's stage, which holds
+// FewGroupRows long rows as ReduceLongRows left them, 4 rows a vector: their
+// totals, in order, in stage[0, FewGroupRows).
+template <class DC, typename T = hn::TFromD<DC>>
+HWY_INLINE void FinishLongRows(DC dc, T* HWY_RESTRICT stage) {
+#if SIMDKIT_HAS_SINGLE_LANE_VECTORS
+  (void)dc;
+  (void)stage;
+#else
+  const size_t lanes = hn::Lanes(dc);
+  for (size_t count = lanes / kLongRows; count > 1; count /= 2) {
+    for (size_t t = 0; t < count / 2; ++t) {
+      const auto low = hn::Load(dc, stage + 2 * t * lanes);
+      const auto high = hn::Load(dc, stage + (2 * t + 1) * lanes);
+      hn::Store(PairUp(dc, low, high), dc, stage + t * lanes);
+    }
+  }
+#endif
+}
+
+// Sums of `term` of kShort packed short rows (short_rows, short_stride apart)
+// with kLongRows long rows (long_rows[r], where they are) over the elements
+// [i_begin, i_end) (whole steps; i_end may be the row's padded end, its last
+// step then partial), reduced by ReduceLongRows into stage + s * stage_stride
+// for short row s. Accumulators are named variables, not arrays: SVE vectors
+// are sizeless.
+template <typename Stored, Term term, size_t kShort, class DC, typename T = hn::TFromD<DC>>
+HWY_INLINE void FewRowSums(DC dc, const MemoryOf<Stored>* const* HWY_RESTRICT long_rows,
+                           const T* HWY_RESTRICT short_rows, size_t short_stride, size_t i_begin,
+                           size_t i_end, size_t n, T* HWY_RESTRICT stage, size_t stage_stride) {
+  using V = hn::Vec<DC>;
+  const size_t lanes = hn::Lanes(dc);
+  const MemoryOf<Stored>* HWY_RESTRICT r0 = long_rows[0];
+  const MemoryOf<Stored>* HWY_RESTRICT r1 = long_rows[1];
+  const MemoryOf<Stored>* HWY_RESTRICT r2 = long_rows[2];
+  const MemoryOf<Stored>* HWY_RESTRICT r3 = long_rows[3];
+  V unused = hn::Zero(dc);  // AddTerm's second accumulator: integer terms only
+#define SIMDKIT_FEW_SHORT(s) \
+  V f##s##0 = hn::Zero(dc), f##s##1 = hn::Zero(dc), f##s##2 = hn::Zero(dc), f##s##3 = hn::Zero(dc);
+  SIMDKIT_FEW_SHORT(0) SIMDKIT_FEW_SHORT(1) SIMDKIT_FEW_SHORT(2) SIMDKIT_FEW_SHORT(3)
+#undef SIMDKIT_FEW_SHORT
+  size_t i = i_begin;
+  // One step; `load(row)` widens this step of a long row.
+  const auto few_step = [&](const auto& load) HWY_ATTR {
+    const V x0 = load(r0), x1 = load(r1), x2 = load(r2), x3 = load(r3);
+#define SIMDKIT_FEW_STEP(s)                                       \
+  if (s < kShort) {                                               \
+    const V y = hn::Load(dc, short_rows + s * short_stride + i); \
+    AddTerm<term>(dc, dc, x0, y, f##s##0, unused);                \
+    AddTerm<term>(dc, dc, x1, y, f##s##1, unused);                \
+    AddTerm<term>(dc, dc, x2, y, f##s##2, unused);                \
+    AddTerm<term>(dc, dc, x3, y, f##s##3, unused);                \
+  }
+    SIMDKIT_FEW_STEP(0) SIMDKIT_FEW_STEP(1) SIMDKIT_FEW_STEP(2) SIMDKIT_FEW_STEP(3)
+#undef SIMDKIT_FEW_STEP
+  };
+  const size_t whole_end = HWY_MIN(i_end, n / lanes * lanes);
+  for (; i < whole_end; i += lanes) {
+    few_step([&](const MemoryOf<Stored>* row) HWY_ATTR {
+      return LoadWidened<Stored>(dc, row + i);
+    });
+  }
+  if (i < i_end) {
+    few_step([&](const MemoryOf<Stored>* row) HWY_ATTR {
+      return LoadLastStep<Stored>(dc, row, i, n);
+    });
+  }
+#define SIMDKIT_FEW_REDUCE(s) \
+  if (s < kShort) ReduceLongRows(dc, f##s##0, f##s##1, f##s##2, f##s##3, stage + s * stage_stride);
+  SIMDKIT_FEW_REDUCE(0) SIMDKIT_FEW_REDUCE(1) SIMDKIT_FEW_REDUCE(2) SIMDKIT_FEW_REDUCE(3)
+#undef SIMDKIT_FEW_REDUCE
+}
+
+// The few-rows form's loop: rows [begin, end) of `long_side` pass once, in
+// order, FewGroupRows at a time, over the packed short side; calls emit(j,
+// rows, sums) for each group of long rows [j, j + rows), sums[s * group + r]
+// being the sum of short row s with long row j + r in double (group:
+// FewGroupRows). A group's rows stay in L1 or L2 while every short row and
+// depth block passes over them.
+template <typename Stored, Term term, class Emit>
+void FewRowPasses(const MatrixView& long_side, size_t begin, size_t end,
+                  const ShortSide<Stored>& short_side, const Emit& emit) {
+  using Compute = ComputeOf<Stored>;
+  const ComputeTag<Stored> dc;
+  const size_t lanes = hn::Lanes(dc), n = long_side.cols, group = FewGroupRows(dc);
+  const size_t padded = short_side.stride, shorts = short_side.count;
+  const size_t stage_stride = group / kLongRows * HWY_MAX(lanes, kLongRows);
+  auto stage = hwy::AllocateAligned<Compute>(shorts * stage_stride);
+  auto sums = hwy::AllocateAligned<double>(shorts * group);
+  const auto* data = static_cast<const MemoryOf<Stored>*>(long_side.data);
+  for (size_t j = begin; j < end; j += group) {
+    for (size_t i0 = 0; i0 < padded; i0 += kBlockSteps * lanes) {
+      const size_t i1 = HWY_MIN(padded, i0 + kBlockSteps * lanes);
+      for (size_t r0 = 0; r0 < group; r0 += kLongRows) {
+        // Rows past the end repeat the last one; their sums are not emitted.
+        const MemoryOf<Stored>* long_rows[kLongRows];
+        for (size_t r = 0; r < kLongRows; ++r) {
+          long_rows[r] = data + HWY_MIN(j + r0 + r, end - 1) * long_side.row_stride;
+        }
+        Compute* out = stage.get() + r0 / kLongRows * HWY_MAX(lanes, kLongRows);
+        for (size_t s0 = 0; s0 < shorts; s0 += kShortGroup) {
+          const Compute* y = short_side.rows.get() + s0 * padded;
+          Compute* s_out = out + s0 * stage_stride;
+          const size_t count = HWY_MIN(kShortGroup, shorts - s0);
+          if (count == 1) {
+            FewRowSums<Stored, term, 1>(dc, long_rows, y, padded, i0, i1, n, s_out, stage_stride);
+          } else if (count == 2) {
+            FewRowSums<Stored, term, 2>(dc, long_rows, y, padded, i0, i1, n, s_out, stage_stride);
+          } else if constexpr (kShortGroup == 4) {
+            if (count == 3) {
+              FewRowSums<Stored, term, 3>(dc, long_rows, y, padded, i0, i1, n, s_out, stage_stride);
+            } else {
+              FewRowSums<Stored, term, 4>(dc, long_rows, y, padded, i0, i1, n, s_out, stage_stride);
+            }
+          }
+        }
+      }
+      for (size_t s = 0; s < shorts; ++s) {
+        Compute* totals = stage.get() + s * stage_stride;
+        FinishLongRows(dc, totals);
+        for (size_t r = 0; r < group; r += lanes) {
+          AddToDoubles(dc, hn::Load(dc, totals + r), sums.get() + s * group + r, i0 == 0);
+        }
+      }
+    }
+    emit(j, HWY_MIN(group, end - j), static_cast<const double*>(sums.get()));
+  }
+}
+
+// The inverse norms of long rows [j, j + rows), for cosine, while they are in
+// cache.
+template <typename Stored>
+void LongInverseNorms(const MatrixView& view, size_t j, size_t rows, double* out) {
+  const auto* data = static_cast<const MemoryOf<Stored>*>(view.data);
+  for (size_t r = 0; r < rows; ++r) {
+    out[r] = InverseNorm<Stored>(data + (j + r) * view.row_stride, view.cols);
+  }
+}
+
+// cdist through the few-rows form: the side with fewer rows (a on a tie)
+// packed, the other streamed, split across threads.
+template <typename Stored, Term term>
+void FewCdist(Metric metric, const MatrixView& av, const MatrixView& bv, ResultOf<Stored>* out,
+              size_t out_stride, size_t threads) {
+  const bool a_short = av.rows <= bv.rows, cosine = metric == Metric::kCosine;
+  const MatrixView& long_side = a_short ? bv : av;
+  const ShortSide<Stored> short_side = PackShortRows<Stored>(a_short ? av : bv, cosine);
+  const size_t n = av.cols, group = FewGroupRows(ComputeTag<Stored>());
+  const size_t work = av.rows * bv.rows * n;
+  ParallelRows(threads, long_side.rows, work, [&](size_t begin, size_t end) {
+    std::vector<double> long_norms(cosine ? group : 0), row_sums(short_side.count);
+    FewRowPasses<Stored, term>(long_side, begin, end, short_side,
+                               [&](size_t j, size_t rows, const double* sums) {
+      if (cosine) LongInverseNorms<Stored>(long_side, j, rows, long_norms.data());
+      for (size_t s = 0; s < short_side.count && a_short; ++s) {
+        FinishSums<term>(metric, sums + s * group, rows,
+                         cosine ? short_side.inverse_norms[s] : 0.0, long_norms.data(),
+                         /*row_first=*/true, n, out + s * out_stride + j);
+      }
+      for (size_t r = 0; r < rows && !a_short; ++r) {
+        for (size_t s = 0; s < short_side.count; ++s) row_sums[s] = sums[s * group + r];
+        FinishSums<term>(metric, row_sums.data(), short_side.count,
+                         cosine ? long_norms[r] : 0.0, short_side.inverse_norms.data(),
+                         /*row_first=*/true, n, out + (j + r) * out_stride);
+      }
+    });
+  });
+}
+
+// topk through the few-rows form. Few queries: x streams past them once, in
+// index order, split across threads that each keep lists of their slice
+// (merged at the end); each group's values are compared a vector at a time
+// with the query's TopKList::Threshold, and only those that may enter are
+// offered. Few rows of x: the queries stream past them, each query's list
+// built from its few values.
+template <typename Stored, Term term>
+void FewTopK(Metric metric, const MatrixView& queries, const MatrixView& x, size_t k,
+             int64_t* indices, ResultOf<Stored>* best, size_t threads) {
+  using Result = ResultOf<Stored>;
+  const bool cosine = metric == Metric::kCosine;
+  const size_t n = x.cols, group = FewGroupRows(ComputeTag<Stored>());
+  const size_t work = queries.rows * x.rows * n;
+  if (x.rows < queries.rows) {
+    const ShortSide<Stored> short_x = PackShortRows<Stored>(x, cosine);
+    ParallelRows(threads, queries.rows, work, [&](size_t begin, size_t end) {
+      std::vector<double> q_norms(cosine ? group : 0), row_sums(x.rows);
+      std::vector<Result> values(x.rows);
+      FewRowPasses<Stored, term>(queries, begin, end, short_x,
+                                 [&](size_t j, size_t rows, const double* sums) {
+        if (cosine) LongInverseNorms<Stored>(queries, j, rows, q_norms.data());
+        for (size_t r = 0; r < rows; ++r) {
+          for (size_t c = 0; c < x.rows; ++c) row_sums[c] = sums[c * group + r];
+          FinishSums<term>(metric, row_sums.data(), x.rows, cosine ? q_norms[r] : 0.0,
+                           short_x.inverse_norms.data(), /*row_first=*/true, n, values.data());
+          TopKList<Result> list(k, metric);
+          list.OfferInIndexOrder(values.data(), x.rows, 0);
+          list.Write(indices + (j + r) * k, best + (j + r) * k);
+        }
+      });
+    });
+    return;
+  }
+  const hn::ScalableTag<Result> dr;
+  const size_t result_lanes = hn::Lanes(dr);
+  const bool larger_first = larger_is_closer(metric);
+  const ShortSide<Stored> short_q = PackShortRows<Stored>(queries, cosine);
+  std::mutex merging;
+  std::vector<std::vector<TopKList<Result>>> slices;  // each slice's lists
+  ParallelRows(threads, x.rows, work, [&](size_t begin, size_t end) {
+    std::vector<TopKList<Result>> lists(queries.rows, TopKList<Result>(k, metric));
+    std::vector<double> x_norms(cosine ? group : 0);
+    auto values = hwy::AllocateAligned<Result>(group);
+    FewRowPasses<Stored, term>(x, begin, end, short_q,
+                               [&](size_t j, size_t rows, const double* sums) {
+      if (cosine) LongInverseNorms<Stored>(x, j, rows, x_norms.data());
+      for (size_t q = 0; q < queries.rows; ++q) {
+        FinishSums<term>(metric, sums + q * group, rows,
+                         cosine ? short_q.inverse_norms[q] : 0.0, x_norms.data(),
+                         /*row_first=*/true, n, values.get());
+        TopKList<Result>& list = lists[q];
+        for (size_t c0 = 0; c0 < rows; c0 += result_lanes) {
+          // Not "worse or equal": true for NaN values and NaN thresholds too.
+          const auto v = hn::Load(dr, values.get() + c0);
+          const auto t = hn::Set(dr, list.Threshold());
+          const auto may_enter = hn::And(hn::FirstN(dr, rows - c0),
+                                         larger_first ? hn::Not(hn::Le(v, t)) : hn::Not(hn::Ge(v, t)));
+          if (hn::AllFalse(dr, may_enter)) continue;
+          list.OfferInIndexOrder(values.get() + c0, HWY_MIN(result_lanes, rows - c0), j + c0);
+        }
+      }
+    });
+    const std::lock_guard<std::mutex> lock(merging);
+    slices.push_back(std::move(lists));
+  });
+  // The k best of the slices' k best: each list is the exact k best of its
+  // slice under one total order (value, NaN last, then index), so this is
+  // the k best of x, whatever the split.
+  std::vector<int64_t> kept_indices(k);
+  std::vector<Result> kept_values(k);
+  for (size_t q = 0; q < queries.rows; ++q) {
+    TopKList<Result>& merged = slices[0][q];
+    for (size_t slice = 1; slice < slices.size(); ++slice) {
+      const size_t kept = slices[slice][q].size();
+      slices[slice][q].Write(kept_indices.data(), kept_values.data());
+      for (size_t c = 0; c < kept; ++c) {
+        merged.Offer(&kept_values[c], 1, static_cast<size_t>(kept_indices[c]));
+      }
+    }
+    merged.Write(indices + q * k, best + q * k);
+  }
+}
+
 // The longest row (packed, in bytes) that CdistRows packs for its tiles:
 // beyond it, the pairs are computed one by one from the inputs.
 constexpr size_t kMaxPackedRowBytes = size_t{4} << 20;
@@ -944,8 +1287,8 @@ constexpr size_t kMaxPackedRowBytes = size_t{4} << 20;
 // chunk by chunk (nullptr) while the chunk is in cache: a second pass over a
 // large b from memory would cost as much as the products.
 // Single-term metrics go through tiles (TiledRows below); cosine's norms are
-// computed once per row. Floating terms go through panels instead
-// (UsePanels) but for a single row of a.
+// computed once per row. Floating terms with rows go through the few-rows
+// form or the panels instead (UseFewRows, UsePanels).
 template <typename Stored>
 void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t row_begin,
                size_t row_end, const double* a_inverse_norms, const double* b_inverse_norms,
@@ -1118,32 +1461,32 @@ void PairedOnTarget(Metric metric, const MatrixView& a, const MatrixView& b, voi
 template <typename Stored>
 void CdistOnTarget(Metric metric, const MatrixView& a, const MatrixView& b, void* out,
                    size_t out_stride, size_t threads) {
-  const bool panels = UsePanels<Stored>(a.rows, a.cols);
-  std::vector<double> a_norms;  // RowFactors; b's: chunk by chunk
-  if constexpr (!IsBits<Stored>()) a_norms = RowFactors<Stored>(metric, a, panels);
   auto* result = static_cast<ResultOf<Stored>*>(out);
-  const size_t work = a.rows * b.rows * HWY_MAX(a.cols, size_t{1});
   if constexpr (std::is_floating_point_v<ComputeOf<Stored>>) {
-    const bool done = panels && ForPlan<Stored>(metric, [&](auto plan) -> bool {
-      constexpr Term term = PanelTerm(decltype(plan)::kTileTerm);
+    const bool done = ForPlan<Stored>(metric, [&](auto plan) -> bool {
+      constexpr Term term = decltype(plan)::kTileTerm;
       if constexpr (term == Term::kNone) {
         return false;
-      } else if (a.rows >= kPanelRows) {
-        ParallelRows(threads, a.rows, work, [&](size_t begin, size_t end) {
-          PanelCdistRows<Stored, term>(metric, a, b, begin, end, a_norms.data(), result,
-                                       out_stride);
-        });
+      } else if (UseFewRows<Stored>(a.rows, b.rows, a.cols)) {
+        FewCdist<Stored, term>(metric, a, b, result, out_stride, threads);
         return true;
-      } else {
-        ParallelRows(threads, b.rows, work, [&](size_t begin, size_t end) {
-          PanelCdistColumns<Stored, term>(metric, a, b, begin, end, a_norms.data(), result,
-                                          out_stride);
+      } else if (UsePanels<Stored>(a.rows, b.rows, a.cols)) {
+        const std::vector<double> a_factors = RowFactors<Stored>(metric, a, /*norm_form=*/true);
+        ParallelRows(threads, a.rows, a.rows * b.rows * a.cols, [&](size_t begin, size_t end) {
+          PanelCdistRows<Stored, PanelTerm(term)>(metric, a, b, begin, end, a_factors.data(),
+                                                  result, out_stride);
         });
         return true;
       }
+      return false;
     });
     if (done) return;
   }
+  std::vector<double> a_norms;  // b's: chunk by chunk in CdistRows
+  if constexpr (!IsBits<Stored>()) {
+    if (metric == Metric::kCosine) a_norms = RowFactors<Stored>(metric, a, /*norm_form=*/false);
+  }
+  const size_t work = a.rows * b.rows * HWY_MAX(a.cols, size_t{1});
   ParallelRows(threads, a.rows, work,
                [&](size_t begin, size_t end) {
                  CdistRows<Stored>(metric, a, b, begin, end, a_norms.data(), nullptr,
@@ -1160,31 +1503,38 @@ constexpr size_t kCandidateBlock = 256;
 template <typename Stored>
 void TopKOnTarget(Metric metric, const MatrixView& queries, const MatrixView& x, size_t k,
                   int64_t* indices, void* distances, size_t threads) {
-  const bool panels = UsePanels<Stored>(queries.rows, x.cols);
-  std::vector<double> q_norms, x_norms;  // RowFactors: panels, and cosine's tiles
-  if constexpr (!IsBits<Stored>()) {
-    if (panels || metric == Metric::kCosine) {
-      q_norms = RowFactors<Stored>(metric, queries, panels);
-      x_norms = RowFactors<Stored>(metric, x, panels);
-    }
-  }
   auto* best = static_cast<ResultOf<Stored>*>(distances);
   const size_t work = queries.rows * x.rows * HWY_MAX(x.cols, size_t{1});
+  // RowFactors: every row's for panels (norm_form), cosine's for the tiles.
+  const auto factors = [&](const MatrixView& view, bool norm_form) {
+    if constexpr (!IsBits<Stored>()) {
+      if (norm_form || metric == Metric::kCosine) {
+        return RowFactors<Stored>(metric, view, norm_form);
+      }
+    }
+    return std::vector<double>();
+  };
   if constexpr (std::is_floating_point_v<ComputeOf<Stored>>) {
-    const bool done = panels && ForPlan<Stored>(metric, [&](auto plan) -> bool {
-      constexpr Term term = PanelTerm(decltype(plan)::kTileTerm);
+    const bool done = ForPlan<Stored>(metric, [&](auto plan) -> bool {
+      constexpr Term term = decltype(plan)::kTileTerm;
       if constexpr (term == Term::kNone) {
         return false;
-      } else {
+      } else if (UseFewRows<Stored>(queries.rows, x.rows, x.cols)) {
+        FewTopK<Stored, term>(metric, queries, x, k, indices, best, threads);
+        return true;
+      } else if (UsePanels<Stored>(queries.rows, x.rows, x.cols)) {
+        const std::vector<double> q_factors = factors(queries, true), x_factors = factors(x, true);
         ParallelRows(threads, queries.rows, work, [&](size_t begin, size_t end) {
-          PanelTopK<Stored, term>(metric, queries, x, begin, end, k, q_norms.data(),
-                                  x_norms.data(), indices, best);
+          PanelTopK<Stored, PanelTerm(term)>(metric, queries, x, begin, end, k, q_factors.data(),
+                                             x_factors.data(), indices, best);
         });
         return true;
       }
+      return false;
     });
     if (done) return;
   }
+  const std::vector<double> q_norms = factors(queries, false), x_norms = factors(x, false);
   ParallelRows(threads, queries.rows, work, [&](size_t begin, size_t end) {
     std::vector<ResultOf<Stored>> tile(kQueryBlock * kCandidateBlock);
     for (size_t q0 = begin; q0 < end; q0 += kQueryBlock) {

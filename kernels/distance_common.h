@@ -188,6 +188,9 @@ class TopKList {
     }
   }
 
+  // Candidates kept so far (k once k were offered).
+  std::size_t size() const { return heap_.size(); }
+
   // Best first; consumes the list.
   void Write(std::int64_t* indices, Value* values) {
     std::sort_heap(heap_.begin(), heap_.end(), Better());
