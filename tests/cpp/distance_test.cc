@@ -899,8 +899,11 @@ TEST_P(DistanceTest, FloatPairValuesDependOnlyOnTheForm) {
                          rows_of(m.ViewB(), m.stride_b, first_b, count_b), out.data(), count_b, 0);
           for (size_t i = 0; i < count_a; ++i) {
             for (size_t j = 0; j < count_b; ++j) {
+              // Init-captures: C++17 lambdas cannot capture structured bindings.
               failures.Expect(same(out[i * count_b + j], all[(first_a + i) * 40 + first_b + j]),
-                              [&] { return where("panels", first_a + i, first_b + j); });
+                              [&, row = first_a + i, column = first_b + j] {
+                                return where("panels", row, column);
+                              });
             }
           }
         }
