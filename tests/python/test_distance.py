@@ -189,13 +189,38 @@ def reference(metric, a, b, case):
         return ref, np.abs(ref)
 
 
+def batched_scale(metric, a, b, case, ref, scale):
+    """`scale` for cdist and topk, which finish float sqeuclidean and
+    euclidean from squared norms and the dot product where they go through
+    panels (the norm form, docs/distance.md "Error bounds"): also within
+    min(rho * sq, 2 gamma(2d+4) (|a|^2 + |b|^2)) + 2u sq, rho = 2^-12 (float)
+    or 2^-26 (float64), as tests/cpp/distance_reference.h's NormFormTolerance;
+    returned as the scale that rtol(d) turns into that bound."""
+    if metric not in ("sqeuclidean", "euclidean") or case not in TOLERANCES:
+        return scale
+    d = a.shape[1]
+    u = 2.0 ** -53 if case == "float64" else 2.0 ** -24
+    rho = 2.0 ** -26 if case == "float64" else 2.0 ** -12
+    m = 2 * d + 4
+    gamma = m * u / (1 - m * u)
+    with np.errstate(all="ignore"):
+        norms = np.einsum("ij,ij->i", a, a)[:, None] + np.einsum("ij,ij->i", b, b)[None, :]
+        squared = ref if metric == "sqeuclidean" else ref * ref
+        bound = np.minimum(rho * squared, 2 * gamma * norms) + 2 * u * squared
+        if metric == "euclidean":
+            root = np.sqrt(squared)
+            bound = np.where(root > 0, np.minimum(np.sqrt(bound), bound / root), np.sqrt(bound))
+        rtol = TOLERANCES[case] * math.sqrt(max(d, 1))
+        return np.where(np.isfinite(bound), np.maximum(scale, bound / rtol), scale)
+
+
 def check_all_forms(case, metric, A, B, Aref, Bref, kw, what):
     """cdist(A, B), paired over the first min(m, n) rows, and distance of the
     first pair, against the reference."""
     d = Aref.shape[1]
     ref, scale = reference(metric, Aref, Bref, case)
-    assert_close(simdkit.cdist(A, B, metric, **kw), ref, case, metric, d, scale,
-                 f"cdist {what}")
+    assert_close(simdkit.cdist(A, B, metric, **kw), ref, case, metric, d,
+                 batched_scale(metric, Aref, Bref, case, ref, scale), f"cdist {what}")
     rows = min(A.shape[0], B.shape[0])
     if rows:
         diagonal = np.arange(rows)
@@ -541,6 +566,7 @@ def check_topk(indices, distances, Q, X, Qref, Xref, k, metric, case, kw, duplic
     assert indices.shape == distances.shape == (m, k), what
     assert indices.dtype == np.int64, what
     ref, scale = reference(metric, Qref, Xref, case)
+    scale = batched_scale(metric, Qref, Xref, case, ref, scale)
     larger_first = metric == "dot"
     for q in range(m):
         row, dist = indices[q], distances[q]
