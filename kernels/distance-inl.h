@@ -1155,13 +1155,14 @@ void FewRowPasses(const MatrixView& long_side, size_t begin, size_t end,
   }
 }
 
-// The inverse norms of long rows [j, j + rows), for cosine, while they are in
-// cache.
+// RowFactor of rows [first, first + rows) of `view` into out[0, rows): the
+// few-rows form takes long rows' while they are in cache, RowFactors all.
 template <typename Stored>
-void LongInverseNorms(const MatrixView& view, size_t j, size_t rows, double* out) {
+void RowFactorsOf(Metric metric, const MatrixView& view, size_t first, size_t rows,
+                  bool norm_form, double* out) {
   const auto* data = static_cast<const MemoryOf<Stored>*>(view.data);
   for (size_t r = 0; r < rows; ++r) {
-    out[r] = InverseNorm<Stored>(data + (j + r) * view.row_stride, view.cols);
+    out[r] = RowFactor<Stored>(metric, data + (first + r) * view.row_stride, view.cols, norm_form);
   }
 }
 
@@ -1179,7 +1180,7 @@ void FewCdist(Metric metric, const MatrixView& av, const MatrixView& bv, ResultO
     std::vector<double> long_norms(cosine ? group : 0), row_sums(short_side.count);
     FewRowPasses<Stored, term>(long_side, begin, end, short_side,
                                [&](size_t j, size_t rows, const double* sums) {
-      if (cosine) LongInverseNorms<Stored>(long_side, j, rows, long_norms.data());
+      if (cosine) RowFactorsOf<Stored>(metric, long_side, j, rows, false, long_norms.data());
       for (size_t s = 0; s < short_side.count && a_short; ++s) {
         FinishSums<term>(metric, sums + s * group, rows,
                          cosine ? short_side.inverse_norms[s] : 0.0, long_norms.data(),
@@ -1215,7 +1216,7 @@ void FewTopK(Metric metric, const MatrixView& queries, const MatrixView& x, size
       std::vector<Result> values(x.rows);
       FewRowPasses<Stored, term>(queries, begin, end, short_x,
                                  [&](size_t j, size_t rows, const double* sums) {
-        if (cosine) LongInverseNorms<Stored>(queries, j, rows, q_norms.data());
+        if (cosine) RowFactorsOf<Stored>(metric, queries, j, rows, false, q_norms.data());
         for (size_t r = 0; r < rows; ++r) {
           for (size_t c = 0; c < x.rows; ++c) row_sums[c] = sums[c * group + r];
           FinishSums<term>(metric, row_sums.data(), x.rows, cosine ? q_norms[r] : 0.0,
@@ -1240,7 +1241,7 @@ void FewTopK(Metric metric, const MatrixView& queries, const MatrixView& x, size
     auto values = hwy::AllocateAligned<Result>(group);
     FewRowPasses<Stored, term>(x, begin, end, short_q,
                                [&](size_t j, size_t rows, const double* sums) {
-      if (cosine) LongInverseNorms<Stored>(x, j, rows, x_norms.data());
+      if (cosine) RowFactorsOf<Stored>(metric, x, j, rows, false, x_norms.data());
       for (size_t q = 0; q < queries.rows; ++q) {
         FinishSums<term>(metric, sums + q * group, rows,
                          cosine ? short_q.inverse_norms[q] : 0.0, x_norms.data(),
@@ -1440,10 +1441,7 @@ template <typename Stored>
 std::vector<double> RowFactors(Metric metric, const MatrixView& view, bool norm_form) {
   std::vector<double> factors(view.rows);
   if (metric != Metric::kCosine && !(norm_form && IsNormForm(metric))) return factors;
-  const auto* data = static_cast<const MemoryOf<Stored>*>(view.data);
-  for (size_t r = 0; r < view.rows; ++r) {
-    factors[r] = RowFactor<Stored>(metric, data + r * view.row_stride, view.cols, norm_form);
-  }
+  RowFactorsOf<Stored>(metric, view, 0, view.rows, norm_form, factors.data());
   return factors;
 }
 
