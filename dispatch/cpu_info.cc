@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "dispatch/cpu_info.h"
 #include "simdkit/dispatch.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -165,13 +164,6 @@ std::vector<std::string> cpu_features() {
   }
 #endif
   return present;
-}
-
-bool cpu_has_feature(std::string_view name) {
-  for (const std::string& feature : cpu_features()) {
-    if (feature == name) return true;
-  }
-  return false;
 }
 
 }  // namespace simdkit

@@ -13,7 +13,6 @@
 #undef SIMDKIT_IS_PORTABLE_FALLBACK
 #undef SIMDKIT_HAS_SINGLE_LANE_VECTORS
 #undef SIMDKIT_HIGHWAY_EMITS_VNNI_DOT
-#undef SIMDKIT_HIGHWAY_EMITS_DOT_BF16
 #undef SIMDKIT_HAS_NATIVE_FLOAT16_ARITHMETIC
 
 // Whether the portable fallbacks (EMU128, SCALAR) are being compiled: arrays
@@ -53,17 +52,14 @@
 #endif
 
 // Highway 1.2 has SumOfMulQuadAccumulate and emits the native narrow dot
-// instructions from its own ops (vpdpbusd/vpdpwssd from AVX3_DL on,
-// vdpbf16ps where HWY_NATIVE_DOT_BF16); 1.0.3 has neither, so the kernels
-// issue those instructions themselves there.
+// instructions from its own ops (vpdpbusd/vpdpwssd from AVX3_DL on); 1.0.3
+// has neither, so the kernels issue those instructions themselves there.
 #if HWY_MAJOR > 1 || (HWY_MAJOR == 1 && HWY_MINOR >= 2)
 #define SIMDKIT_HIGHWAY_HAS_NATIVE_DOT_OPS 1
 #define SIMDKIT_HIGHWAY_EMITS_VNNI_DOT SIMDKIT_HAS_AVX512_VNNI
-#define SIMDKIT_HIGHWAY_EMITS_DOT_BF16 HWY_NATIVE_DOT_BF16
 #else
 #define SIMDKIT_HIGHWAY_HAS_NATIVE_DOT_OPS 0
 #define SIMDKIT_HIGHWAY_EMITS_VNNI_DOT 0
-#define SIMDKIT_HIGHWAY_EMITS_DOT_BF16 0
 #endif
 
 // Arithmetic on float16 vectors in hardware (AVX512-FP16: Highway 1.2's

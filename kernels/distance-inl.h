@@ -29,7 +29,6 @@
 
 #include "hwy/aligned_allocator.h"
 #include "hwy/highway.h"
-#include "dispatch/cpu_info.h"
 #include "kernels/capabilities-inl.h"
 #include "kernels/convert-inl.h"
 #include "kernels/distance_common.h"
@@ -40,11 +39,9 @@ namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
 // Rows that cdist packs for a native narrow dot-product instruction (targets
-// with AVX512-VNNI, see SIMDKIT_NATIVE_NARROW_DOT): bfloat16 kept as pairs for
-// vdpbf16ps (AVX512-BF16, checked at run time), and bytes as quads for
-// vpdpbusd (AVX512-VNNI), a's row as uint8 and b's as int8, one side offset
-// by 128 and corrected per row (see PackRows).
-struct Bfloat16Pairs {};
+// with AVX512-VNNI, see SIMDKIT_NATIVE_NARROW_DOT): bytes as quads for
+// vpdpbusd, a's row as uint8 and b's as int8, one side offset by 128 and
+// corrected per row (see PackRows).
 struct ByteQuads {};
 
 // Per storage type: the lane type computations run in, and the type one
@@ -71,8 +68,6 @@ struct StorageTraits<uint8_t> : StorageTraitsOf<int16_t, uint8_t> {};
 template <>
 struct StorageTraits<PackedBits> : StorageTraitsOf<uint64_t, uint8_t> {};
 template <>
-struct StorageTraits<Bfloat16Pairs> : StorageTraitsOf<hwy::bfloat16_t, hwy::bfloat16_t> {};
-template <>
 struct StorageTraits<ByteQuads> : StorageTraitsOf<uint8_t, uint8_t> {};
 
 template <typename Stored>
@@ -83,7 +78,7 @@ template <typename Stored>
 using ComputeTag = hn::ScalableTag<ComputeOf<Stored>>;
 
 // Tag of the accumulators: int32 for int16 terms (widening multiply-add) and
-// byte quads, float32 for bfloat16 pairs, the compute type otherwise.
+// byte quads, the compute type otherwise.
 template <class DC, typename Compute = hn::TFromD<DC>>
 struct AccumulatorOf {
   using type = DC;
@@ -91,10 +86,6 @@ struct AccumulatorOf {
 template <class DC>
 struct AccumulatorOf<DC, int16_t> {
   using type = hn::RepartitionToWide<DC>;
-};
-template <class DC>
-struct AccumulatorOf<DC, hwy::bfloat16_t> {
-  using type = hn::Repartition<float, DC>;
 };
 template <class DC>
 struct AccumulatorOf<DC, uint8_t> {
@@ -143,37 +134,30 @@ HWY_INLINE hn::Vec<DC> LoadWidenedPartial(DC dc, const MemoryOf<Stored>* HWY_RES
   return LoadWidened<Stored>(dc, buffer);
 }
 
-// Whether this target has the native narrow dot products of Bfloat16Pairs
-// and ByteQuads (AVX512-VNNI; AVX512-BF16 for the pairs, checked at run time).
+// Whether this target has the native narrow dot products of int16 lanes and
+// ByteQuads (AVX512-VNNI).
 #undef SIMDKIT_NATIVE_NARROW_DOT  // this file is included once per target
 #define SIMDKIT_NATIVE_NARROW_DOT SIMDKIT_HAS_AVX512_VNNI
 
 // sum0 += x * y: exactly for int16 (into int32 lanes, split over sum0 and
 // sum1 as Highway's widening multiply-add prefers) and for byte quads (x
-// uint8, y int8, four products a lane); bfloat16 pairs into float32 lanes.
-// Highway 1.2's own ops emit vpdpwssd and vpdpbusd wherever VNNI is, and
-// vdpbf16ps where its target guarantees AVX512-BF16 (HWY_NATIVE_DOT_BF16).
-// The rest (1.0.3, and bfloat16 on a target that leaves BF16 to the run-time
-// check) is inline asm: Highway does not compile those targets with the
-// avx512vnni/avx512bf16 attributes the intrinsics need.
+// uint8, y int8, four products a lane). Highway 1.2's own ops emit vpdpwssd
+// and vpdpbusd wherever VNNI is; with 1.0.3 they are inline asm: Highway
+// does not compile its targets with the avx512vnni attribute the intrinsics
+// need.
 template <class DA, class V, class VA>
 HWY_INLINE VA MulAccumulate(DA da, V x, V y, VA sum0, VA& sum1) {
   using Lane = hn::TFromV<V>;
-  constexpr bool kBfloat16 = std::is_same_v<Lane, hwy::bfloat16_t>;
 #if SIMDKIT_NATIVE_NARROW_DOT
-  constexpr bool kHighwayEmits =
-      kBfloat16 ? SIMDKIT_HIGHWAY_EMITS_DOT_BF16 : SIMDKIT_HIGHWAY_EMITS_VNNI_DOT;
-  if constexpr (!kHighwayEmits && (std::is_same_v<Lane, int16_t> ||
-                                   std::is_same_v<Lane, uint8_t> || kBfloat16)) {
+  if constexpr (!SIMDKIT_HIGHWAY_EMITS_VNNI_DOT &&
+                (std::is_same_v<Lane, int16_t> || std::is_same_v<Lane, uint8_t>)) {
     (void)da;
     (void)sum1;
     auto sum = sum0.raw;
     if constexpr (std::is_same_v<Lane, int16_t>) {
       asm("vpdpwssd %2, %1, %0" : "+v"(sum) : "v"(x.raw), "v"(y.raw));
-    } else if constexpr (std::is_same_v<Lane, uint8_t>) {
-      asm("vpdpbusd %2, %1, %0" : "+v"(sum) : "v"(x.raw), "v"(y.raw));
     } else {
-      asm("vdpbf16ps %2, %1, %0" : "+v"(sum) : "v"(x.raw), "v"(y.raw));
+      asm("vpdpbusd %2, %1, %0" : "+v"(sum) : "v"(x.raw), "v"(y.raw));
     }
     return VA{sum};
   } else  // NOLINT: the chain goes on below
@@ -186,7 +170,7 @@ HWY_INLINE VA MulAccumulate(DA da, V x, V y, VA sum0, VA& sum1) {
 #else
     static_assert(sizeof(Lane) == 0, "byte quads exist only where VNNI is");
 #endif
-  } else if constexpr (std::is_same_v<Lane, int16_t> || kBfloat16) {
+  } else if constexpr (std::is_same_v<Lane, int16_t>) {
     return hn::ReorderWidenMulAccumulate(da, x, y, sum0, sum1);
   } else {
     (void)da;
@@ -353,12 +337,6 @@ void PackRows(const MemoryOf<Stored>* HWY_RESTRICT in, size_t in_stride, size_t 
       }
       offsets[r] = flipped ? 0.0 : (kSigned ? -128.0 : 128.0) * static_cast<double>(total);
     }
-  } else if constexpr (std::is_same_v<TileStored, Bfloat16Pairs>) {
-    (void)b_side;
-    (void)offsets;
-    for (size_t r = 0; r < rows; ++r, in += in_stride, out += out_stride) {
-      std::copy(in, in + n, out);
-    }
   } else {
     (void)b_side;
     (void)offsets;
@@ -366,24 +344,12 @@ void PackRows(const MemoryOf<Stored>* HWY_RESTRICT in, size_t in_stride, size_t 
   }
 }
 
-// The rows cdist packs for a native narrow dot product (void: none), and
-// whether this CPU has the instruction.
+// The rows cdist packs for a native narrow dot product (void: none).
 template <typename Stored, Term term>
-using NarrowDotOf = std::conditional_t<
-    !SIMDKIT_NATIVE_NARROW_DOT || term != Term::kProduct, void,
-    std::conditional_t<std::is_same_v<Stored, hwy::bfloat16_t>, Bfloat16Pairs,
-                       std::conditional_t<std::is_same_v<Stored, int8_t> ||
-                                              std::is_same_v<Stored, uint8_t>,
-                                          ByteQuads, void>>>;
-
-template <typename TileStored>
-bool CpuHasNarrowDot() {
-  if constexpr (std::is_same_v<TileStored, Bfloat16Pairs>) {
-    static const bool has_bf16 = cpu_has_feature("avx512bf16");
-    return has_bf16;
-  }
-  return true;
-}
+using NarrowDotOf =
+    std::conditional_t<SIMDKIT_NATIVE_NARROW_DOT && term == Term::kProduct &&
+                           (std::is_same_v<Stored, int8_t> || std::is_same_v<Stored, uint8_t>),
+                       ByteQuads, void>;
 
 template <typename T>
 struct TypeTag {
@@ -787,10 +753,13 @@ const Compute* BroadcastRows(const MatrixView& view, size_t i, size_t rows, Comp
 // and panel [j, j + cols), sums[r * PanelWidth + c] being the sum of broadcast
 // row i + r with packed row j + c (width: PanelWidth), and chunk_done(j0,
 // j_end) after a chunk.
-template <typename Stored, Term term, class ChunkPacked, class Emit, class ChunkDone>
+using ChunkCallback = FunctionRef<void(size_t, size_t)>;
+using PanelEmit = FunctionRef<void(size_t, size_t, size_t, size_t, const double*)>;
+
+template <typename Stored, Term term>
 void PanelPasses(const MatrixView& broadcast, size_t b_begin, size_t b_end,
                  const MatrixView& packed, size_t p_begin, size_t p_end,
-                 const ChunkPacked& chunk_packed, const Emit& emit, const ChunkDone& chunk_done) {
+                 ChunkCallback chunk_packed, PanelEmit emit, ChunkCallback chunk_done) {
   using Compute = ComputeOf<Stored>;
   const ComputeTag<Stored> dc;
   const auto* rows_to_pack = static_cast<const MemoryOf<Stored>*>(packed.data);
@@ -1105,9 +1074,11 @@ HWY_INLINE void FewRowSums(DC dc, const MemoryOf<Stored>* const* HWY_RESTRICT lo
 // being the sum of short row s with long row j + r in double (group:
 // FewGroupRows). A group's rows stay in L1 or L2 while every short row and
 // depth block passes over them.
-template <typename Stored, Term term, class Emit>
+using FewRowEmit = FunctionRef<void(size_t, size_t, const double*)>;
+
+template <typename Stored, Term term>
 void FewRowPasses(const MatrixView& long_side, size_t begin, size_t end,
-                  const ShortSide<Stored>& short_side, const Emit& emit) {
+                  const ShortSide<Stored>& short_side, FewRowEmit emit) {
   using Compute = ComputeOf<Stored>;
   const ComputeTag<Stored> dc;
   const size_t lanes = hn::Lanes(dc), n = long_side.cols, group = FewGroupRows(dc);
@@ -1414,13 +1385,14 @@ void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t
     using Plan = decltype(plan);
     constexpr Term term = Plan::kTileTerm;
     using Compute = ComputeOf<Stored>;
-    if constexpr (term == Term::kNone) {
+    // Floating terms reach here only for empty rows (UseFewRows, UsePanels
+    // take the others), which tiles would not speed up.
+    if constexpr (term == Term::kNone || std::is_floating_point_v<Compute>) {
       return false;
     } else {
       using NarrowDot = NarrowDotOf<Stored, term>;
       if constexpr (!std::is_void_v<NarrowDot>) {
-        if (CpuHasNarrowDot<NarrowDot>() &&
-            TiledRows(TypeTag<NarrowDot>(), TypeTag<std::integral_constant<Term, term>>())) {
+        if (TiledRows(TypeTag<NarrowDot>(), TypeTag<std::integral_constant<Term, term>>())) {
           return true;
         }
       }

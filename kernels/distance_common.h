@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "simdkit/distance.h"
@@ -220,6 +221,35 @@ class TopKList {
   std::vector<Candidate> heap_;
 };
 
+// A callable's reference, not a copy (the callable must outlive it), for
+// callbacks of loops that are made once per form rather than once per
+// caller's lambda: each distinct lambda would otherwise instantiate the
+// whole loop again for every target. Costs an indirect call, so it is for
+// callbacks made once per block of work, not per element.
+template <typename Signature>
+class FunctionRef;
+
+template <typename R, typename... Args>
+class FunctionRef<R(Args...)> {
+ public:
+  template <typename F, typename = std::enable_if_t<
+                            !std::is_same_v<std::decay_t<F>, FunctionRef> &&
+                            std::is_invocable_r_v<R, const F&, Args...>>>
+  FunctionRef(const F& callable)  // NOLINT: converts like std::function
+      : callable_(&callable), call_(&Call<F>) {}
+
+  R operator()(Args... args) const { return call_(callable_, std::forward<Args>(args)...); }
+
+ private:
+  template <typename F>
+  static R Call(const void* callable, Args... args) {
+    return (*static_cast<const F*>(callable))(std::forward<Args>(args)...);
+  }
+
+  const void* callable_;
+  R (*call_)(const void*, Args...);
+};
+
 // Below this much work (rows x columns x elements) threads cost more than
 // they save.
 constexpr std::size_t kParallelWork = std::size_t{1} << 21;
@@ -227,9 +257,10 @@ constexpr std::size_t kParallelWork = std::size_t{1} << 21;
 // Calls body(begin, end) over contiguous slices of [0, rows), on `threads`
 // threads (0: one per core; never more than one per core, as more only
 // share the cores and the caches), the caller's among them. Rethrows the
-// first exception a worker raised.
-template <typename Body>
-void ParallelRows(std::size_t threads, std::size_t rows, std::size_t work, const Body& body) {
+// first exception a worker raised. Not a template: one copy of the thread
+// machinery, whatever the body and the target.
+inline void ParallelRows(std::size_t threads, std::size_t rows, std::size_t work,
+                         FunctionRef<void(std::size_t, std::size_t)> body) {
   if (work < kParallelWork) threads = 1;
   // hardware_concurrency() reads /sys on every call.
   static const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());

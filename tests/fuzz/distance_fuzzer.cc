@@ -34,6 +34,7 @@
 
 #include "cpp/distance_reference.h"
 #include "fuzz/fuzz_support.h"
+#include "simdkit/dispatch.h"
 #include "simdkit/distance.h"
 
 namespace simdkit::fuzz {
@@ -114,22 +115,17 @@ struct Allowed {
   Expected expected;
   bool any_non_finite = false;  // an intermediate sum may overflow
   bool any_cosine = false;      // cosine's sums out of range: [0, 2] or NaN
-  long double flush_bound = 0;  // added where vdpbf16ps flushes subnormals
+  long double flush_bound = 0;  // added where TDPBF16PS flushes subnormals
 };
 
-// vdpbf16ps (cdist and topk of bfloat16 dot and cosine on AVX3_DL, when the
-// CPU has AVX512-BF16; docs/distance.md) reads subnormal bfloat16 as zero
-// and flushes subnormal float32 results: off by the products that involve
-// a subnormal, plus the smallest normal float per accumulation step.
-bool Flushes(const std::string& target, Mode mode, DType dtype, Metric metric) {
-  static const bool has_bf16 = [] {
-    for (const std::string& feature : simdkit::cpu_features()) {
-      if (feature == "avx512bf16") return true;
-    }
-    return false;
-  }();
-  return has_bf16 && target == "AVX3_DL" && (mode == Mode::kCdist || mode == Mode::kTopk) &&
-         dtype == DType::kBFloat16 && (metric == Metric::kDot || metric == Metric::kCosine);
+// The AMX backend's TDPBF16PS (cdist and topk of bfloat16 dot and cosine,
+// wherever amx_status() says used; docs/distance.md) reads subnormal
+// bfloat16 as zero and flushes subnormal float32 results: off by the
+// products that involve a subnormal, plus the smallest normal float per
+// accumulation step.
+bool Flushes(Mode mode, DType dtype, Metric metric) {
+  return (mode == Mode::kCdist || mode == Mode::kTopk) && dtype == DType::kBFloat16 &&
+         (metric == Metric::kDot || metric == Metric::kCosine) && simdkit::amx_status().used;
 }
 
 long double FlushError(DType dtype, Metric metric, const void* a, const void* b, std::size_t n,
@@ -308,8 +304,8 @@ void FuzzDistance(Input& in, DType dtype) {
 
   std::optional<std::vector<R>> first_values;
   std::optional<std::vector<std::int64_t>> first_indices;
-  ForEachTarget([&](const std::string& target) {
-    flushing = Flushes(target, mode, dtype, metric);
+  ForEachTarget([&](const std::string&) {
+    flushing = Flushes(mode, dtype, metric);
     std::vector<R> values;
     std::vector<std::int64_t> indices_copy;
     switch (mode) {
