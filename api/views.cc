@@ -123,8 +123,9 @@ void Paired(Metric metric, const MatrixView& a, const MatrixView& b, Span<T> out
   paired(metric, a, b, out.data());
 }
 
-template <typename T>
-void TopK(Metric metric, const MatrixView& queries, const MatrixView& x, std::size_t k,
+// x: a MatrixView or a PackedMatrix.
+template <typename X, typename T>
+void TopK(Metric metric, const MatrixView& queries, const X& x, std::size_t k,
           Span<std::int64_t> indices, Span<T> distances, std::size_t threads) {
   CheckResultType<T>("topk", "distances", queries.dtype);
   CheckSize("topk", "indices", indices.size(), queries.rows * k, "queries.rows * k");
@@ -225,11 +226,24 @@ void cdist(Metric metric, const MatrixView& a, const MatrixView& b, const Mutabl
   CheckShape("cdist", "out", out, ResultDType(a.dtype), a.rows, b.rows);
   cdist(metric, a, b, out.data, out.row_stride, threads);
 }
+void cdist(Metric metric, const MatrixView& a, const PackedMatrix& b, const MutableMatrixView& out,
+           std::size_t threads) {
+  CheckShape("cdist", "out", out, ResultDType(a.dtype), a.rows, b.rows());
+  cdist(metric, a, b, out.data, out.row_stride, threads);
+}
 void topk(Metric metric, const MatrixView& queries, const MatrixView& x, std::size_t k,
           Span<std::int64_t> indices, Span<float> distances, std::size_t threads) {
   TopK(metric, queries, x, k, indices, distances, threads);
 }
 void topk(Metric metric, const MatrixView& queries, const MatrixView& x, std::size_t k,
+          Span<std::int64_t> indices, Span<double> distances, std::size_t threads) {
+  TopK(metric, queries, x, k, indices, distances, threads);
+}
+void topk(Metric metric, const MatrixView& queries, const PackedMatrix& x, std::size_t k,
+          Span<std::int64_t> indices, Span<float> distances, std::size_t threads) {
+  TopK(metric, queries, x, k, indices, distances, threads);
+}
+void topk(Metric metric, const MatrixView& queries, const PackedMatrix& x, std::size_t k,
           Span<std::int64_t> indices, Span<double> distances, std::size_t threads) {
   TopK(metric, queries, x, k, indices, distances, threads);
 }

@@ -7,7 +7,9 @@
 #include <Python.h>
 
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -129,10 +131,26 @@ KernelDType KernelDTypeOf(DType storage, DTypeKeyword keyword) {
   throw std::logic_error("simdkit: unhandled dtype");
 }
 
-// Two validated array arguments of one dtype and one number of dimensions.
+// simdkit.PackedMatrix: a simdkit::PackedMatrix with what it was packed
+// from (the NumPy dtype, and how dtype= read it), immutable.
+struct PyPackedMatrix {
+  simdkit::PackedMatrix matrix;
+  DType storage;
+  DTypeKeyword keyword;
+  py::dtype numpy_dtype;
+
+  std::vector<py::ssize_t> shape() const {
+    return {static_cast<py::ssize_t>(matrix.rows()), static_cast<py::ssize_t>(matrix.cols())};
+  }
+};
+
+// Two validated arguments of one dtype and one number of dimensions: arrays,
+// or for B of cdist and topk a PackedMatrix (`packed`; b is then empty).
 struct Operands {
   py::array a;
   py::array b;
+  const PyPackedMatrix* packed = nullptr;
+  py::ssize_t b_rows = 0;
   DType storage = DType::kFloat32;  // NumPy dtype of both
   KernelDType dtype = KernelDType::kFloat32;
   Metric metric = Metric::kEuclidean;
@@ -144,40 +162,63 @@ struct Operands {
   }
 };
 
+void RequireBitsExtent(KernelDType dtype, py::ssize_t dims, const char* function) {
+  if (dtype == KernelDType::kBits && dims > kMaxExtent / 8) {
+    throw py::value_error(ErrorPrefix(function) + "vectors of " + std::to_string(dims) +
+                          " bytes hold more than 2^31 - 1 bits; expected at most " +
+                          std::to_string(kMaxExtent / 8) + " bytes per vector");
+  }
+}
+
+// Whether B may be a PackedMatrix (cdist and topk).
+enum class PackedB { kRejected, kAccepted };
+
 // Checks metric, dtype keyword, array types and dtypes, the number of
 // dimensions, equal last dimensions, extents and that the metric applies.
 Operands RequireOperands(const py::handle& a, const py::handle& b, const py::handle& metric,
                          const py::handle& dtype, const char* function, const char* a_name,
-                         const char* b_name, int ndim, const char* layout) {
+                         const char* b_name, int ndim, const char* layout,
+                         PackedB packed_b = PackedB::kRejected) {
   const Metric parsed_metric = MetricArg(metric, function);
   const DTypeKeyword keyword = DTypeKeywordArg(dtype, function);
+  const PyPackedMatrix* packed = packed_b == PackedB::kAccepted && py::isinstance<PyPackedMatrix>(b)
+                                     ? &b.cast<const PyPackedMatrix&>()
+                                     : nullptr;
   // (A default-constructed py::array would allocate an empty array.)
-  Operands operands{RequireArray(a, function, a_name), RequireArray(b, function, b_name)};
+  Operands operands{RequireArray(a, function, a_name),
+                    packed != nullptr ? py::array() : RequireArray(b, function, b_name)};
+  operands.packed = packed;
   operands.metric = parsed_metric;
   operands.storage = RequireStorage(operands.a, keyword, function, a_name);
-  const DType b_storage = RequireStorage(operands.b, keyword, function, b_name);
+  const DType b_storage =
+      packed != nullptr ? packed->storage : RequireStorage(operands.b, keyword, function, b_name);
   if (b_storage != operands.storage) {
     throw py::type_error(ErrorPrefix(function) + a_name + " has dtype " + DTypeName(operands.storage) +
                          " but " + b_name + " has dtype " + DTypeName(b_storage) +
                          "; expected the same dtype (simdkit does not cast)");
   }
   operands.dtype = KernelDTypeOf(operands.storage, keyword);
+  if (packed != nullptr && packed->matrix.dtype() != operands.dtype) {
+    throw py::type_error(ErrorPrefix(function) + b_name + " was packed as " +
+                         simdkit::dtype_name(packed->matrix.dtype()) + " (dtype=" +
+                         KeywordName(packed->keyword) + ") but this call reads " + a_name +
+                         " as " + simdkit::dtype_name(operands.dtype) + " (dtype=" +
+                         KeywordName(keyword) + "); expected the same");
+  }
   RequireNDim(operands.a, ndim, layout, function, a_name);
-  RequireNDim(operands.b, ndim, layout, function, b_name);
+  if (packed == nullptr) RequireNDim(operands.b, ndim, layout, function, b_name);
+  const std::vector<py::ssize_t> b_shape = packed != nullptr ? packed->shape() : ShapeOf(operands.b);
+  operands.b_rows = b_shape[0];
   const py::ssize_t dims = operands.a.shape(ndim - 1);
-  if (operands.b.shape(ndim - 1) != dims) {
+  if (b_shape[b_shape.size() - 1] != dims) {
     throw py::value_error(ErrorPrefix(function) + a_name + " has shape " +
                           ShapeString(ShapeOf(operands.a)) + " and " + b_name + " has shape " +
-                          ShapeString(ShapeOf(operands.b)) + "; expected " +
+                          ShapeString(b_shape) + "; expected " +
                           (ndim == 1 ? "vectors of equal length" : "equal last dimensions"));
   }
   RequireExtents(operands.a, kMaxExtent, function, a_name);
-  RequireExtents(operands.b, kMaxExtent, function, b_name);
-  if (operands.dtype == KernelDType::kBits && dims > kMaxExtent / 8) {
-    throw py::value_error(ErrorPrefix(function) + "vectors of " + std::to_string(dims) +
-                          " bytes hold more than 2^31 - 1 bits; expected at most " +
-                          std::to_string(kMaxExtent / 8) + " bytes per vector");
-  }
+  if (packed == nullptr) RequireExtents(operands.b, kMaxExtent, function, b_name);  // else: packed
+  RequireBitsExtent(operands.dtype, dims, function);
   if (!simdkit::metric_supports(operands.metric, operands.dtype)) {
     throw py::value_error(ErrorPrefix(function) + "metric '" + simdkit::metric_name(operands.metric) +
                           "' is not defined for " +
@@ -254,23 +295,32 @@ py::array Paired(const py::handle& a, const py::handle& b, const py::handle& met
 
 py::array Cdist(const py::handle& a, const py::handle& b, const py::handle& metric,
                 const py::handle& dtype, const py::handle& threads, const py::handle& out) {
-  const Operands ops = RequireOperands(a, b, metric, dtype, "cdist", "A", "B", 2, "(rows, dims)");
+  const Operands ops = RequireOperands(a, b, metric, dtype, "cdist", "A", "B", 2, "(rows, dims)",
+                                       PackedB::kAccepted);
   const std::size_t worker_count = ThreadsArg(threads, "cdist");
-  const std::vector<py::ssize_t> shape{ops.a.shape(0), ops.b.shape(0)};
+  const std::vector<py::ssize_t> shape{ops.a.shape(0), ops.b_rows};
+  // A PackedMatrix's rows are its own: out cannot share them.
+  std::vector<std::pair<const char*, const py::array*>> inputs{{"A", &ops.a}};
+  if (ops.packed == nullptr) inputs.emplace_back("B", &ops.b);
   OutMatrix result =
       out.is_none()
           ? OutMatrix{NewArray(ops.result(), shape, "cdist"), static_cast<std::size_t>(shape[1])}
-          : RequireOutMatrix(out, ops.result(), shape, {{"A", &ops.a}, {"B", &ops.b}}, "cdist");
+          : RequireOutMatrix(out, ops.result(), shape, inputs, "cdist");
   const auto m = static_cast<std::size_t>(shape[0]);
   const auto n = static_cast<std::size_t>(shape[1]);
   if (m == 0 || n == 0) return result.array;
   void* out_data = result.array.mutable_data();
   const RowLayout a_rows = RowsOf(ops.a);
-  const RowLayout b_rows = RowsOf(ops.b);
+  const RowLayout b_rows = ops.packed == nullptr ? RowsOf(ops.b) : RowLayout();
   VisitDType(ops.storage, [&](auto tag) {
     using T = typename decltype(tag)::type;
     RunKernel("cdist", SaturatingProduct(m, n, ops.dims), [&] {
       const ContiguousRows<T> a_input(a_rows, Packing::kDisjoint);
+      if (ops.packed != nullptr) {
+        simdkit::cdist(ops.metric, ViewOf(a_input, ops.dtype), ops.packed->matrix, out_data,
+                       result.row_stride, worker_count);
+        return;
+      }
       const ContiguousRows<T> b_input(b_rows, Packing::kDisjoint);
       simdkit::cdist(ops.metric, ViewOf(a_input, ops.dtype), ViewOf(b_input, ops.dtype), out_data,
                      result.row_stride, worker_count);
@@ -281,8 +331,9 @@ py::array Cdist(const py::handle& a, const py::handle& b, const py::handle& metr
 
 py::tuple Topk(const py::handle& q, const py::handle& x, const py::handle& k_object,
                const py::handle& metric, const py::handle& dtype, const py::handle& threads) {
-  const Operands ops = RequireOperands(q, x, metric, dtype, "topk", "Q", "X", 2, "(rows, dims)");
-  const py::ssize_t n = ops.b.shape(0);
+  const Operands ops = RequireOperands(q, x, metric, dtype, "topk", "Q", "X", 2, "(rows, dims)",
+                                       PackedB::kAccepted);
+  const py::ssize_t n = ops.b_rows;
   const py::ssize_t k = RequireInt(k_object, "topk", "k", "an int");
   if (k < 1 || k > n) {
     throw py::value_error(ErrorPrefix("topk") + "k must satisfy 1 <= k <= " + std::to_string(n) +
@@ -299,11 +350,16 @@ py::tuple Topk(const py::handle& q, const py::handle& x, const py::handle& k_obj
     auto* index_data = static_cast<std::int64_t*>(indices.mutable_data());
     void* distance_data = distances.mutable_data();
     const RowLayout q_rows = RowsOf(ops.a);
-    const RowLayout x_rows = RowsOf(ops.b);
+    const RowLayout x_rows = ops.packed == nullptr ? RowsOf(ops.b) : RowLayout();
     VisitDType(ops.storage, [&](auto tag) {
       using T = typename decltype(tag)::type;
       RunKernel("topk", SaturatingProduct(m, static_cast<std::size_t>(n), ops.dims), [&] {
         const ContiguousRows<T> q_input(q_rows, Packing::kDisjoint);
+        if (ops.packed != nullptr) {
+          simdkit::topk(ops.metric, ViewOf(q_input, ops.dtype), ops.packed->matrix,
+                        static_cast<std::size_t>(k), index_data, distance_data, worker_count);
+          return;
+        }
         const ContiguousRows<T> x_input(x_rows, Packing::kDisjoint);
         simdkit::topk(ops.metric, ViewOf(q_input, ops.dtype), ViewOf(x_input, ops.dtype),
                       static_cast<std::size_t>(k), index_data, distance_data, worker_count);
@@ -311,6 +367,45 @@ py::tuple Topk(const py::handle& q, const py::handle& x, const py::handle& k_obj
     });
   }
   return py::make_tuple(std::move(indices), std::move(distances));
+}
+
+PyPackedMatrix Pack(const py::handle& x, const py::handle& dtype) {
+  const DTypeKeyword keyword = DTypeKeywordArg(dtype, "pack");
+  const py::array array = RequireArray(x, "pack", "X");
+  const DType storage = RequireStorage(array, keyword, "pack", "X");
+  RequireNDim(array, 2, "(rows, dims)", "pack", "X");
+  RequireExtents(array, kMaxExtent, "pack", "X");
+  const KernelDType kernel_dtype = KernelDTypeOf(storage, keyword);
+  RequireBitsExtent(kernel_dtype, array.shape(1), "pack");
+  const RowLayout rows = RowsOf(array);
+  std::optional<simdkit::PackedMatrix> matrix;
+  VisitDType(storage, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    RunKernel("pack", SaturatingProduct(rows.rows(), static_cast<std::size_t>(array.shape(1))),
+              [&] {
+                const ContiguousRows<T> input(rows, Packing::kDisjoint);
+                matrix.emplace(ViewOf(input, kernel_dtype));
+              });
+  });
+  return PyPackedMatrix{std::move(*matrix), storage, keyword, array.dtype()};
+}
+
+// What pickles a PackedMatrix: its rows as a new array, and the dtype
+// keyword they were read with; unpickling packs them again.
+py::tuple PackedState(const PyPackedMatrix& packed) {
+  py::array rows = NewArray(packed.numpy_dtype, packed.shape(), "PackedMatrix.__getstate__");
+  const MatrixView view = packed.matrix.view();
+  const std::size_t row_bytes = view.cols * simdkit::dtype_size(view.dtype);
+  auto* out = static_cast<unsigned char*>(rows.mutable_data());
+  for (std::size_t r = 0; r < view.rows; ++r) {
+    const auto* row = static_cast<const unsigned char*>(view.data) +
+                      r * view.row_stride * simdkit::dtype_size(view.dtype);
+    std::copy(row, row + row_bytes, out + r * row_bytes);
+  }
+  py::object keyword = py::none();
+  if (packed.keyword == DTypeKeyword::kBFloat16) keyword = py::str("bfloat16");
+  if (packed.keyword == DTypeKeyword::kBits) keyword = py::str("bits");
+  return py::make_tuple(std::move(rows), std::move(keyword));
 }
 
 // distance() as a raw METH_FASTCALL entry point (~0.17 us per call on small
@@ -365,15 +460,47 @@ void RegisterDistance(py::module_& module) {
                           "core, else a positive int. out: an ndarray of the result dtype and\n"
                           "shape (m, n), writeable, with unit column stride (rows may be\n"
                           "further apart), not sharing memory with A or B; it is filled and\n"
-                          "returned.\n\n") +
+                          "returned. B may be a simdkit.PackedMatrix (simdkit.pack).\n\n") +
               kMetricsDoc).c_str());
+  py::class_<PyPackedMatrix>(
+      module, "PackedMatrix",
+      "A matrix packed by simdkit.pack for many cdist/topk calls as their second\n"
+      "operand: immutable, picklable (pickles as its rows). Not constructed directly.")
+      .def_property_readonly(
+          "shape",
+          [](const PyPackedMatrix& self) { return py::make_tuple(self.matrix.rows(), self.matrix.cols()); })
+      .def_property_readonly("dtype", [](const PyPackedMatrix& self) { return self.numpy_dtype; })
+      .def_property_readonly(
+          "nbytes", [](const PyPackedMatrix& self) { return self.matrix.nbytes(); },
+          "Memory held: the aligned rows and their norms.")
+      .def("__repr__",
+           [](const PyPackedMatrix& self) {
+             return "simdkit.PackedMatrix(shape=" + ShapeString(self.shape()) + ", dtype=" +
+                    py::str(self.numpy_dtype).cast<std::string>() +
+                    (self.keyword == DTypeKeyword::kNone
+                         ? std::string()
+                         : std::string(", read as dtype=") + KeywordName(self.keyword)) +
+                    ")";
+           })
+      .def(py::pickle(&PackedState, [](const py::tuple& state) {
+        if (state.size() != 2) {
+          throw py::value_error("simdkit.PackedMatrix: expected a state of (rows, dtype)");
+        }
+        return Pack(state[0], state[1]);
+      }));
+  module.def("pack", &Pack, py::arg("X"), py::kw_only(), py::arg("dtype") = py::none(),
+             "X (n, d) packed for many cdist(A, B) / topk(Q, X) calls that take it as B or X:\n"
+             "its rows copied 64-byte aligned with their norms, so that each call pays\n"
+             "neither again. Results are the same as with X itself. dtype: as in cdist\n"
+             "('bfloat16' or 'bits' to read uint16 / uint8 arrays so); queries must then\n"
+             "have X's dtype. Returns a simdkit.PackedMatrix.");
   module.def("topk", &Topk, py::arg("Q"), py::arg("X"), py::arg("k"), py::arg("metric"),
              py::kw_only(), py::arg("dtype") = py::none(), py::arg("threads") = py::none(),
              (std::string("For each row of Q (m, d), the k rows of X (n, d) closest to it, best\n"
                           "first: (indices, distances), int64 indices and their distances, both\n"
                           "of shape (m, k). Closest is the smallest distance, or the largest\n"
                           "value for 'dot'. Ties go to the lower index; NaN distances rank last.\n"
-                          "Requires 1 <= k <= n.\n\n") +
+                          "Requires 1 <= k <= n. X may be a simdkit.PackedMatrix (simdkit.pack).\n\n") +
               kMetricsDoc).c_str());
 }
 

@@ -428,13 +428,24 @@ void TileSums(const MemoryOf<Stored>* HWY_RESTRICT a, size_t a_stride,
   }
 }
 
-// 1 / |row|; NaN for an all-zero row, whose cosine distance is undefined
-// (as SciPy's).
+// sum(row^2), which every row factor comes from.
 template <typename Stored>
-double InverseNorm(const MemoryOf<Stored>* row, size_t n) {
+double SquaredNorm(const MemoryOf<Stored>* row, size_t n) {
   double sums[3];
   PairSums<Stored, Term::kProduct, Term::kNone, Term::kNone>(row, row, n, sums);
-  return sums[0] == 0.0 ? std::numeric_limits<double>::quiet_NaN() : 1.0 / std::sqrt(sums[0]);
+  return sums[0];
+}
+
+// 1 / |row| from sum(row^2); NaN for an all-zero row, whose cosine distance
+// is undefined (as SciPy's).
+inline double InverseNormOf(double squared_norm) {
+  return squared_norm == 0.0 ? std::numeric_limits<double>::quiet_NaN()
+                             : 1.0 / std::sqrt(squared_norm);
+}
+
+template <typename Stored>
+double InverseNorm(const MemoryOf<Stored>* row, size_t n) {
+  return InverseNormOf(SquaredNorm<Stored>(row, n));
 }
 
 // sum((a-b)^2) over one pair, as distance() computes it.
@@ -445,17 +456,32 @@ double SquaredDifferenceSum(const MemoryOf<Stored>* a, const MemoryOf<Stored>* b
   return sums[0];
 }
 
-// What FinishSums finishes a row's sums with: cosine's inverse norm, or the
-// squared norm for the norm form (panels only: `norm_form`); 0 otherwise.
+// What FinishSums finishes a row's sums with (its RowFactor): cosine's
+// inverse norm, or the squared norm for the norm form (panels only:
+// `norm_form`); none otherwise.
+inline bool NeedsRowFactor(Metric metric, bool norm_form) {
+  return metric == Metric::kCosine || (norm_form && IsNormForm(metric));
+}
+
+// RowFactor of rows [first, first + rows) of `view` into out[0, rows): from
+// squared_norms[first + r] where they are known (a PackedMatrix's), else
+// from the rows, which the panels and the few-rows form read here while
+// they are in cache.
 template <typename Stored>
-double RowFactor(Metric metric, const MemoryOf<Stored>* row, size_t n, bool norm_form) {
-  if (metric == Metric::kCosine) return InverseNorm<Stored>(row, n);
-  if (norm_form && IsNormForm(metric)) {
-    double sums[3];
-    PairSums<Stored, Term::kProduct, Term::kNone, Term::kNone>(row, row, n, sums);
-    return sums[0];
+void RowFactorsOf(Metric metric, const MatrixView& view, size_t first, size_t rows,
+                  bool norm_form, const double* squared_norms, double* out) {
+  const auto* data = static_cast<const MemoryOf<Stored>*>(view.data);
+  const bool needed = NeedsRowFactor(metric, norm_form);
+  for (size_t r = 0; r < rows; ++r) {
+    if (!needed) {
+      out[r] = 0.0;
+      continue;
+    }
+    const double squared = squared_norms != nullptr
+                               ? squared_norms[first + r]
+                               : SquaredNorm<Stored>(data + (first + r) * view.row_stride, view.cols);
+    out[r] = metric == Metric::kCosine ? InverseNormOf(squared) : squared;
   }
-  return 0.0;
 }
 
 template <typename Stored>
@@ -745,21 +771,33 @@ const Compute* BroadcastRows(const MatrixView& view, size_t i, size_t rows, Comp
   return block;
 }
 
+// One block of the panel form's sums: broadcast rows [i, i + rows) against
+// packed rows [j, j + cols), sums[r * PanelWidth + c] being the sum of
+// broadcast row i + r with packed row j + c; their RowFactor (norm form) in
+// broadcast_factors[r] and packed_factors[c].
+struct PanelBlock {
+  size_t i, rows, j, cols;
+  const double* sums;
+  const double* broadcast_factors;
+  const double* packed_factors;
+};
+
 // The panel form's loop: rows [p_begin, p_end) of `packed` are packed as
-// panels a chunk at a time (a chunk stays in L2), and rows [b_begin, b_end) of
-// `broadcast` pass over each chunk kPanelRows at a time, read where they are
-// when they can be. Calls chunk_packed(j0, j_end) after packing a chunk,
-// emit(i, rows, j, cols, sums) for each block of broadcast rows [i, i + rows)
-// and panel [j, j + cols), sums[r * PanelWidth + c] being the sum of broadcast
-// row i + r with packed row j + c (width: PanelWidth), and chunk_done(j0,
-// j_end) after a chunk.
+// panels a chunk at a time (a chunk stays in L2), with their RowFactor, and
+// rows [b_begin, b_end) of `broadcast` pass over each chunk kPanelRows at a
+// time, read where they are when they can be, their factors taken as the
+// block first comes into cache (once per chunk: no pass of its own over
+// either side), or from the squared norms given for a side (nullptr: none
+// known). Calls chunk_packed(j0, j_end) after packing a chunk, emit for each
+// block, and chunk_done(j0, j_end) after a chunk.
 using ChunkCallback = FunctionRef<void(size_t, size_t)>;
-using PanelEmit = FunctionRef<void(size_t, size_t, size_t, size_t, const double*)>;
+using PanelEmit = FunctionRef<void(const PanelBlock&)>;
 
 template <typename Stored, Term term>
-void PanelPasses(const MatrixView& broadcast, size_t b_begin, size_t b_end,
-                 const MatrixView& packed, size_t p_begin, size_t p_end,
-                 ChunkCallback chunk_packed, PanelEmit emit, ChunkCallback chunk_done) {
+void PanelPasses(Metric metric, const MatrixView& broadcast, size_t b_begin, size_t b_end,
+                 const double* broadcast_norms, const MatrixView& packed, size_t p_begin,
+                 size_t p_end, const double* packed_norms, ChunkCallback chunk_packed,
+                 PanelEmit emit, ChunkCallback chunk_done) {
   using Compute = ComputeOf<Stored>;
   const ComputeTag<Stored> dc;
   const auto* rows_to_pack = static_cast<const MemoryOf<Stored>*>(packed.data);
@@ -769,14 +807,20 @@ void PanelPasses(const MatrixView& broadcast, size_t b_begin, size_t b_end,
   auto panels = hwy::AllocateAligned<Compute>(chunk * n);
   auto block = hwy::AllocateAligned<Compute>(kPanelRows * n);
   auto widened = hwy::AllocateAligned<Compute>(n);
+  std::vector<double> packed_factors(chunk);
+  double broadcast_factors[kPanelRows];
   HWY_ALIGN double sums[kPanelRows * kPanelVectors * hn::MaxLanes(dc)];
   for (size_t j0 = p_begin; j0 < p_end; j0 += chunk) {
     const size_t j_end = HWY_MIN(p_end, j0 + chunk);
     PackPanels<Stored>(rows_to_pack + j0 * packed.row_stride, packed.row_stride, j_end - j0, n,
                        width, panels.get(), widened.get());
+    RowFactorsOf<Stored>(metric, packed, j0, j_end - j0, /*norm_form=*/true, packed_norms,
+                         packed_factors.data());
     chunk_packed(j0, j_end);
     for (size_t i = b_begin; i < b_end; i += kPanelRows) {
       const size_t rows = HWY_MIN(kPanelRows, b_end - i);
+      RowFactorsOf<Stored>(metric, broadcast, i, rows, /*norm_form=*/true, broadcast_norms,
+                           broadcast_factors);
       size_t stride;
       const Compute* rows_to_broadcast = BroadcastRows<Stored>(broadcast, i, rows, block.get(), stride);
       for (size_t j = j0; j < j_end; j += width) {
@@ -786,7 +830,8 @@ void PanelPasses(const MatrixView& broadcast, size_t b_begin, size_t b_end,
         } else {
           PanelTotals<term, kPanelVectors>(dc, rows_to_broadcast, stride, panel, n, sums);
         }
-        emit(i, rows, j, HWY_MIN(width, j_end - j), static_cast<const double*>(sums));
+        emit(PanelBlock{i, rows, j, HWY_MIN(width, j_end - j), sums, broadcast_factors,
+                        packed_factors.data() + (j - j0)});
       }
     }
     chunk_done(j0, j_end);
@@ -794,38 +839,32 @@ void PanelPasses(const MatrixView& broadcast, size_t b_begin, size_t b_end,
 }
 
 // Rows [row_begin, row_end) of cdist through panels: a's rows broadcast, b
-// packed (a has at least kPanelRows rows). a's row factors (RowFactor) are
-// given, b's computed per chunk.
+// packed (a has at least kPanelRows rows). b_norms: b's squared norms, if
+// known.
 template <typename Stored, Term term>
-void PanelCdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t row_begin,
-                    size_t row_end, const double* a_factors, ResultOf<Stored>* out,
-                    size_t out_stride) {
+void PanelCdistRows(Metric metric, const MatrixView& av, const MatrixView& bv,
+                    const double* b_norms, size_t row_begin, size_t row_end,
+                    ResultOf<Stored>* out, size_t out_stride) {
   const auto* a = static_cast<const MemoryOf<Stored>*>(av.data);
   const auto* b = static_cast<const MemoryOf<Stored>*>(bv.data);
   const size_t n = av.cols;
   const size_t width = PanelWidth(ComputeTag<Stored>(), bv.rows);
-  std::vector<double> b_factors(PanelChunkRows<Stored>(n, bv.rows));
-  size_t chunk_first = 0;
+  const auto ignore_chunk = [](size_t, size_t) {};
   PanelPasses<Stored, term>(
-      av, row_begin, row_end, bv, 0, bv.rows,
-      [&](size_t j0, size_t j_end) {
-        chunk_first = j0;
-        for (size_t j = j0; j < j_end; ++j) {
-          b_factors[j - j0] = RowFactor<Stored>(metric, b + j * bv.row_stride, n, true);
-        }
-      },
-      [&](size_t i, size_t rows, size_t j, size_t cols, const double* sums) {
-        for (size_t r = 0; r < rows; ++r) {
-          const auto* a_row = a + (i + r) * av.row_stride;
-          FinishSums<term>(metric, sums + r * width, cols, a_factors[i + r],
-                           b_factors.data() + (j - chunk_first), /*row_first=*/true, n,
-                           out + (i + r) * out_stride + j, [&](size_t c) {
+      metric, av, row_begin, row_end, nullptr, bv, 0, bv.rows, b_norms, ignore_chunk,
+      [&](const PanelBlock& block) {
+        for (size_t r = 0; r < block.rows; ++r) {
+          const size_t i = block.i + r;
+          const auto* a_row = a + i * av.row_stride;
+          FinishSums<term>(metric, block.sums + r * width, block.cols, block.broadcast_factors[r],
+                           block.packed_factors, /*row_first=*/true, n,
+                           out + i * out_stride + block.j, [&](size_t c) {
                              return SquaredDifferenceSum<Stored>(
-                                 a_row, b + (j + c) * bv.row_stride, n);
+                                 a_row, b + (block.j + c) * bv.row_stride, n);
                            });
         }
       },
-      [](size_t, size_t) {});
+      ignore_chunk);
 }
 
 // topk for queries [q_begin, q_end) through panels: the queries packed, x's
@@ -834,9 +873,9 @@ void PanelCdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, s
 // every query's TopKList::Threshold, and only the values that may enter a
 // list are offered to it.
 template <typename Stored, Term term>
-void PanelTopK(Metric metric, const MatrixView& queries, const MatrixView& x, size_t q_begin,
-               size_t q_end, size_t k, const double* q_factors, const double* x_factors,
-               int64_t* indices, ResultOf<Stored>* best) {
+void PanelTopK(Metric metric, const MatrixView& queries, const MatrixView& x,
+               const double* x_norms, size_t q_begin, size_t q_end, size_t k, int64_t* indices,
+               ResultOf<Stored>* best) {
   using Result = ResultOf<Stored>;
   const hn::ScalableTag<Result> dr;
   const size_t result_lanes = hn::Lanes(dr);
@@ -851,20 +890,23 @@ void PanelTopK(Metric metric, const MatrixView& queries, const MatrixView& x, si
   HWY_ALIGN Result values[kPanelRows * kPanelVectors * hn::MaxLanes(ComputeTag<Stored>())] = {};
   size_t chunk_first = 0;
   PanelPasses<Stored, term>(
-      x, 0, x.rows, queries, q_begin, q_end,
+      metric, x, 0, x.rows, x_norms, queries, q_begin, q_end, nullptr,
       [&](size_t q0, size_t q_chunk_end) {
         chunk_first = q0;
         lists.assign(q_chunk_end - q0, TopKList<Result>(k, metric));
         std::fill(thresholds.get(), thresholds.get() + chunk,
                   std::numeric_limits<Result>::quiet_NaN());
       },
-      [&](size_t i, size_t rows, size_t j, size_t cols, const double* sums) {
+      [&](const PanelBlock& block) {
+        const size_t j = block.j, cols = block.cols;
         Result* HWY_RESTRICT threshold = thresholds.get() + (j - chunk_first);
-        for (size_t r = 0; r < rows; ++r) {
+        for (size_t r = 0; r < block.rows; ++r) {
+          const size_t i = block.i + r;
           Result* row_values = values + r * width;
-          const auto* x_row = x_data + (i + r) * x.row_stride;
-          FinishSums<term>(metric, sums + r * width, cols, x_factors[i + r], q_factors + j,
-                           /*row_first=*/false, n, row_values, [&](size_t c) {
+          const auto* x_row = x_data + i * x.row_stride;
+          FinishSums<term>(metric, block.sums + r * width, cols, block.broadcast_factors[r],
+                           block.packed_factors, /*row_first=*/false, n, row_values,
+                           [&](size_t c) {
                              return SquaredDifferenceSum<Stored>(
                                  q_data + (j + c) * queries.row_stride, x_row, n);
                            });
@@ -876,7 +918,7 @@ void PanelTopK(Metric metric, const MatrixView& queries, const MatrixView& x, si
             if (hn::AllFalse(dr, may_enter)) continue;
             for (size_t c = c0; c < HWY_MIN(cols, c0 + result_lanes); ++c) {
               TopKList<Result>& list = lists[j + c - chunk_first];
-              list.Offer(row_values + c, 1, i + r);
+              list.Offer(row_values + c, 1, i);
               threshold[c] = list.Threshold();
             }
           }
@@ -948,7 +990,7 @@ struct ShortSide {
 };
 
 template <typename Stored>
-ShortSide<Stored> PackShortRows(const MatrixView& view, bool cosine) {
+ShortSide<Stored> PackShortRows(const MatrixView& view, bool cosine, const double* squared_norms) {
   const ComputeTag<Stored> dc;
   const size_t lanes = hn::Lanes(dc), n = view.cols, stride = ShortStride<Stored>(n);
   ShortSide<Stored> side{hwy::AllocateAligned<ComputeOf<Stored>>(view.rows * stride), view.rows,
@@ -959,7 +1001,10 @@ ShortSide<Stored> PackShortRows(const MatrixView& view, bool cosine) {
     size_t i = 0;
     for (; i + lanes <= n; i += lanes) hn::Store(LoadWidened<Stored>(dc, row + i), dc, out + i);
     if (i < n) hn::Store(LoadLastStep<Stored>(dc, row, i, n), dc, out + i);
-    if (cosine) side.inverse_norms.push_back(InverseNorm<Stored>(row, n));
+    if (cosine) {
+      side.inverse_norms.push_back(squared_norms != nullptr ? InverseNormOf(squared_norms[r])
+                                                            : InverseNorm<Stored>(row, n));
+    }
   }
   return side;
 }
@@ -1126,32 +1171,28 @@ void FewRowPasses(const MatrixView& long_side, size_t begin, size_t end,
   }
 }
 
-// RowFactor of rows [first, first + rows) of `view` into out[0, rows): the
-// few-rows form takes long rows' while they are in cache, RowFactors all.
-template <typename Stored>
-void RowFactorsOf(Metric metric, const MatrixView& view, size_t first, size_t rows,
-                  bool norm_form, double* out) {
-  const auto* data = static_cast<const MemoryOf<Stored>*>(view.data);
-  for (size_t r = 0; r < rows; ++r) {
-    out[r] = RowFactor<Stored>(metric, data + (first + r) * view.row_stride, view.cols, norm_form);
-  }
-}
-
 // cdist through the few-rows form: the side with fewer rows (a on a tie)
-// packed, the other streamed, split across threads.
+// packed, the other streamed, split across threads. b_squared_norms: b's, if
+// known.
 template <typename Stored, Term term>
-void FewCdist(Metric metric, const MatrixView& av, const MatrixView& bv, ResultOf<Stored>* out,
-              size_t out_stride, size_t threads) {
+void FewCdist(Metric metric, const MatrixView& av, const MatrixView& bv,
+              const double* b_squared_norms, ResultOf<Stored>* out, size_t out_stride,
+              size_t threads) {
   const bool a_short = av.rows <= bv.rows, cosine = metric == Metric::kCosine;
   const MatrixView& long_side = a_short ? bv : av;
-  const ShortSide<Stored> short_side = PackShortRows<Stored>(a_short ? av : bv, cosine);
+  const double* long_squared_norms = a_short ? b_squared_norms : nullptr;
+  const ShortSide<Stored> short_side =
+      PackShortRows<Stored>(a_short ? av : bv, cosine, a_short ? nullptr : b_squared_norms);
   const size_t n = av.cols, group = FewGroupRows(ComputeTag<Stored>());
   const size_t work = av.rows * bv.rows * n;
   ParallelRows(threads, long_side.rows, work, [&](size_t begin, size_t end) {
     std::vector<double> long_norms(cosine ? group : 0), row_sums(short_side.count);
     FewRowPasses<Stored, term>(long_side, begin, end, short_side,
                                [&](size_t j, size_t rows, const double* sums) {
-      if (cosine) RowFactorsOf<Stored>(metric, long_side, j, rows, false, long_norms.data());
+      if (cosine) {
+        RowFactorsOf<Stored>(metric, long_side, j, rows, false, long_squared_norms,
+                             long_norms.data());
+      }
       for (size_t s = 0; s < short_side.count && a_short; ++s) {
         FinishSums<term>(metric, sums + s * group, rows,
                          cosine ? short_side.inverse_norms[s] : 0.0, long_norms.data(),
@@ -1174,20 +1215,21 @@ void FewCdist(Metric metric, const MatrixView& av, const MatrixView& bv, ResultO
 // offered. Few rows of x: the queries stream past them, each query's list
 // built from its few values.
 template <typename Stored, Term term>
-void FewTopK(Metric metric, const MatrixView& queries, const MatrixView& x, size_t k,
-             int64_t* indices, ResultOf<Stored>* best, size_t threads) {
+void FewTopK(Metric metric, const MatrixView& queries, const MatrixView& x,
+             const double* x_squared_norms, size_t k, int64_t* indices, ResultOf<Stored>* best,
+             size_t threads) {
   using Result = ResultOf<Stored>;
   const bool cosine = metric == Metric::kCosine;
   const size_t n = x.cols, group = FewGroupRows(ComputeTag<Stored>());
   const size_t work = queries.rows * x.rows * n;
   if (x.rows < queries.rows) {
-    const ShortSide<Stored> short_x = PackShortRows<Stored>(x, cosine);
+    const ShortSide<Stored> short_x = PackShortRows<Stored>(x, cosine, x_squared_norms);
     ParallelRows(threads, queries.rows, work, [&](size_t begin, size_t end) {
       std::vector<double> q_norms(cosine ? group : 0), row_sums(x.rows);
       std::vector<Result> values(x.rows);
       FewRowPasses<Stored, term>(queries, begin, end, short_x,
                                  [&](size_t j, size_t rows, const double* sums) {
-        if (cosine) RowFactorsOf<Stored>(metric, queries, j, rows, false, q_norms.data());
+        if (cosine) RowFactorsOf<Stored>(metric, queries, j, rows, false, nullptr, q_norms.data());
         for (size_t r = 0; r < rows; ++r) {
           for (size_t c = 0; c < x.rows; ++c) row_sums[c] = sums[c * group + r];
           FinishSums<term>(metric, row_sums.data(), x.rows, cosine ? q_norms[r] : 0.0,
@@ -1203,7 +1245,7 @@ void FewTopK(Metric metric, const MatrixView& queries, const MatrixView& x, size
   const hn::ScalableTag<Result> dr;
   const size_t result_lanes = hn::Lanes(dr);
   const bool larger_first = larger_is_closer(metric);
-  const ShortSide<Stored> short_q = PackShortRows<Stored>(queries, cosine);
+  const ShortSide<Stored> short_q = PackShortRows<Stored>(queries, cosine, nullptr);
   std::mutex merging;
   std::vector<std::vector<TopKList<Result>>> slices;  // each slice's lists
   ParallelRows(threads, x.rows, work, [&](size_t begin, size_t end) {
@@ -1212,7 +1254,7 @@ void FewTopK(Metric metric, const MatrixView& queries, const MatrixView& x, size
     auto values = hwy::AllocateAligned<Result>(group);
     FewRowPasses<Stored, term>(x, begin, end, short_q,
                                [&](size_t j, size_t rows, const double* sums) {
-      if (cosine) RowFactorsOf<Stored>(metric, x, j, rows, false, x_norms.data());
+      if (cosine) RowFactorsOf<Stored>(metric, x, j, rows, false, x_squared_norms, x_norms.data());
       for (size_t q = 0; q < queries.rows; ++q) {
         FinishSums<term>(metric, sums + q * group, rows,
                          cosine ? short_q.inverse_norms[q] : 0.0, x_norms.data(),
@@ -1408,13 +1450,33 @@ void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t
   }
 }
 
-// RowFactor of every row (zeros for metrics that need none).
+// Every row's inverse norm for cosine through the tiles (empty otherwise),
+// from its squared norm where known.
 template <typename Stored>
-std::vector<double> RowFactors(Metric metric, const MatrixView& view, bool norm_form) {
-  std::vector<double> factors(view.rows);
-  if (metric != Metric::kCosine && !(norm_form && IsNormForm(metric))) return factors;
-  RowFactorsOf<Stored>(metric, view, 0, view.rows, norm_form, factors.data());
-  return factors;
+std::vector<double> TileInverseNorms(Metric metric, const MatrixView& view,
+                                     const double* squared_norms) {
+  std::vector<double> norms;
+  if constexpr (!IsBits<Stored>()) {
+    if (metric == Metric::kCosine) {
+      norms.resize(view.rows);
+      RowFactorsOf<Stored>(metric, view, 0, view.rows, /*norm_form=*/false, squared_norms,
+                           norms.data());
+    }
+  }
+  return norms;
+}
+
+// Every row's squared norm (SquaredNorm), for a PackedMatrix.
+template <typename Stored>
+void SquaredNormsOnTarget(const MatrixView& view, double* out) {
+  if constexpr (IsBits<Stored>()) {
+    std::fill(out, out + view.rows, 0.0);  // no metric of bits takes norms
+  } else {
+    const auto* data = static_cast<const MemoryOf<Stored>*>(view.data);
+    for (size_t r = 0; r < view.rows; ++r) {
+      out[r] = SquaredNorm<Stored>(data + r * view.row_stride, view.cols);
+    }
+  }
 }
 
 template <typename Stored>
@@ -1428,9 +1490,11 @@ void PairedOnTarget(Metric metric, const MatrixView& a, const MatrixView& b, voi
   }
 }
 
+// b_squared_norms: b's SquaredNorms, when a PackedMatrix computed them on
+// this target (nullptr: computed here, as the kernels need them).
 template <typename Stored>
-void CdistOnTarget(Metric metric, const MatrixView& a, const MatrixView& b, void* out,
-                   size_t out_stride, size_t threads) {
+void CdistOnTarget(Metric metric, const MatrixView& a, const MatrixView& b,
+                   const double* b_squared_norms, void* out, size_t out_stride, size_t threads) {
   auto* result = static_cast<ResultOf<Stored>*>(out);
   if constexpr (std::is_floating_point_v<ComputeOf<Stored>>) {
     const bool done = ForPlan<Stored>(metric, [&](auto plan) -> bool {
@@ -1438,13 +1502,12 @@ void CdistOnTarget(Metric metric, const MatrixView& a, const MatrixView& b, void
       if constexpr (term == Term::kNone) {
         return false;
       } else if (UseFewRows<Stored>(a.rows, b.rows, a.cols)) {
-        FewCdist<Stored, term>(metric, a, b, result, out_stride, threads);
+        FewCdist<Stored, term>(metric, a, b, b_squared_norms, result, out_stride, threads);
         return true;
       } else if (UsePanels<Stored>(a.rows, b.rows, a.cols)) {
-        const std::vector<double> a_factors = RowFactors<Stored>(metric, a, /*norm_form=*/true);
         ParallelRows(threads, a.rows, a.rows * b.rows * a.cols, [&](size_t begin, size_t end) {
-          PanelCdistRows<Stored, PanelTerm(term)>(metric, a, b, begin, end, a_factors.data(),
-                                                  result, out_stride);
+          PanelCdistRows<Stored, PanelTerm(term)>(metric, a, b, b_squared_norms, begin, end, result,
+                                                  out_stride);
         });
         return true;
       }
@@ -1452,16 +1515,16 @@ void CdistOnTarget(Metric metric, const MatrixView& a, const MatrixView& b, void
     });
     if (done) return;
   }
-  std::vector<double> a_norms;  // b's: chunk by chunk in CdistRows
-  if constexpr (!IsBits<Stored>()) {
-    if (metric == Metric::kCosine) a_norms = RowFactors<Stored>(metric, a, /*norm_form=*/false);
-  }
+  const std::vector<double> a_norms = TileInverseNorms<Stored>(metric, a, nullptr);
+  // b's: from its known squared norms, else chunk by chunk in CdistRows.
+  const std::vector<double> b_norms =
+      b_squared_norms != nullptr ? TileInverseNorms<Stored>(metric, b, b_squared_norms)
+                                 : std::vector<double>();
   const size_t work = a.rows * b.rows * HWY_MAX(a.cols, size_t{1});
-  ParallelRows(threads, a.rows, work,
-               [&](size_t begin, size_t end) {
-                 CdistRows<Stored>(metric, a, b, begin, end, a_norms.data(), nullptr,
-                                   result, out_stride);
-               });
+  ParallelRows(threads, a.rows, work, [&](size_t begin, size_t end) {
+    CdistRows<Stored>(metric, a, b, begin, end, a_norms.data(),
+                      b_norms.empty() ? nullptr : b_norms.data(), result, out_stride);
+  });
 }
 
 // Queries are taken kQueryBlock at a time against kCandidateBlock rows of x:
@@ -1470,33 +1533,25 @@ void CdistOnTarget(Metric metric, const MatrixView& a, const MatrixView& b, void
 constexpr size_t kQueryBlock = 32;
 constexpr size_t kCandidateBlock = 256;
 
+// x_squared_norms: as CdistOnTarget's b_squared_norms.
 template <typename Stored>
-void TopKOnTarget(Metric metric, const MatrixView& queries, const MatrixView& x, size_t k,
-                  int64_t* indices, void* distances, size_t threads) {
+void TopKOnTarget(Metric metric, const MatrixView& queries, const MatrixView& x,
+                  const double* x_squared_norms, size_t k, int64_t* indices, void* distances,
+                  size_t threads) {
   auto* best = static_cast<ResultOf<Stored>*>(distances);
   const size_t work = queries.rows * x.rows * HWY_MAX(x.cols, size_t{1});
-  // RowFactors: every row's for panels (norm_form), cosine's for the tiles.
-  const auto factors = [&](const MatrixView& view, bool norm_form) {
-    if constexpr (!IsBits<Stored>()) {
-      if (norm_form || metric == Metric::kCosine) {
-        return RowFactors<Stored>(metric, view, norm_form);
-      }
-    }
-    return std::vector<double>();
-  };
   if constexpr (std::is_floating_point_v<ComputeOf<Stored>>) {
     const bool done = ForPlan<Stored>(metric, [&](auto plan) -> bool {
       constexpr Term term = decltype(plan)::kTileTerm;
       if constexpr (term == Term::kNone) {
         return false;
       } else if (UseFewRows<Stored>(queries.rows, x.rows, x.cols)) {
-        FewTopK<Stored, term>(metric, queries, x, k, indices, best, threads);
+        FewTopK<Stored, term>(metric, queries, x, x_squared_norms, k, indices, best, threads);
         return true;
       } else if (UsePanels<Stored>(queries.rows, x.rows, x.cols)) {
-        const std::vector<double> q_factors = factors(queries, true), x_factors = factors(x, true);
         ParallelRows(threads, queries.rows, work, [&](size_t begin, size_t end) {
-          PanelTopK<Stored, PanelTerm(term)>(metric, queries, x, begin, end, k, q_factors.data(),
-                                             x_factors.data(), indices, best);
+          PanelTopK<Stored, PanelTerm(term)>(metric, queries, x, x_squared_norms, begin, end, k,
+                                             indices, best);
         });
         return true;
       }
@@ -1504,7 +1559,8 @@ void TopKOnTarget(Metric metric, const MatrixView& queries, const MatrixView& x,
     });
     if (done) return;
   }
-  const std::vector<double> q_norms = factors(queries, false), x_norms = factors(x, false);
+  const std::vector<double> q_norms = TileInverseNorms<Stored>(metric, queries, nullptr);
+  const std::vector<double> x_norms = TileInverseNorms<Stored>(metric, x, x_squared_norms);
   ParallelRows(threads, queries.rows, work, [&](size_t begin, size_t end) {
     std::vector<ResultOf<Stored>> tile(kQueryBlock * kCandidateBlock);
     for (size_t q0 = begin; q0 < end; q0 += kQueryBlock) {

@@ -2,12 +2,17 @@
 // arguments, then pays HWY_DYNAMIC_DISPATCH once (EntryPoints: the per-target
 // code is in kernels/distance_<dtype>.cc); rows, pairs, tiles and worker
 // threads all live inside target code.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "api/checks.h"
 #include "dispatch/amx_control.h"
@@ -94,7 +99,77 @@ bool AmxRuns(Metric metric, const MatrixView& a) {
 
 std::size_t ResultSize(DType dtype) { return result_is_double(dtype) ? sizeof(double) : sizeof(float); }
 
+// Rows start on 64-byte lines: one AVX-512 load of a row's start never
+// splits a cache line.
+constexpr std::size_t kPackedRowAlignment = 64;
+
+struct AlignedDelete {
+  void operator()(unsigned char* p) const {
+    ::operator delete[](p, std::align_val_t{kPackedRowAlignment});
+  }
+};
+
 }  // namespace
+
+struct PackedMatrix::State {
+  std::unique_ptr<unsigned char[], AlignedDelete> storage;
+  std::size_t storage_bytes = 0;
+  MatrixView view;
+  std::vector<double> squared_norms;  // empty for packed bits
+  // The squared_norms entry point that computed them: its target's kernels
+  // may take them, any other computes its own.
+  void (*norms_target)(const MatrixView&, double*) = nullptr;
+};
+
+namespace {
+
+// The packed operand's squared norms where `entries` (the dispatched target)
+// computed them, else nullptr.
+const double* KnownSquaredNorms(const PackedMatrix* packed,
+                                const internal::DistanceEntryPoints& entries) {
+  if (packed == nullptr) return nullptr;
+  const PackedMatrix::State& state = packed->state();
+  if (state.squared_norms.empty() || state.norms_target != entries.squared_norms) return nullptr;
+  return state.squared_norms.data();
+}
+
+}  // namespace
+
+PackedMatrix::PackedMatrix(const MatrixView& rows) {
+  CheckView("PackedMatrix", "rows", rows);
+  auto state = std::make_shared<State>();
+  const std::size_t element = dtype_size(rows.dtype);
+  const std::size_t row_bytes =
+      (rows.cols * element + kPackedRowAlignment - 1) / kPackedRowAlignment * kPackedRowAlignment;
+  state->storage_bytes = rows.rows * row_bytes;
+  if (state->storage_bytes != 0) {
+    state->storage.reset(new (std::align_val_t{kPackedRowAlignment})
+                             unsigned char[state->storage_bytes]());
+  }
+  const auto* in = static_cast<const unsigned char*>(rows.data);
+  for (std::size_t r = 0; r < rows.rows; ++r) {
+    std::copy(in + r * rows.row_stride * element, in + (r * rows.row_stride + rows.cols) * element,
+              state->storage.get() + r * row_bytes);
+  }
+  state->view = MatrixView(state->storage.get(), rows.dtype, rows.rows, rows.cols,
+                           row_bytes / element);
+  if (rows.dtype != DType::kBits) {
+    state->squared_norms.resize(rows.rows);
+    EntryPoints(rows.dtype).squared_norms(state->view, state->squared_norms.data());
+    // Read after the call: before a first dispatch the table holds Highway's
+    // chooser, not the target's function.
+    state->norms_target = EntryPoints(rows.dtype).squared_norms;
+  }
+  state_ = std::move(state);
+}
+
+DType PackedMatrix::dtype() const { return state_->view.dtype; }
+std::size_t PackedMatrix::rows() const { return state_->view.rows; }
+std::size_t PackedMatrix::cols() const { return state_->view.cols; }
+MatrixView PackedMatrix::view() const { return state_->view; }
+std::size_t PackedMatrix::nbytes() const {
+  return state_->storage_bytes + state_->squared_norms.size() * sizeof(double);
+}
 
 Metric metric_from_name(std::string_view name) {
   for (Metric metric : kMetrics) {
@@ -166,8 +241,12 @@ double distance(Metric metric, const double* a, const double* b, std::size_t n) 
   return distance(metric, DType::kFloat64, a, b, n);
 }
 
-void cdist(Metric metric, const MatrixView& a, const MatrixView& b, void* out,
-           std::size_t out_row_stride, std::size_t threads) {
+namespace {
+
+// cdist and topk with their second operand packed or not (`packed`: b's or
+// x's PackedMatrix, or nullptr).
+void Cdist(Metric metric, const MatrixView& a, const MatrixView& b, const PackedMatrix* packed,
+           void* out, std::size_t out_row_stride, std::size_t threads) {
   CheckPair("cdist", metric, a, b);
   if (a.rows == 0 || b.rows == 0) return;
   if (out == nullptr) throw std::invalid_argument(Where("cdist") + "null output pointer");
@@ -183,11 +262,13 @@ void cdist(Metric metric, const MatrixView& a, const MatrixView& b, void* out,
     amx::CdistOnHardware(metric, a, b, static_cast<float*>(out), out_row_stride, threads);
     return;
   }
-  EntryPoints(a.dtype).cdist(metric, a, b, out, out_row_stride, threads);
+  const internal::DistanceEntryPoints entries = EntryPoints(a.dtype);
+  entries.cdist(metric, a, b, KnownSquaredNorms(packed, entries), out, out_row_stride, threads);
 }
 
-void topk(Metric metric, const MatrixView& queries, const MatrixView& x, std::size_t k,
-          std::int64_t* indices, void* distances, std::size_t threads) {
+void TopK(Metric metric, const MatrixView& queries, const MatrixView& x,
+          const PackedMatrix* packed, std::size_t k, std::int64_t* indices, void* distances,
+          std::size_t threads) {
   CheckPair("topk", metric, queries, x);
   if (k == 0 || k > x.rows) {
     throw std::invalid_argument(Where("topk") + "k = " + std::to_string(k) +
@@ -209,7 +290,31 @@ void topk(Metric metric, const MatrixView& queries, const MatrixView& x, std::si
     amx::TopKOnHardware(metric, queries, x, k, indices, static_cast<float*>(distances), threads);
     return;
   }
-  EntryPoints(queries.dtype).topk(metric, queries, x, k, indices, distances, threads);
+  const internal::DistanceEntryPoints entries = EntryPoints(queries.dtype);
+  entries.topk(metric, queries, x, KnownSquaredNorms(packed, entries), k, indices, distances,
+               threads);
+}
+
+}  // namespace
+
+void cdist(Metric metric, const MatrixView& a, const MatrixView& b, void* out,
+           std::size_t out_row_stride, std::size_t threads) {
+  Cdist(metric, a, b, nullptr, out, out_row_stride, threads);
+}
+
+void cdist(Metric metric, const MatrixView& a, const PackedMatrix& b, void* out,
+           std::size_t out_row_stride, std::size_t threads) {
+  Cdist(metric, a, b.view(), &b, out, out_row_stride, threads);
+}
+
+void topk(Metric metric, const MatrixView& queries, const MatrixView& x, std::size_t k,
+          std::int64_t* indices, void* distances, std::size_t threads) {
+  TopK(metric, queries, x, nullptr, k, indices, distances, threads);
+}
+
+void topk(Metric metric, const MatrixView& queries, const PackedMatrix& x, std::size_t k,
+          std::int64_t* indices, void* distances, std::size_t threads) {
+  TopK(metric, queries, x.view(), &x, k, indices, distances, threads);
 }
 
 }  // namespace simdkit

@@ -19,14 +19,20 @@ void Paired(Metric metric, const MatrixView& a, const MatrixView& b, void* out) 
   PairedOnTarget<SIMDKIT_DISTANCE_STORED>(metric, a, b, out);
 }
 
-void Cdist(Metric metric, const MatrixView& a, const MatrixView& b, void* out, size_t out_stride,
-           size_t threads) {
-  CdistOnTarget<SIMDKIT_DISTANCE_STORED>(metric, a, b, out, out_stride, threads);
+void Cdist(Metric metric, const MatrixView& a, const MatrixView& b, const double* b_squared_norms,
+           void* out, size_t out_stride, size_t threads) {
+  CdistOnTarget<SIMDKIT_DISTANCE_STORED>(metric, a, b, b_squared_norms, out, out_stride, threads);
 }
 
-void TopK(Metric metric, const MatrixView& queries, const MatrixView& x, size_t k,
-          int64_t* indices, void* distances, size_t threads) {
-  TopKOnTarget<SIMDKIT_DISTANCE_STORED>(metric, queries, x, k, indices, distances, threads);
+void TopK(Metric metric, const MatrixView& queries, const MatrixView& x,
+          const double* x_squared_norms, size_t k, int64_t* indices, void* distances,
+          size_t threads) {
+  TopKOnTarget<SIMDKIT_DISTANCE_STORED>(metric, queries, x, x_squared_norms, k, indices,
+                                        distances, threads);
+}
+
+void SquaredNorms(const MatrixView& rows, double* out) {
+  SquaredNormsOnTarget<SIMDKIT_DISTANCE_STORED>(rows, out);
 }
 
 }  // namespace
@@ -40,12 +46,14 @@ namespace simdkit {
 HWY_EXPORT(Paired);
 HWY_EXPORT(Cdist);
 HWY_EXPORT(TopK);
+HWY_EXPORT(SquaredNorms);
 
 namespace internal {
 
 template <>
 DistanceEntryPoints DispatchedDistanceEntryPoints<DType::SIMDKIT_DISTANCE_DTYPE>() {
-  return {HWY_DYNAMIC_DISPATCH(Paired), HWY_DYNAMIC_DISPATCH(Cdist), HWY_DYNAMIC_DISPATCH(TopK)};
+  return {HWY_DYNAMIC_DISPATCH(Paired), HWY_DYNAMIC_DISPATCH(Cdist), HWY_DYNAMIC_DISPATCH(TopK),
+          HWY_DYNAMIC_DISPATCH(SquaredNorms)};
 }
 
 }  // namespace internal

@@ -15,12 +15,20 @@
 namespace simdkit {
 namespace internal {
 
+// The second operand's squared norms (b_squared_norms, x_squared_norms) are
+// those squared_norms computed for a PackedMatrix on this same target, or
+// nullptr: a row's norm depends on the target's lanes, and a pair's value
+// must not depend on whether its rows were packed.
 struct DistanceEntryPoints {
   void (*paired)(Metric metric, const MatrixView& a, const MatrixView& b, void* out);
-  void (*cdist)(Metric metric, const MatrixView& a, const MatrixView& b, void* out,
-                std::size_t out_stride, std::size_t threads);
-  void (*topk)(Metric metric, const MatrixView& queries, const MatrixView& x, std::size_t k,
-               std::int64_t* indices, void* distances, std::size_t threads);
+  void (*cdist)(Metric metric, const MatrixView& a, const MatrixView& b,
+                const double* b_squared_norms, void* out, std::size_t out_stride,
+                std::size_t threads);
+  void (*topk)(Metric metric, const MatrixView& queries, const MatrixView& x,
+               const double* x_squared_norms, std::size_t k, std::int64_t* indices,
+               void* distances, std::size_t threads);
+  // sum(row^2) of every row into out[0, rows.rows).
+  void (*squared_norms)(const MatrixView& rows, double* out);
 };
 
 // The entry points of the target HWY_DYNAMIC_DISPATCH chooses now, for

@@ -55,6 +55,7 @@ check_output() {
       "query 0: nearest 7 " "query 1: nearest 1234 " "query 2: nearest 1999 " \
       "cdist + argmin_rows agree with topk: yes" \
       "bfloat16 database finds the same nearest rows: yes" \
+      "packed database gives the same neighbours and distances: yes" \
       "same neighbours on every supported target: yes" \
       "vectors of different lengths: simdkit::dot: b has 95 elements; expected 96"; do
     grep -qF -- "$expected" <<<"$output" || fail "$label: the example did not print '$expected':

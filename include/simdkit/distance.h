@@ -35,6 +35,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -106,6 +107,52 @@ SIMDKIT_EXPORT void topk(Metric metric, const MatrixView& queries, const MatrixV
                          std::size_t k, Span<std::int64_t> indices, Span<float> distances,
                          std::size_t threads = 0);
 SIMDKIT_EXPORT void topk(Metric metric, const MatrixView& queries, const MatrixView& x,
+                         std::size_t k, Span<std::int64_t> indices, Span<double> distances,
+                         std::size_t threads = 0);
+
+// A matrix packed once for many cdist and topk calls that take it as their
+// second operand (b, x), as a service answering batch after batch of queries
+// against one database does: its rows copied so that each starts on a
+// 64-byte line (no load splits a cache line), and every row's squared norm
+// (cosine's and the norm form's factors), so that calls pay neither again.
+// Results are the same bits as with the unpacked rows: the norms are those
+// the dispatched target computes, and a call on another target (after
+// set_target) computes its own. Immutable and thread-safe; copies share
+// the packed rows. The AMX backend packs its tiles per call.
+class SIMDKIT_EXPORT PackedMatrix {
+ public:
+  // Copies `rows` (any row stride). std::invalid_argument for a null data
+  // pointer with a non-empty shape or a row stride shorter than a row.
+  explicit PackedMatrix(const MatrixView& rows);
+
+  DType dtype() const;
+  std::size_t rows() const;
+  std::size_t cols() const;
+  // The packed rows: row_stride elements apart, each row 64-byte aligned.
+  MatrixView view() const;
+  // Memory held: the rows (with their padding) and the norms.
+  std::size_t nbytes() const;
+
+  struct State;  // library-internal
+  const State& state() const { return *state_; }
+
+ private:
+  std::shared_ptr<const State> state_;
+};
+
+// cdist and topk with a packed second operand: the same checks and results
+// as with b.view() / x.view() (outputs cannot overlap a PackedMatrix).
+SIMDKIT_EXPORT void cdist(Metric metric, const MatrixView& a, const PackedMatrix& b, void* out,
+                          std::size_t out_row_stride, std::size_t threads = 0);
+SIMDKIT_EXPORT void cdist(Metric metric, const MatrixView& a, const PackedMatrix& b,
+                          const MutableMatrixView& out, std::size_t threads = 0);
+SIMDKIT_EXPORT void topk(Metric metric, const MatrixView& queries, const PackedMatrix& x,
+                         std::size_t k, std::int64_t* indices, void* distances,
+                         std::size_t threads = 0);
+SIMDKIT_EXPORT void topk(Metric metric, const MatrixView& queries, const PackedMatrix& x,
+                         std::size_t k, Span<std::int64_t> indices, Span<float> distances,
+                         std::size_t threads = 0);
+SIMDKIT_EXPORT void topk(Metric metric, const MatrixView& queries, const PackedMatrix& x,
                          std::size_t k, Span<std::int64_t> indices, Span<double> distances,
                          std::size_t threads = 0);
 

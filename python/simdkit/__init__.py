@@ -12,9 +12,10 @@ keys ``amx_*``; the name ``"AMX"`` disables it).
 
 Families: reductions (``sum``, ``dot``, ``norm``, ``min``, ``max``,
 ``argmin``, ``argmax``, as NumPy) and distances (``distance``, ``paired``,
-``cdist``, ``topk``, with the metrics of scipy.spatial.distance; see
-docs/distance.md) and conversions (``to_bfloat16``, ``from_bfloat16``,
-``to_float16``, ``from_float16``, ``quantize_int8``, ``dequantize_int8``,
+``cdist``, ``topk``, with the metrics of scipy.spatial.distance, and
+``pack`` for a database queried many times; see docs/distance.md) and
+conversions (``to_bfloat16``, ``from_bfloat16``, ``to_float16``,
+``from_float16``, ``quantize_int8``, ``dequantize_int8``,
 bit-identical to ml_dtypes/NumPy; see docs/convert.md) and math
 (``exp``, ``log``, ``sin``, ..., ``sigmoid``, ``gelu``, elementwise with
 ``out=``, and ``softmax``, ``log_softmax``, ``logsumexp``, ``normalize``
@@ -46,6 +47,8 @@ from ._core import (
     max,
     min,
     norm,
+    pack,
+    PackedMatrix,
     paired,
     probe_target,
     quantize_int8,
@@ -98,6 +101,8 @@ __all__ = [
     "max",
     "min",
     "norm",
+    "pack",
+    "PackedMatrix",
     "paired",
     "probe_target",
     "quantize_int8",

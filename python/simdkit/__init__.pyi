@@ -15,6 +15,8 @@ from ._core import (
     max as max,
     min as min,
     norm as norm,
+    pack as pack,
+    PackedMatrix as PackedMatrix,
     paired as paired,
     probe_target as probe_target,
     quantize_int8 as quantize_int8,

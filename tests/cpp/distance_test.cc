@@ -431,6 +431,18 @@ const std::vector<std::vector<size_t>>& Ranking(const MatrixCase& m, Metric metr
   return ranking;
 }
 
+// Rows [first, first + count) of `view`.
+MatrixView RowRange(const MatrixView& view, size_t first, size_t count) {
+  MatrixView part = view;
+  part.data = static_cast<const std::uint8_t*>(view.data) +
+              first * view.row_stride * simdkit::dtype_size(view.dtype);
+  part.rows = count;
+  return part;
+}
+
+// Equal, or both NaN: the same result, bit for bit where it is a number.
+bool SameValue(double x, double y) { return x == y || (std::isnan(x) && std::isnan(y)); }
+
 // ---------------------------------------------------------------------------
 // The per-target suite
 // ---------------------------------------------------------------------------
@@ -817,19 +829,10 @@ TEST_P(DistanceTest, CdistInfinitiesAndDenormalsThroughPanelsAndFewRows) {
 // sums round differently in any other order.
 TEST_P(DistanceTest, FloatPairValuesDependOnlyOnTheForm) {
   Failures failures;
-  const auto same = [](double x, double y) { return x == y || (std::isnan(x) && std::isnan(y)); };
   for (DType dtype : {DType::kFloat64, DType::kFloat32, DType::kFloat16, DType::kBFloat16}) {
     const size_t lanes = Lanes(dtype == DType::kFloat64 ? DType::kFloat64 : DType::kFloat32);
     for (size_t cols : {2 * lanes + 3, size_t{300}}) {
       const MatrixCase& m = GetMatrixCase(dtype, Fill::kRandom, 30, 40, cols);
-      const size_t bytes = simdkit::dtype_size(dtype);
-      // Rows [first, first + count) of a or b.
-      const auto rows_of = [&](const MatrixView& view, size_t stride, size_t first, size_t count) {
-        MatrixView part = view;
-        part.data = static_cast<const std::uint8_t*>(view.data) + first * stride * bytes;
-        part.rows = count;
-        return part;
-      };
       for (Metric metric : kAllMetrics) {
         const auto where = [&](const std::string& what, size_t i, size_t j) {
           return Describe(metric, dtype) + " cols=" + std::to_string(cols) + " " + what +
@@ -838,7 +841,7 @@ TEST_P(DistanceTest, FloatPairValuesDependOnlyOnTheForm) {
         // The few-rows form's values: each row of a alone.
         Outputs single(dtype, 30 * 40);
         for (size_t i = 0; i < 30; ++i) {
-          simdkit::cdist(metric, rows_of(m.ViewA(), m.stride_a, i, 1), m.ViewB(),
+          simdkit::cdist(metric, RowRange(m.ViewA(), i, 1), m.ViewB(),
                          static_cast<std::uint8_t*>(single.data()) +
                              i * 40 * (result_is_double(dtype) ? 8 : 4),
                          40, 1);
@@ -847,22 +850,22 @@ TEST_P(DistanceTest, FloatPairValuesDependOnlyOnTheForm) {
         for (size_t count : {2, 5}) {
           const size_t first = 30 - count;
           Outputs out(dtype, count * 40);
-          simdkit::cdist(metric, rows_of(m.ViewA(), m.stride_a, first, count), m.ViewB(),
+          simdkit::cdist(metric, RowRange(m.ViewA(), first, count), m.ViewB(),
                          out.data(), 40, 0);
           for (size_t i = 0; i < count; ++i) {
             for (size_t j = 0; j < 40; ++j) {
-              failures.Expect(same(out[i * 40 + j], single[(first + i) * 40 + j]), [&] {
+              failures.Expect(SameValue(out[i * 40 + j], single[(first + i) * 40 + j]), [&] {
                 return where(std::to_string(count) + " rows of a", first + i, j);
               });
             }
           }
           // b short: a's 30 rows stream past `count` rows of b.
           Outputs swapped(dtype, 30 * count);
-          simdkit::cdist(metric, m.ViewA(), rows_of(m.ViewB(), m.stride_b, 3, count),
+          simdkit::cdist(metric, m.ViewA(), RowRange(m.ViewB(), 3, count),
                          swapped.data(), count, 1);
           for (size_t i = 0; i < 30; ++i) {
             for (size_t j = 0; j < count; ++j) {
-              failures.Expect(same(swapped[i * count + j], single[i * 40 + 3 + j]), [&] {
+              failures.Expect(SameValue(swapped[i * count + j], single[i * 40 + 3 + j]), [&] {
                 return where(std::to_string(count) + " rows of b", i, 3 + j);
               });
             }
@@ -870,18 +873,18 @@ TEST_P(DistanceTest, FloatPairValuesDependOnlyOnTheForm) {
           // topk: the same values, whichever side is short.
           std::vector<std::int64_t> indices(30 * 40);
           Outputs best(dtype, 30 * 40);
-          simdkit::topk(metric, rows_of(m.ViewA(), m.stride_a, first, count), m.ViewB(), 40,
+          simdkit::topk(metric, RowRange(m.ViewA(), first, count), m.ViewB(), 40,
                         indices.data(), best.data(), 0);
           for (size_t i = 0; i < count * 40; ++i) {
-            failures.Expect(same(best[i], single[(first + i / 40) * 40 + indices[i]]), [&] {
+            failures.Expect(SameValue(best[i], single[(first + i / 40) * 40 + indices[i]]), [&] {
               return where("topk of " + std::to_string(count) + " queries", first + i / 40,
                            indices[i]);
             });
           }
-          simdkit::topk(metric, m.ViewA(), rows_of(m.ViewB(), m.stride_b, 3, count), count,
+          simdkit::topk(metric, m.ViewA(), RowRange(m.ViewB(), 3, count), count,
                         indices.data(), best.data(), 0);
           for (size_t i = 0; i < 30 * count; ++i) {
-            failures.Expect(same(best[i], single[i / count * 40 + 3 + indices[i]]), [&] {
+            failures.Expect(SameValue(best[i], single[i / count * 40 + 3 + indices[i]]), [&] {
               return where("topk over " + std::to_string(count) + " rows", i / count,
                            3 + indices[i]);
             });
@@ -895,12 +898,12 @@ TEST_P(DistanceTest, FloatPairValuesDependOnlyOnTheForm) {
              {std::tuple{size_t{0}, size_t{12}, size_t{0}, size_t{40}},
               std::tuple{size_t{17}, size_t{13}, size_t{5}, size_t{12}}}) {
           Outputs out(dtype, count_a * count_b);
-          simdkit::cdist(metric, rows_of(m.ViewA(), m.stride_a, first_a, count_a),
-                         rows_of(m.ViewB(), m.stride_b, first_b, count_b), out.data(), count_b, 0);
+          simdkit::cdist(metric, RowRange(m.ViewA(), first_a, count_a),
+                         RowRange(m.ViewB(), first_b, count_b), out.data(), count_b, 0);
           for (size_t i = 0; i < count_a; ++i) {
             for (size_t j = 0; j < count_b; ++j) {
               // Init-captures: C++17 lambdas cannot capture structured bindings.
-              failures.Expect(same(out[i * count_b + j], all[(first_a + i) * 40 + first_b + j]),
+              failures.Expect(SameValue(out[i * count_b + j], all[(first_a + i) * 40 + first_b + j]),
                               [&, row = first_a + i, column = first_b + j] {
                                 return where("panels", row, column);
                               });
@@ -911,12 +914,153 @@ TEST_P(DistanceTest, FloatPairValuesDependOnlyOnTheForm) {
         Outputs best(dtype, 30 * 40);
         simdkit::topk(metric, m.ViewA(), m.ViewB(), 40, indices.data(), best.data(), 0);
         for (size_t i = 0; i < 30 * 40; ++i) {
-          failures.Expect(same(best[i], all[i / 40 * 40 + indices[i]]),
+          failures.Expect(SameValue(best[i], all[i / 40 * 40 + indices[i]]),
                           [&] { return where("topk through panels", i / 40, indices[i]); });
         }
       }
     }
   }
+}
+
+// cdist and topk of a against b packed and not packed, every dtype and
+// metric, through every form: the same bits (NaN as NaN), whether b is the
+// long side, the short side or one of two large ones, and for d = 0.
+void ExpectPackedMatchesUnpacked(Failures& failures, const MatrixCase& m, const MatrixView& a,
+                                 const MatrixView& b, const std::string& shape) {
+  const PackedMatrix packed(b);
+  for (Metric metric : kAllMetrics) {
+    if (!metric_supports(metric, m.dtype)) continue;
+    const auto where = [&](const std::string& what, size_t i) {
+      return Describe(metric, m.dtype) + " " + shape + " " + what + " [" + std::to_string(i) +
+             "]";
+    };
+    Outputs plain(m.dtype, a.rows * b.rows), with_pack(m.dtype, a.rows * b.rows);
+    simdkit::cdist(metric, a, b, plain.data(), b.rows, 0);
+    simdkit::cdist(metric, a, packed, with_pack.data(), b.rows, 0);
+    for (size_t i = 0; i < a.rows * b.rows; ++i) {
+      failures.Expect(SameValue(plain[i], with_pack[i]), [&] {
+        return where("cdist", i) + ": " + Format(with_pack[i]) + " packed, " + Format(plain[i]) +
+               " not";
+      });
+    }
+    const size_t k = std::min<size_t>(b.rows, 7);
+    std::vector<std::int64_t> plain_indices(a.rows * k), packed_indices(a.rows * k);
+    Outputs plain_best(m.dtype, a.rows * k), packed_best(m.dtype, a.rows * k);
+    simdkit::topk(metric, a, b, k, plain_indices.data(), plain_best.data(), 0);
+    simdkit::topk(metric, a, packed, k, packed_indices.data(), packed_best.data(), 0);
+    for (size_t i = 0; i < a.rows * k; ++i) {
+      failures.Expect(plain_indices[i] == packed_indices[i] && SameValue(plain_best[i], packed_best[i]),
+                      [&] { return where("topk", i); });
+    }
+  }
+}
+
+TEST_P(DistanceTest, PackedSecondOperandGivesTheUnpackedBits) {
+  Failures failures;
+  for (DType dtype : kAllDTypes) {
+    for (size_t cols : {size_t{0}, 2 * Lanes(dtype) + 3, size_t{300}}) {
+      const MatrixCase& m = GetMatrixCase(dtype, Fill::kRandom, 30, 40, cols);
+      const std::string columns = "cols=" + std::to_string(cols);
+      ExpectPackedMatchesUnpacked(failures, m, m.ViewA(), m.ViewB(), columns + " 30x40");
+      ExpectPackedMatchesUnpacked(failures, m, RowRange(m.ViewA(), 1, 3), m.ViewB(),
+                                  columns + " 3x40");
+      ExpectPackedMatchesUnpacked(failures, m, m.ViewA(), RowRange(m.ViewB(), 2, 5),
+                                  columns + " 30x5");
+    }
+  }
+}
+
+// Norms that one target computed are not taken by another (whose sums run
+// in other lanes): a PackedMatrix made once serves every target with that
+// target's own bits.
+TEST(DistancePacked, NormsOfOneTargetAreNotUsedByAnother) {
+  const std::vector<std::string> targets = TargetsToTest();
+  Failures failures;
+  for (DType dtype : {DType::kFloat32, DType::kFloat64, DType::kBFloat16}) {
+    const MatrixCase& m = GetMatrixCase(dtype, Fill::kRandom, 30, 40, 77);
+    const PackedMatrix packed(m.ViewB());  // on the best target
+    for (const std::string& target : targets) {
+      simdkit::set_target(target);
+      for (Metric metric : {Metric::kCosine, Metric::kSqEuclidean, Metric::kEuclidean}) {
+        Outputs plain(dtype, 30 * 40), with_pack(dtype, 30 * 40);
+        simdkit::cdist(metric, m.ViewA(), m.ViewB(), plain.data(), 40, 1);
+        simdkit::cdist(metric, m.ViewA(), packed, with_pack.data(), 40, 1);
+        for (size_t i = 0; i < 30 * 40; ++i) {
+          failures.Expect(SameValue(plain[i], with_pack[i]), [&] {
+                            return target + " " + Describe(metric, dtype) + " [" +
+                                   std::to_string(i) + "]: " + Format(with_pack[i]) +
+                                   " packed, " + Format(plain[i]) + " not";
+                          });
+        }
+      }
+    }
+    simdkit::reset_target();
+  }
+}
+
+TEST(DistancePacked, HoldsAnAlignedCopyWithTheSameShape) {
+  std::vector<float> rows(5 * 9);
+  std::iota(rows.begin(), rows.end(), 1.0f);
+  // Rows of 7 elements, 9 apart, starting one element past the vector.
+  const MatrixView view(rows.data() + 1, DType::kFloat32, 4, 7, 9);
+  const PackedMatrix packed(view);
+  EXPECT_EQ(packed.dtype(), DType::kFloat32);
+  EXPECT_EQ(packed.rows(), 4u);
+  EXPECT_EQ(packed.cols(), 7u);
+  const MatrixView copy = packed.view();
+  EXPECT_EQ(copy.row_stride * sizeof(float) % 64, 0u);
+  EXPECT_GE(copy.row_stride, 7u);
+  EXPECT_GE(packed.nbytes(), 4 * copy.row_stride * sizeof(float) + 4 * sizeof(double));
+  for (size_t r = 0; r < 4; ++r) {
+    const auto* row = static_cast<const float*>(copy.data) + r * copy.row_stride;
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(row) % 64, 0u) << "row " << r;
+    for (size_t c = 0; c < 7; ++c) EXPECT_EQ(row[c], rows[1 + r * 9 + c]) << r << "," << c;
+  }
+  // A copy, not a view: changing the source changes nothing packed.
+  const float query[7] = {1, 2, 3, 4, 5, 6, 7};
+  float before[4], after[4];
+  simdkit::cdist(Metric::kSqEuclidean, MatrixView(query, DType::kFloat32, 1, 7, 7), packed,
+                 before, 4, 1);
+  std::fill(rows.begin(), rows.end(), 0.0f);
+  simdkit::cdist(Metric::kSqEuclidean, MatrixView(query, DType::kFloat32, 1, 7, 7), packed,
+                 after, 4, 1);
+  for (size_t j = 0; j < 4; ++j) EXPECT_EQ(before[j], after[j]);
+  // Copies share the packed rows.
+  const PackedMatrix shared = packed;
+  EXPECT_EQ(shared.view().data, packed.view().data);
+  // Empty shapes pack to empty matrices.
+  const PackedMatrix empty(MatrixView(nullptr, DType::kInt8, 0, 5, 5));
+  EXPECT_EQ(empty.rows(), 0u);
+  EXPECT_EQ(empty.cols(), 5u);
+}
+
+TEST(DistancePacked, InvalidArgumentsThrow) {
+  EXPECT_THROW(PackedMatrix(MatrixView(nullptr, DType::kFloat32, 2, 3, 3)), std::invalid_argument);
+  const float rows[6] = {};
+  EXPECT_THROW(PackedMatrix(MatrixView(rows, DType::kFloat32, 2, 3, 2)), std::invalid_argument);
+  const PackedMatrix packed(MatrixView(rows, DType::kFloat32, 2, 3, 3));
+  float out[4];
+  std::int64_t indices[4];
+  const double wide[3] = {};
+  EXPECT_THROW(simdkit::cdist(Metric::kDot, MatrixView(wide, DType::kFloat64, 1, 3, 3), packed,
+                              out, 2),
+               std::invalid_argument);
+  EXPECT_THROW(simdkit::cdist(Metric::kDot, MatrixView(rows, DType::kFloat32, 1, 2, 2), packed,
+                              out, 2),
+               std::invalid_argument);
+  EXPECT_THROW(simdkit::topk(Metric::kDot, MatrixView(rows, DType::kFloat32, 1, 3, 3), packed, 3,
+                             indices, out),
+               std::invalid_argument);
+  EXPECT_THROW(simdkit::topk(Metric::kDot, MatrixView(rows, DType::kFloat32, 2, 3, 3), packed, 2,
+                             Span<std::int64_t>(indices, 3), Span<float>(out, 4)),
+               std::invalid_argument);
+  EXPECT_THROW(simdkit::cdist(Metric::kDot, MatrixView(rows, DType::kFloat32, 2, 3, 3), packed,
+                              MutableMatrixView(out, DType::kFloat32, 2, 3, 3)),
+               std::invalid_argument);
+  const PackedMatrix bits(MatrixView(rows, DType::kBits, 1, 4, 4));
+  EXPECT_THROW(simdkit::cdist(Metric::kCosine, MatrixView(rows, DType::kBits, 1, 4, 4), bits, out,
+                              1),
+               std::invalid_argument);
 }
 
 // A long sum of one repeated term (0.1 rounded to the dtype), which a single
