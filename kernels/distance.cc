@@ -14,6 +14,10 @@
 #include <utility>
 #include <vector>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include "api/checks.h"
 #include "dispatch/amx_control.h"
 #include "kernels/amx_distance.h"
@@ -102,12 +106,31 @@ std::size_t ResultSize(DType dtype) { return result_is_double(dtype) ? sizeof(do
 // Rows start on 64-byte lines: one AVX-512 load of a row's start never
 // splits a cache line.
 constexpr std::size_t kPackedRowAlignment = 64;
+// Large packings start on a huge page and ask for transparent huge pages,
+// as NumPy does for its arrays (Linux leaves them to madvise by default): a
+// stream over tens of MiB of 4 KiB pages misses the TLB on every page, which
+// measured 10-20 % slower than the NumPy array it was packed from.
+constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
+constexpr std::size_t kHugePagesFrom = std::size_t{4} << 20;
 
 struct AlignedDelete {
-  void operator()(unsigned char* p) const {
-    ::operator delete[](p, std::align_val_t{kPackedRowAlignment});
-  }
+  std::size_t alignment = kPackedRowAlignment;
+  void operator()(unsigned char* p) const { ::operator delete[](p, std::align_val_t{alignment}); }
 };
+
+// `bytes` zeros, 64-byte aligned (huge-page aligned and advised when large).
+std::unique_ptr<unsigned char[], AlignedDelete> AllocatePacked(std::size_t bytes) {
+  const std::size_t alignment = bytes >= kHugePagesFrom ? kHugePageBytes : kPackedRowAlignment;
+  std::unique_ptr<unsigned char[], AlignedDelete> storage(
+      new (std::align_val_t{alignment}) unsigned char[bytes], AlignedDelete{alignment});
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  // Before the first touch, so that the pages are faulted in huge; a refusal
+  // (THP disabled) leaves ordinary pages.
+  if (alignment == kHugePageBytes) madvise(storage.get(), bytes, MADV_HUGEPAGE);
+#endif
+  std::fill(storage.get(), storage.get() + bytes, static_cast<unsigned char>(0));
+  return storage;
+}
 
 }  // namespace
 
@@ -142,10 +165,7 @@ PackedMatrix::PackedMatrix(const MatrixView& rows) {
   const std::size_t row_bytes =
       (rows.cols * element + kPackedRowAlignment - 1) / kPackedRowAlignment * kPackedRowAlignment;
   state->storage_bytes = rows.rows * row_bytes;
-  if (state->storage_bytes != 0) {
-    state->storage.reset(new (std::align_val_t{kPackedRowAlignment})
-                             unsigned char[state->storage_bytes]());
-  }
+  if (state->storage_bytes != 0) state->storage = AllocatePacked(state->storage_bytes);
   const auto* in = static_cast<const unsigned char*>(rows.data);
   for (std::size_t r = 0; r < rows.rows; ++r) {
     std::copy(in + r * rows.row_stride * element, in + (r * rows.row_stride + rows.cols) * element,
