@@ -12,9 +12,10 @@ FUZZ_FAMILIES=(convert distance math reduce)
 
 scripts/setup.sh "${SETUP_PROFILE:?set SETUP_PROFILE to main or test before sourcing common.sh}"
 if [ "$SETUP_PROFILE" = test ]; then
-  # The test run builds one configuration twice, the consumers' static
-  # library and the Python package's (both static, PIC, Release, at the same
-  # depth under build/): through ccache the second compiles nothing.
+  # The test run builds the library's objects three times, in the shared
+  # build, the consumers' static one and the Python package's (all PIC,
+  # Release, the same flags whether shared or static, at the same depth
+  # under build/): through ccache the second and third compile nothing.
   # The compiler by one name too: pip's build takes Python's (sysconfig's
   # CXX, g++), CMake's default search finds c++ first, and ccache tells the
   # names apart.

@@ -9,7 +9,8 @@
 # SHARED_BUILD_DIR (default build/cmake, which scripts/test.sh has built) is
 # installed as it is, after `cmake --build` (a no-op when it is up to date;
 # configured here, library only, if it does not exist yet). The static
-# library is built in build/static (library only). Set
+# library is built in build/static (library only; its objects are the shared
+# build's, which ccache hands back when scripts/test.sh runs this). Set
 # CMAKE_BUILD_PARALLEL_LEVEL to bound the build's parallelism.
 set -euo pipefail
 cd "$(dirname "$0")/.."
