@@ -52,7 +52,8 @@ def refused(name):
     return {"dot": {"b": np.ones(5, np.float32)},
             "distance": {"b": np.ones(5, np.float32)},
             "paired": {"B": np.ones((2, 4), np.float32)},
-            "topk": {"k": 0}}[name]
+            "topk": {"k": 0},
+            "pack": {"X": np.ones(4, np.float32)}}[name]
 
 
 def repeat(thunk, times):
@@ -213,6 +214,8 @@ def allocation_cases():
         result.format("268435456, 268435456", "int64")
     yield "topk overflow", lambda: simdkit.topk(EMPTY_ROWS, EMPTY_ROWS, (1 << 31) - 1, "dot"), \
         result.format("2147483647, 2147483647", "int64") + overflows
+    # Rows within the extent limit whose packed copy is 2^63 bytes.
+    yield "pack", lambda: simdkit.pack(broadcast((1 << 30, (1 << 31) - 1))), cannot_copy
     yield "to_bfloat16", lambda: simdkit.to_bfloat16(broadcast(HUGE)), \
         result.format(huge, "bfloat16")
     yield "to_float16", lambda: simdkit.to_float16(broadcast(HUGE)), result.format(huge, "float16")
