@@ -447,12 +447,9 @@ bool Supports(Metric metric, DType dtype) {
   switch (dtype) {
     case DType::kInt8:
     case DType::kUInt8:
+    case DType::kBFloat16:
       return metric == Metric::kDot || metric == Metric::kCosine ||
              metric == Metric::kSqEuclidean || metric == Metric::kEuclidean;
-    case DType::kBFloat16:
-      // sqeuclidean as |a|^2 + |b|^2 - 2ab cancels in float32: Highway's
-      // direct sum of (a - b)^2 stays (docs/distance.md).
-      return metric == Metric::kDot || metric == Metric::kCosine;
     default:
       return false;
   }

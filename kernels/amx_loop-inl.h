@@ -171,33 +171,36 @@ void ForEachBlock(const MatrixView& a, size_t row_begin, size_t row_end, const M
   Tiles::End();
 }
 
+// The sum of term(i) over i < n in 16 double lanes, added in a fixed order:
+// the model and the hardware copy agree bit for bit.
+template <typename Term>
+double LaneSum(size_t n, const Term& term) {
+  constexpr size_t kLanes = 16;
+  double lanes[kLanes] = {};
+  size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (size_t l = 0; l < kLanes; ++l) lanes[l] += term(i + l);
+  }
+  for (; i < n; ++i) lanes[i % kLanes] += term(i);
+  double total = 0.0;
+  for (size_t l = 0; l < kLanes; ++l) total += lanes[l];
+  return total;
+}
+
 // Sum of squares of each row of `view`: exact for bytes (uint32 over blocks
-// that cannot wrap, then int64), in 16 double lanes for bfloat16 (whose
-// squares are exact in double), a fixed order: the model and the hardware
-// copy agree bit for bit.
+// that cannot wrap, then int64), in double for bfloat16 (whose squares are
+// exact in double).
 template <DType kDType>
 void RowSquares(const MatrixView& view, typename TileTraits<kDType>::Sum* out) {
   using Element = typename TileTraits<kDType>::Element;
-  constexpr size_t kLanes = 16;
   const auto* data = static_cast<const Element*>(view.data);
   for (size_t r = 0; r < view.rows; ++r) {
     const Element* row = data + r * view.row_stride;
     if constexpr (kDType == DType::kBFloat16) {
-      double lanes[kLanes] = {};
-      size_t i = 0;
-      for (; i + kLanes <= view.cols; i += kLanes) {
-        for (size_t l = 0; l < kLanes; ++l) {
-          const double value = BFloat16Value(row[i + l]);
-          lanes[l] += value * value;
-        }
-      }
-      for (; i < view.cols; ++i) {
+      out[r] = LaneSum(view.cols, [row](size_t i) {
         const double value = BFloat16Value(row[i]);
-        lanes[i % kLanes] += value * value;
-      }
-      double total = 0.0;
-      for (size_t l = 0; l < kLanes; ++l) total += lanes[l];
-      out[r] = total;
+        return value * value;
+      });
     } else {
       int64_t total = 0;
       for (size_t begin = 0; begin < view.cols; begin += kExactSquaresBlock) {
@@ -214,16 +217,62 @@ void RowSquares(const MatrixView& view, typename TileTraits<kDType>::Sum* out) {
   }
 }
 
+// sum((a_i - b_i)^2) of two bfloat16 rows in double: each difference and
+// square exact or nearly, far inside float32's rounding of the result.
+inline double BFloat16SquaredDifference(const uint16_t* a, const uint16_t* b, size_t n) {
+  return LaneSum(n, [a, b](size_t i) {
+    const double difference = double{BFloat16Value(a[i])} - double{BFloat16Value(b[i])};
+    return difference * difference;
+  });
+}
+
+// Whether a bfloat16 row holds an element the tiles do not multiply as the
+// reference does: a subnormal (TDPBF16PS flushes it to zero) or an infinity
+// or NaN (whose product with a flushed element is NaN, not +-Inf).
+inline bool HasFlushedOrNonFinite(const uint16_t* row, size_t n) {
+  uint32_t found = 0;  // a count, not a bool: GCC 12 vectorizes sums, not ors
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t exponent = row[i] & 0x7F80u, mantissa = row[i] & 0x7Fu;
+    found += (exponent == 0x7F80u || (exponent == 0 && mantissa != 0)) ? 1u : 0u;
+  }
+  return found != 0;
+}
+
+// For each row of a bfloat16 view, how many rows before it HasFlushedOrNonFinite
+// (rows + 1 counts): whether a block of columns has one is one subtraction.
+inline std::vector<uint32_t> SpecialRowsBefore(const MatrixView& view) {
+  std::vector<uint32_t> before(view.rows + 1, 0);
+  const auto* data = static_cast<const uint16_t*>(view.data);
+  for (size_t r = 0; r < view.rows; ++r) {
+    before[r + 1] = before[r] + (HasFlushedOrNonFinite(data + r * view.row_stride, view.cols) ? 1 : 0);
+  }
+  return before;
+}
+
 // What cdist and topk finish their sums with: per-row inverse norms
 // (cosine) or squares (sqeuclidean, euclidean), each for a's and b's rows.
 template <DType kDType>
 struct Finishing {
   using Sum = typename TileTraits<kDType>::Sum;
+  static constexpr bool kBFloat16 = kDType == DType::kBFloat16;
   Metric metric;
+  MatrixView a, b;
   std::vector<double> a_inverse_norms, b_inverse_norms;
   std::vector<Sum> a_squares, b_squares;
+  // bfloat16: SpecialRowsBefore of a and b; such rows' pairs are summed again
+  // in double (their tile sums can be wrong by more than any rounding).
+  std::vector<uint32_t> a_special, b_special;
+  // bfloat16 sqeuclidean's norm form (NormFormRow): gamma(2d + 4).
+  double norm_form_gamma = 0.0;
 
-  Finishing(Metric metric_, const MatrixView& a, const MatrixView& b) : metric(metric_) {
+  Finishing(Metric metric_, const MatrixView& a_, const MatrixView& b_)
+      : metric(metric_), a(a_), b(b_) {
+    if constexpr (kBFloat16) {
+      a_special = SpecialRowsBefore(a);
+      b_special = SpecialRowsBefore(b);
+      const double terms = 2.0 * static_cast<double>(a.cols) + 4.0;
+      norm_form_gamma = terms * 0x1p-24 / (1.0 - terms * 0x1p-24);
+    }
     if (metric == Metric::kDot) return;
     a_squares.resize(a.rows);
     b_squares.resize(b.rows);
@@ -245,15 +294,9 @@ struct Finishing {
   template <typename Value>  // TileTraits' Raw or Sum
   void Row(size_t i, size_t j, size_t cols, const Value* sums, float* out) const {
     switch (metric) {
-      case Metric::kCosine: {
-        const double a_inverse = a_inverse_norms[i];
-        const double* b_inverse = b_inverse_norms.data() + j;
-        for (size_t c = 0; c < cols; ++c) {
-          const double scaled = static_cast<double>(sums[c]) * a_inverse;
-          out[c] = static_cast<float>(ClampCosineDistance(1.0 - scaled * b_inverse[c]));
-        }
-        return;
-      }
+      case Metric::kCosine:
+        for (size_t c = 0; c < cols; ++c) out[c] = Cosine(i, j + c, static_cast<double>(sums[c]));
+        break;
       case Metric::kSqEuclidean:
       case Metric::kEuclidean:
         if constexpr (std::is_integral_v<Sum>) {
@@ -266,13 +309,82 @@ struct Finishing {
                 static_cast<double>(a_square + b_square[c] - 2 * static_cast<Sum>(sums[c]));
             out[c] = static_cast<float>(root ? std::sqrt(value) : value);
           }
-          return;
+        } else {
+          NormFormRow(i, j, cols, sums, out);
         }
         break;
       default:
+        for (size_t c = 0; c < cols; ++c) out[c] = static_cast<float>(static_cast<double>(sums[c]));
         break;
     }
-    for (size_t c = 0; c < cols; ++c) out[c] = static_cast<float>(static_cast<double>(sums[c]));
+    if constexpr (kBFloat16) {
+      if (a_special[i + 1] == a_special[i] && b_special[j + cols] == b_special[j]) return;
+      const bool a_row_special = a_special[i + 1] != a_special[i];
+      for (size_t c = 0; c < cols; ++c) {
+        if (a_row_special || b_special[j + c + 1] != b_special[j + c]) out[c] = Recomputed(i, j + c);
+      }
+    }
+  }
+
+ private:
+  float Cosine(size_t i, size_t j, double sum) const {
+    const double scaled = sum * a_inverse_norms[i];
+    return static_cast<float>(ClampCosineDistance(1.0 - scaled * b_inverse_norms[j]));
+  }
+
+  const uint16_t* RowOf(const MatrixView& view, size_t r) const {
+    return static_cast<const uint16_t*>(view.data) + r * view.row_stride;
+  }
+
+  // The metric of a's row i and b's row j summed in double from the rows:
+  // bfloat16 products and differences' squares are exact or nearly there.
+  float Recomputed(size_t i, size_t j) const {
+    const uint16_t* a_row = RowOf(a, i);
+    const uint16_t* b_row = RowOf(b, j);
+    if (metric == Metric::kSqEuclidean || metric == Metric::kEuclidean) {
+      const double value = BFloat16SquaredDifference(a_row, b_row, a.cols);
+      return static_cast<float>(metric == Metric::kEuclidean ? std::sqrt(value) : value);
+    }
+    const double dot = LaneSum(a.cols, [a_row, b_row](size_t e) {
+      return double{BFloat16Value(a_row[e])} * double{BFloat16Value(b_row[e])};
+    });
+    return metric == Metric::kCosine ? Cosine(i, j, dot) : static_cast<float>(dot);
+  }
+
+  // bfloat16 sqeuclidean/euclidean from the tiles' dot products, as the
+  // Highway panels finish float sqeuclidean (docs/distance.md, Error bounds).
+  // With S = |a|^2 + |b|^2, 2ab is within gamma(2d + 4) S of exact (the
+  // backend's dot bound, with sum|a_i b_i| <= S / 2), plus what TDPBF16PS's
+  // flushing to zero can lose where no element is subnormal: products and
+  // partial sums below 2^-126 each, twice per element, 2^-124 d for 2ab. A
+  // value at least (1 + 1/rho) times the whole bound is kept, within rho =
+  // 2^-12 of the exact one; any other (NaN and infinities too) is summed
+  // again from (a - b)^2 in double.
+  template <typename Value>
+  void NormFormRow(size_t i, size_t j, size_t cols, const Value* sums, float* out) const {
+    constexpr double kKeep = 1.0 + 0x1p12;
+    const double relative = norm_form_gamma * kKeep;
+    const double flushed = 0x1p-124 * static_cast<double>(a.cols) * kKeep;
+    const bool root = metric == Metric::kEuclidean;
+    const double a_square = a_squares[i];
+    const auto kept = [&](size_t c, double& value) {
+      const double norms = a_square + b_squares[j + c];
+      value = norms - 2.0 * static_cast<double>(sums[c]);
+      return value >= relative * norms + flushed && value < HUGE_VAL;
+    };
+    // Selects and a count, no call: the loop vectorizes; the few values
+    // that cannot be kept are replaced after it.
+    uint32_t recompute = 0;
+    for (size_t c = 0; c < cols; ++c) {
+      double value;
+      recompute += kept(c, value) ? 0u : 1u;
+      out[c] = static_cast<float>(root ? std::sqrt(value) : value);
+    }
+    if (recompute == 0) return;
+    for (size_t c = 0; c < cols; ++c) {
+      double value;
+      if (!kept(c, value)) out[c] = Recomputed(i, j + c);
+    }
   }
 };
 

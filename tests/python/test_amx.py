@@ -23,8 +23,7 @@ from conftest import PYTHON_COMMAND, SUPPORTED_TARGETS
 AMX = simdkit.targets()
 BELOW_AVX3_DL = [t for t in SUPPORTED_TARGETS if t in ("AVX3", "AVX2", "SSE4", "SSSE3", "SSE2",
                                                         "EMU128", "SCALAR")]
-BYTE_METRICS = ["dot", "cosine", "sqeuclidean", "euclidean"]
-BF16_METRICS = ["dot", "cosine"]
+METRICS = ["dot", "cosine", "sqeuclidean", "euclidean"]
 
 
 @pytest.fixture(autouse=True)
@@ -147,7 +146,7 @@ def test_cdist_bytes_bit_identical_to_highway(dtype, shape):
     b = random_rows(dtype, n, d, 2)
     b[::7] = a[0]  # equal rows: cosine 0, sqeuclidean 0
     a[-1] = 0      # a zero row: cosine NaN
-    for metric in BYTE_METRICS:
+    for metric in METRICS:
         for threads in (1, 2):
             got = simdkit.cdist(a, b, metric, threads=threads)
             expected = without_amx(simdkit.cdist, a, b, metric, threads=threads)
@@ -159,13 +158,13 @@ def test_cdist_bytes_strided_and_offset():
     base = random_rows("int8", 60, 300, 3)
     a = base[1:, 5:133]          # row stride 300, rows start 5 bytes in
     b = base[::2, 7:135]
-    for metric in BYTE_METRICS:
+    for metric in METRICS:
         np.testing.assert_array_equal(simdkit.cdist(a, b, metric),
                                       without_amx(simdkit.cdist, a, b, metric), err_msg=metric)
 
 
 @pytest.mark.parametrize("dtype", ["int8", "uint8"])
-@pytest.mark.parametrize("metric", BYTE_METRICS)
+@pytest.mark.parametrize("metric", METRICS)
 def test_topk_bytes_identical_to_highway(dtype, metric):
     q = random_rows(dtype, 45, 96, 4)
     x = random_rows(dtype, 1000, 96, 5)
@@ -177,21 +176,36 @@ def test_topk_bytes_identical_to_highway(dtype, metric):
         np.testing.assert_array_equal(got[1], expected[1], err_msg=f"distances k={k}")
 
 
-@pytest.mark.parametrize("metric", BF16_METRICS)
+@pytest.mark.parametrize("metric", METRICS)
 @pytest.mark.parametrize("d", [1, 31, 32, 33, 768])
 def test_cdist_bfloat16_within_documented_bound(metric, d):
     """docs/distance.md: dot within (2d + 4) 2^-24 sum|a_i b_i|, cosine within
-    3 (2d + 4) 2^-24 absolute, as the Highway path (float32 accumulation)."""
+    3 (2d + 4) 2^-24 absolute, as the Highway path (float32 accumulation);
+    sqeuclidean (the norm form) within min(2^-12 value, 2 gamma (|a|^2 + |b|^2))
+    plus the float32 result's rounding, euclidean within its square root's
+    share."""
     a = random_rows("bfloat16", 40, d, 6)
     b = random_rows("bfloat16", 50, d, 7)
+    b[:10] = a[:10]  # equal rows: sqeuclidean 0, recomputed
+    b[10:20] = (a[10:20].astype(np.float32) * (1 + 2.0**-7)).astype(ml_dtypes.bfloat16)  # close
     a64, b64 = a.astype(np.float64), b.astype(np.float64)
     u = 2.0**-24
     gamma = (2 * d + 4) * u / (1 - (2 * d + 4) * u)
     got = simdkit.cdist(a, b, metric).astype(np.float64)
     dots = a64 @ b64.T
+    squares = (a64**2).sum(1)[:, None] + (b64**2).sum(1)[None, :]
     if metric == "dot":
         bound = gamma * (np.abs(a64) @ np.abs(b64).T)
         expected = dots
+    elif metric in ("sqeuclidean", "euclidean"):
+        exact = ((a64[:, None, :] - b64[None, :, :]) ** 2).sum(2)
+        squared_bound = np.minimum(2.0**-12 * exact, 2 * gamma * squares) + 2 * u * exact
+        if metric == "sqeuclidean":
+            expected, bound = exact, squared_bound
+        else:
+            expected = np.sqrt(exact)
+            bound = np.minimum(np.sqrt(squared_bound), squared_bound / np.maximum(expected, 1e-300))
+            bound += 2 * u * expected
     else:
         norms = np.sqrt((a64**2).sum(1))[:, None] * np.sqrt((b64**2).sum(1))[None, :]
         expected = np.clip(1 - dots / norms, 0, 2)
@@ -202,7 +216,7 @@ def test_cdist_bfloat16_within_documented_bound(metric, d):
 def test_topk_bfloat16_is_the_best_of_its_cdist():
     q = random_rows("bfloat16", 20, 64, 8)
     x = random_rows("bfloat16", 300, 64, 9)
-    for metric in BF16_METRICS:
+    for metric in METRICS:
         distances = simdkit.cdist(q, x, metric)
         order = np.argsort(-distances if metric == "dot" else distances, axis=1, kind="stable")
         indices, values = simdkit.topk(q, x, 5, metric)
