@@ -56,15 +56,22 @@ void MultiplyBlock(const uint8_t* a, size_t a_stride, const uint32_t* b, size_t 
   if (kCols == 2) Tiles::Zero(5);
   if (kRows == 2) Tiles::Zero(6);
   if (kRows == 2 && kCols == 2) Tiles::Zero(7);
+  // Each load just before the first product that needs it: tiles are not
+  // renamed, so a load waits for the products still reading its tile, and
+  // the next step's loads overlap this step's last products.
   for (size_t t = 0; t < tiles; ++t) {
     Tiles::Load(0, a + t * kTileRowBytes, a_stride);
-    if (kRows == 2) Tiles::Load(1, a_lower + t * kTileRowBytes, a_stride);
     Tiles::Load(2, b + t * kTileWords, kTileRowBytes);
-    if (kCols == 2) Tiles::Load(3, b_right + t * kTileWords, kTileRowBytes);
     Tiles::template Dot<kDType>(4);
-    if (kCols == 2) Tiles::template Dot<kDType>(5);
-    if (kRows == 2) Tiles::template Dot<kDType>(6);
-    if (kRows == 2 && kCols == 2) Tiles::template Dot<kDType>(7);
+    if (kCols == 2) {
+      Tiles::Load(3, b_right + t * kTileWords, kTileRowBytes);
+      Tiles::template Dot<kDType>(5);
+    }
+    if (kRows == 2) {
+      Tiles::Load(1, a_lower + t * kTileRowBytes, a_stride);
+      Tiles::template Dot<kDType>(6);
+      if (kCols == 2) Tiles::template Dot<kDType>(7);
+    }
   }
   auto* out = static_cast<uint8_t*>(sums);
   constexpr size_t kStride = kBlockSide * 4;
