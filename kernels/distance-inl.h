@@ -534,8 +534,11 @@ constexpr Term PanelTerm(Term tile_term) {
 // (1 MiB and more on the CPUs that run this) beside the broadcast rows.
 constexpr size_t kPanelChunkBytes = size_t{512} << 10;
 
-// Rows per panel when the packed side has `packed_rows` rows: kPanelVectors
-// vectors' worth, or one (a single query need not pay for two).
+// Rows per panel when `packed_rows` rows remain to be packed: kPanelVectors
+// vectors' worth, or one when they fit in one (a few queries, or the last
+// panel of a side: 100 queries in panels of 32 computed 128 columns, in
+// 32 + 32 + 32 + 16 they compute 112). A pair's sum does not depend on the
+// width of its panel.
 template <class DC>
 HWY_INLINE size_t PanelWidth(DC dc, size_t packed_rows) {
   return (packed_rows <= hn::Lanes(dc) ? 1 : kPanelVectors) * hn::Lanes(dc);
@@ -566,24 +569,24 @@ constexpr bool UsePanels(size_t rows_a, size_t rows_b, size_t n) {
 }
 
 // Packs rows [0, count) of n stored elements, in_stride apart, as panels of
-// `width` rows: element k of row p * width + c goes to
-// out[p * width * n + k * width + c], widened to the compute type; the rows
-// that complete the last panel are zeros. A vector's depth of the panel's rows
+// PanelWidth(rows left) rows: element k of row `first` + c of a panel of
+// width w goes to out[first * n + k * w + c], widened to the compute type;
+// the rows that complete the last panel are zeros. A vector's depth of the panel's rows
 // is loaded into `scratch` (width vectors, in L1) and gathered from there a
 // depth step at a time: writing each row's elements straight to their columns
 // would store to width * sizeof(Compute) bytes apart, a different cache line
 // per element (13 % of a 1000 x 1000 x 768 float32 cdist on AVX3_DL).
 template <typename Stored, class DC, typename Compute = hn::TFromD<DC>>
 void PackPanels(DC dc, const MemoryOf<Stored>* HWY_RESTRICT in, size_t in_stride,
-                size_t count, size_t n, size_t width, Compute* HWY_RESTRICT out,
-                Compute* HWY_RESTRICT scratch) {
+                size_t count, size_t n, Compute* HWY_RESTRICT out, Compute* HWY_RESTRICT scratch) {
   const hn::RebindToSigned<DC> di;
   using Index = hn::TFromD<decltype(di)>;
   const size_t lanes = hn::Lanes(dc);
   // Lane c of column vector v reads scratch row v * lanes + c.
   const auto rows_apart = hn::Mul(hn::Iota(di, 0), hn::Set(di, static_cast<Index>(lanes)));
   const auto vector_apart = hn::Set(di, static_cast<Index>(lanes * lanes));
-  for (size_t first = 0; first < count; first += width, out += width * n) {
+  for (size_t first = 0, width; first < count; first += width, out += width * n) {
+    width = PanelWidth(dc, count - first);
     const size_t rows = HWY_MIN(width, count - first);
     for (size_t k0 = 0; k0 < n; k0 += lanes) {
       const size_t depth = HWY_MIN(lanes, n - k0);
@@ -792,11 +795,11 @@ const Compute* BroadcastRows(const MatrixView& view, size_t i, size_t rows, Comp
 }
 
 // One block of the panel form's sums: broadcast rows [i, i + rows) against
-// packed rows [j, j + cols), sums[r * PanelWidth + c] being the sum of
-// broadcast row i + r with packed row j + c; their RowFactor (norm form) in
-// broadcast_factors[r] and packed_factors[c].
+// packed rows [j, j + cols) of a panel of `width` rows, sums[r * width + c]
+// being the sum of broadcast row i + r with packed row j + c; their RowFactor
+// (norm form) in broadcast_factors[r] and packed_factors[c].
 struct PanelBlock {
-  size_t i, rows, j, cols;
+  size_t i, rows, j, cols, width;
   const double* sums;
   const double* broadcast_factors;
   const double* packed_factors;
@@ -833,7 +836,7 @@ void PanelPasses(Metric metric, const MatrixView& broadcast, size_t b_begin, siz
   for (size_t j0 = p_begin; j0 < p_end; j0 += chunk) {
     const size_t j_end = HWY_MIN(p_end, j0 + chunk);
     PackPanels<Stored>(dc, rows_to_pack + j0 * packed.row_stride, packed.row_stride, j_end - j0,
-                       n, width, panels.get(), scratch.get());
+                       n, panels.get(), scratch.get());
     RowFactorsOf<Stored>(metric, packed, j0, j_end - j0, /*norm_form=*/true, packed_norms,
                          packed_factors.data());
     chunk_packed(j0, j_end);
@@ -843,15 +846,16 @@ void PanelPasses(Metric metric, const MatrixView& broadcast, size_t b_begin, siz
                            broadcast_factors);
       size_t stride;
       const Compute* rows_to_broadcast = BroadcastRows<Stored>(broadcast, i, rows, block.get(), stride);
-      for (size_t j = j0; j < j_end; j += width) {
+      for (size_t j = j0, panel_width; j < j_end; j += panel_width) {
+        panel_width = PanelWidth(dc, j_end - j);
         const Compute* panel = panels.get() + (j - j0) * n;
-        if (width == hn::Lanes(dc)) {
+        if (panel_width == hn::Lanes(dc)) {
           PanelTotals<term, 1>(dc, rows_to_broadcast, stride, panel, n, sums);
         } else {
           PanelTotals<term, kPanelVectors>(dc, rows_to_broadcast, stride, panel, n, sums);
         }
-        emit(PanelBlock{i, rows, j, HWY_MIN(width, j_end - j), sums, broadcast_factors,
-                        packed_factors.data() + (j - j0)});
+        emit(PanelBlock{i, rows, j, HWY_MIN(panel_width, j_end - j), panel_width, sums,
+                        broadcast_factors, packed_factors.data() + (j - j0)});
       }
     }
     chunk_done(j0, j_end);
@@ -868,7 +872,6 @@ void PanelCdistRows(Metric metric, const MatrixView& av, const MatrixView& bv,
   const auto* a = static_cast<const MemoryOf<Stored>*>(av.data);
   const auto* b = static_cast<const MemoryOf<Stored>*>(bv.data);
   const size_t n = av.cols;
-  const size_t width = PanelWidth(ComputeTag<Stored>(), bv.rows);
   const auto ignore_chunk = [](size_t, size_t) {};
   PanelPasses<Stored, term>(
       metric, av, row_begin, row_end, nullptr, bv, 0, bv.rows, b_norms, ignore_chunk,
@@ -876,7 +879,8 @@ void PanelCdistRows(Metric metric, const MatrixView& av, const MatrixView& bv,
         for (size_t r = 0; r < block.rows; ++r) {
           const size_t i = block.i + r;
           const auto* a_row = a + i * av.row_stride;
-          FinishSums<term>(metric, block.sums + r * width, block.cols, block.broadcast_factors[r],
+          FinishSums<term>(metric, block.sums + r * block.width, block.cols,
+                           block.broadcast_factors[r],
                            block.packed_factors, /*row_first=*/true, n,
                            out + i * out_stride + block.j, [&](size_t c) {
                              return SquaredDifferenceSum<Stored>(
@@ -900,7 +904,6 @@ void PanelTopK(Metric metric, const MatrixView& queries, const MatrixView& x,
   const FinishedTag<Result> dr;
   const size_t result_lanes = hn::Lanes(dr);
   const size_t n = queries.cols;
-  const size_t width = PanelWidth(ComputeTag<Stored>(), q_end - q_begin);
   const size_t chunk = PanelChunkRows<Stored>(n, q_end - q_begin);
   const auto* q_data = static_cast<const MemoryOf<Stored>*>(queries.data);
   const auto* x_data = static_cast<const MemoryOf<Stored>*>(x.data);
@@ -922,9 +925,9 @@ void PanelTopK(Metric metric, const MatrixView& queries, const MatrixView& x,
         Result* HWY_RESTRICT threshold = thresholds.get() + (j - chunk_first);
         for (size_t r = 0; r < block.rows; ++r) {
           const size_t i = block.i + r;
-          Result* row_values = values + r * width;
+          Result* row_values = values + r * block.width;
           const auto* x_row = x_data + i * x.row_stride;
-          FinishSums<term>(metric, block.sums + r * width, cols, block.broadcast_factors[r],
+          FinishSums<term>(metric, block.sums + r * block.width, cols, block.broadcast_factors[r],
                            block.packed_factors, /*row_first=*/false, n, row_values,
                            [&](size_t c) {
                              return SquaredDifferenceSum<Stored>(
@@ -1306,8 +1309,7 @@ void FewTopK(Metric metric, const MatrixView& queries, const MatrixView& x,
   for (size_t q = 0; q < queries.rows; ++q) {
     TopKList<Result>& merged = slices[0][q];
     for (size_t slice = 1; slice < slices.size(); ++slice) {
-      const size_t kept = slices[slice][q].size();
-      slices[slice][q].Write(kept_indices.data(), kept_values.data());
+      const size_t kept = slices[slice][q].Write(kept_indices.data(), kept_values.data());
       for (size_t c = 0; c < kept; ++c) {
         merged.Offer(&kept_values[c], 1, static_cast<size_t>(kept_indices[c]));
       }
