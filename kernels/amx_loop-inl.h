@@ -178,6 +178,33 @@ void ForEachBlock(const MatrixView& a, size_t row_begin, size_t row_end, const M
   Tiles::End();
 }
 
+// ForEachBlock with the sides' roles chosen by their lengths: its B side is
+// packed (transposed, a chunk at a time) on every call while its A side is
+// read in place, so the shorter side is the one packed (100 queries against
+// 50 000 rows: the rows streamed, not transposed). visit still receives rows
+// of `a` against columns of `b`, a swapped block transposed through a
+// 32 x 32 buffer, and each row of `a` still sees b's columns in order.
+template <DType kDType, typename Visit>
+void ForEachPairBlock(const MatrixView& a, size_t row_begin, size_t row_end, const MatrixView& b,
+                      size_t col_begin, size_t col_end, const Visit& visit) {
+  if (col_end - col_begin <= row_end - row_begin) {
+    ForEachBlock<kDType>(a, row_begin, row_end, b, col_begin, col_end, visit);
+    return;
+  }
+  ForEachBlock<kDType>(b, col_begin, col_end, a, row_begin, row_end,
+                       [&](size_t i, size_t rows, size_t j, size_t cols, const auto* sums,
+                           size_t stride) {
+                         using Value = std::remove_cv_t<std::remove_pointer_t<decltype(sums)>>;
+                         alignas(64) Value transposed[kBlockSide * kBlockSide];
+                         for (size_t r = 0; r < rows; ++r) {
+                           for (size_t c = 0; c < cols; ++c) {
+                             transposed[c * kBlockSide + r] = sums[r * stride + c];
+                           }
+                         }
+                         visit(j, cols, i, rows, static_cast<const Value*>(transposed), kBlockSide);
+                       });
+}
+
 // The sum of term(i) over i < n in 4 chains of a 64-byte vector's worth of
 // Lane lanes (four AVX-512 vectors in flight), each lane's partial sums of at
 // most kLaneTerms terms added into double lanes, the double lanes added in a
@@ -435,9 +462,10 @@ template <DType kDType>
 void Cdist(Metric metric, const MatrixView& a, const MatrixView& b, float* out, size_t out_stride,
            size_t threads) {
   const Finishing<kDType> finishing(metric, a, b);
-  // Threads split b's rows: each packs only its own columns.
+  // Threads split b's rows: each packs only its own columns (or, when they
+  // outnumber a's, all of a).
   ParallelRows(threads, b.rows, a.rows * b.rows * a.cols, [&](size_t begin, size_t end) {
-    ForEachBlock<kDType>(a, 0, a.rows, b, begin, end,
+    ForEachPairBlock<kDType>(a, 0, a.rows, b, begin, end,
                          [&](size_t i, size_t rows, size_t j, size_t cols, const auto* sums,
                              size_t stride) {
                            for (size_t r = 0; r < rows; ++r) {
@@ -467,12 +495,12 @@ void TopK(Metric metric, const MatrixView& queries, const MatrixView& x, size_t 
           int64_t* indices, float* distances, size_t threads) {
   const Finishing<kDType> finishing(metric, queries, x);
   // Threads split the queries: each keeps its queries' lists, which see
-  // their candidates in index order (ForEachBlock's column order).
+  // their candidates in index order (ForEachPairBlock's column order).
   ParallelRows(threads, queries.rows, queries.rows * x.rows * queries.cols,
                [&](size_t begin, size_t end) {
     std::vector<TopKList<float>> lists(end - begin, TopKList<float>(k, metric));
     float values[kBlockSide];
-    ForEachBlock<kDType>(queries, begin, end, x, 0, x.rows,
+    ForEachPairBlock<kDType>(queries, begin, end, x, 0, x.rows,
                          [&](size_t i, size_t rows, size_t j, size_t cols, const auto* sums,
                              size_t stride) {
                            for (size_t r = 0; r < rows; ++r) {
