@@ -240,46 +240,42 @@ double LaneSum(size_t n, const Term& term) {
   return lanes[0];
 }
 
-// Sum of squares of each row of `view`: exact for bytes (uint32 over blocks
-// that cannot wrap, then int64), in double for bfloat16 (whose squares are
-// exact in double).
+// A row's sum of squares: exact for bytes (uint32 over blocks that cannot
+// wrap, then int64), in double for bfloat16 (whose squares are exact in
+// double).
 template <DType kDType>
-void RowSquares(const MatrixView& view, typename TileTraits<kDType>::Sum* out) {
-  using Element = typename TileTraits<kDType>::Element;
-  const auto* data = static_cast<const Element*>(view.data);
-  for (size_t r = 0; r < view.rows; ++r) {
-    const Element* row = data + r * view.row_stride;
-    if constexpr (kDType == DType::kBFloat16) {
-      // Not LaneSum: GCC 12 vectorizes this form of one row, not that one.
-      constexpr size_t kLanes = 16;
-      double lanes[kLanes] = {};
-      size_t i = 0;
-      for (; i + kLanes <= view.cols; i += kLanes) {
-        for (size_t l = 0; l < kLanes; ++l) {
-          const double value = BFloat16Value(row[i + l]);
-          lanes[l] += value * value;
-        }
+typename TileTraits<kDType>::Sum RowSquare(const typename TileTraits<kDType>::Element* row,
+                                           size_t n) {
+  if constexpr (kDType == DType::kBFloat16) {
+    // Not LaneSum: GCC 12 vectorizes this form of one row, not that one.
+    constexpr size_t kLanes = 16;
+    double lanes[kLanes] = {};
+    size_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) {
+      for (size_t l = 0; l < kLanes; ++l) {
+        const double value = BFloat16Value(row[i + l]);
+        lanes[l] += value * value;
       }
-      for (; i < view.cols; ++i) {
-        const double value = BFloat16Value(row[i]);
-        lanes[i % kLanes] += value * value;
-      }
-      double total = 0.0;
-      for (size_t l = 0; l < kLanes; ++l) total += lanes[l];
-      out[r] = total;
-    } else {
-      int64_t total = 0;
-      for (size_t begin = 0; begin < view.cols; begin += kExactSquaresBlock) {
-        const size_t end = std::min(view.cols, begin + kExactSquaresBlock);
-        // An integer sum: the compiler may split it into lanes in any order.
-        uint32_t block = 0;
-        for (size_t i = begin; i < end; ++i) {
-          block += static_cast<uint32_t>(int32_t{row[i]} * int32_t{row[i]});
-        }
-        total += block;
-      }
-      out[r] = total;
     }
+    for (; i < n; ++i) {
+      const double value = BFloat16Value(row[i]);
+      lanes[i % kLanes] += value * value;
+    }
+    double total = 0.0;
+    for (size_t l = 0; l < kLanes; ++l) total += lanes[l];
+    return total;
+  } else {
+    int64_t total = 0;
+    for (size_t begin = 0; begin < n; begin += kExactSquaresBlock) {
+      const size_t end = std::min(n, begin + kExactSquaresBlock);
+      // An integer sum: the compiler may split it into lanes in any order.
+      uint32_t block = 0;
+      for (size_t i = begin; i < end; ++i) {
+        block += static_cast<uint32_t>(int32_t{row[i]} * int32_t{row[i]});
+      }
+      total += block;
+    }
+    return total;
   }
 }
 
@@ -305,15 +301,24 @@ inline bool HasFlushedOrNonFinite(const uint16_t* row, size_t n) {
   return found != 0;
 }
 
-// For each row of a bfloat16 view, how many rows before it HasFlushedOrNonFinite
-// (rows + 1 counts): whether a block of columns has one is one subtraction.
-inline std::vector<uint32_t> SpecialRowsBefore(const MatrixView& view) {
-  std::vector<uint32_t> before(view.rows + 1, 0);
-  const auto* data = static_cast<const uint16_t*>(view.data);
+// One pass over the rows of `view` for what Finishing needs of them: each
+// row's RowSquare into squares[r] (unless squares is null: dot), and for
+// bfloat16 how many rows before each HasFlushedOrNonFinite, in
+// special_before (rows + 1 counts: whether a block of columns has one is one
+// subtraction). A row is read from memory once; its second loop finds it in L1.
+template <DType kDType>
+void ScanRows(const MatrixView& view, typename TileTraits<kDType>::Sum* squares,
+              std::vector<uint32_t>& special_before) {
+  using Element = typename TileTraits<kDType>::Element;
+  const auto* data = static_cast<const Element*>(view.data);
+  if constexpr (kDType == DType::kBFloat16) special_before.assign(view.rows + 1, 0);
   for (size_t r = 0; r < view.rows; ++r) {
-    before[r + 1] = before[r] + (HasFlushedOrNonFinite(data + r * view.row_stride, view.cols) ? 1 : 0);
+    const Element* row = data + r * view.row_stride;
+    if (squares != nullptr) squares[r] = RowSquare<kDType>(row, view.cols);
+    if constexpr (kDType == DType::kBFloat16) {
+      special_before[r + 1] = special_before[r] + (HasFlushedOrNonFinite(row, view.cols) ? 1 : 0);
+    }
   }
-  return before;
 }
 
 // What cdist and topk finish their sums with: per-row inverse norms
@@ -326,7 +331,7 @@ struct Finishing {
   MatrixView a, b;
   std::vector<double> a_inverse_norms, b_inverse_norms;
   std::vector<Sum> a_squares, b_squares;
-  // bfloat16: SpecialRowsBefore of a and b; such rows' pairs are summed again
+  // bfloat16: ScanRows' special_before of a and b; such rows' pairs are summed again
   // in double (their tile sums can be wrong by more than any rounding).
   std::vector<uint32_t> a_special, b_special;
   // bfloat16 sqeuclidean's norm form (NormFormRow): gamma(2d + 4).
@@ -335,16 +340,15 @@ struct Finishing {
   Finishing(Metric metric_, const MatrixView& a_, const MatrixView& b_)
       : metric(metric_), a(a_), b(b_) {
     if constexpr (kBFloat16) {
-      a_special = SpecialRowsBefore(a);
-      b_special = SpecialRowsBefore(b);
       const double terms = 2.0 * static_cast<double>(a.cols) + 4.0;
       norm_form_gamma = terms * 0x1p-24 / (1.0 - terms * 0x1p-24);
     }
-    if (metric == Metric::kDot) return;
-    a_squares.resize(a.rows);
-    b_squares.resize(b.rows);
-    RowSquares<kDType>(a, a_squares.data());
-    RowSquares<kDType>(b, b_squares.data());
+    if (metric != Metric::kDot) {
+      a_squares.resize(a.rows);
+      b_squares.resize(b.rows);
+    }
+    ScanRows<kDType>(a, a_squares.empty() ? nullptr : a_squares.data(), a_special);
+    ScanRows<kDType>(b, b_squares.empty() ? nullptr : b_squares.data(), b_special);
     if (metric == Metric::kCosine) {
       a_inverse_norms = InverseNorms(a_squares);
       b_inverse_norms = InverseNorms(b_squares);
