@@ -626,12 +626,14 @@ HWY_INLINE void AddToDoubles(DC dc, hn::Vec<DC> v, double* HWY_RESTRICT out, boo
 
 // Sums of `term` over depth [0, depth) of kPanelRows rows (row_stride apart)
 // against one panel (its depth step k at panel + k * PanelWidth), added into
-// sums[r * PanelWidth + c] (stored there if `first`). Accumulators are named
-// variables, not arrays: SVE vectors are sizeless.
+// sums[r * PanelWidth + c] (stored there if `first`), or stored as they are
+// into totals[r * PanelWidth + c] if `totals` is given (the whole depth in
+// one block). Accumulators are named variables, not arrays: SVE vectors are
+// sizeless.
 template <Term term, size_t kVectors, class DC, typename T = hn::TFromD<DC>>
 HWY_INLINE void PanelSums(DC dc, const T* HWY_RESTRICT rows, size_t row_stride,
                           const T* HWY_RESTRICT panel, size_t depth, double* HWY_RESTRICT sums,
-                          bool first) {
+                          bool first, T* HWY_RESTRICT totals) {
   using V = hn::Vec<DC>;
   const size_t lanes = hn::Lanes(dc);
   const size_t width = kVectors * lanes;
@@ -655,10 +657,13 @@ HWY_INLINE void PanelSums(DC dc, const T* HWY_RESTRICT rows, size_t row_stride,
     SIMDKIT_PANEL_STEP(8) SIMDKIT_PANEL_STEP(9) SIMDKIT_PANEL_STEP(10) SIMDKIT_PANEL_STEP(11)
 #undef SIMDKIT_PANEL_STEP
   }
-#define SIMDKIT_PANEL_FLUSH(r)                                                    \
-  if (r < kPanelRows) {                                                           \
-    AddToDoubles(dc, p##r##0, sums + r * width, first);                           \
-    if (kVectors > 1) AddToDoubles(dc, p##r##1, sums + r * width + lanes, first); \
+#define SIMDKIT_PANEL_FLUSH(r)                                                      \
+  if (r < kPanelRows && totals != nullptr) {                                        \
+    hn::Store(p##r##0, dc, totals + r * width);                                     \
+    if (kVectors > 1) hn::Store(p##r##1, dc, totals + r * width + lanes);           \
+  } else if (r < kPanelRows) {                                                      \
+    AddToDoubles(dc, p##r##0, sums + r * width, first);                             \
+    if (kVectors > 1) AddToDoubles(dc, p##r##1, sums + r * width + lanes, first);   \
   }
   SIMDKIT_PANEL_FLUSH(0) SIMDKIT_PANEL_FLUSH(1) SIMDKIT_PANEL_FLUSH(2) SIMDKIT_PANEL_FLUSH(3)
   SIMDKIT_PANEL_FLUSH(4) SIMDKIT_PANEL_FLUSH(5) SIMDKIT_PANEL_FLUSH(6) SIMDKIT_PANEL_FLUSH(7)
@@ -757,11 +762,12 @@ void FinishSums(Metric metric, const double* HWY_RESTRICT sums, size_t cols, dou
 // kDepthBlock terms at a time, into sums[r * PanelWidth + c].
 template <Term term, size_t kVectors, class DC, typename T = hn::TFromD<DC>>
 HWY_INLINE void PanelTotals(DC dc, const T* HWY_RESTRICT rows, size_t row_stride,
-                            const T* HWY_RESTRICT panel, size_t n, double* HWY_RESTRICT sums) {
+                            const T* HWY_RESTRICT panel, size_t n, double* HWY_RESTRICT sums,
+                            T* HWY_RESTRICT totals) {
   const size_t width = kVectors * hn::Lanes(dc);
   for (size_t k0 = 0; k0 < n; k0 += kDepthBlock) {
     PanelSums<term, kVectors>(dc, rows + k0, row_stride, panel + k0 * width,
-                              HWY_MIN(kDepthBlock, n - k0), sums, k0 == 0);
+                              HWY_MIN(kDepthBlock, n - k0), sums, k0 == 0, totals);
   }
 }
 
@@ -794,6 +800,16 @@ const Compute* BroadcastRows(const MatrixView& view, size_t i, size_t rows, Comp
   return block;
 }
 
+// Whether a panel block's float32 sums are its results as they are: a metric
+// whose value is its sum (dot, cityblock) over a depth of one block, which
+// FinishSums would widen to double and narrow back to the same bits (a
+// quarter of a 4096 x 4096 x 128 dot at d = 128, most of it at d = 4).
+template <typename Compute>
+bool PanelValuesAreSums(Metric metric, size_t n) {
+  return std::is_same_v<Compute, float> && n <= kDepthBlock &&
+         (metric == Metric::kDot || metric == Metric::kCityblock);
+}
+
 // One block of the panel form's sums: broadcast rows [i, i + rows) against
 // packed rows [j, j + cols) of a panel of `width` rows, sums[r * width + c]
 // being the sum of broadcast row i + r with packed row j + c; their RowFactor
@@ -801,6 +817,9 @@ const Compute* BroadcastRows(const MatrixView& view, size_t i, size_t rows, Comp
 struct PanelBlock {
   size_t i, rows, j, cols, width;
   const double* sums;
+  // Where PanelValuesAreSums: the block's float results, values[r * width + c]
+  // (sums is then unused); else nullptr.
+  const float* values;
   const double* broadcast_factors;
   const double* packed_factors;
 };
@@ -833,6 +852,8 @@ void PanelPasses(Metric metric, const MatrixView& broadcast, size_t b_begin, siz
   std::vector<double> packed_factors(chunk);
   double broadcast_factors[kPanelRows];
   HWY_ALIGN double sums[kPanelRows * kPanelVectors * hn::MaxLanes(dc)];
+  HWY_ALIGN Compute values[kPanelRows * kPanelVectors * hn::MaxLanes(dc)];
+  Compute* direct = PanelValuesAreSums<Compute>(metric, n) ? values : nullptr;
   for (size_t j0 = p_begin; j0 < p_end; j0 += chunk) {
     const size_t j_end = HWY_MIN(p_end, j0 + chunk);
     PackPanels<Stored>(dc, rows_to_pack + j0 * packed.row_stride, packed.row_stride, j_end - j0,
@@ -850,12 +871,13 @@ void PanelPasses(Metric metric, const MatrixView& broadcast, size_t b_begin, siz
         panel_width = PanelWidth(dc, j_end - j);
         const Compute* panel = panels.get() + (j - j0) * n;
         if (panel_width == hn::Lanes(dc)) {
-          PanelTotals<term, 1>(dc, rows_to_broadcast, stride, panel, n, sums);
+          PanelTotals<term, 1>(dc, rows_to_broadcast, stride, panel, n, sums, direct);
         } else {
-          PanelTotals<term, kPanelVectors>(dc, rows_to_broadcast, stride, panel, n, sums);
+          PanelTotals<term, kPanelVectors>(dc, rows_to_broadcast, stride, panel, n, sums, direct);
         }
         emit(PanelBlock{i, rows, j, HWY_MIN(panel_width, j_end - j), panel_width, sums,
-                        broadcast_factors, packed_factors.data() + (j - j0)});
+                        reinterpret_cast<const float*>(direct), broadcast_factors,
+                        packed_factors.data() + (j - j0)});
       }
     }
     chunk_done(j0, j_end);
@@ -878,6 +900,12 @@ void PanelCdistRows(Metric metric, const MatrixView& av, const MatrixView& bv,
       [&](const PanelBlock& block) {
         for (size_t r = 0; r < block.rows; ++r) {
           const size_t i = block.i + r;
+          if constexpr (std::is_same_v<ResultOf<Stored>, float>) {
+            if (block.values != nullptr) {
+              std::copy_n(block.values + r * block.width, block.cols, out + i * out_stride + block.j);
+              continue;
+            }
+          }
           const auto* a_row = a + i * av.row_stride;
           FinishSums<term>(metric, block.sums + r * block.width, block.cols,
                            block.broadcast_factors[r],
@@ -925,14 +953,19 @@ void PanelTopK(Metric metric, const MatrixView& queries, const MatrixView& x,
         Result* HWY_RESTRICT threshold = thresholds.get() + (j - chunk_first);
         for (size_t r = 0; r < block.rows; ++r) {
           const size_t i = block.i + r;
-          Result* row_values = values + r * block.width;
-          const auto* x_row = x_data + i * x.row_stride;
-          FinishSums<term>(metric, block.sums + r * block.width, cols, block.broadcast_factors[r],
-                           block.packed_factors, /*row_first=*/false, n, row_values,
-                           [&](size_t c) {
-                             return SquaredDifferenceSum<Stored>(
-                                 q_data + (j + c) * queries.row_stride, x_row, n);
-                           });
+          const Result* row_values = values + r * block.width;
+          if constexpr (std::is_same_v<Result, float>) {
+            if (block.values != nullptr) row_values = block.values + r * block.width;
+          }
+          if (row_values == values + r * block.width) {
+            const auto* x_row = x_data + i * x.row_stride;
+            FinishSums<term>(metric, block.sums + r * block.width, cols,
+                             block.broadcast_factors[r], block.packed_factors, /*row_first=*/false,
+                             n, values + r * block.width, [&](size_t c) {
+                               return SquaredDifferenceSum<Stored>(
+                                   q_data + (j + c) * queries.row_stride, x_row, n);
+                             });
+          }
           for (size_t c0 = 0; c0 < cols; c0 += result_lanes) {
             // Not "worse or equal": true for NaN values and NaN thresholds too.
             // Lanes past the panel's last query are not compared: their
