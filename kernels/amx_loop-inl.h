@@ -407,8 +407,9 @@ struct Finishing {
     return static_cast<const uint16_t*>(view.data) + r * view.row_stride;
   }
 
-  // The metric of a's row i and b's row j summed in double from the rows:
-  // bfloat16 products and differences' squares are exact or nearly there.
+  // The metric of a's row i and b's row j summed again from the rows: dot
+  // products in double (bfloat16 products are exact there), squared
+  // differences as the Highway kernels sum them (BFloat16SquaredDifference).
   float Recomputed(size_t i, size_t j) const {
     const uint16_t* a_row = RowOf(a, i);
     const uint16_t* b_row = RowOf(b, j);
@@ -430,7 +431,7 @@ struct Finishing {
   // partial sums below 2^-126 each, twice per element, 2^-124 d for 2ab. A
   // value at least (1 + 1/rho) times the whole bound is kept, within rho =
   // 2^-12 of the exact one; any other (NaN and infinities too) is summed
-  // again from (a - b)^2 in double.
+  // again from (a - b)^2 (Recomputed).
   template <typename Value>
   void NormFormRow(size_t i, size_t j, size_t cols, const Value* sums, float* out) const {
     constexpr double kKeep = 1.0 + 0x1p12;
@@ -470,13 +471,13 @@ void Cdist(Metric metric, const MatrixView& a, const MatrixView& b, float* out, 
   // outnumber a's, all of a).
   ParallelRows(threads, b.rows, a.rows * b.rows * a.cols, [&](size_t begin, size_t end) {
     ForEachPairBlock<kDType>(a, 0, a.rows, b, begin, end,
-                         [&](size_t i, size_t rows, size_t j, size_t cols, const auto* sums,
-                             size_t stride) {
-                           for (size_t r = 0; r < rows; ++r) {
-                             finishing.Row(i + r, j, cols, sums + r * stride,
-                                           out + (i + r) * out_stride + j);
-                           }
-                         });
+                             [&](size_t i, size_t rows, size_t j, size_t cols, const auto* sums,
+                                 size_t stride) {
+                               for (size_t r = 0; r < rows; ++r) {
+                                 finishing.Row(i + r, j, cols, sums + r * stride,
+                                               out + (i + r) * out_stride + j);
+                               }
+                             });
   });
 }
 
@@ -505,16 +506,16 @@ void TopK(Metric metric, const MatrixView& queries, const MatrixView& x, size_t 
     std::vector<TopKList<float>> lists(end - begin, TopKList<float>(k, metric));
     float values[kBlockSide];
     ForEachPairBlock<kDType>(queries, begin, end, x, 0, x.rows,
-                         [&](size_t i, size_t rows, size_t j, size_t cols, const auto* sums,
-                             size_t stride) {
-                           for (size_t r = 0; r < rows; ++r) {
-                             finishing.Row(i + r, j, cols, sums + r * stride, values);
-                             TopKList<float>& list = lists[i + r - begin];
-                             if (AnyCanEnter(list, metric, values, cols)) {
-                               list.OfferInIndexOrder(values, cols, j);
-                             }
-                           }
-                         });
+                             [&](size_t i, size_t rows, size_t j, size_t cols, const auto* sums,
+                                 size_t stride) {
+                               for (size_t r = 0; r < rows; ++r) {
+                                 finishing.Row(i + r, j, cols, sums + r * stride, values);
+                                 TopKList<float>& list = lists[i + r - begin];
+                                 if (AnyCanEnter(list, metric, values, cols)) {
+                                   list.OfferInIndexOrder(values, cols, j);
+                                 }
+                               }
+                             });
     for (size_t q = begin; q < end; ++q) lists[q - begin].Write(indices + q * k, distances + q * k);
   });
 }

@@ -571,9 +571,9 @@ constexpr bool UsePanels(size_t rows_a, size_t rows_b, size_t n) {
 // Packs rows [0, count) of n stored elements, in_stride apart, as panels of
 // PanelWidth(rows left) rows: element k of row `first` + c of a panel of
 // width w goes to out[first * n + k * w + c], widened to the compute type;
-// the rows that complete the last panel are zeros. A vector's depth of the panel's rows
-// is loaded into `scratch` (width vectors, in L1) and gathered from there a
-// depth step at a time: writing each row's elements straight to their columns
+// the rows that complete the last panel are zeros. A vector's depth of the
+// panel's rows is loaded into `scratch` (width vectors, in L1) and gathered
+// from there a depth step at a time: writing each row's elements straight to their columns
 // would store to width * sizeof(Compute) bytes apart, a different cache line
 // per element (13 % of a 1000 x 1000 x 768 float32 cdist on AVX3_DL).
 template <typename Stored, class DC, typename Compute = hn::TFromD<DC>>
@@ -759,7 +759,8 @@ void FinishSums(Metric metric, const double* HWY_RESTRICT sums, size_t cols, dou
 }
 
 // Sums of kPanelRows rows against one panel over the whole depth n,
-// kDepthBlock terms at a time, into sums[r * PanelWidth + c].
+// kDepthBlock terms at a time, into sums[r * PanelWidth + c] (or, n being one
+// block, stored as they are into totals if given: PanelSums).
 template <Term term, size_t kVectors, class DC, typename T = hn::TFromD<DC>>
 HWY_INLINE void PanelTotals(DC dc, const T* HWY_RESTRICT rows, size_t row_stride,
                             const T* HWY_RESTRICT panel, size_t n, double* HWY_RESTRICT sums,
@@ -854,6 +855,8 @@ void PanelPasses(Metric metric, const MatrixView& broadcast, size_t b_begin, siz
   HWY_ALIGN double sums[kPanelRows * kPanelVectors * hn::MaxLanes(dc)];
   HWY_ALIGN Compute values[kPanelRows * kPanelVectors * hn::MaxLanes(dc)];
   Compute* direct = PanelValuesAreSums<Compute>(metric, n) ? values : nullptr;
+  const float* direct_values = nullptr;  // PanelBlock's view of them
+  if constexpr (std::is_same_v<Compute, float>) direct_values = direct;
   for (size_t j0 = p_begin; j0 < p_end; j0 += chunk) {
     const size_t j_end = HWY_MIN(p_end, j0 + chunk);
     PackPanels<Stored>(dc, rows_to_pack + j0 * packed.row_stride, packed.row_stride, j_end - j0,
@@ -876,8 +879,7 @@ void PanelPasses(Metric metric, const MatrixView& broadcast, size_t b_begin, siz
           PanelTotals<term, kPanelVectors>(dc, rows_to_broadcast, stride, panel, n, sums, direct);
         }
         emit(PanelBlock{i, rows, j, HWY_MIN(panel_width, j_end - j), panel_width, sums,
-                        reinterpret_cast<const float*>(direct), broadcast_factors,
-                        packed_factors.data() + (j - j0)});
+                        direct_values, broadcast_factors, packed_factors.data() + (j - j0)});
       }
     }
     chunk_done(j0, j_end);
@@ -953,11 +955,11 @@ void PanelTopK(Metric metric, const MatrixView& queries, const MatrixView& x,
         Result* HWY_RESTRICT threshold = thresholds.get() + (j - chunk_first);
         for (size_t r = 0; r < block.rows; ++r) {
           const size_t i = block.i + r;
-          const Result* row_values = values + r * block.width;
-          if constexpr (std::is_same_v<Result, float>) {
-            if (block.values != nullptr) row_values = block.values + r * block.width;
-          }
-          if (row_values == values + r * block.width) {
+          const Result* direct_values = nullptr;
+          if constexpr (std::is_same_v<Result, float>) direct_values = block.values;
+          const Result* row_values =
+              (direct_values != nullptr ? direct_values : values) + r * block.width;
+          if (direct_values == nullptr) {
             const auto* x_row = x_data + i * x.row_stride;
             FinishSums<term>(metric, block.sums + r * block.width, cols,
                              block.broadcast_factors[r], block.packed_factors, /*row_first=*/false,
