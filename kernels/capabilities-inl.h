@@ -14,6 +14,7 @@
 #undef SIMDKIT_HAS_SINGLE_LANE_VECTORS
 #undef SIMDKIT_HIGHWAY_EMITS_VNNI_DOT
 #undef SIMDKIT_HAS_NATIVE_FLOAT16_ARITHMETIC
+#undef SIMDKIT_HAS_PAIRWISE_WIDENING_MULTIPLY
 
 // Whether the portable fallbacks (EMU128, SCALAR) are being compiled: arrays
 // of lanes rather than vector registers.
@@ -49,6 +50,17 @@
 #define SIMDKIT_HAS_AVX512_VNNI 1
 #else
 #define SIMDKIT_HAS_AVX512_VNNI 0
+#endif
+
+// Highway's int16 widening multiply-add (ReorderWidenMulAccumulate) adds
+// the products of each pair of adjacent lanes into the int32 lane that holds
+// them, leaving sum1 as it is (vpmaddwd, vpdpwssd): every x86 target but the
+// portable fallbacks, in 1.0.3 and 1.2. Arm's and the fallbacks' take the
+// lower and upper halves apart instead, an order the panels cannot use.
+#if HWY_ARCH_X86 && !SIMDKIT_IS_PORTABLE_FALLBACK
+#define SIMDKIT_HAS_PAIRWISE_WIDENING_MULTIPLY 1
+#else
+#define SIMDKIT_HAS_PAIRWISE_WIDENING_MULTIPLY 0
 #endif
 
 // Highway 1.2 has SumOfMulQuadAccumulate and emits the native narrow dot

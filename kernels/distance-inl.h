@@ -488,7 +488,8 @@ template <typename Stored>
 using ResultOf = std::conditional_t<std::is_same_v<Stored, double>, double, float>;
 
 // Panels: the outer-product form of cdist (and topk) for terms computed in
-// float32 or float64 (float64, float32, float16 and bfloat16 input).
+// float32 or float64 (float64, float32, float16 and bfloat16 input), and in
+// int16 pairs (int8 and uint8 input, where PairPanels).
 //
 // One side's rows are read an element at a time and broadcast, kPanelRows
 // rows at once; the other side is packed as panels of PanelWidth rows,
@@ -499,6 +500,15 @@ using ResultOf = std::conditional_t<std::is_same_v<Stored, double>, double, floa
 // terms before they are added into double, which bounds the error
 // independently of the row length, and every pair is summed in the same order
 // wherever its rows sit.
+//
+// A panel lane holds one column's unit of depth: one element of the compute
+// type for floating input; for int8/uint8, two adjacent elements widened to
+// int16, whose two products the widening multiply-add sums into the int32
+// lane that holds them (SIMDKIT_HAS_PAIRWISE_WIDENING_MULTIPLY), so that
+// each accumulator lane is still one pair of rows. A broadcast is one unit
+// of a row, and a row of n elements is UnitsOf(n) units long, the last
+// padded with zero. Integer lanes sum kDepthBlock units exactly (at most
+// 2 * 255^2 each: below 2^25) before they are added into double.
 #if SIMDKIT_HAS_32_VECTOR_REGISTERS
 constexpr size_t kPanelRows = 12;  // 24 accumulators, 2 panel vectors, temporaries
 #else
@@ -530,6 +540,45 @@ constexpr double NormFormFloor() {
 constexpr Term PanelTerm(Term tile_term) {
   return tile_term == Term::kSquaredDifference ? Term::kProduct : tile_term;
 }
+// Whether int8/uint8 rows go through panels of int16 pairs on this target
+// (elsewhere they take the tiles).
+template <typename Stored>
+constexpr bool PairPanels() {
+  return std::is_same_v<ComputeOf<Stored>, int16_t> && SIMDKIT_HAS_PAIRWISE_WIDENING_MULTIPLY;
+}
+// What a panel lane holds (see above): the compute type, or an int16 pair's
+// 32 bits.
+template <typename Stored>
+using PanelUnitOf = std::conditional_t<PairPanels<Stored>(), uint32_t, ComputeOf<Stored>>;
+template <typename Stored>
+using PanelTag = hn::ScalableTag<PanelUnitOf<Stored>>;
+template <typename Stored>
+constexpr size_t kUnitElements = PairPanels<Stored>() ? 2 : 1;
+template <typename Stored>
+constexpr size_t UnitsOf(size_t n) {
+  return (n + kUnitElements<Stored> - 1) / kUnitElements<Stored>;
+}
+// The tags the terms of units of tag DU are computed in (AddTerm's DC) and
+// accumulated in (its DA).
+template <typename Stored, class DU>
+using UnitComputeTag = std::conditional_t<PairPanels<Stored>(), hn::Repartition<int16_t, DU>, DU>;
+template <typename Stored, class DU>
+using UnitAccumulatorTag =
+    std::conditional_t<PairPanels<Stored>(), hn::Repartition<int32_t, DU>, DU>;
+
+// Units [0, Lanes(du)) of a row starting at p (Lanes(du) * kUnitElements
+// elements), widened.
+template <typename Stored, class DU>
+HWY_INLINE hn::Vec<DU> LoadUnits(DU du, const MemoryOf<Stored>* HWY_RESTRICT p) {
+  return hn::BitCast(du, LoadWidened<Stored>(UnitComputeTag<Stored, DU>(), p));
+}
+// The same for `count` elements, fewer than that; the rest are zero.
+template <typename Stored, class DU>
+HWY_INLINE hn::Vec<DU> LoadUnitsPartial(DU du, const MemoryOf<Stored>* HWY_RESTRICT p,
+                                        size_t count) {
+  return hn::BitCast(du, LoadWidenedPartial<Stored>(UnitComputeTag<Stored, DU>(), p, count));
+}
+
 // Panels packed per chunk of the packed side: small enough to stay in L2
 // (1 MiB and more on the CPUs that run this) beside the broadcast rows.
 constexpr size_t kPanelChunkBytes = size_t{512} << 10;
@@ -564,93 +613,104 @@ constexpr bool UseFewRows(size_t rows_a, size_t rows_b, size_t n) {
 }
 template <typename Stored>
 constexpr bool UsePanels(size_t rows_a, size_t rows_b, size_t n) {
-  return std::is_floating_point_v<ComputeOf<Stored>> && n != 0 &&
+  return (std::is_floating_point_v<ComputeOf<Stored>> || PairPanels<Stored>()) && n != 0 &&
          HWY_MIN(rows_a, rows_b) >= kPanelRows;
 }
 
 // Packs rows [0, count) of n stored elements, in_stride apart, as panels of
-// PanelWidth(rows left) rows: element k of row `first` + c of a panel of
-// width w goes to out[first * n + k * w + c], widened to the compute type;
-// the rows that complete the last panel are zeros. A vector's depth of the
+// PanelWidth(rows left) rows: unit k of row `first` + c of a panel of width w
+// goes to out[first * u + k * w + c] (u = UnitsOf(n)), widened; the rows that
+// complete the last panel are zeros. A vector's depth of the
 // panel's rows is loaded into `scratch` (width vectors, in L1) and gathered
 // from there a depth step at a time: writing each row's elements straight to their columns
-// would store to width * sizeof(Compute) bytes apart, a different cache line
+// would store to width * sizeof(Unit) bytes apart, a different cache line
 // per element (13 % of a 1000 x 1000 x 768 float32 cdist on AVX3_DL).
-template <typename Stored, class DC, typename Compute = hn::TFromD<DC>>
-void PackPanels(DC dc, const MemoryOf<Stored>* HWY_RESTRICT in, size_t in_stride,
-                size_t count, size_t n, Compute* HWY_RESTRICT out, Compute* HWY_RESTRICT scratch) {
-  const hn::RebindToSigned<DC> di;
+template <typename Stored, class DU, typename Unit = hn::TFromD<DU>>
+void PackPanels(DU du, const MemoryOf<Stored>* HWY_RESTRICT in, size_t in_stride, size_t count,
+                size_t n, Unit* HWY_RESTRICT out, Unit* HWY_RESTRICT scratch) {
+  const hn::RebindToSigned<DU> di;
   using Index = hn::TFromD<decltype(di)>;
-  const size_t lanes = hn::Lanes(dc);
+  const size_t lanes = hn::Lanes(du), units = UnitsOf<Stored>(n);
+  const size_t step = lanes * kUnitElements<Stored>;  // elements per vector
   // Lane c of column vector v reads scratch row v * lanes + c.
   const auto rows_apart = hn::Mul(hn::Iota(di, 0), hn::Set(di, static_cast<Index>(lanes)));
   const auto vector_apart = hn::Set(di, static_cast<Index>(lanes * lanes));
-  for (size_t first = 0, width; first < count; first += width, out += width * n) {
-    width = PanelWidth(dc, count - first);
+  for (size_t first = 0, width; first < count; first += width, out += width * units) {
+    width = PanelWidth(du, count - first);
     const size_t rows = HWY_MIN(width, count - first);
-    for (size_t k0 = 0; k0 < n; k0 += lanes) {
-      const size_t depth = HWY_MIN(lanes, n - k0);
+    for (size_t k0 = 0; k0 < units; k0 += lanes) {
+      const size_t depth = HWY_MIN(lanes, units - k0);
+      const size_t elements = HWY_MIN(step, n - k0 * kUnitElements<Stored>);
       for (size_t c = 0; c < width; ++c) {
-        const auto* row = in + (first + c) * in_stride + k0;
-        const auto v = c >= rows          ? hn::Zero(dc)
-                       : depth == lanes ? LoadWidened<Stored>(dc, row)
-                                        : LoadWidenedPartial<Stored>(dc, row, depth);
-        hn::Store(v, dc, scratch + c * lanes);
+        const auto* row = in + (first + c) * in_stride + k0 * kUnitElements<Stored>;
+        const auto v = c >= rows          ? hn::Zero(du)
+                       : elements == step ? LoadUnits<Stored>(du, row)
+                                          : LoadUnitsPartial<Stored>(du, row, elements);
+        hn::Store(v, du, scratch + c * lanes);
       }
       for (size_t k = 0; k < depth; ++k) {
         auto index = rows_apart;
         for (size_t c = 0; c < width; c += lanes, index = hn::Add(index, vector_apart)) {
-          hn::Store(hn::GatherIndex(dc, scratch + k, index), dc, out + (k0 + k) * width + c);
+          hn::Store(hn::GatherIndex(du, scratch + k, index), du, out + (k0 + k) * width + c);
         }
       }
     }
   }
 }
 
-// out[0, Lanes(dc)) += v in double (= v if `first`).
+// out[0, Lanes(dc)) += v in double (= v if `first`); v's lanes are double,
+// float or int32.
 template <class DC>
 HWY_INLINE void AddToDoubles(DC dc, hn::Vec<DC> v, double* HWY_RESTRICT out, bool first) {
-  if constexpr (std::is_same_v<hn::TFromD<DC>, double>) {
+  using T = hn::TFromD<DC>;
+  if constexpr (std::is_same_v<T, double>) {
     hn::StoreU(first ? v : hn::Add(hn::LoadU(dc, out), v), dc, out);
   } else {
     const hn::ScalableTag<double> dd;
-    const hn::Rebind<float, decltype(dd)> df;
-    HWY_ALIGN float lanes[hn::MaxLanes(dc)];
+    const hn::Rebind<T, decltype(dd)> dt;
+    HWY_ALIGN T lanes[hn::MaxLanes(dc)];
     hn::Store(v, dc, lanes);
     for (size_t i = 0; i < hn::Lanes(dc); i += hn::Lanes(dd)) {
-      const auto wide = hn::PromoteTo(dd, hn::Load(df, lanes + i));
+      const auto wide = hn::PromoteTo(dd, hn::Load(dt, lanes + i));
       hn::StoreU(first ? wide : hn::Add(hn::LoadU(dd, out + i), wide), dd, out + i);
     }
   }
 }
 
-// Sums of `term` over depth [0, depth) of kPanelRows rows (row_stride apart)
-// against one panel (its depth step k at panel + k * PanelWidth), added into
-// sums[r * PanelWidth + c] (stored there if `first`), or stored as they are
-// into totals[r * PanelWidth + c] if `totals` is given (the whole depth in
-// one block). Accumulators are named variables, not arrays: SVE vectors are
-// sizeless.
-template <Term term, size_t kVectors, class DC, typename T = hn::TFromD<DC>>
-HWY_INLINE void PanelSums(DC dc, const T* HWY_RESTRICT rows, size_t row_stride,
-                          const T* HWY_RESTRICT panel, size_t depth, double* HWY_RESTRICT sums,
-                          bool first, T* HWY_RESTRICT totals) {
-  using V = hn::Vec<DC>;
-  const size_t lanes = hn::Lanes(dc);
+// The lane type of the panels' accumulators: the compute type, or int32.
+template <typename Stored>
+using PanelTotalOf = hn::TFromD<UnitAccumulatorTag<Stored, PanelTag<Stored>>>;
+
+// Sums of `term` over units [0, depth) of kPanelRows rows (row_stride units
+// apart) against one panel (its depth step k at panel + k * PanelWidth),
+// added into sums[r * PanelWidth + c] (stored there if `first`), or stored
+// as they are into totals[r * PanelWidth + c] if `totals` is given (the whole
+// depth in one block). Accumulators are named variables, not arrays: SVE
+// vectors are sizeless.
+template <typename Stored, Term term, size_t kVectors, class DU, typename Unit = hn::TFromD<DU>,
+          typename Total = PanelTotalOf<Stored>>
+HWY_INLINE void PanelSums(DU du, const Unit* HWY_RESTRICT rows, size_t row_stride,
+                          const Unit* HWY_RESTRICT panel, size_t depth, double* HWY_RESTRICT sums,
+                          bool first, Total* HWY_RESTRICT totals) {
+  const UnitComputeTag<Stored, DU> dc;
+  const UnitAccumulatorTag<Stored, DU> da;
+  using V = hn::Vec<decltype(da)>;
+  const size_t lanes = hn::Lanes(du);
   const size_t width = kVectors * lanes;
-  V unused = hn::Zero(dc);  // AddTerm's second accumulator: integer terms only
-#define SIMDKIT_PANEL_ROW(r) V p##r##0 = hn::Zero(dc), p##r##1 = hn::Zero(dc);
+  V unused = hn::Zero(da);  // AddTerm's second accumulator, which pairs leave as it is
+#define SIMDKIT_PANEL_ROW(r) V p##r##0 = hn::Zero(da), p##r##1 = hn::Zero(da);
   SIMDKIT_PANEL_ROW(0) SIMDKIT_PANEL_ROW(1) SIMDKIT_PANEL_ROW(2) SIMDKIT_PANEL_ROW(3)
   SIMDKIT_PANEL_ROW(4) SIMDKIT_PANEL_ROW(5) SIMDKIT_PANEL_ROW(6) SIMDKIT_PANEL_ROW(7)
   SIMDKIT_PANEL_ROW(8) SIMDKIT_PANEL_ROW(9) SIMDKIT_PANEL_ROW(10) SIMDKIT_PANEL_ROW(11)
 #undef SIMDKIT_PANEL_ROW
   for (size_t k = 0; k < depth; ++k, panel += width) {
-    const V b0 = hn::Load(dc, panel);
-    const V b1 = kVectors > 1 ? hn::Load(dc, panel + lanes) : b0;
-#define SIMDKIT_PANEL_STEP(r)                                        \
-  if (r < kPanelRows) {                                              \
-    const V a = hn::Set(dc, rows[r * row_stride + k]);               \
-    AddTerm<term>(dc, dc, a, b0, p##r##0, unused);                   \
-    if (kVectors > 1) AddTerm<term>(dc, dc, a, b1, p##r##1, unused); \
+    const auto b0 = hn::BitCast(dc, hn::Load(du, panel));
+    const auto b1 = kVectors > 1 ? hn::BitCast(dc, hn::Load(du, panel + lanes)) : b0;
+#define SIMDKIT_PANEL_STEP(r)                                                \
+  if (r < kPanelRows) {                                                      \
+    const auto a = hn::BitCast(dc, hn::Set(du, rows[r * row_stride + k]));   \
+    AddTerm<term>(dc, da, a, b0, p##r##0, unused);                           \
+    if (kVectors > 1) AddTerm<term>(dc, da, a, b1, p##r##1, unused);         \
   }
     SIMDKIT_PANEL_STEP(0) SIMDKIT_PANEL_STEP(1) SIMDKIT_PANEL_STEP(2) SIMDKIT_PANEL_STEP(3)
     SIMDKIT_PANEL_STEP(4) SIMDKIT_PANEL_STEP(5) SIMDKIT_PANEL_STEP(6) SIMDKIT_PANEL_STEP(7)
@@ -659,11 +719,11 @@ HWY_INLINE void PanelSums(DC dc, const T* HWY_RESTRICT rows, size_t row_stride,
   }
 #define SIMDKIT_PANEL_FLUSH(r)                                                      \
   if (r < kPanelRows && totals != nullptr) {                                        \
-    hn::Store(p##r##0, dc, totals + r * width);                                     \
-    if (kVectors > 1) hn::Store(p##r##1, dc, totals + r * width + lanes);           \
+    hn::Store(p##r##0, da, totals + r * width);                                     \
+    if (kVectors > 1) hn::Store(p##r##1, da, totals + r * width + lanes);           \
   } else if (r < kPanelRows) {                                                      \
-    AddToDoubles(dc, p##r##0, sums + r * width, first);                             \
-    if (kVectors > 1) AddToDoubles(dc, p##r##1, sums + r * width + lanes, first);   \
+    AddToDoubles(da, p##r##0, sums + r * width, first);                             \
+    if (kVectors > 1) AddToDoubles(da, p##r##1, sums + r * width + lanes, first);   \
   }
   SIMDKIT_PANEL_FLUSH(0) SIMDKIT_PANEL_FLUSH(1) SIMDKIT_PANEL_FLUSH(2) SIMDKIT_PANEL_FLUSH(3)
   SIMDKIT_PANEL_FLUSH(4) SIMDKIT_PANEL_FLUSH(5) SIMDKIT_PANEL_FLUSH(6) SIMDKIT_PANEL_FLUSH(7)
@@ -691,14 +751,15 @@ struct NoRecompute {
 // columns'), so that a pair's value does not depend on the orientation; the
 // norm form (products summed for IsNormForm metrics: PanelTerm) adds the
 // squared norms, and takes exact(c), the pair's sum((a-b)^2), where it cannot
-// keep the value (NormFormFloor).
-template <Term term, typename Result, class Exact = NoRecompute>
+// keep the value (NormFormFloor); integer sums (kExactSums) are exact, and
+// so is the norm form's value from them.
+template <Term term, bool kExactSums = false, typename Result, class Exact = NoRecompute>
 void FinishSums(Metric metric, const double* HWY_RESTRICT sums, size_t cols, double row_factor,
                 const double* HWY_RESTRICT column_factors, bool row_first, size_t n,
                 Result* HWY_RESTRICT out, const Exact& exact = Exact()) {
   const bool cosine = metric == Metric::kCosine;
   const bool norm_form = term == Term::kProduct && IsNormForm(metric);
-  constexpr double kFloor = NormFormFloor<Result>();
+  constexpr double kFloor = kExactSums ? 0.0 : NormFormFloor<Result>();
   const auto norm_form_value = [&](size_t c) {
     const double norms = row_factor + column_factors[c];
     const double value = norms - (sums[c] + sums[c]);
@@ -758,17 +819,18 @@ void FinishSums(Metric metric, const double* HWY_RESTRICT sums, size_t cols, dou
   }
 }
 
-// Sums of kPanelRows rows against one panel over the whole depth n,
-// kDepthBlock terms at a time, into sums[r * PanelWidth + c] (or, n being one
-// block, stored as they are into totals if given: PanelSums).
-template <Term term, size_t kVectors, class DC, typename T = hn::TFromD<DC>>
-HWY_INLINE void PanelTotals(DC dc, const T* HWY_RESTRICT rows, size_t row_stride,
-                            const T* HWY_RESTRICT panel, size_t n, double* HWY_RESTRICT sums,
-                            T* HWY_RESTRICT totals) {
-  const size_t width = kVectors * hn::Lanes(dc);
-  for (size_t k0 = 0; k0 < n; k0 += kDepthBlock) {
-    PanelSums<term, kVectors>(dc, rows + k0, row_stride, panel + k0 * width,
-                              HWY_MIN(kDepthBlock, n - k0), sums, k0 == 0, totals);
+// Sums of kPanelRows rows against one panel over the whole depth of `units`
+// units, kDepthBlock at a time, into sums[r * PanelWidth + c] (or, that
+// being one block, stored as they are into totals if given: PanelSums).
+template <typename Stored, Term term, size_t kVectors, class DU, typename Unit = hn::TFromD<DU>,
+          typename Total = PanelTotalOf<Stored>>
+HWY_INLINE void PanelTotals(DU du, const Unit* HWY_RESTRICT rows, size_t row_stride,
+                            const Unit* HWY_RESTRICT panel, size_t units,
+                            double* HWY_RESTRICT sums, Total* HWY_RESTRICT totals) {
+  const size_t width = kVectors * hn::Lanes(du);
+  for (size_t k0 = 0; k0 < units; k0 += kDepthBlock) {
+    PanelSums<Stored, term, kVectors>(du, rows + k0, row_stride, panel + k0 * width,
+                                      HWY_MIN(kDepthBlock, units - k0), sums, k0 == 0, totals);
   }
 }
 
@@ -776,28 +838,46 @@ HWY_INLINE void PanelTotals(DC dc, const T* HWY_RESTRICT rows, size_t row_stride
 // kPanelChunkBytes, at most the `count` rows there are (rounded up to a panel).
 template <typename Stored>
 size_t PanelChunkRows(size_t n, size_t count) {
-  const size_t width = PanelWidth(ComputeTag<Stored>(), count);
-  const size_t chunk =
-      HWY_MAX(width, kPanelChunkBytes / (n * sizeof(ComputeOf<Stored>)) / width * width);
+  const size_t width = PanelWidth(PanelTag<Stored>(), count);
+  const size_t row_bytes = UnitsOf<Stored>(n) * sizeof(PanelUnitOf<Stored>);
+  const size_t chunk = HWY_MAX(width, kPanelChunkBytes / row_bytes / width * width);
   return HWY_MIN(chunk, (count + width - 1) / width * width);
 }
 
-// Rows [i, i + rows) of `view` (rows <= kPanelRows) ready to broadcast: where
-// they are when there are kPanelRows of the compute type, else widened and
-// zero-padded into `block` (kPanelRows rows of view.cols). Sets `stride`.
-template <typename Stored, typename Compute = ComputeOf<Stored>>
-const Compute* BroadcastRows(const MatrixView& view, size_t i, size_t rows, Compute* block,
-                             size_t& stride) {
+// Units a row of n elements takes in BroadcastRows' block: whole vectors.
+template <typename Stored>
+size_t BlockStride(size_t n) {
+  const size_t lanes = hn::Lanes(PanelTag<Stored>());
+  return (UnitsOf<Stored>(n) + lanes - 1) / lanes * lanes;
+}
+
+// Rows [i, i + rows) of `view` (rows <= kPanelRows) ready to broadcast, as
+// units: where they are when there are kPanelRows of the compute type, else
+// widened and zero-padded into `block` (aligned, kPanelRows rows of
+// BlockStride units). Sets `stride` (in units).
+template <typename Stored, typename Unit = PanelUnitOf<Stored>>
+const Unit* BroadcastRows(const MatrixView& view, size_t i, size_t rows, Unit* block,
+                          size_t& stride) {
   const auto* data = static_cast<const MemoryOf<Stored>*>(view.data) + i * view.row_stride;
-  if constexpr (std::is_same_v<MemoryOf<Stored>, Compute>) {
+  if constexpr (std::is_same_v<MemoryOf<Stored>, Unit>) {
     if (rows == kPanelRows) {
       stride = view.row_stride;
       return data;
     }
   }
-  stride = view.cols;
-  WidenRows<Stored>(data, view.row_stride, rows, view.cols, block, view.cols);
-  std::fill(block + rows * view.cols, block + kPanelRows * view.cols, Compute{0});
+  const PanelTag<Stored> du;
+  const size_t n = view.cols, step = hn::Lanes(du) * kUnitElements<Stored>;
+  stride = BlockStride<Stored>(n);
+  for (size_t r = 0; r < rows; ++r) {
+    const auto* row = data + r * view.row_stride;
+    Unit* out = block + r * stride;
+    for (size_t e = 0; e < n; e += step, out += hn::Lanes(du)) {
+      hn::Store(n - e >= step ? LoadUnits<Stored>(du, row + e)
+                              : LoadUnitsPartial<Stored>(du, row + e, n - e),
+                du, out);
+    }
+  }
+  std::fill(block + rows * stride, block + kPanelRows * stride, Unit{0});
   return block;
 }
 
@@ -841,25 +921,26 @@ void PanelPasses(Metric metric, const MatrixView& broadcast, size_t b_begin, siz
                  const double* broadcast_norms, const MatrixView& packed, size_t p_begin,
                  size_t p_end, const double* packed_norms, ChunkCallback chunk_packed,
                  PanelEmit emit, ChunkCallback chunk_done) {
-  using Compute = ComputeOf<Stored>;
-  const ComputeTag<Stored> dc;
+  using Unit = PanelUnitOf<Stored>;
+  using Total = PanelTotalOf<Stored>;
+  const PanelTag<Stored> du;
   const auto* rows_to_pack = static_cast<const MemoryOf<Stored>*>(packed.data);
-  const size_t n = packed.cols;
-  const size_t width = PanelWidth(dc, p_end - p_begin);
+  const size_t n = packed.cols, units = UnitsOf<Stored>(n);
+  const size_t width = PanelWidth(du, p_end - p_begin);
   const size_t chunk = PanelChunkRows<Stored>(n, p_end - p_begin);
-  auto panels = hwy::AllocateAligned<Compute>(chunk * n);
-  auto block = hwy::AllocateAligned<Compute>(kPanelRows * n);
-  auto scratch = hwy::AllocateAligned<Compute>(width * hn::Lanes(dc));
+  auto panels = hwy::AllocateAligned<Unit>(chunk * units);
+  auto block = hwy::AllocateAligned<Unit>(kPanelRows * BlockStride<Stored>(n));
+  auto scratch = hwy::AllocateAligned<Unit>(width * hn::Lanes(du));
   std::vector<double> packed_factors(chunk);
   double broadcast_factors[kPanelRows];
-  HWY_ALIGN double sums[kPanelRows * kPanelVectors * hn::MaxLanes(dc)];
-  HWY_ALIGN Compute values[kPanelRows * kPanelVectors * hn::MaxLanes(dc)];
-  Compute* direct = PanelValuesAreSums<Compute>(metric, n) ? values : nullptr;
+  HWY_ALIGN double sums[kPanelRows * kPanelVectors * hn::MaxLanes(du)];
+  HWY_ALIGN Total values[kPanelRows * kPanelVectors * hn::MaxLanes(du)];
+  Total* direct = PanelValuesAreSums<Total>(metric, n) ? values : nullptr;
   const float* direct_values = nullptr;  // PanelBlock's view of them
-  if constexpr (std::is_same_v<Compute, float>) direct_values = direct;
+  if constexpr (std::is_same_v<Total, float>) direct_values = direct;
   for (size_t j0 = p_begin; j0 < p_end; j0 += chunk) {
     const size_t j_end = HWY_MIN(p_end, j0 + chunk);
-    PackPanels<Stored>(dc, rows_to_pack + j0 * packed.row_stride, packed.row_stride, j_end - j0,
+    PackPanels<Stored>(du, rows_to_pack + j0 * packed.row_stride, packed.row_stride, j_end - j0,
                        n, panels.get(), scratch.get());
     RowFactorsOf<Stored>(metric, packed, j0, j_end - j0, /*norm_form=*/true, packed_norms,
                          packed_factors.data());
@@ -869,14 +950,15 @@ void PanelPasses(Metric metric, const MatrixView& broadcast, size_t b_begin, siz
       RowFactorsOf<Stored>(metric, broadcast, i, rows, /*norm_form=*/true, broadcast_norms,
                            broadcast_factors);
       size_t stride;
-      const Compute* rows_to_broadcast = BroadcastRows<Stored>(broadcast, i, rows, block.get(), stride);
+      const Unit* rows_to_broadcast = BroadcastRows<Stored>(broadcast, i, rows, block.get(), stride);
       for (size_t j = j0, panel_width; j < j_end; j += panel_width) {
-        panel_width = PanelWidth(dc, j_end - j);
-        const Compute* panel = panels.get() + (j - j0) * n;
-        if (panel_width == hn::Lanes(dc)) {
-          PanelTotals<term, 1>(dc, rows_to_broadcast, stride, panel, n, sums, direct);
+        panel_width = PanelWidth(du, j_end - j);
+        const Unit* panel = panels.get() + (j - j0) * units;
+        if (panel_width == hn::Lanes(du)) {
+          PanelTotals<Stored, term, 1>(du, rows_to_broadcast, stride, panel, units, sums, direct);
         } else {
-          PanelTotals<term, kPanelVectors>(dc, rows_to_broadcast, stride, panel, n, sums, direct);
+          PanelTotals<Stored, term, kPanelVectors>(du, rows_to_broadcast, stride, panel, units,
+                                                   sums, direct);
         }
         emit(PanelBlock{i, rows, j, HWY_MIN(panel_width, j_end - j), panel_width, sums,
                         direct_values, broadcast_factors, packed_factors.data() + (j - j0)});
@@ -909,7 +991,7 @@ void PanelCdistRows(Metric metric, const MatrixView& av, const MatrixView& bv,
             }
           }
           const auto* a_row = a + i * av.row_stride;
-          FinishSums<term>(metric, block.sums + r * block.width, block.cols,
+          FinishSums<term, std::is_integral_v<ComputeOf<Stored>>>(metric, block.sums + r * block.width, block.cols,
                            block.broadcast_factors[r],
                            block.packed_factors, /*row_first=*/true, n,
                            out + i * out_stride + block.j, [&](size_t c) {
@@ -940,7 +1022,7 @@ void PanelTopK(Metric metric, const MatrixView& queries, const MatrixView& x,
   const bool larger_first = larger_is_closer(metric);
   std::vector<TopKList<Result>> lists;
   auto thresholds = hwy::AllocateAligned<Result>(chunk);
-  HWY_ALIGN Result values[kPanelRows * kPanelVectors * hn::MaxLanes(ComputeTag<Stored>())] = {};
+  HWY_ALIGN Result values[kPanelRows * kPanelVectors * hn::MaxLanes(PanelTag<Stored>())] = {};
   size_t chunk_first = 0;
   PanelPasses<Stored, term>(
       metric, x, 0, x.rows, x_norms, queries, q_begin, q_end, nullptr,
@@ -961,7 +1043,7 @@ void PanelTopK(Metric metric, const MatrixView& queries, const MatrixView& x,
               (direct_values != nullptr ? direct_values : values) + r * block.width;
           if (direct_values == nullptr) {
             const auto* x_row = x_data + i * x.row_stride;
-            FinishSums<term>(metric, block.sums + r * block.width, cols,
+            FinishSums<term, std::is_integral_v<ComputeOf<Stored>>>(metric, block.sums + r * block.width, cols,
                              block.broadcast_factors[r], block.packed_factors, /*row_first=*/false,
                              n, values + r * block.width, [&](size_t c) {
                                return SquaredDifferenceSum<Stored>(
@@ -1363,7 +1445,8 @@ constexpr size_t kMaxPackedRowBytes = size_t{4} << 20;
 // large b from memory would cost as much as the products.
 // Single-term metrics go through tiles (TiledRows below); cosine's norms are
 // computed once per row. Floating terms with rows go through the few-rows
-// form or the panels instead (UseFewRows, UsePanels).
+// form or the panels instead (UseFewRows, UsePanels), and so do int8/uint8
+// with a block of rows on both sides where PairPanels.
 template <typename Stored>
 void CdistRows(Metric metric, const MatrixView& av, const MatrixView& bv, size_t row_begin,
                size_t row_end, const double* a_inverse_norms, const double* b_inverse_norms,
@@ -1557,22 +1640,25 @@ template <typename Stored>
 void CdistOnTarget(Metric metric, const MatrixView& a, const MatrixView& b,
                    const double* b_squared_norms, void* out, size_t out_stride, size_t threads) {
   auto* result = static_cast<ResultOf<Stored>*>(out);
-  if constexpr (std::is_floating_point_v<ComputeOf<Stored>>) {
+  if constexpr (std::is_floating_point_v<ComputeOf<Stored>> || PairPanels<Stored>()) {
     const bool done = ForPlan<Stored>(metric, [&](auto plan) -> bool {
       constexpr Term term = decltype(plan)::kTileTerm;
       if constexpr (term == Term::kNone) {
         return false;
-      } else if (UseFewRows<Stored>(a.rows, b.rows, a.cols)) {
-        FewCdist<Stored, term>(metric, a, b, b_squared_norms, result, out_stride, threads);
-        return true;
-      } else if (UsePanels<Stored>(a.rows, b.rows, a.cols)) {
+      } else {
+        if constexpr (std::is_floating_point_v<ComputeOf<Stored>>) {
+          if (UseFewRows<Stored>(a.rows, b.rows, a.cols)) {
+            FewCdist<Stored, term>(metric, a, b, b_squared_norms, result, out_stride, threads);
+            return true;
+          }
+        }
+        if (!UsePanels<Stored>(a.rows, b.rows, a.cols)) return false;
         ParallelRows(threads, a.rows, a.rows * b.rows * a.cols, [&](size_t begin, size_t end) {
           PanelCdistRows<Stored, PanelTerm(term)>(metric, a, b, b_squared_norms, begin, end, result,
                                                   out_stride);
         });
         return true;
       }
-      return false;
     });
     if (done) return;
   }
@@ -1601,22 +1687,25 @@ void TopKOnTarget(Metric metric, const MatrixView& queries, const MatrixView& x,
                   size_t threads) {
   auto* best = static_cast<ResultOf<Stored>*>(distances);
   const size_t work = queries.rows * x.rows * HWY_MAX(x.cols, size_t{1});
-  if constexpr (std::is_floating_point_v<ComputeOf<Stored>>) {
+  if constexpr (std::is_floating_point_v<ComputeOf<Stored>> || PairPanels<Stored>()) {
     const bool done = ForPlan<Stored>(metric, [&](auto plan) -> bool {
       constexpr Term term = decltype(plan)::kTileTerm;
       if constexpr (term == Term::kNone) {
         return false;
-      } else if (UseFewRows<Stored>(queries.rows, x.rows, x.cols)) {
-        FewTopK<Stored, term>(metric, queries, x, x_squared_norms, k, indices, best, threads);
-        return true;
-      } else if (UsePanels<Stored>(queries.rows, x.rows, x.cols)) {
+      } else {
+        if constexpr (std::is_floating_point_v<ComputeOf<Stored>>) {
+          if (UseFewRows<Stored>(queries.rows, x.rows, x.cols)) {
+            FewTopK<Stored, term>(metric, queries, x, x_squared_norms, k, indices, best, threads);
+            return true;
+          }
+        }
+        if (!UsePanels<Stored>(queries.rows, x.rows, x.cols)) return false;
         ParallelRows(threads, queries.rows, work, [&](size_t begin, size_t end) {
           PanelTopK<Stored, PanelTerm(term)>(metric, queries, x, x_squared_norms, begin, end, k,
                                              indices, best);
         });
         return true;
       }
-      return false;
     });
     if (done) return;
   }

@@ -337,6 +337,10 @@ const MatrixCase& GetMatrixCase(DType dtype, Fill fill, size_t rows_a, size_t ro
       dtype, fill, rows_a, rows_b, cols, stride_a, stride_b, Array(dtype, rows_a * stride_a, 1),
       Array(dtype, rows_b * stride_b, 2), {}, {}, {}});
   const size_t bytes = simdkit::dtype_size(dtype);
+  // What lies between rows is garbage that no kernel may read: a zero there
+  // would hide a read past a row's end.
+  std::memset(m->a.data(), 0x5A, rows_a * stride_a * bytes);
+  std::memset(m->b.data(), 0x5A, rows_b * stride_b * bytes);
   auto row_a = [&](size_t i) { return m->a.data() + i * stride_a * bytes; };
   auto row_b = [&](size_t j) { return m->b.data() + j * stride_b * bytes; };
   std::mt19937_64 rng(0x5EED ^ (static_cast<std::uint64_t>(dtype) << 40) ^
@@ -683,8 +687,14 @@ void ExpectCdist(Failures& failures, const MatrixCase& m, Metric metric, size_t 
   };
   for (size_t i = 0; i < m.rows_a; ++i) {
     for (size_t j = 0; j < m.rows_b; ++j) {
-      ExpectDistance(failures, out[i * out_stride + j], m.BatchedAt(metric, i, j),
-                     exact, [&] { return where(i, j); });
+      Expected expected = m.BatchedAt(metric, i, j);
+      // An exact sum is rounded once, to the result type (float32 holds
+      // integers only up to 2^24 exactly).
+      if (exact && !simdkit::result_is_double(m.dtype)) {
+        expected.value = static_cast<float>(expected.value);
+      }
+      ExpectDistance(failures, out[i * out_stride + j], expected, exact,
+                     [&] { return where(i, j); });
     }
     for (size_t j = m.rows_b; j < out_stride; ++j) {
       failures.Expect(out[i * out_stride + j] == Outputs::kSentinel,
@@ -712,24 +722,32 @@ TEST_P(DistanceTest, CdistMatchesReference) {
 // Enough rows on both sides for cdist's panel form (at least the 12 broadcast
 // rows of a block, and a vector of packed rows: UsePanels in
 // kernels/distance-inl.h): whole and partial row blocks and panels, several
-// chunks of b, and depths around the 256 terms a float32 lane sums before it
-// is added into double.
+// chunks of b, and depths around the 256 units a lane sums before it is
+// added into double (a float32 element, or an int8/uint8 pair on x86, where
+// odd rows end in half a pair). Integer extremes must come out exact.
 TEST_P(DistanceTest, CdistThroughPanels) {
   Failures failures;
-  for (DType dtype : {DType::kFloat64, DType::kFloat32, DType::kFloat16, DType::kBFloat16}) {
+  for (DType dtype : {DType::kFloat64, DType::kFloat32, DType::kFloat16, DType::kBFloat16,
+                      DType::kInt8, DType::kUInt8}) {
+    const bool integer = dtype == DType::kInt8 || dtype == DType::kUInt8;
+    // Rows per panel vector: 32-bit units for all but float64.
     const size_t lanes = Lanes(dtype == DType::kFloat64 ? DType::kFloat64 : DType::kFloat32);
-    std::vector<size_t> columns = {1, 3, lanes + 1, 257};
+    const size_t unit = integer ? 2 : 1;
+    std::vector<size_t> columns = {1, 3, unit * lanes + 1, 256 * unit + 1};
     if (!SampledRun()) {
-      for (size_t cols : {size_t{2}, size_t{70}, size_t{255}, size_t{256}, size_t{530}}) {
-        columns.push_back(cols);
+      for (size_t units : {size_t{2}, size_t{70}, size_t{255}, size_t{256}, size_t{530}}) {
+        columns.push_back(units * unit);
       }
     }
     for (size_t cols : columns) {
       for (auto [rows_a, rows_b] : {std::pair{size_t{12}, std::max<size_t>(lanes, 12)},
                                     std::pair{size_t{29}, 6 * lanes + 13}}) {
-        const MatrixCase& m = GetMatrixCase(dtype, Fill::kRandom, rows_a, rows_b, cols);
-        for (Metric metric : kAllMetrics) {
-          for (size_t threads : {1, 0}) ExpectCdist(failures, m, metric, threads);
+        for (Fill fill : {Fill::kRandom, Fill::kExtremes}) {
+          if (fill == Fill::kExtremes && !integer) continue;
+          const MatrixCase& m = GetMatrixCase(dtype, fill, rows_a, rows_b, cols);
+          for (Metric metric : kAllMetrics) {
+            for (size_t threads : {1, 0}) ExpectCdist(failures, m, metric, threads);
+          }
         }
       }
     }
@@ -1388,8 +1406,15 @@ TEST(DistanceLarge, IntegerExtremesOver2To24ElementsDoNotOverflow) {
     const std::string where = Describe(c.metric, c.dtype) + " a=" + std::to_string(c.a) +
                               " b=" + std::to_string(c.b) + " on " + simdkit::active_target();
     EXPECT_EQ(simdkit::distance(c.metric, c.dtype, a.data(), b.data(), kN), term * kN) << where;
+    // cdist's panels (12 x 16 rows of 2^18: sums of 2^32 and more) and, for
+    // dot, its 4 x 2 tiles (rows of 2^22) accumulate apart from distance().
+    constexpr size_t kPanelCols = kN / 64;
+    const MatrixView a_block{a.data(), c.dtype, 12, kPanelCols, kPanelCols};
+    const MatrixView b_block{b.data(), c.dtype, 16, kPanelCols, kPanelCols};
+    std::vector<float> block_out(12 * 16);
+    simdkit::cdist(c.metric, a_block, b_block, block_out.data(), 16, 1);
+    for (float value : block_out) EXPECT_EQ(value, term * kPanelCols) << where << " cdist 12x16";
     if (c.metric != Metric::kDot) continue;
-    // cdist's 4 x 2 tiles accumulate apart from distance(): rows of 2^22.
     const MatrixView a_rows{a.data(), c.dtype, 4, kN / 4, kN / 4};
     const MatrixView b_rows{b.data(), c.dtype, 2, kN / 4, kN / 4};
     float out[8];
