@@ -489,7 +489,8 @@ using ResultOf = std::conditional_t<std::is_same_v<Stored, double>, double, floa
 
 // Panels: the outer-product form of cdist (and topk) for terms computed in
 // float32 or float64 (float64, float32, float16 and bfloat16 input), and in
-// int16 pairs (int8 and uint8 input, where PairPanels).
+// int16 pairs or byte quads (int8 and uint8 input, where PairPanels;
+// PanelQuads).
 //
 // One side's rows are read an element at a time and broadcast, kPanelRows
 // rows at once; the other side is packed as panels of PanelWidth rows,
@@ -505,10 +506,11 @@ using ResultOf = std::conditional_t<std::is_same_v<Stored, double>, double, floa
 // type for floating input; for int8/uint8, two adjacent elements widened to
 // int16, whose two products the widening multiply-add sums into the int32
 // lane that holds them (SIMDKIT_HAS_PAIRWISE_WIDENING_MULTIPLY), so that
-// each accumulator lane is still one pair of rows. A broadcast is one unit
-// of a row, and a row of n elements is UnitsOf(n) units long, the last
-// padded with zero. Integer lanes sum kDepthBlock units exactly (at most
-// 2 * 255^2 each: below 2^25) before they are added into double.
+// each accumulator lane is still one pair of rows; for a product where VNNI
+// is, four bytes (PanelQuads). A broadcast is one unit of a row, and a row
+// of n elements is UnitsOf(n) units long, the last padded with zero. Integer
+// lanes sum kDepthBlock units exactly (at most 2 * 255^2 a pair, 4 * 255 *
+// 128 a quad: below 2^26) before they are added into double.
 #if SIMDKIT_HAS_32_VECTOR_REGISTERS
 constexpr size_t kPanelRows = 12;  // 24 accumulators, 2 panel vectors, temporaries
 #else
@@ -546,37 +548,106 @@ template <typename Stored>
 constexpr bool PairPanels() {
   return std::is_same_v<ComputeOf<Stored>, int16_t> && SIMDKIT_HAS_PAIRWISE_WIDENING_MULTIPLY;
 }
-// What a panel lane holds (see above): the compute type, or an int16 pair's
-// 32 bits.
+
+// The panels' layout of int8/uint8 rows for a product where VNNI is: byte
+// quads for vpdpbusd, each lane four uint8 of the broadcast row times four
+// int8 of the packed one (twice the products of an int16 pair per
+// instruction). One side is offset by 128 as it is loaded (QuadFlipped), and
+// QuadOffsets undo that in the sums: int8 broadcasts a ^ 0x80 = a + 128,
+// whose sums with packed row b are corrected by -128 sum(b); uint8 packs
+// b ^ 0x80 = b - 128, corrected by +128 sum(a) of the broadcast row. The
+// other side's padding is zero, so the flipped side's padding adds nothing.
 template <typename Stored>
-using PanelUnitOf = std::conditional_t<PairPanels<Stored>(), uint32_t, ComputeOf<Stored>>;
+struct PanelQuads {};
 template <typename Stored>
-using PanelTag = hn::ScalableTag<PanelUnitOf<Stored>>;
-template <typename Stored>
-constexpr size_t kUnitElements = PairPanels<Stored>() ? 2 : 1;
-template <typename Stored>
+struct StorageTraits<PanelQuads<Stored>> : StorageTraitsOf<uint8_t, Stored> {};
+template <typename Layout>
+constexpr bool QuadPanels() {
+  return std::is_same_v<Layout, PanelQuads<MemoryOf<Layout>>>;
+}
+// The layout (the storage type, or its quads) the panels use for `term`.
+template <typename Stored, Term term>
+using PanelLayoutOf =
+    std::conditional_t<SIMDKIT_NATIVE_NARROW_DOT && term == Term::kProduct &&
+                           (std::is_same_v<Stored, int8_t> || std::is_same_v<Stored, uint8_t>),
+                       PanelQuads<Stored>, Stored>;
+// Whether a side's quads are offset by 128: int8's broadcast rows, uint8's
+// packed ones.
+template <typename Layout>
+constexpr bool QuadFlipped(bool broadcast_side) {
+  return QuadPanels<Layout>() && std::is_same_v<MemoryOf<Layout>, int8_t> == broadcast_side;
+}
+
+// What a panel lane holds (see above), for a layout: the compute type, or the
+// 32 bits of an int16 pair or a byte quad.
+template <typename Layout>
+using PanelUnitOf = std::conditional_t<PairPanels<Layout>() || QuadPanels<Layout>(), uint32_t,
+                                       ComputeOf<Layout>>;
+template <typename Layout>
+using PanelTag = hn::ScalableTag<PanelUnitOf<Layout>>;
+template <typename Layout>
+constexpr size_t kUnitElements = QuadPanels<Layout>() ? 4 : PairPanels<Layout>() ? 2 : 1;
+template <typename Layout>
 constexpr size_t UnitsOf(size_t n) {
-  return (n + kUnitElements<Stored> - 1) / kUnitElements<Stored>;
+  return (n + kUnitElements<Layout> - 1) / kUnitElements<Layout>;
 }
 // The tags the terms of units of tag DU are computed in (AddTerm's DC) and
 // accumulated in (its DA).
-template <typename Stored, class DU>
-using UnitComputeTag = std::conditional_t<PairPanels<Stored>(), hn::Repartition<int16_t, DU>, DU>;
-template <typename Stored, class DU>
-using UnitAccumulatorTag =
-    std::conditional_t<PairPanels<Stored>(), hn::Repartition<int32_t, DU>, DU>;
+template <typename Layout, class DU>
+using UnitComputeTag =
+    std::conditional_t<QuadPanels<Layout>(), hn::Repartition<uint8_t, DU>,
+                       std::conditional_t<PairPanels<Layout>(), hn::Repartition<int16_t, DU>, DU>>;
+template <typename Layout, class DU>
+using UnitAccumulatorTag = std::conditional_t<PairPanels<Layout>() || QuadPanels<Layout>(),
+                                              hn::Repartition<int32_t, DU>, DU>;
 
 // Units [0, Lanes(du)) of a row starting at p (Lanes(du) * kUnitElements
-// elements), widened.
-template <typename Stored, class DU>
-HWY_INLINE hn::Vec<DU> LoadUnits(DU du, const MemoryOf<Stored>* HWY_RESTRICT p) {
-  return hn::BitCast(du, LoadWidened<Stored>(UnitComputeTag<Stored, DU>(), p));
+// elements) of the given side, widened (and offset: QuadFlipped).
+template <typename Layout, class DU>
+HWY_INLINE hn::Vec<DU> LoadUnits(DU du, const MemoryOf<Layout>* HWY_RESTRICT p,
+                                 bool broadcast_side) {
+  if constexpr (QuadPanels<Layout>()) {
+    const hn::Repartition<uint8_t, DU> d8;
+    const auto bytes = hn::LoadU(d8, reinterpret_cast<const uint8_t*>(p));
+    const auto flip = hn::Set(d8, QuadFlipped<Layout>(broadcast_side) ? uint8_t{0x80} : uint8_t{0});
+    return hn::BitCast(du, hn::Xor(bytes, flip));
+  } else {
+    (void)broadcast_side;
+    return hn::BitCast(du, LoadWidened<Layout>(UnitComputeTag<Layout, DU>(), p));
+  }
 }
-// The same for `count` elements, fewer than that; the rest are zero.
-template <typename Stored, class DU>
-HWY_INLINE hn::Vec<DU> LoadUnitsPartial(DU du, const MemoryOf<Stored>* HWY_RESTRICT p,
-                                        size_t count) {
-  return hn::BitCast(du, LoadWidenedPartial<Stored>(UnitComputeTag<Stored, DU>(), p, count));
+// The same for `count` elements, fewer than that; the rest are zero (before
+// the offset).
+template <typename Layout, class DU>
+HWY_INLINE hn::Vec<DU> LoadUnitsPartial(DU du, const MemoryOf<Layout>* HWY_RESTRICT p,
+                                        size_t count, bool broadcast_side) {
+  if constexpr (QuadPanels<Layout>()) {
+    HWY_ALIGN MemoryOf<Layout> buffer[hn::MaxLanes(du) * 4] = {};
+    std::copy_n(p, count, buffer);
+    return LoadUnits<Layout>(du, buffer, broadcast_side);
+  } else {
+    (void)broadcast_side;
+    return hn::BitCast(du, LoadWidenedPartial<Layout>(UnitComputeTag<Layout, DU>(), p, count));
+  }
+}
+
+// The sum of a row's n int8 or uint8 elements, exactly (QuadOffsets).
+template <typename Memory>
+int64_t ElementSum(const Memory* HWY_RESTRICT row, size_t n) {
+  const hn::ScalableTag<uint8_t> d8;
+  const hn::Repartition<uint64_t, decltype(d8)> d64;
+  constexpr bool kSigned = std::is_same_v<Memory, int8_t>;
+  // int8 as uint8 + 128, which SumsOf8 adds without wrapping.
+  const auto flip = hn::Set(d8, kSigned ? uint8_t{0x80} : uint8_t{0});
+  auto total = hn::Zero(d64);
+  size_t i = 0;
+  for (; i + hn::Lanes(d8) <= n; i += hn::Lanes(d8)) {
+    total = hn::Add(total, hn::SumsOf8(hn::Xor(hn::LoadU(d8, reinterpret_cast<const uint8_t*>(row) + i), flip)));
+  }
+  int64_t sum = static_cast<int64_t>(hn::GetLane(hn::SumOfLanes(d64, total))) -
+                (kSigned ? 128 * static_cast<int64_t>(i) : 0);
+  for (; i < n; ++i) sum += row[i];
+  return sum;
 }
 
 // Panels packed per chunk of the packed side: small enough to stay in L2
@@ -644,8 +715,8 @@ void PackPanels(DU du, const MemoryOf<Stored>* HWY_RESTRICT in, size_t in_stride
       for (size_t c = 0; c < width; ++c) {
         const auto* row = in + (first + c) * in_stride + k0 * kUnitElements<Stored>;
         const auto v = c >= rows          ? hn::Zero(du)
-                       : elements == step ? LoadUnits<Stored>(du, row)
-                                          : LoadUnitsPartial<Stored>(du, row, elements);
+                       : elements == step ? LoadUnits<Stored>(du, row, /*broadcast_side=*/false)
+                                          : LoadUnitsPartial<Stored>(du, row, elements, false);
         hn::Store(v, du, scratch + c * lanes);
       }
       for (size_t k = 0; k < depth; ++k) {
@@ -872,8 +943,8 @@ const Unit* BroadcastRows(const MatrixView& view, size_t i, size_t rows, Unit* b
     const auto* row = data + r * view.row_stride;
     Unit* out = block + r * stride;
     for (size_t e = 0; e < n; e += step, out += hn::Lanes(du)) {
-      hn::Store(n - e >= step ? LoadUnits<Stored>(du, row + e)
-                              : LoadUnitsPartial<Stored>(du, row + e, n - e),
+      hn::Store(n - e >= step ? LoadUnits<Stored>(du, row + e, /*broadcast_side=*/true)
+                              : LoadUnitsPartial<Stored>(du, row + e, n - e, true),
                 du, out);
     }
   }
@@ -921,15 +992,22 @@ void PanelPasses(Metric metric, const MatrixView& broadcast, size_t b_begin, siz
                  const double* broadcast_norms, const MatrixView& packed, size_t p_begin,
                  size_t p_end, const double* packed_norms, ChunkCallback chunk_packed,
                  PanelEmit emit, ChunkCallback chunk_done) {
-  using Unit = PanelUnitOf<Stored>;
-  using Total = PanelTotalOf<Stored>;
-  const PanelTag<Stored> du;
+  using Layout = PanelLayoutOf<Stored, term>;
+  using Unit = PanelUnitOf<Layout>;
+  using Total = PanelTotalOf<Layout>;
+  const PanelTag<Layout> du;
   const auto* rows_to_pack = static_cast<const MemoryOf<Stored>*>(packed.data);
-  const size_t n = packed.cols, units = UnitsOf<Stored>(n);
+  const auto* rows_to_broadcast_from = static_cast<const MemoryOf<Stored>*>(broadcast.data);
+  const size_t n = packed.cols, units = UnitsOf<Layout>(n);
   const size_t width = PanelWidth(du, p_end - p_begin);
-  const size_t chunk = PanelChunkRows<Stored>(n, p_end - p_begin);
+  const size_t chunk = PanelChunkRows<Layout>(n, p_end - p_begin);
   auto panels = hwy::AllocateAligned<Unit>(chunk * units);
-  auto block = hwy::AllocateAligned<Unit>(kPanelRows * BlockStride<Stored>(n));
+  auto block = hwy::AllocateAligned<Unit>(kPanelRows * BlockStride<Layout>(n));
+  // QuadOffsets: per packed row (int8) or broadcast row (uint8).
+  constexpr bool kPackedOffsets = QuadFlipped<Layout>(/*broadcast_side=*/true);
+  constexpr bool kBroadcastOffsets = QuadFlipped<Layout>(/*broadcast_side=*/false);
+  std::vector<double> packed_offsets(kPackedOffsets ? chunk : 0);
+  double broadcast_offsets[kPanelRows];
   auto scratch = hwy::AllocateAligned<Unit>(width * hn::Lanes(du));
   std::vector<double> packed_factors(chunk);
   double broadcast_factors[kPanelRows];
@@ -940,8 +1018,13 @@ void PanelPasses(Metric metric, const MatrixView& broadcast, size_t b_begin, siz
   if constexpr (std::is_same_v<Total, float>) direct_values = direct;
   for (size_t j0 = p_begin; j0 < p_end; j0 += chunk) {
     const size_t j_end = HWY_MIN(p_end, j0 + chunk);
-    PackPanels<Stored>(du, rows_to_pack + j0 * packed.row_stride, packed.row_stride, j_end - j0,
+    PackPanels<Layout>(du, rows_to_pack + j0 * packed.row_stride, packed.row_stride, j_end - j0,
                        n, panels.get(), scratch.get());
+    if constexpr (kPackedOffsets) {
+      for (size_t j = j0; j < j_end; ++j) {
+        packed_offsets[j - j0] = -128.0 * ElementSum(rows_to_pack + j * packed.row_stride, n);
+      }
+    }
     RowFactorsOf<Stored>(metric, packed, j0, j_end - j0, /*norm_form=*/true, packed_norms,
                          packed_factors.data());
     chunk_packed(j0, j_end);
@@ -949,16 +1032,30 @@ void PanelPasses(Metric metric, const MatrixView& broadcast, size_t b_begin, siz
       const size_t rows = HWY_MIN(kPanelRows, b_end - i);
       RowFactorsOf<Stored>(metric, broadcast, i, rows, /*norm_form=*/true, broadcast_norms,
                            broadcast_factors);
+      if constexpr (kBroadcastOffsets) {
+        for (size_t r = 0; r < rows; ++r) {
+          broadcast_offsets[r] =
+              128.0 * ElementSum(rows_to_broadcast_from + (i + r) * broadcast.row_stride, n);
+        }
+      }
       size_t stride;
-      const Unit* rows_to_broadcast = BroadcastRows<Stored>(broadcast, i, rows, block.get(), stride);
+      const Unit* rows_to_broadcast = BroadcastRows<Layout>(broadcast, i, rows, block.get(), stride);
       for (size_t j = j0, panel_width; j < j_end; j += panel_width) {
         panel_width = PanelWidth(du, j_end - j);
         const Unit* panel = panels.get() + (j - j0) * units;
         if (panel_width == hn::Lanes(du)) {
-          PanelTotals<Stored, term, 1>(du, rows_to_broadcast, stride, panel, units, sums, direct);
+          PanelTotals<Layout, term, 1>(du, rows_to_broadcast, stride, panel, units, sums, direct);
         } else {
-          PanelTotals<Stored, term, kPanelVectors>(du, rows_to_broadcast, stride, panel, units,
+          PanelTotals<Layout, term, kPanelVectors>(du, rows_to_broadcast, stride, panel, units,
                                                    sums, direct);
+        }
+        if constexpr (kPackedOffsets || kBroadcastOffsets) {
+          for (size_t r = 0; r < rows; ++r) {
+            for (size_t c = 0; c < HWY_MIN(panel_width, j_end - j); ++c) {
+              sums[r * panel_width + c] +=
+                  kPackedOffsets ? packed_offsets[j - j0 + c] : broadcast_offsets[r];
+            }
+          }
         }
         emit(PanelBlock{i, rows, j, HWY_MIN(panel_width, j_end - j), panel_width, sums,
                         direct_values, broadcast_factors, packed_factors.data() + (j - j0)});
@@ -1016,7 +1113,7 @@ void PanelTopK(Metric metric, const MatrixView& queries, const MatrixView& x,
   const FinishedTag<Result> dr;
   const size_t result_lanes = hn::Lanes(dr);
   const size_t n = queries.cols;
-  const size_t chunk = PanelChunkRows<Stored>(n, q_end - q_begin);
+  const size_t chunk = PanelChunkRows<PanelLayoutOf<Stored, term>>(n, q_end - q_begin);
   const auto* q_data = static_cast<const MemoryOf<Stored>*>(queries.data);
   const auto* x_data = static_cast<const MemoryOf<Stored>*>(x.data);
   const bool larger_first = larger_is_closer(metric);

@@ -451,7 +451,31 @@ bool SameValue(double x, double y) { return x == y || (std::isnan(x) && std::isn
 // The per-target suite
 // ---------------------------------------------------------------------------
 
-using DistanceTest = PerTarget;
+// The Highway kernels of each target, with the AMX backend disabled: on a
+// CPU with AMX it would take bfloat16/int8/uint8 products from AVX3_DL up,
+// and the kernels it stands in for would go untested there. The AMX backend
+// has its own suite (amx_test.cc), checked against these kernels.
+class DistanceTest : public PerTarget {
+ protected:
+  void SetUp() override {
+    previously_disabled_ = simdkit::disabled_targets();
+    std::string names = "AMX";
+    for (const std::string& name : previously_disabled_) {
+      if (name != "AMX") names += "," + name;
+    }
+    simdkit::disable_targets(names);
+    PerTarget::SetUp();
+  }
+  void TearDown() override {
+    PerTarget::TearDown();
+    std::string names;
+    for (const std::string& name : previously_disabled_) names += (names.empty() ? "" : ",") + name;
+    simdkit::disable_targets(names);
+  }
+
+ private:
+  std::vector<std::string> previously_disabled_;
+};
 
 // Offsets (in elements) of a and b from a 64-byte boundary.
 std::vector<std::pair<size_t, size_t>> Misalignments(DType dtype) {
