@@ -183,8 +183,8 @@ void ForEachBlock(const MatrixView& a, size_t row_begin, size_t row_end, const M
 
 // ForEachBlock with the sides' roles chosen by their lengths: its B side is
 // packed (transposed, a chunk at a time) on every call while its A side is
-// read in place, so the shorter side is the one packed (100 queries against
-// 50 000 rows: the rows streamed, not transposed). visit still receives rows
+// read in place, so the shorter side is the one packed (cdist; topk orients
+// its blocks itself, without the transposition). visit still receives rows
 // of `a` against columns of `b`, a swapped block transposed through a
 // 32 x 32 buffer, and each row of `a` still sees b's columns in order.
 template <DType kDType, typename Visit>
@@ -339,9 +339,12 @@ struct Finishing {
   std::vector<uint32_t> a_special, b_special;
   // bfloat16 sqeuclidean's norm form (NormFormRow): gamma(2d + 4).
   double norm_form_gamma = 0.0;
+  // Cosine scales by b's inverse norm first: b holds the queries, which the
+  // Highway path scales by first (topk with x's rows as a).
+  bool b_norm_first = false;
 
-  Finishing(Metric metric_, const MatrixView& a_, const MatrixView& b_)
-      : metric(metric_), a(a_), b(b_) {
+  Finishing(Metric metric_, const MatrixView& a_, const MatrixView& b_, bool b_norm_first_ = false)
+      : metric(metric_), a(a_), b(b_), b_norm_first(b_norm_first_) {
     if constexpr (kBFloat16) {
       const double terms = 2.0 * static_cast<double>(a.cols) + 4.0;
       norm_form_gamma = terms * 0x1p-24 / (1.0 - terms * 0x1p-24);
@@ -402,8 +405,9 @@ struct Finishing {
 
  private:
   float Cosine(size_t i, size_t j, double sum) const {
-    const double scaled = sum * a_inverse_norms[i];
-    return static_cast<float>(ClampCosineDistance(1.0 - scaled * b_inverse_norms[j]));
+    const double first = b_norm_first ? b_inverse_norms[j] : a_inverse_norms[i];
+    const double second = b_norm_first ? a_inverse_norms[i] : b_inverse_norms[j];
+    return static_cast<float>(ClampCosineDistance(1.0 - (sum * first) * second));
   }
 
   const uint16_t* RowOf(const MatrixView& view, size_t r) const {
@@ -498,27 +502,80 @@ inline bool AnyCanEnter(const TopKList<float>& list, Metric metric, const float*
   return entering != 0;
 }
 
+// Whether any of `values` may enter the list of its column's query, whose
+// thresholds are `thresholds` (TopKList::MayEnter, vectorized as AnyCanEnter).
+inline bool AnyMayEnter(const float* values, const float* thresholds, size_t count,
+                        bool larger_first) {
+  // One loop per direction: GCC 12 leaves the comparison scalar while it
+  // depends on larger_first.
+  uint32_t entering = 0;
+  if (larger_first) {
+    for (size_t c = 0; c < count; ++c) {
+      entering += TopKList<float>::MayEnter(values[c], thresholds[c], true) ? 1u : 0u;
+    }
+  } else {
+    for (size_t c = 0; c < count; ++c) {
+      entering += TopKList<float>::MayEnter(values[c], thresholds[c], false) ? 1u : 0u;
+    }
+  }
+  return entering != 0;
+}
+
 template <DType kDType>
 void TopK(Metric metric, const MatrixView& queries, const MatrixView& x, size_t k,
           int64_t* indices, float* distances, size_t threads) {
-  const Finishing<kDType> finishing(metric, queries, x);
   // Threads split the queries: each keeps its queries' lists, which see
-  // their candidates in index order (ForEachPairBlock's column order).
+  // their candidates in index order.
+  const bool larger_first = larger_is_closer(metric);
+  if (x.rows <= queries.rows) {
+    const Finishing<kDType> finishing(metric, queries, x);
+    ParallelRows(threads, queries.rows, queries.rows * x.rows * queries.cols,
+                 [&](size_t begin, size_t end) {
+      std::vector<TopKList<float>> lists(end - begin, TopKList<float>(k, metric));
+      float values[kBlockSide];
+      ForEachBlock<kDType>(queries, begin, end, x, 0, x.rows,
+                           [&](size_t i, size_t rows, size_t j, size_t cols, const auto* sums,
+                               size_t stride) {
+                             for (size_t r = 0; r < rows; ++r) {
+                               finishing.Row(i + r, j, cols, sums + r * stride, values);
+                               TopKList<float>& list = lists[i + r - begin];
+                               if (AnyCanEnter(list, metric, values, cols)) {
+                                 list.OfferInIndexOrder(values, cols, j);
+                               }
+                             }
+                           });
+      for (size_t q = begin; q < end; ++q) lists[q - begin].Write(indices + q * k, distances + q * k);
+    });
+    return;
+  }
+  // More rows of x than queries: the queries are the packed side (see
+  // ForEachPairBlock) and each block's rows are rows of x, finished against
+  // every query at once and compared with each query's threshold, so that
+  // a block none of whose values can enter costs one vectorized test per
+  // row and nothing is transposed.
+  const Finishing<kDType> finishing(metric, x, queries, /*b_norm_first=*/true);
   ParallelRows(threads, queries.rows, queries.rows * x.rows * queries.cols,
                [&](size_t begin, size_t end) {
     std::vector<TopKList<float>> lists(end - begin, TopKList<float>(k, metric));
+    std::vector<float> thresholds(end - begin, std::numeric_limits<float>::quiet_NaN());
     float values[kBlockSide];
-    ForEachPairBlock<kDType>(queries, begin, end, x, 0, x.rows,
-                             [&](size_t i, size_t rows, size_t j, size_t cols, const auto* sums,
-                                 size_t stride) {
-                               for (size_t r = 0; r < rows; ++r) {
-                                 finishing.Row(i + r, j, cols, sums + r * stride, values);
-                                 TopKList<float>& list = lists[i + r - begin];
-                                 if (AnyCanEnter(list, metric, values, cols)) {
-                                   list.OfferInIndexOrder(values, cols, j);
-                                 }
+    ForEachBlock<kDType>(x, 0, x.rows, queries, begin, end,
+                         [&](size_t i, size_t rows, size_t j, size_t cols, const auto* sums,
+                             size_t stride) {
+                           float* threshold = thresholds.data() + (j - begin);
+                           for (size_t r = 0; r < rows; ++r) {
+                             finishing.Row(i + r, j, cols, sums + r * stride, values);
+                             if (!AnyMayEnter(values, threshold, cols, larger_first)) continue;
+                             for (size_t c = 0; c < cols; ++c) {
+                               if (!TopKList<float>::MayEnter(values[c], threshold[c], larger_first)) {
+                                 continue;
                                }
-                             });
+                               TopKList<float>& list = lists[j + c - begin];
+                               list.Offer(values + c, 1, i + r);
+                               threshold[c] = list.Threshold();
+                             }
+                           }
+                         });
     for (size_t q = begin; q < end; ++q) lists[q - begin].Write(indices + q * k, distances + q * k);
   });
 }
