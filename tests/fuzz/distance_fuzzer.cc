@@ -41,6 +41,7 @@ namespace simdkit::fuzz {
 namespace {
 
 using simdkit::testing::Expected;
+using simdkit::testing::ExpectedBatchedDistance;
 using simdkit::testing::ExpectedDistance;
 using simdkit::testing::FloatToBFloat16;
 using simdkit::testing::FloatToHalf;
@@ -146,8 +147,11 @@ long double FlushError(DType dtype, Metric metric, const void* a, const void* b,
   return norms > 0 ? lost / norms : 0;
 }
 
-Allowed AllowedDistance(Metric metric, const PairSums& s) {
-  Allowed allowed{ExpectedDistance(metric, s)};
+// `batched`: cdist and topk, whose sqeuclidean and euclidean may come from
+// the norm form (the panels, and the AMX backend at any shape), with its
+// bound (ExpectedBatchedDistance).
+Allowed AllowedDistance(Metric metric, const PairSums& s, bool batched) {
+  Allowed allowed{batched ? ExpectedBatchedDistance(metric, s) : ExpectedDistance(metric, s)};
   if (!IsFloating(s.dtype) || metric == Metric::kHamming || metric == Metric::kJaccard) {
     return allowed;
   }
@@ -280,7 +284,7 @@ void FuzzDistance(Input& in, DType dtype) {
       const std::size_t bj = all_pairs ? j : i;
       const PairSums sums = SumPair(dtype, a.row(i), b.row(bj), cols);
       Allowed& pair = allowed[i * (all_pairs ? b_rows : 1) + j];
-      pair = AllowedDistance(metric, sums);
+      pair = AllowedDistance(metric, sums, all_pairs);
       pair.flush_bound = FlushError(dtype, metric, a.row(i), b.row(bj), cols, sums);
     }
   }
