@@ -503,20 +503,12 @@ inline bool AnyCanEnter(const TopKList<float>& list, Metric metric, const float*
 }
 
 // Whether any of `values` may enter the list of its column's query, whose
-// thresholds are `thresholds` (TopKList::MayEnter, vectorized as AnyCanEnter).
+// thresholds are `thresholds` (as AnyCanEnter, a count).
 inline bool AnyMayEnter(const float* values, const float* thresholds, size_t count,
                         bool larger_first) {
-  // One loop per direction: GCC 12 leaves the comparison scalar while it
-  // depends on larger_first.
   uint32_t entering = 0;
-  if (larger_first) {
-    for (size_t c = 0; c < count; ++c) {
-      entering += TopKList<float>::MayEnter(values[c], thresholds[c], true) ? 1u : 0u;
-    }
-  } else {
-    for (size_t c = 0; c < count; ++c) {
-      entering += TopKList<float>::MayEnter(values[c], thresholds[c], false) ? 1u : 0u;
-    }
+  for (size_t c = 0; c < count; ++c) {
+    entering += TopKList<float>::MayEnter(values[c], thresholds[c], larger_first) ? 1u : 0u;
   }
   return entering != 0;
 }
@@ -524,15 +516,42 @@ inline bool AnyMayEnter(const float* values, const float* thresholds, size_t cou
 template <DType kDType>
 void TopK(Metric metric, const MatrixView& queries, const MatrixView& x, size_t k,
           int64_t* indices, float* distances, size_t threads) {
+  const bool larger_first = larger_is_closer(metric);
+  // More rows of x than queries: the queries are the packed side (see
+  // ForEachPairBlock) and each block's rows are rows of x, finished against
+  // every query at once and compared with each query's threshold, so that
+  // nothing is transposed. Cosine still scales by the query's norm first.
+  const bool x_rows_in_blocks = x.rows > queries.rows;
+  const Finishing<kDType> finishing = x_rows_in_blocks
+                                          ? Finishing<kDType>(metric, x, queries, /*b_norm_first=*/true)
+                                          : Finishing<kDType>(metric, queries, x);
   // Threads split the queries: each keeps its queries' lists, which see
   // their candidates in index order.
-  const bool larger_first = larger_is_closer(metric);
-  if (x.rows <= queries.rows) {
-    const Finishing<kDType> finishing(metric, queries, x);
-    ParallelRows(threads, queries.rows, queries.rows * x.rows * queries.cols,
-                 [&](size_t begin, size_t end) {
-      std::vector<TopKList<float>> lists(end - begin, TopKList<float>(k, metric));
-      float values[kBlockSide];
+  ParallelRows(threads, queries.rows, queries.rows * x.rows * queries.cols,
+               [&](size_t begin, size_t end) {
+    std::vector<TopKList<float>> lists(end - begin, TopKList<float>(k, metric));
+    float values[kBlockSide];
+    if (x_rows_in_blocks) {
+      std::vector<float> thresholds(end - begin, std::numeric_limits<float>::quiet_NaN());
+      ForEachBlock<kDType>(x, 0, x.rows, queries, begin, end,
+                           [&](size_t i, size_t rows, size_t j, size_t cols, const auto* sums,
+                               size_t stride) {
+                             float* threshold = thresholds.data() + (j - begin);
+                             for (size_t r = 0; r < rows; ++r) {
+                               finishing.Row(i + r, j, cols, sums + r * stride, values);
+                               if (!AnyMayEnter(values, threshold, cols, larger_first)) continue;
+                               for (size_t c = 0; c < cols; ++c) {
+                                 if (!TopKList<float>::MayEnter(values[c], threshold[c],
+                                                                larger_first)) {
+                                   continue;
+                                 }
+                                 TopKList<float>& list = lists[j + c - begin];
+                                 list.Offer(values + c, 1, i + r);
+                                 threshold[c] = list.Threshold();
+                               }
+                             }
+                           });
+    } else {
       ForEachBlock<kDType>(queries, begin, end, x, 0, x.rows,
                            [&](size_t i, size_t rows, size_t j, size_t cols, const auto* sums,
                                size_t stride) {
@@ -544,38 +563,7 @@ void TopK(Metric metric, const MatrixView& queries, const MatrixView& x, size_t 
                                }
                              }
                            });
-      for (size_t q = begin; q < end; ++q) lists[q - begin].Write(indices + q * k, distances + q * k);
-    });
-    return;
-  }
-  // More rows of x than queries: the queries are the packed side (see
-  // ForEachPairBlock) and each block's rows are rows of x, finished against
-  // every query at once and compared with each query's threshold, so that
-  // a block none of whose values can enter costs one vectorized test per
-  // row and nothing is transposed.
-  const Finishing<kDType> finishing(metric, x, queries, /*b_norm_first=*/true);
-  ParallelRows(threads, queries.rows, queries.rows * x.rows * queries.cols,
-               [&](size_t begin, size_t end) {
-    std::vector<TopKList<float>> lists(end - begin, TopKList<float>(k, metric));
-    std::vector<float> thresholds(end - begin, std::numeric_limits<float>::quiet_NaN());
-    float values[kBlockSide];
-    ForEachBlock<kDType>(x, 0, x.rows, queries, begin, end,
-                         [&](size_t i, size_t rows, size_t j, size_t cols, const auto* sums,
-                             size_t stride) {
-                           float* threshold = thresholds.data() + (j - begin);
-                           for (size_t r = 0; r < rows; ++r) {
-                             finishing.Row(i + r, j, cols, sums + r * stride, values);
-                             if (!AnyMayEnter(values, threshold, cols, larger_first)) continue;
-                             for (size_t c = 0; c < cols; ++c) {
-                               if (!TopKList<float>::MayEnter(values[c], threshold[c], larger_first)) {
-                                 continue;
-                               }
-                               TopKList<float>& list = lists[j + c - begin];
-                               list.Offer(values + c, 1, i + r);
-                               threshold[c] = list.Threshold();
-                             }
-                           }
-                         });
+    }
     for (size_t q = begin; q < end; ++q) lists[q - begin].Write(indices + q * k, distances + q * k);
   });
 }

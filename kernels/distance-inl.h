@@ -997,7 +997,7 @@ void PanelPasses(Metric metric, const MatrixView& broadcast, size_t b_begin, siz
   using Total = PanelTotalOf<Layout>;
   const PanelTag<Layout> du;
   const auto* rows_to_pack = static_cast<const MemoryOf<Stored>*>(packed.data);
-  const auto* rows_to_broadcast_from = static_cast<const MemoryOf<Stored>*>(broadcast.data);
+  const auto* broadcast_data = static_cast<const MemoryOf<Stored>*>(broadcast.data);
   const size_t n = packed.cols, units = UnitsOf<Layout>(n);
   const size_t width = PanelWidth(du, p_end - p_begin);
   const size_t chunk = PanelChunkRows<Layout>(n, p_end - p_begin);
@@ -1035,7 +1035,7 @@ void PanelPasses(Metric metric, const MatrixView& broadcast, size_t b_begin, siz
       if constexpr (kBroadcastOffsets) {
         for (size_t r = 0; r < rows; ++r) {
           broadcast_offsets[r] =
-              128.0 * ElementSum(rows_to_broadcast_from + (i + r) * broadcast.row_stride, n);
+              128.0 * ElementSum(broadcast_data + (i + r) * broadcast.row_stride, n);
         }
       }
       size_t stride;
@@ -1049,15 +1049,16 @@ void PanelPasses(Metric metric, const MatrixView& broadcast, size_t b_begin, siz
           PanelTotals<Layout, term, kPanelVectors>(du, rows_to_broadcast, stride, panel, units,
                                                    sums, direct);
         }
+        const size_t cols = HWY_MIN(panel_width, j_end - j);
         if constexpr (kPackedOffsets || kBroadcastOffsets) {
           for (size_t r = 0; r < rows; ++r) {
-            for (size_t c = 0; c < HWY_MIN(panel_width, j_end - j); ++c) {
+            for (size_t c = 0; c < cols; ++c) {
               sums[r * panel_width + c] +=
                   kPackedOffsets ? packed_offsets[j - j0 + c] : broadcast_offsets[r];
             }
           }
         }
-        emit(PanelBlock{i, rows, j, HWY_MIN(panel_width, j_end - j), panel_width, sums,
+        emit(PanelBlock{i, rows, j, cols, panel_width, sums,
                         direct_values, broadcast_factors, packed_factors.data() + (j - j0)});
       }
     }

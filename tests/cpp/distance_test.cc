@@ -459,18 +459,20 @@ class DistanceTest : public PerTarget {
  protected:
   void SetUp() override {
     previously_disabled_ = simdkit::disabled_targets();
-    std::string names = "AMX";
-    for (const std::string& name : previously_disabled_) {
-      if (name != "AMX") names += "," + name;
-    }
-    simdkit::disable_targets(names);
+    std::vector<std::string> names = previously_disabled_;
+    if (std::find(names.begin(), names.end(), "AMX") == names.end()) names.push_back("AMX");
+    simdkit::disable_targets(Joined(names));
     PerTarget::SetUp();
   }
   void TearDown() override {
     PerTarget::TearDown();
-    std::string names;
-    for (const std::string& name : previously_disabled_) names += (names.empty() ? "" : ",") + name;
-    simdkit::disable_targets(names);
+    simdkit::disable_targets(Joined(previously_disabled_));
+  }
+
+  static std::string Joined(const std::vector<std::string>& names) {
+    std::string joined;
+    for (const std::string& name : names) joined += (joined.empty() ? "" : ",") + name;
+    return joined;
   }
 
  private:
