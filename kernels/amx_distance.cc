@@ -49,9 +49,9 @@ static_assert(kBlockTiles * kTileRowBytes * (std::size_t{1} << 14) < (std::size_
 static_assert(kBlockTiles * kTileRowBytes * std::size_t{65025} < (std::size_t{1} << 32));
 // Packed B per chunk of columns: half of a 2 MiB L2.
 constexpr size_t kChunkBytes = std::size_t{1} << 20;
-// Elements whose int8/uint8 squares (<= 65025) a uint32 sums without wrapping.
-constexpr size_t kExactSquaresBlock = std::size_t{1} << 16;
-static_assert(kExactSquaresBlock * std::size_t{65025} < (std::size_t{1} << 32));
+// Elements whose int8/uint8 squares (<= 65025) RowSquare sums in int32.
+constexpr size_t kExactSquaresBlock = 256;
+static_assert(kExactSquaresBlock * std::size_t{65025} < (std::size_t{1} << 31));
 
 template <DType kDType>
 struct TileTraits;
@@ -83,13 +83,9 @@ inline float BFloat16Value(std::uint16_t bits) {
 
 // 1 / |row|, NaN for an all-zero row: as InverseNorm in distance-inl.h.
 template <typename Sum>
-std::vector<double> InverseNorms(const std::vector<Sum>& squares) {
-  std::vector<double> inverse(squares.size());
-  for (size_t r = 0; r < squares.size(); ++r) {
-    const double square = static_cast<double>(squares[r]);
-    inverse[r] = square == 0.0 ? std::numeric_limits<double>::quiet_NaN() : 1.0 / std::sqrt(square);
-  }
-  return inverse;
+double InverseNorm(Sum square_sum) {
+  const double square = static_cast<double>(square_sum);
+  return square == 0.0 ? std::numeric_limits<double>::quiet_NaN() : 1.0 / std::sqrt(square);
 }
 
 // CosineDistance's clamp (distance_common.h) to [0, 2], NaN kept, for a

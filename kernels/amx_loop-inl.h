@@ -268,16 +268,21 @@ typename TileTraits<kDType>::Sum RowSquare(const typename TileTraits<kDType>::El
     for (size_t l = 0; l < kLanes; ++l) total += lanes[l];
     return total;
   } else {
+    // Widened to int16 a block at a time: GCC makes squares of int16 added
+    // in pairs into int32 (vpmaddwd) of this form, but of bytes widened to
+    // int32 it makes vpmulld, at a quarter of the pace. A block's sum,
+    // kExactSquaresBlock * 255^2, fits int32; an integer sum may be split
+    // into lanes in any order.
     int64_t total = 0;
-    for (size_t begin = 0; begin < n; begin += kExactSquaresBlock) {
-      const size_t end = std::min(n, begin + kExactSquaresBlock);
-      // An integer sum: the compiler may split it into lanes in any order.
-      uint32_t block = 0;
-      for (size_t i = begin; i < end; ++i) {
-        block += static_cast<uint32_t>(int32_t{row[i]} * int32_t{row[i]});
-      }
+    size_t i = 0;
+    for (; i + kExactSquaresBlock <= n; i += kExactSquaresBlock) {
+      int16_t wide[kExactSquaresBlock];
+      for (size_t e = 0; e < kExactSquaresBlock; ++e) wide[e] = row[i + e];
+      int32_t block = 0;
+      for (size_t e = 0; e < kExactSquaresBlock; ++e) block += wide[e] * wide[e];
       total += block;
     }
+    for (; i < n; ++i) total += int32_t{row[i]} * int32_t{row[i]};
     return total;
   }
 }
@@ -304,60 +309,82 @@ inline bool HasFlushedOrNonFinite(const uint16_t* row, size_t n) {
   return found != 0;
 }
 
-// One pass over the rows of `view` for what Finishing needs of them: each
-// row's RowSquare into squares[r] (unless squares is null: dot), and for
-// bfloat16 how many rows before each HasFlushedOrNonFinite, in
-// special_before (rows + 1 counts: whether a block of columns has one is one
-// subtraction). A row is read from memory once; its second loop finds it in L1.
+// What Finishing needs of one side's rows: each row's RowSquare (unless
+// dot), its inverse norm (cosine), and for bfloat16 how many rows before each
+// HasFlushedOrNonFinite, in special_before (rows + 1 counts: whether a block
+// of columns has one is one subtraction). Filled in row order by
+// ScanThrough, so that the side that streams from memory (topk's rows of x)
+// is scanned a block at a time just after the tiles read it, from cache,
+// rather than in a pass over memory of its own (a sixth of a bfloat16
+// topk's time).
 template <DType kDType>
-void ScanRows(const MatrixView& view, typename TileTraits<kDType>::Sum* squares,
-              std::vector<uint32_t>& special_before) {
-  using Element = typename TileTraits<kDType>::Element;
-  const auto* data = static_cast<const Element*>(view.data);
-  if constexpr (kDType == DType::kBFloat16) special_before.assign(view.rows + 1, 0);
-  for (size_t r = 0; r < view.rows; ++r) {
-    const Element* row = data + r * view.row_stride;
-    if (squares != nullptr) squares[r] = RowSquare<kDType>(row, view.cols);
-    if constexpr (kDType == DType::kBFloat16) {
-      special_before[r + 1] = special_before[r] + (HasFlushedOrNonFinite(row, view.cols) ? 1 : 0);
+class RowScan {
+ public:
+  using Sum = typename TileTraits<kDType>::Sum;
+  static constexpr bool kBFloat16 = kDType == DType::kBFloat16;
+
+  RowScan(Metric metric, const MatrixView& view) : view_(view) {
+    if (metric != Metric::kDot) squares.resize(view.rows);
+    if (metric == Metric::kCosine) inverse_norms.resize(view.rows);
+    if constexpr (kBFloat16) special_before.assign(view.rows + 1, 0);
+  }
+
+  // Scans the rows before `end` not scanned yet.
+  void ScanThrough(size_t end) {
+    using Element = typename TileTraits<kDType>::Element;
+    const auto* data = static_cast<const Element*>(view_.data);
+    for (; scanned_ < end; ++scanned_) {
+      const size_t r = scanned_;
+      const Element* row = data + r * view_.row_stride;
+      if (!squares.empty()) squares[r] = RowSquare<kDType>(row, view_.cols);
+      if (!inverse_norms.empty()) inverse_norms[r] = InverseNorm(squares[r]);
+      if constexpr (kBFloat16) {
+        special_before[r + 1] =
+            special_before[r] + (HasFlushedOrNonFinite(row, view_.cols) ? 1 : 0);
+      }
     }
   }
-}
+
+  // Such rows' pairs are summed again in double (bfloat16: their tile sums
+  // can be wrong by more than any rounding).
+  bool Special(size_t r) const { return special_before[r + 1] != special_before[r]; }
+  bool AnySpecial(size_t r, size_t count) const {
+    return special_before[r + count] != special_before[r];
+  }
+
+  std::vector<Sum> squares;
+  std::vector<double> inverse_norms;
+  std::vector<uint32_t> special_before;
+
+ private:
+  MatrixView view_;
+  size_t scanned_ = 0;
+};
 
 // What cdist and topk finish their sums with: per-row inverse norms
-// (cosine) or squares (sqeuclidean, euclidean), each for a's and b's rows.
+// (cosine) or squares (sqeuclidean, euclidean) of a's and b's rows, from
+// their RowScans (which must have scanned the rows asked for).
 template <DType kDType>
 struct Finishing {
   using Sum = typename TileTraits<kDType>::Sum;
   static constexpr bool kBFloat16 = kDType == DType::kBFloat16;
   Metric metric;
   MatrixView a, b;
-  std::vector<double> a_inverse_norms, b_inverse_norms;
-  std::vector<Sum> a_squares, b_squares;
-  // bfloat16: ScanRows' special_before of a and b; such rows' pairs are summed again
-  // in double (their tile sums can be wrong by more than any rounding).
-  std::vector<uint32_t> a_special, b_special;
+  const RowScan<kDType>& a_rows;
+  const RowScan<kDType>& b_rows;
   // bfloat16 sqeuclidean's norm form (NormFormRow): gamma(2d + 4).
   double norm_form_gamma = 0.0;
   // Cosine scales by b's inverse norm first: b holds the queries, which the
   // Highway path scales by first (topk with x's rows as a).
   bool b_norm_first = false;
 
-  Finishing(Metric metric_, const MatrixView& a_, const MatrixView& b_, bool b_norm_first_ = false)
-      : metric(metric_), a(a_), b(b_), b_norm_first(b_norm_first_) {
+  Finishing(Metric metric_, const MatrixView& a_, const RowScan<kDType>& a_rows_,
+            const MatrixView& b_, const RowScan<kDType>& b_rows_, bool b_norm_first_ = false)
+      : metric(metric_), a(a_), b(b_), a_rows(a_rows_), b_rows(b_rows_),
+        b_norm_first(b_norm_first_) {
     if constexpr (kBFloat16) {
       const double terms = 2.0 * static_cast<double>(a.cols) + 4.0;
       norm_form_gamma = terms * 0x1p-24 / (1.0 - terms * 0x1p-24);
-    }
-    if (metric != Metric::kDot) {
-      a_squares.resize(a.rows);
-      b_squares.resize(b.rows);
-    }
-    ScanRows<kDType>(a, a_squares.empty() ? nullptr : a_squares.data(), a_special);
-    ScanRows<kDType>(b, b_squares.empty() ? nullptr : b_squares.data(), b_special);
-    if (metric == Metric::kCosine) {
-      a_inverse_norms = InverseNorms(a_squares);
-      b_inverse_norms = InverseNorms(b_squares);
     }
   }
 
@@ -378,8 +405,8 @@ struct Finishing {
       case Metric::kEuclidean:
         if constexpr (std::is_integral_v<Sum>) {
           // |a|^2 + |b|^2 - 2ab is exact in int64: the sum of (a - b)^2.
-          const Sum a_square = a_squares[i];
-          const Sum* b_square = b_squares.data() + j;
+          const Sum a_square = a_rows.squares[i];
+          const Sum* b_square = b_rows.squares.data() + j;
           const bool root = metric == Metric::kEuclidean;
           for (size_t c = 0; c < cols; ++c) {
             const double value =
@@ -395,18 +422,20 @@ struct Finishing {
         break;
     }
     if constexpr (kBFloat16) {
-      if (a_special[i + 1] == a_special[i] && b_special[j + cols] == b_special[j]) return;
-      const bool a_row_special = a_special[i + 1] != a_special[i];
+      const bool a_row_special = a_rows.Special(i);
+      if (!a_row_special && !b_rows.AnySpecial(j, cols)) return;
       for (size_t c = 0; c < cols; ++c) {
-        if (a_row_special || b_special[j + c + 1] != b_special[j + c]) out[c] = Recomputed(i, j + c);
+        if (a_row_special || b_rows.Special(j + c)) out[c] = Recomputed(i, j + c);
       }
     }
   }
 
  private:
   float Cosine(size_t i, size_t j, double sum) const {
-    const double first = b_norm_first ? b_inverse_norms[j] : a_inverse_norms[i];
-    const double second = b_norm_first ? a_inverse_norms[i] : b_inverse_norms[j];
+    const double a_inverse_norm = a_rows.inverse_norms[i];
+    const double b_inverse_norm = b_rows.inverse_norms[j];
+    const double first = b_norm_first ? b_inverse_norm : a_inverse_norm;
+    const double second = b_norm_first ? a_inverse_norm : b_inverse_norm;
     return static_cast<float>(ClampCosineDistance(1.0 - (sum * first) * second));
   }
 
@@ -445,9 +474,9 @@ struct Finishing {
     const double relative = norm_form_gamma * kKeep;
     const double flushed = 0x1p-124 * static_cast<double>(a.cols) * kKeep;
     const bool root = metric == Metric::kEuclidean;
-    const double a_square = a_squares[i];
+    const double a_square = a_rows.squares[i];
     const auto kept = [&](size_t c, double& value) {
-      const double norms = a_square + b_squares[j + c];
+      const double norms = a_square + b_rows.squares[j + c];
       value = norms - 2.0 * static_cast<double>(sums[c]);
       return value >= relative * norms + flushed && value < HUGE_VAL;
     };
@@ -473,7 +502,10 @@ struct Finishing {
 template <DType kDType>
 void Cdist(Metric metric, const MatrixView& a, const MatrixView& b, float* out, size_t out_stride,
            size_t threads) {
-  const Finishing<kDType> finishing(metric, a, b);
+  RowScan<kDType> a_rows(metric, a), b_rows(metric, b);
+  a_rows.ScanThrough(a.rows);
+  b_rows.ScanThrough(b.rows);
+  const Finishing<kDType> finishing(metric, a, a_rows, b, b_rows);
   // Threads split b's rows: each packs only its own columns (or, when they
   // outnumber a's, all of a).
   ParallelRows(threads, b.rows, a.rows * b.rows * a.cols, [&](size_t begin, size_t end) {
@@ -502,15 +534,23 @@ inline bool AnyCanEnter(const TopKList<float>& list, Metric metric, const float*
   return entering != 0;
 }
 
-// Whether any of `values` may enter the list of its column's query, whose
-// thresholds are `thresholds` (as AnyCanEnter, a count).
-inline bool AnyMayEnter(const float* values, const float* thresholds, size_t count,
-                        bool larger_first) {
-  uint32_t entering = 0;
+// Flags whether each of `values` may enter the list of its column's query,
+// whose thresholds are `thresholds`: a loop the compiler vectorizes, then the
+// flags 8 at a time, so that a row of 32 values of which none may enter
+// (most rows, once the lists are full) costs a few vector instructions, and
+// one that has some visits only those.
+template <typename Visit>
+void ForEachEntering(const float* values, const float* thresholds, size_t count,
+                     bool larger_first, const Visit& visit) {
+  alignas(8) uint8_t flags[kBlockSide] = {};
   for (size_t c = 0; c < count; ++c) {
-    entering += TopKList<float>::MayEnter(values[c], thresholds[c], larger_first) ? 1u : 0u;
+    flags[c] = TopKList<float>::MayEnter(values[c], thresholds[c], larger_first) ? 1 : 0;
   }
-  return entering != 0;
+  for (size_t word = 0; word * 8 < count; ++word) {
+    uint64_t bits;
+    std::memcpy(&bits, flags + word * 8, 8);
+    for (; bits != 0; bits &= bits - 1) visit(word * 8 + __builtin_ctzll(bits) / 8);
+  }
 }
 
 template <DType kDType>
@@ -522,36 +562,39 @@ void TopK(Metric metric, const MatrixView& queries, const MatrixView& x, size_t 
   // every query at once and compared with each query's threshold, so that
   // nothing is transposed. Cosine still scales by the query's norm first.
   const bool x_rows_in_blocks = x.rows > queries.rows;
-  const Finishing<kDType> finishing = x_rows_in_blocks
-                                          ? Finishing<kDType>(metric, x, queries, /*b_norm_first=*/true)
-                                          : Finishing<kDType>(metric, queries, x);
+  RowScan<kDType> query_rows(metric, queries);
+  query_rows.ScanThrough(queries.rows);
   // Threads split the queries: each keeps its queries' lists, which see
-  // their candidates in index order.
+  // their candidates in index order, and scans x's rows as its blocks reach
+  // them (each thread all of them: from cache, where one scan before the
+  // threads start would read x from memory once more, on one core).
   ParallelRows(threads, queries.rows, queries.rows * x.rows * queries.cols,
                [&](size_t begin, size_t end) {
     std::vector<TopKList<float>> lists(end - begin, TopKList<float>(k, metric));
     float values[kBlockSide];
+    RowScan<kDType> x_rows(metric, x);
     if (x_rows_in_blocks) {
+      const Finishing<kDType> finishing(metric, x, x_rows, queries, query_rows,
+                                        /*b_norm_first=*/true);
       std::vector<float> thresholds(end - begin, std::numeric_limits<float>::quiet_NaN());
       ForEachBlock<kDType>(x, 0, x.rows, queries, begin, end,
                            [&](size_t i, size_t rows, size_t j, size_t cols, const auto* sums,
                                size_t stride) {
+                             x_rows.ScanThrough(i + rows);
                              float* threshold = thresholds.data() + (j - begin);
                              for (size_t r = 0; r < rows; ++r) {
                                finishing.Row(i + r, j, cols, sums + r * stride, values);
-                               if (!AnyMayEnter(values, threshold, cols, larger_first)) continue;
-                               for (size_t c = 0; c < cols; ++c) {
-                                 if (!TopKList<float>::MayEnter(values[c], threshold[c],
-                                                                larger_first)) {
-                                   continue;
-                                 }
+                               ForEachEntering(values, threshold, cols, larger_first,
+                                               [&](size_t c) {
                                  TopKList<float>& list = lists[j + c - begin];
                                  list.Offer(values + c, 1, i + r);
                                  threshold[c] = list.Threshold();
-                               }
+                               });
                              }
                            });
     } else {
+      x_rows.ScanThrough(x.rows);  // x is the short side here
+      const Finishing<kDType> finishing(metric, queries, query_rows, x, x_rows);
       ForEachBlock<kDType>(queries, begin, end, x, 0, x.rows,
                            [&](size_t i, size_t rows, size_t j, size_t cols, const auto* sums,
                                size_t stride) {

@@ -196,6 +196,19 @@ HWY_INLINE hn::Vec<DC> OnesWhere(DC dc, hn::Mask<DC> mask) {
   return hn::IfThenElseZero(mask, hn::Set(dc, hn::TFromD<DC>{1}));
 }
 
+// Bit i set where lane i of `mask` is true, for vectors of at most 64 lanes
+// (float lanes of 2048-bit SVE); what lies past the last lane is cleared.
+template <class D>
+HWY_INLINE uint64_t MaskBits(D d, hn::Mask<D> mask) {
+  static_assert(hn::MaxLanes(D()) <= 64, "one bit per lane of a uint64");
+  uint8_t bytes[8] = {};
+  hn::StoreMaskBits(d, mask, bytes);
+  uint64_t bits;
+  hwy::CopyBytes<8>(bytes, &bits);
+  const size_t lanes = hn::Lanes(d);
+  return lanes >= 64 ? bits : bits & ((uint64_t{1} << lanes) - 1);
+}
+
 // Adds term(a, b) to the accumulator pair (sum0, sum1).
 template <Term term, class DC, class DA, class V = hn::Vec<DC>, class VA = hn::Vec<DA>>
 HWY_INLINE void AddTerm(DC dc, DA da, V a, V b, VA& sum0, VA& sum1) {
@@ -1157,8 +1170,10 @@ void PanelTopK(Metric metric, const MatrixView& queries, const MatrixView& x,
             const auto may_enter = hn::And(
                 hn::FirstN(dr, cols - c0), larger_first ? hn::Not(hn::Le(v, t)) : hn::Not(hn::Ge(v, t)));
             if (hn::AllFalse(dr, may_enter)) continue;
-            for (size_t c = c0; c < HWY_MIN(cols, c0 + result_lanes); ++c) {
-              if (!TopKList<Result>::MayEnter(row_values[c], threshold[c], larger_first)) continue;
+            // Only the lanes that may enter: each is another query's list, so
+            // an offer changes no other lane's threshold.
+            for (uint64_t bits = MaskBits(dr, may_enter); bits != 0; bits &= bits - 1) {
+              const size_t c = c0 + hwy::Num0BitsBelowLS1Bit_Nonzero64(bits);
               TopKList<Result>& list = lists[j + c - chunk_first];
               list.Offer(row_values + c, 1, i);
               threshold[c] = list.Threshold();
