@@ -89,11 +89,13 @@ double InverseNorm(Sum square_sum) {
 }
 
 // CosineDistance's clamp (distance_common.h) to [0, 2], NaN kept, for a
-// distance already formed with one rounding (see Finishing::Row); as
+// distance already formed with one rounding (see Finishing::Row) and
+// rounded to float: the same as clamping the double and rounding it (the
+// rounding is monotonic, 0 and 2 are floats), at twice the lanes. As
 // selects, so that the finishing loop vectorizes.
-inline double ClampCosineDistance(double distance) {
-  distance = distance < 0.0 ? 0.0 : distance;
-  return distance > 2.0 ? 2.0 : distance;
+inline float ClampCosineDistance(float distance) {
+  distance = distance < 0.0f ? 0.0f : distance;
+  return distance > 2.0f ? 2.0f : distance;
 }
 
 // Zero-initialised storage on a 64-byte boundary (whole tile rows per cache

@@ -15,7 +15,7 @@
 //     static void Transpose(const uint8_t* in, size_t stride, size_t rows, uint32_t* out);
 //   };
 // and, above both includes, the shared definitions (TileTraits, constants,
-// AlignedBuffer, InverseNorms, ClampCosineDistance).
+// AlignedBuffer, InverseNorm, ClampCosineDistance).
 
 // Packs columns [0, rows) of B (rows of b, `stride` bytes apart), depth
 // tiles [first_tile, first_tile + tiles), into column tiles of 16 B rows:
@@ -436,7 +436,7 @@ struct Finishing {
     const double b_inverse_norm = b_rows.inverse_norms[j];
     const double first = b_norm_first ? b_inverse_norm : a_inverse_norm;
     const double second = b_norm_first ? a_inverse_norm : b_inverse_norm;
-    return static_cast<float>(ClampCosineDistance(1.0 - (sum * first) * second));
+    return ClampCosineDistance(static_cast<float>(1.0 - (sum * first) * second));
   }
 
   const uint16_t* RowOf(const MatrixView& view, size_t r) const {
