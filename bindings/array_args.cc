@@ -62,6 +62,41 @@ py::object MakeScalar(T value, py::dtype ScalarApi::*dtype) {
 
 }  // namespace
 
+void AddFastcallFunction(py::module_& module, PyMethodDef* definition, py::handle self) {
+  PyObject* function = PyCFunction_NewEx(definition, self.ptr(), module.attr("__name__").ptr());
+  if (function == nullptr) throw py::error_already_set();
+  module.add_object(definition->ml_name, py::reinterpret_steal<py::object>(function));
+}
+
+bool AsSmallFloatArray(PyObject* object, SmallFloatArray& array) {
+  using Api = py::detail::npy_api;
+  if (Py_TYPE(object) != Api::get().PyArray_Type_) return false;
+  const auto* proxy = py::detail::array_proxy(object);
+  constexpr int kFlags = Api::NPY_ARRAY_C_CONTIGUOUS_ | Api::NPY_ARRAY_ALIGNED_;
+  if ((proxy->flags & kFlags) != kFlags) return false;
+  // type_num sits at the same offset in NumPy 1.x and 2.x descriptors; '='
+  // is how NumPy spells the native byte order of its built-in types.
+  const auto* descr = py::detail::array_descriptor_proxy(proxy->descr);
+  if (descr->byteorder != '=') return false;
+  if (descr->type_num == Api::NPY_FLOAT_) {
+    array.dtype = DType::kFloat32;
+  } else if (descr->type_num == Api::NPY_DOUBLE_) {
+    array.dtype = DType::kFloat64;
+  } else {
+    return false;
+  }
+  std::size_t size = 1;
+  for (int axis = 0; axis < proxy->nd; ++axis) {
+    size = SaturatingProduct(size, static_cast<std::size_t>(proxy->dimensions[axis]));
+    if (size >= kReleaseGilElements) return false;
+  }
+  array.data = proxy->data;
+  array.size = size;
+  array.ndim = proxy->nd;
+  array.shape = proxy->dimensions;
+  return true;
+}
+
 namespace {
 
 // ml_dtypes.bfloat16 as a NumPy dtype, imported on first use (kept for the

@@ -309,6 +309,26 @@ void ParseFastcallArgs(const char* function, const char* const* names, int count
                        int required, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
                        py::handle* values);
 
+// Adds `definition` (a METH_FASTCALL | METH_KEYWORDS function, whose doc's
+// first line "name(params)\n--\n\n" gives help() and inspect.signature its
+// signature) to `module`, with `self` passed to it on every call.
+void AddFastcallFunction(py::module_& module, PyMethodDef* definition, py::handle self);
+
+// What the fast paths in front of the public functions call the kernels
+// with: `object` is exactly a numpy.ndarray (no subclass) of float32 or
+// float64 in native byte order, aligned and C-contiguous, with fewer than
+// kReleaseGilElements elements, read from NumPy's array struct (no Python
+// object made, nothing allocated). Anything else (false) takes the general
+// path, which gives the same results and the errors.
+struct SmallFloatArray {
+  DType dtype;
+  const void* data;
+  std::size_t size;
+  int ndim;
+  const py::ssize_t* shape;
+};
+bool AsSmallFloatArray(PyObject* object, SmallFloatArray& array);
+
 // Runs body() (returning py::object) for a raw Python entry point: the
 // result as a new reference, or nullptr with the Python error set from the
 // C++ exception, as pybind11 translates them.

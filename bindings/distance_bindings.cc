@@ -442,9 +442,7 @@ void RegisterDistance(py::module_& module) {
   static PyMethodDef distance_def = {
       "distance", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&DistanceEntry)),
       METH_FASTCALL | METH_KEYWORDS, distance_doc.c_str()};
-  PyObject* distance = PyCFunction_NewEx(&distance_def, nullptr, module.attr("__name__").ptr());
-  if (distance == nullptr) throw py::error_already_set();
-  module.add_object("distance", py::reinterpret_steal<py::object>(distance));
+  AddFastcallFunction(module, &distance_def, py::handle());
 
   // pybind11 puts the signatures in front of these docstrings.
   module.def("paired", &Paired, py::arg("A"), py::arg("B"), py::arg("metric"), py::kw_only(),

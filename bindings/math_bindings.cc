@@ -182,11 +182,7 @@ void RegisterMath(py::module_& module) {
               "None for a new array; it is filled and returned.\n";
     definitions[i] = {name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&ElementwiseEntry)),
                       METH_FASTCALL | METH_KEYWORDS, docs[i].c_str()};
-    const py::object index = py::int_(i);
-    PyObject* callable =
-        PyCFunction_NewEx(&definitions[i], index.ptr(), module.attr("__name__").ptr());
-    if (callable == nullptr) throw py::error_already_set();
-    module.add_object(name, py::reinterpret_steal<py::object>(callable));
+    AddFastcallFunction(module, &definitions[i], py::int_(i));
   }
 
   const auto rowwise = [&](RowFunction function, const char* name, const char* what) {

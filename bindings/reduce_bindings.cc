@@ -3,6 +3,7 @@
 // Each call validates once, releases the GIL for large inputs, and makes one
 // batch call into the dispatched kernels.
 #include <cstddef>
+#include <iterator>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -62,8 +63,32 @@ py::array NewResultArray(DType dtype, bool index, const std::vector<py::ssize_t>
   return NewArray(dtype, shape, function);
 }
 
-py::object Reduce(const ReduceFunction& function, const py::object& a_object,
-                  const py::object& axis, bool keepdims) {
+// Where a kernel writes a scalar result.
+union ScalarResult {
+  float f32;
+  double f64;
+  std::size_t index;
+};
+
+// A whole small array's reduction as a NumPy scalar, kernel called
+// directly (AsSmallFloatArray: the fast path).
+py::object ReduceSmall(const ReduceFunction& function, const SmallFloatArray& a) {
+  return VisitFloatDType(a.dtype, [&](auto tag) -> py::object {
+    using T = typename decltype(tag)::type;
+    const auto* data = static_cast<const T*>(a.data);
+    if (function.returns_index) {
+      std::size_t index = 0;
+      function.rows<T>()(data, 1, a.size, a.size, &index);
+      return NumpyIndex(index);
+    }
+    T value{};
+    function.rows<T>()(data, 1, a.size, a.size, &value);
+    return NumpyScalar(value);
+  });
+}
+
+py::object Reduce(const ReduceFunction& function, const py::handle& a_object,
+                  const py::handle& axis, bool keepdims) {
   const py::array a = RequireArray(a_object, function.name, "a");
   const DType dtype = RequireDType(a, kFloatDTypes, function.name, "a");
   const int ndim = static_cast<int>(a.ndim());
@@ -91,9 +116,14 @@ py::object Reduce(const ReduceFunction& function, const py::object& a_object,
                           (all_elements ? "" : " along the axis"));
   }
 
+  // A scalar result goes to a local, not through a 0-d array.
   const bool scalar_result = all_elements && !keepdims;
-  py::array result = NewResultArray(dtype, function.returns_index, result_shape, function.name);
-  void* out = result.mutable_data();
+  ScalarResult scalar;
+  py::array result;
+  if (!scalar_result) {
+    result = NewResultArray(dtype, function.returns_index, result_shape, function.name);
+  }
+  void* out = scalar_result ? static_cast<void*>(&scalar) : result.mutable_data();
   VisitFloatDType(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     const RowsKernel<T> kernel = function.rows<T>();
@@ -113,7 +143,7 @@ std::vector<py::ssize_t> BatchShape(const py::array& array) {
   return std::vector<py::ssize_t>(array.shape(), array.shape() + array.ndim() - 1);
 }
 
-py::object Dot(const py::object& a_object, const py::object& b_object) {
+py::object Dot(const py::handle& a_object, const py::handle& b_object) {
   const py::array a = RequireArray(a_object, "dot", "a");
   const py::array b = RequireArray(b_object, "dot", "b");
   const DType dtype = RequireDType(a, kFloatDTypes, "dot", "a");
@@ -141,8 +171,10 @@ py::object Dot(const py::object& a_object, const py::object& b_object) {
   const std::size_t rows = a_rows.rows();
   const std::size_t cols = static_cast<std::size_t>(length);
 
-  py::array result = NewArray(dtype, batch, "dot");
-  void* out = result.mutable_data();
+  ScalarResult scalar;  // a scalar result goes here, not through a 0-d array
+  py::array result;
+  if (!batch.empty()) result = NewArray(dtype, batch, "dot");
+  void* out = batch.empty() ? static_cast<void*>(&scalar) : result.mutable_data();
   VisitFloatDType(dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     RunKernel("dot", SaturatingProduct(rows, cols), [&] {
@@ -158,41 +190,100 @@ py::object Dot(const py::object& a_object, const py::object& b_object) {
   });
 }
 
-void DefineReduce(py::module_& module, const ReduceFunction& function, const char* doc) {
-  module.def(
-      function.name,
-      [&function](const py::object& a, const py::object& axis, bool keepdims) {
-        return Reduce(function, a, axis, keepdims);
-      },
-      py::arg("a"), py::arg("axis") = py::none(), py::arg("keepdims") = false, doc);
+// keepdims as pybind11 took a bool: True/False, None (false) or anything
+// with __bool__ (numpy.bool_, 0 and 1).
+bool KeepDims(const py::handle& keepdims, const char* function) {
+  py::detail::make_caster<bool> caster;
+  if (!caster.load(keepdims, /*convert=*/true)) {
+    throw py::type_error(ErrorPrefix(function) + "keepdims must be a bool, got " +
+                         TypeNameOf(keepdims));
+  }
+  return static_cast<bool>(caster);
+}
+
+const ReduceFunction* const kReduceFunctions[] = {&kSum, &kNorm, &kMin, &kMax, &kArgMin, &kArgMax};
+
+// The reductions and dot as raw METH_FASTCALL entry points: keywords cost
+// what positional arguments cost, and a small array of floats goes straight
+// to the kernel (docs/ARCHITECTURE.md, The Python boundary).
+PyObject* ReduceEntry(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                      PyObject* kwnames) {
+  return CallFromPython([&]() -> py::object {
+    const ReduceFunction& function = *kReduceFunctions[PyLong_AsSsize_t(self)];
+    static constexpr const char* kNames[] = {"a", "axis", "keepdims"};
+    py::handle values[3];
+    ParseFastcallArgs(function.name, kNames, 3, /*positional=*/3, /*required=*/1, args, nargs,
+                      kwnames, values);
+    const bool keepdims = values[2].ptr() == Py_None || values[2].ptr() == Py_False
+                              ? false
+                              : KeepDims(values[2], function.name);
+    SmallFloatArray a;
+    if (values[1].is_none() && !keepdims && AsSmallFloatArray(values[0].ptr(), a) &&
+        (a.size != 0 || function.has_identity)) {
+      return ReduceSmall(function, a);
+    }
+    return Reduce(function, values[0], values[1], keepdims);
+  });
+}
+
+PyObject* DotEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
+                   PyObject* kwnames) {
+  return CallFromPython([&]() -> py::object {
+    static constexpr const char* kNames[] = {"a", "b"};
+    py::handle values[2];
+    ParseFastcallArgs("dot", kNames, 2, /*positional=*/2, /*required=*/2, args, nargs, kwnames,
+                      values);
+    SmallFloatArray a, b;
+    if (AsSmallFloatArray(values[0].ptr(), a) && AsSmallFloatArray(values[1].ptr(), b) &&
+        a.ndim == 1 && b.ndim == 1 && a.dtype == b.dtype && a.size == b.size) {
+      return VisitFloatDType(a.dtype, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        T value{};
+        simdkit::dot_rows(static_cast<const T*>(a.data), a.size, static_cast<const T*>(b.data),
+                          b.size, 1, a.size, &value);
+        return NumpyScalar(value);
+      });
+    }
+    return Dot(values[0], values[1]);
+  });
 }
 
 }  // namespace
 
 void RegisterReduce(py::module_& module) {
-  DefineReduce(module, kSum,
-               "Sum of the elements of `a` (float32 or float64), over all elements\n"
-               "(axis=None) or along `axis`, as numpy.sum. Blocked pairwise summation;\n"
-               "see docs/reduce.md for the error bound.");
-  DefineReduce(module, kNorm,
-               "Euclidean (L2) norm sqrt(sum(a*a)), over all elements (axis=None) or\n"
-               "along `axis`, as numpy.linalg.norm of a vector.");
-  DefineReduce(module, kMin,
-               "Minimum of `a` (NaN if any element is NaN), as numpy.min.\n"
-               "Raises ValueError for zero-size input.");
-  DefineReduce(module, kMax,
-               "Maximum of `a` (NaN if any element is NaN), as numpy.max.\n"
-               "Raises ValueError for zero-size input.");
-  DefineReduce(module, kArgMin,
-               "Index of the first minimum (or first NaN), as numpy.argmin: the flat\n"
-               "C-order index for axis=None.");
-  DefineReduce(module, kArgMax,
-               "Index of the first maximum (or first NaN), as numpy.argmax: the flat\n"
-               "C-order index for axis=None.");
-  module.def("dot", &Dot, py::arg("a"), py::arg("b"),
-             "Dot products over the last axis, as numpy.vecdot for real input:\n"
-             "1-D with 1-D gives a scalar; (m, d) with (m, d) or (d,) gives (m,);\n"
-             "batch shapes broadcast. Both arrays must share one float dtype.");
+  static const char* const kDocs[] = {
+      "Sum of the elements of `a` (float32 or float64), over all elements\n"
+      "(axis=None) or along `axis`, as numpy.sum. Blocked pairwise summation;\n"
+      "see docs/reduce.md for the error bound.",
+      "Euclidean (L2) norm sqrt(sum(a*a)), over all elements (axis=None) or\n"
+      "along `axis`, as numpy.linalg.norm of a vector.",
+      "Minimum of `a` (NaN if any element is NaN), as numpy.min.\n"
+      "Raises ValueError for zero-size input.",
+      "Maximum of `a` (NaN if any element is NaN), as numpy.max.\n"
+      "Raises ValueError for zero-size input.",
+      "Index of the first minimum (or first NaN), as numpy.argmin: the flat\n"
+      "C-order index for axis=None.",
+      "Index of the first maximum (or first NaN), as numpy.argmax: the flat\n"
+      "C-order index for axis=None."};
+  constexpr std::size_t kCount = std::size(kReduceFunctions);
+  static PyMethodDef definitions[kCount];
+  static std::string docs[kCount];
+  for (std::size_t i = 0; i < kCount; ++i) {
+    const char* name = kReduceFunctions[i]->name;
+    // CPython reads the signature from the docstring's first line.
+    docs[i] = std::string(name) + "(a, axis=None, keepdims=False)\n--\n\n" + kDocs[i];
+    definitions[i] = {name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&ReduceEntry)),
+                      METH_FASTCALL | METH_KEYWORDS, docs[i].c_str()};
+    AddFastcallFunction(module, &definitions[i], py::int_(i));
+  }
+  static PyMethodDef dot_definition = {
+      "dot", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&DotEntry)),
+      METH_FASTCALL | METH_KEYWORDS,
+      "dot(a, b)\n--\n\n"
+      "Dot products over the last axis, as numpy.vecdot for real input:\n"
+      "1-D with 1-D gives a scalar; (m, d) with (m, d) or (d,) gives (m,);\n"
+      "batch shapes broadcast. Both arrays must share one float dtype."};
+  AddFastcallFunction(module, &dot_definition, py::handle());
 }
 
 }  // namespace simdkit::python

@@ -400,7 +400,7 @@ for _name in ("sum", "norm", "min", "max", "argmin", "argmax"):
     case(f"{_name}-0-d-with-axis", lambda n=_name: call(n, a=np.array(1.0, np.float32), axis=0),
          np.exceptions.AxisError, "axis 0 is out of bounds for array of dimension 0")
     case(f"{_name}-keepdims-not-bool", lambda n=_name: call(n, keepdims="yes"), TypeError,
-         r"keepdims: bool")
+         rf"simdkit\.{_name}: keepdims must be a bool, got str")
 # Zero-size input that has no answer (all others are answered:
 # test_zero_size_inputs_are_answered).
 for _name, _numpy_name in [("min", "minimum"), ("max", "maximum"), ("argmin", "argmin"),
