@@ -110,41 +110,64 @@ const py::dtype& BFloat16DType() {
 
 }  // namespace
 
-py::array NewArray(const py::dtype& dtype, const std::vector<py::ssize_t>& shape,
+py::array NewArray(const py::dtype& dtype, int ndim, const py::ssize_t* shape,
                    const char* function) {
   const auto cannot = [&] {
     return ErrorPrefix(function) + "cannot allocate the result, of shape " +
-           ShapeString(shape) + " and dtype " + py::str(dtype).cast<std::string>();
+           ShapeString(std::vector<py::ssize_t>(shape, shape + ndim)) + " and dtype " +
+           py::str(dtype).cast<std::string>();
   };
   // NumPy refuses sizes beyond PY_SSIZE_T_MAX bytes with a ValueError that
   // names neither; an allocation that large can never succeed.
   std::size_t bytes = static_cast<std::size_t>(dtype.itemsize());
-  for (py::ssize_t extent : shape) {
-    bytes = SaturatingProduct(bytes, static_cast<std::size_t>(extent));
+  for (int axis = 0; axis < ndim; ++axis) {
+    bytes = SaturatingProduct(bytes, static_cast<std::size_t>(shape[axis]));
   }
   if (bytes > static_cast<std::size_t>(std::numeric_limits<py::ssize_t>::max())) {
     throw memory_error(cannot() + ": it would take more than 2^63 bytes");
   }
-  try {
-    return py::array(dtype, shape);
-  } catch (py::error_already_set& error) {
-    if (!error.matches(PyExc_MemoryError)) throw;
-    throw memory_error(cannot() + " (" + py::str(error.value()).cast<std::string>() + ")");
+  const auto& api = py::detail::npy_api::get();
+  // PyArray_NewFromDescr steals a reference to the descriptor.
+  PyObject* array = api.PyArray_NewFromDescr_(api.PyArray_Type_, dtype.inc_ref().ptr(), ndim,
+                                              shape, nullptr, nullptr, 0, nullptr);
+  if (array != nullptr) return py::reinterpret_steal<py::array>(array);
+  py::error_already_set error;
+  if (!error.matches(PyExc_MemoryError)) throw error;
+  throw memory_error(cannot() + " (" + py::str(error.value()).cast<std::string>() + ")");
+}
+
+py::array NewArray(const py::dtype& dtype, const std::vector<py::ssize_t>& shape,
+                   const char* function) {
+  return NewArray(dtype, static_cast<int>(shape.size()), shape.data(), function);
+}
+
+const py::dtype& DescrOf(DType dtype) {
+  // Kept for the life of the process: a static py::object would be
+  // destroyed after the interpreter.
+  static const py::dtype* const descrs[] = {
+      new py::dtype(py::dtype::of<float>()),         new py::dtype(py::dtype::of<double>()),
+      new py::dtype(py::dtype("float16")),           nullptr,
+      new py::dtype(py::dtype::of<std::int8_t>()),   new py::dtype(py::dtype::of<std::uint8_t>()),
+      new py::dtype(py::dtype::of<std::uint16_t>()), new py::dtype(py::dtype("bool"))};
+  switch (dtype) {
+    case DType::kFloat32: return *descrs[0];
+    case DType::kFloat64: return *descrs[1];
+    case DType::kFloat16: return *descrs[2];
+    case DType::kBFloat16: return BFloat16DType();  // imports ml_dtypes on first use only
+    case DType::kInt8: return *descrs[4];
+    case DType::kUInt8: return *descrs[5];
+    case DType::kUInt16: return *descrs[6];
+    case DType::kBool: return *descrs[7];
   }
+  throw std::logic_error("simdkit: unhandled dtype");
 }
 
 py::array NewArray(DType dtype, const std::vector<py::ssize_t>& shape, const char* function) {
-  switch (dtype) {
-    case DType::kFloat32: return NewArray(py::dtype::of<float>(), shape, function);
-    case DType::kFloat64: return NewArray(py::dtype::of<double>(), shape, function);
-    case DType::kFloat16: return NewArray(py::dtype("float16"), shape, function);
-    case DType::kBFloat16: return NewArray(BFloat16DType(), shape, function);
-    case DType::kInt8: return NewArray(py::dtype::of<std::int8_t>(), shape, function);
-    case DType::kUInt8: return NewArray(py::dtype::of<std::uint8_t>(), shape, function);
-    case DType::kUInt16: return NewArray(py::dtype::of<std::uint16_t>(), shape, function);
-    case DType::kBool: return NewArray(py::dtype("bool"), shape, function);
-  }
-  throw std::logic_error("simdkit: unhandled dtype");
+  return NewArray(DescrOf(dtype), shape, function);
+}
+
+py::array NewArray(DType dtype, int ndim, const py::ssize_t* shape, const char* function) {
+  return NewArray(DescrOf(dtype), ndim, shape, function);
 }
 
 py::object NumpyScalar(float value) { return MakeScalar(value, &ScalarApi::float32); }
@@ -212,7 +235,7 @@ bool DTypeOf(const py::dtype& dtype, DType& result) {
 
 }  // namespace
 
-std::string DTypeList(const std::vector<DType>& accepted) {
+std::string DTypeList(DTypes accepted) {
   std::string list;
   for (std::size_t i = 0; i < accepted.size(); ++i) {
     if (i != 0) list += i + 1 == accepted.size() ? " or " : ", ";
@@ -234,7 +257,7 @@ py::array RequireArray(const py::handle& obj, const char* function, const char* 
   return py::reinterpret_borrow<py::array>(obj);
 }
 
-DType RequireDType(const py::array& array, const std::vector<DType>& accepted,
+DType RequireDType(const py::array& array, DTypes accepted,
                    const char* function, const char* argument, const char* note) {
   DType dtype;
   if (DTypeOf(array.dtype(), dtype)) {
@@ -330,7 +353,7 @@ namespace {
 // What every out= must be, in the same words for every function: an ndarray
 // of one of `accepted` (TypeError), of the result's `shape`, writeable
 // (ValueError).
-py::array RequireOut(const py::handle& out, const std::vector<DType>& accepted,
+py::array RequireOut(const py::handle& out, DTypes accepted,
                      const std::vector<py::ssize_t>& shape, const char* function,
                      const char* dtype_note) {
   const py::array array = RequireArray(out, function, "out");
@@ -347,10 +370,12 @@ py::array RequireOut(const py::handle& out, const std::vector<DType>& accepted,
 
 }  // namespace
 
-py::array ResultLike(const py::handle& out, DType dtype, const std::vector<DType>& accepted,
+py::array ResultLike(const py::handle& out, DType dtype, DTypes accepted,
                      const py::array& input, const char* function, bool in_place,
                      OutLayout layout) {
-  if (out.is_none()) return NewArray(dtype, ShapeOf(input), function);
+  if (out.is_none()) {
+    return NewArray(dtype, static_cast<int>(input.ndim()), input.shape(), function);
+  }
   const py::array array = RequireOut(out, accepted, ShapeOf(input), function, nullptr);
   const std::string prefix = ErrorPrefix(function) + "out ";
   if (layout == OutLayout::kCContiguous &&

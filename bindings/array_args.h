@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <new>
 #include <optional>
 #include <stdexcept>
@@ -29,6 +30,22 @@ namespace py = pybind11;
 enum class DType { kFloat32, kFloat64, kFloat16, kBFloat16, kInt8, kUInt8, kUInt16, kBool };
 
 const char* DTypeName(DType dtype);
+
+// A list of accepted dtypes, from a braced list at the call or a constant:
+// a view, so that checking a call's dtypes allocates nothing.
+class DTypes {
+ public:
+  DTypes(std::initializer_list<DType> list) : begin_(list.begin()), size_(list.size()) {}
+  DTypes(const std::vector<DType>& list) : begin_(list.data()), size_(list.size()) {}
+  const DType* begin() const { return begin_; }
+  const DType* end() const { return begin_ + size_; }
+  std::size_t size() const { return size_; }
+  DType operator[](std::size_t i) const { return begin_[i]; }
+
+ private:
+  const DType* begin_;
+  std::size_t size_;
+};
 
 template <typename T>
 struct TypeTag {
@@ -78,9 +95,17 @@ class memory_error : public py::builtin_exception {
 // result of `function`. memory_error naming the function, shape and dtype
 // when it cannot be allocated, including shapes whose size in bytes
 // overflows (which NumPy would report as a ValueError without naming them).
+// Made with NumPy's PyArray_NewFromDescr from a descriptor looked up once
+// per process (DescrOf): no dtype built from a string, no strides vector.
 py::array NewArray(DType dtype, const std::vector<py::ssize_t>& shape, const char* function);
+py::array NewArray(DType dtype, int ndim, const py::ssize_t* shape, const char* function);
 py::array NewArray(const py::dtype& dtype, const std::vector<py::ssize_t>& shape,
                    const char* function);
+py::array NewArray(const py::dtype& dtype, int ndim, const py::ssize_t* shape,
+                   const char* function);
+
+// The NumPy dtype of `dtype` (bfloat16: ml_dtypes.bfloat16), made once.
+const py::dtype& DescrOf(DType dtype);
 
 // NumPy scalars of the kernels' result types (numpy.float32(x), numpy.intp(i)).
 py::object NumpyScalar(float value);
@@ -99,11 +124,11 @@ py::array RequireArray(const py::handle& obj, const char* function, const char* 
 // The array's dtype if it is one of `accepted` (native byte order);
 // TypeError listing the accepted dtypes otherwise, followed by `note` if
 // given (e.g. how to pass a dtype that needs a keyword).
-DType RequireDType(const py::array& array, const std::vector<DType>& accepted,
+DType RequireDType(const py::array& array, DTypes accepted,
                    const char* function, const char* argument, const char* note = nullptr);
 
 // "float32, float64 or bool": the accepted dtypes, for messages.
-std::string DTypeList(const std::vector<DType>& accepted);
+std::string DTypeList(DTypes accepted);
 
 // The dtype's description as NumPy prints it (e.g. "float32", ">f8").
 std::string DescribeDType(const py::array& array);
@@ -153,7 +178,7 @@ ByteRange ByteRangeOf(const py::array& array);
 // memory and strides). `contiguous` requires `out` to be C-contiguous and
 // aligned; otherwise any strides are accepted.
 enum class OutLayout { kAnyStrides, kCContiguous };
-py::array ResultLike(const py::handle& out, DType dtype, const std::vector<DType>& accepted,
+py::array ResultLike(const py::handle& out, DType dtype, DTypes accepted,
                      const py::array& input, const char* function, bool in_place,
                      OutLayout layout);
 

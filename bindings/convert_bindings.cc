@@ -51,12 +51,18 @@ py::array Widen(const py::object& y_object, const py::object& out, const py::obj
                 DType format, WidenKernel kernel, const char* function) {
   const py::array y = RequireArray(y_object, function, "y");
   const char* name = DTypeName(format);
-  const std::string note = std::string("uint16 arrays holding ") + name +
-                           " bit patterns need dtype='" + name + "'";
   if (BitPatternsArg(dtype, name, function)) {
     RequireDType(y, {format, DType::kUInt16}, function, "y");
   } else {
-    RequireDType(y, {format}, function, "y", note.c_str());
+    // Made once per format, not per call.
+    const auto note = [](DType bits_of) {
+      return std::string("uint16 arrays holding ") + DTypeName(bits_of) +
+             " bit patterns need dtype='" + DTypeName(bits_of) + "'";
+    };
+    static const std::string float16_note = note(DType::kFloat16);
+    static const std::string bfloat16_note = note(DType::kBFloat16);
+    RequireDType(y, {format}, function, "y",
+                 (format == DType::kFloat16 ? float16_note : bfloat16_note).c_str());
   }
   py::array x = ResultLike(out, DType::kFloat32, {DType::kFloat32}, y, function,
                             /*in_place=*/false, OutLayout::kCContiguous);
