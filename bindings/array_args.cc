@@ -62,13 +62,21 @@ py::object MakeScalar(T value, py::dtype ScalarApi::*dtype) {
 
 }  // namespace
 
+namespace {
+
+// NumPy type numbers that pybind11's npy_api does not name.
+constexpr int kNpyHalf = 23;
+constexpr int kNpyUserDefined = 256;  // NPY_USERDEF: first number of user dtypes
+
+}  // namespace
+
 void AddFastcallFunction(py::module_& module, PyMethodDef* definition, py::handle self) {
   PyObject* function = PyCFunction_NewEx(definition, self.ptr(), module.attr("__name__").ptr());
   if (function == nullptr) throw py::error_already_set();
   module.add_object(definition->ml_name, py::reinterpret_steal<py::object>(function));
 }
 
-bool AsSmallFloatArray(PyObject* object, SmallFloatArray& array) {
+bool AsSmallArray(PyObject* object, SmallArray& array) {
   using Api = py::detail::npy_api;
   if (Py_TYPE(object) != Api::get().PyArray_Type_) return false;
   const auto* proxy = py::detail::array_proxy(object);
@@ -82,6 +90,8 @@ bool AsSmallFloatArray(PyObject* object, SmallFloatArray& array) {
     array.dtype = DType::kFloat32;
   } else if (descr->type_num == Api::NPY_DOUBLE_) {
     array.dtype = DType::kFloat64;
+  } else if (descr->type_num == kNpyHalf) {
+    array.dtype = DType::kFloat16;
   } else {
     return false;
   }
@@ -184,9 +194,6 @@ namespace {
 
 std::string DescribeDType(const py::dtype& dtype) { return py::str(dtype).cast<std::string>(); }
 
-// NumPy type numbers that pybind11's npy_api does not name.
-constexpr int kNpyHalf = 23;
-constexpr int kNpyUserDefined = 256;  // NPY_USERDEF: first number of user dtypes
 
 bool IsNativeByteOrder(char order) {
   if (order == '=' || order == '|') return true;

@@ -340,19 +340,26 @@ void ParseFastcallArgs(const char* function, const char* const* names, int count
 void AddFastcallFunction(py::module_& module, PyMethodDef* definition, py::handle self);
 
 // What the fast paths in front of the public functions call the kernels
-// with: `object` is exactly a numpy.ndarray (no subclass) of float32 or
-// float64 in native byte order, aligned and C-contiguous, with fewer than
-// kReleaseGilElements elements, read from NumPy's array struct (no Python
-// object made, nothing allocated). Anything else (false) takes the general
-// path, which gives the same results and the errors.
-struct SmallFloatArray {
+// with: `object` is exactly a numpy.ndarray (no subclass) of float32,
+// float64 or float16 in native byte order, aligned and C-contiguous, with
+// fewer than kReleaseGilElements elements, read from NumPy's array struct
+// (no Python object made, nothing allocated); the caller checks the dtype.
+// Anything else (false) takes the general path, which gives the same
+// results and the errors.
+struct SmallArray {
   DType dtype;
   const void* data;
   std::size_t size;
   int ndim;
   const py::ssize_t* shape;
 };
-bool AsSmallFloatArray(PyObject* object, SmallFloatArray& array);
+bool AsSmallArray(PyObject* object, SmallArray& array);
+
+// AsSmallArray of float32 or float64.
+inline bool AsSmallFloatArray(PyObject* object, SmallArray& array) {
+  return AsSmallArray(object, array) &&
+         (array.dtype == DType::kFloat32 || array.dtype == DType::kFloat64);
+}
 
 // Runs body() (returning py::object) for a raw Python entry point: the
 // result as a new reference, or nullptr with the Python error set from the

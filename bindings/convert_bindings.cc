@@ -4,6 +4,7 @@
 // large inputs, and makes one batch call into the dispatched kernels.
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -147,48 +148,89 @@ py::array DequantizeInt8(const py::object& q_object, const py::object& scale_obj
 }
 
 // function(x, out=None): float32 -> `result` (uint16 patterns).
-void DefineNarrow(py::module_& module, const char* name, DType result, NarrowKernel kernel,
-                  const char* doc) {
-  module.def(
-      name,
-      [=](const py::object& x, const py::object& out) {
-        return Narrow(x, out, result, kernel, name);
-      },
-      py::arg("x"), py::arg("out") = py::none(), doc);
-}
+// to_bfloat16/to_float16 (float32 x -> `format`) and from_bfloat16/
+// from_float16 (`format` y -> float32), as raw METH_FASTCALL entry points.
+struct Conversion {
+  const char* name;
+  DType format;
+  NarrowKernel narrow;  // to_*, or null
+  WidenKernel widen;    // from_*, or null
+  const char* doc;
+};
 
-// function(y, out=None, *, dtype=None): `format` (or uint16 patterns) -> float32.
-void DefineWiden(py::module_& module, const char* name, DType format, WidenKernel kernel,
-                 const char* doc) {
-  module.def(
-      name,
-      [=](const py::object& y, const py::object& out, const py::object& dtype) {
-        return Widen(y, out, dtype, format, kernel, name);
-      },
-      py::arg("y"), py::arg("out") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
-      doc);
+const Conversion kConversions[] = {
+    {"to_bfloat16", DType::kBFloat16, &simdkit::to_bfloat16, nullptr,
+     "to_bfloat16(x, out=None)\n--\n\n"
+     "float32 array -> ml_dtypes.bfloat16 array of the same shape, rounded to\n"
+     "nearest even (±Inf kept, NaN -> quiet NaN), bit-identical to\n"
+     "x.astype(ml_dtypes.bfloat16). out: a writeable C-contiguous bfloat16 or\n"
+     "uint16 array of x's shape."},
+    {"from_bfloat16", DType::kBFloat16, nullptr, &simdkit::from_bfloat16,
+     "from_bfloat16(y, out=None, *, dtype=None)\n--\n\n"
+     "ml_dtypes.bfloat16 array (or uint16 bit patterns with dtype='bfloat16')\n"
+     "-> float32 array of the same shape, exactly. out: a writeable\n"
+     "C-contiguous float32 array of y's shape."},
+    {"to_float16", DType::kFloat16, &simdkit::to_float16, nullptr,
+     "to_float16(x, out=None)\n--\n\n"
+     "float32 array -> numpy.float16 array of the same shape, bit-identical to\n"
+     "x.astype(numpy.float16) (IEEE round to nearest even, overflow to ±Inf).\n"
+     "out: a writeable C-contiguous float16 or uint16 array of x's shape."},
+    {"from_float16", DType::kFloat16, nullptr, &simdkit::from_float16,
+     "from_float16(y, out=None, *, dtype=None)\n--\n\n"
+     "numpy.float16 array (or uint16 bit patterns with dtype='float16') ->\n"
+     "float32 array of the same shape, exactly. out: a writeable C-contiguous\n"
+     "float32 array of y's shape."},
+};
+
+// A small array in its own format and nothing else asked for goes straight
+// to the kernel (AsSmallArray: the fast path); anything else through
+// Narrow/Widen.
+PyObject* ConversionEntry(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                          PyObject* kwnames) {
+  return CallFromPython([&]() -> py::object {
+    const Conversion& conversion = kConversions[PyLong_AsSsize_t(self)];
+    static constexpr const char* kNarrowNames[] = {"x", "out"};
+    static constexpr const char* kWidenNames[] = {"y", "out", "dtype"};
+    py::handle values[3];
+    const bool narrow = conversion.narrow != nullptr;
+    ParseFastcallArgs(conversion.name, narrow ? kNarrowNames : kWidenNames, narrow ? 2 : 3,
+                      /*positional=*/2, /*required=*/1, args, nargs, kwnames, values);
+    const py::object out = py::reinterpret_borrow<py::object>(values[1]);
+    SmallArray input;
+    const bool small = out.is_none() && AsSmallArray(values[0].ptr(), input);
+    if (narrow) {
+      if (small && input.dtype == DType::kFloat32) {
+        py::array y = NewArray(conversion.format, input.ndim, input.shape, conversion.name);
+        conversion.narrow(static_cast<const float*>(input.data), input.size,
+                          static_cast<std::uint16_t*>(y.mutable_data()));
+        return std::move(y);
+      }
+      return Narrow(py::reinterpret_borrow<py::object>(values[0]), out, conversion.format,
+                    conversion.narrow, conversion.name);
+    }
+    if (small && input.dtype == conversion.format && values[2].is_none()) {
+      py::array x = NewArray(DType::kFloat32, input.ndim, input.shape, conversion.name);
+      conversion.widen(static_cast<const std::uint16_t*>(input.data), input.size,
+                       static_cast<float*>(x.mutable_data()));
+      return std::move(x);
+    }
+    return Widen(py::reinterpret_borrow<py::object>(values[0]), out,
+                 py::reinterpret_borrow<py::object>(values[2]), conversion.format,
+                 conversion.widen, conversion.name);
+  });
 }
 
 }  // namespace
 
 void RegisterConvert(py::module_& module) {
-  DefineNarrow(module, "to_bfloat16", DType::kBFloat16, &simdkit::to_bfloat16,
-               "float32 array -> ml_dtypes.bfloat16 array of the same shape, rounded to\n"
-               "nearest even (±Inf kept, NaN -> quiet NaN), bit-identical to\n"
-               "x.astype(ml_dtypes.bfloat16). out: a writeable C-contiguous bfloat16 or\n"
-               "uint16 array of x's shape.");
-  DefineWiden(module, "from_bfloat16", DType::kBFloat16, &simdkit::from_bfloat16,
-              "ml_dtypes.bfloat16 array (or uint16 bit patterns with dtype='bfloat16')\n"
-              "-> float32 array of the same shape, exactly. out: a writeable\n"
-              "C-contiguous float32 array of y's shape.");
-  DefineNarrow(module, "to_float16", DType::kFloat16, &simdkit::to_float16,
-               "float32 array -> numpy.float16 array of the same shape, bit-identical to\n"
-               "x.astype(numpy.float16) (IEEE round to nearest even, overflow to ±Inf).\n"
-               "out: a writeable C-contiguous float16 or uint16 array of x's shape.");
-  DefineWiden(module, "from_float16", DType::kFloat16, &simdkit::from_float16,
-              "numpy.float16 array (or uint16 bit patterns with dtype='float16') ->\n"
-              "float32 array of the same shape, exactly. out: a writeable C-contiguous\n"
-              "float32 array of y's shape.");
+  constexpr std::size_t kCount = std::size(kConversions);
+  static PyMethodDef definitions[kCount];
+  for (std::size_t i = 0; i < kCount; ++i) {
+    definitions[i] = {kConversions[i].name,
+                      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&ConversionEntry)),
+                      METH_FASTCALL | METH_KEYWORDS, kConversions[i].doc};
+    AddFastcallFunction(module, &definitions[i], py::int_(i));
+  }
   module.def("quantize_int8", &QuantizeInt8, py::arg("x"), py::arg("axis") = -1,
              "Symmetric int8 quantization of float32 `x` per row along `axis`:\n"
              "returns (q, scale), q int8 of x's shape, scale float32 of x's shape\n"

@@ -103,8 +103,8 @@ PyObject* ElementwiseEntry(PyObject* self, PyObject* const* args, Py_ssize_t nar
     py::handle values[2];
     ParseFastcallArgs(function_name(function), kNames, 2, /*positional=*/2, /*required=*/1, args,
                       nargs, kwnames, values);
-    SmallFloatArray x;
-    if (values[1].is_none() && AsSmallFloatArray(values[0].ptr(), x)) {
+    SmallArray x;
+    if (values[1].is_none() && AsSmallArray(values[0].ptr(), x)) {
       py::array y = NewArray(x.dtype, x.ndim, x.shape, function_name(function));
       simdkit::apply(function, KernelDTypeOf(x.dtype), x.data, y.mutable_data(), x.size);
       return std::move(y);

@@ -72,7 +72,7 @@ union ScalarResult {
 
 // A whole small array's reduction as a NumPy scalar, kernel called
 // directly (AsSmallFloatArray: the fast path).
-py::object ReduceSmall(const ReduceFunction& function, const SmallFloatArray& a) {
+py::object ReduceSmall(const ReduceFunction& function, const SmallArray& a) {
   return VisitFloatDType(a.dtype, [&](auto tag) -> py::object {
     using T = typename decltype(tag)::type;
     const auto* data = static_cast<const T*>(a.data);
@@ -217,7 +217,7 @@ PyObject* ReduceEntry(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
     const bool keepdims = values[2].ptr() == Py_None || values[2].ptr() == Py_False
                               ? false
                               : KeepDims(values[2], function.name);
-    SmallFloatArray a;
+    SmallArray a;
     if (values[1].is_none() && !keepdims && AsSmallFloatArray(values[0].ptr(), a) &&
         (a.size != 0 || function.has_identity)) {
       return ReduceSmall(function, a);
@@ -233,7 +233,7 @@ PyObject* DotEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
     py::handle values[2];
     ParseFastcallArgs("dot", kNames, 2, /*positional=*/2, /*required=*/2, args, nargs, kwnames,
                       values);
-    SmallFloatArray a, b;
+    SmallArray a, b;
     if (AsSmallFloatArray(values[0].ptr(), a) && AsSmallFloatArray(values[1].ptr(), b) &&
         a.ndim == 1 && b.ndim == 1 && a.dtype == b.dtype && a.size == b.size) {
       return VisitFloatDType(a.dtype, [&](auto tag) {

@@ -129,3 +129,41 @@ def test_elementwise_agrees_with_the_general_path(name, dtype):
             assert not np.shares_memory(fast, x)
             assert np.array_equal(fast, general, equal_nan=True), (name, shape, seed)
             assert np.array_equal(fast, function(x=x), equal_nan=True)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_elementwise_float16_agrees_with_the_general_path(name):
+    function = getattr(simdkit, name)
+    for shape in SHAPES:
+        x = np.asarray(np.abs(values(shape, np.float32, 1)), dtype=np.float16)
+        fast = function(x)
+        assert fast.dtype == np.float16 and fast.shape == x.shape
+        assert np.array_equal(fast, function(x, out=np.empty_like(x)), equal_nan=True)
+
+
+CONVERSIONS = [("to_float16", np.float32, np.float16), ("to_bfloat16", np.float32, "bfloat16"),
+               ("from_float16", np.float16, np.float32), ("from_bfloat16", "bfloat16", np.float32)]
+
+
+@pytest.mark.parametrize("name, source, result", CONVERSIONS)
+def test_conversions_agree_with_the_general_path(name, source, result):
+    import ml_dtypes
+
+    source = ml_dtypes.bfloat16 if source == "bfloat16" else source
+    result = ml_dtypes.bfloat16 if result == "bfloat16" else result
+    function = getattr(simdkit, name)
+    for shape in SHAPES:
+        x = values(shape, np.float32, 1).astype(source)
+        fast = function(x)
+        assert type(fast) is np.ndarray and fast.dtype == result and fast.shape == x.shape
+        general = function(x, out=np.empty(x.shape, result))
+        bits = fast.reshape(-1).view(np.uint8)
+        assert np.array_equal(bits, general.reshape(-1).view(np.uint8)), (name, shape)
+        assert np.array_equal(bits, function(general_path_copy(x)).reshape(-1).view(np.uint8))
+    assert str(inspect.signature(function)) == (
+        "(x, out=None)" if name.startswith("to_") else "(y, out=None, *, dtype=None)")
+    if name.startswith("from_"):
+        patterns = values((9,), np.float32, 0).astype(source).view(np.uint16)
+        assert np.array_equal(function(patterns, dtype=name[5:]), function(patterns.view(source)))
+        with pytest.raises(TypeError, match=r"takes from 1 to 2 positional arguments"):
+            function(patterns, None, name[5:])
