@@ -418,6 +418,20 @@ PyObject* DistanceEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t na
     py::handle values[4];
     ParseFastcallArgs("distance", kNames, 4, /*positional=*/3, /*required=*/3, args, nargs,
                       kwnames, values);
+    // The fast path (AsSmallArray): two small 1-D vectors of one float
+    // dtype, a metric defined for it, no dtype=.
+    SmallArray a, b;
+    if (values[3].is_none() && PyUnicode_Check(values[2].ptr()) &&
+        AsSmallArray(values[0].ptr(), a) && AsSmallArray(values[1].ptr(), b) && a.ndim == 1 &&
+        b.ndim == 1 && a.dtype == b.dtype && a.size == b.size) {
+      const Metric metric = MetricArg(values[2], "distance");
+      const KernelDType dtype = KernelDTypeOf(a.dtype, DTypeKeyword::kNone);
+      if (simdkit::metric_supports(metric, dtype)) {
+        const double value = simdkit::distance(metric, dtype, a.data, b.data, a.size);
+        if (a.dtype == DType::kFloat64) return NumpyScalar(value);
+        return NumpyScalar(static_cast<float>(value));
+      }
+    }
     return Distance(values[0], values[1], values[2], values[3]);
   });
 }

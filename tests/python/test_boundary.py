@@ -167,3 +167,29 @@ def test_conversions_agree_with_the_general_path(name, source, result):
         assert np.array_equal(function(patterns, dtype=name[5:]), function(patterns.view(source)))
         with pytest.raises(TypeError, match=r"takes from 1 to 2 positional arguments"):
             function(patterns, None, name[5:])
+
+
+METRICS = ["dot", "cosine", "sqeuclidean", "euclidean", "cityblock", "hamming", "jaccard"]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+@pytest.mark.parametrize("metric", METRICS)
+def test_distance_agrees_with_the_general_path(metric, dtype):
+    for n in [0, 1, 3, 16, 17, 1000, 2**14 - 1, 2**14]:
+        a = values((n,), np.float32, 0).astype(dtype)
+        b = values((n,), np.float32, 2).astype(dtype)
+        b[::3] = a[::3]  # some equal components (hamming, jaccard)
+        try:
+            fast = simdkit.distance(a, b, metric)
+        except ValueError as error:  # a metric not defined for the dtype: the general path's words
+            with pytest.raises(ValueError, match="is not defined for"):
+                simdkit.distance(general_path_copy(a), general_path_copy(b), metric)
+            assert "is not defined for" in str(error)
+            continue
+        assert same(fast, simdkit.distance(general_path_copy(a), general_path_copy(b), metric))
+        assert same(fast, simdkit.distance(a=a, b=b, metric=metric))
+        assert type(fast) is (np.float64 if dtype == np.float64 else np.float32)
+    with pytest.raises(ValueError, match="unknown metric 'dott'"):
+        simdkit.distance(a, b, "dott")
+    with pytest.raises(TypeError, match="metric must be a str"):
+        simdkit.distance(a, b, 3)
