@@ -70,21 +70,22 @@ union ScalarResult {
   std::size_t index;
 };
 
+// A reduction's scalar result, written by its kernel, as a NumPy scalar.
+py::object ScalarOf(const ReduceFunction& function, DType dtype, const ScalarResult& result) {
+  if (function.returns_index) return NumpyIndex(result.index);
+  if (dtype == DType::kFloat32) return NumpyScalar(result.f32);
+  return NumpyScalar(result.f64);
+}
+
 // A whole small array's reduction as a NumPy scalar, kernel called
 // directly (AsSmallFloatArray: the fast path).
 py::object ReduceSmall(const ReduceFunction& function, const SmallArray& a) {
-  return VisitFloatDType(a.dtype, [&](auto tag) -> py::object {
+  ScalarResult result;
+  VisitFloatDType(a.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    const auto* data = static_cast<const T*>(a.data);
-    if (function.returns_index) {
-      std::size_t index = 0;
-      function.rows<T>()(data, 1, a.size, a.size, &index);
-      return NumpyIndex(index);
-    }
-    T value{};
-    function.rows<T>()(data, 1, a.size, a.size, &value);
-    return NumpyScalar(value);
+    function.rows<T>()(static_cast<const T*>(a.data), 1, a.size, a.size, &result);
   });
+  return ScalarOf(function, a.dtype, result);
 }
 
 py::object Reduce(const ReduceFunction& function, const py::handle& a_object,
@@ -133,10 +134,7 @@ py::object Reduce(const ReduceFunction& function, const py::handle& a_object,
     });
   });
   if (!scalar_result) return std::move(result);
-  if (function.returns_index) return NumpyIndex(*static_cast<const std::size_t*>(out));
-  return VisitFloatDType(dtype, [&](auto tag) {
-    return NumpyScalar(*static_cast<const typename decltype(tag)::type*>(out));
-  });
+  return ScalarOf(function, dtype, scalar);
 }
 
 std::vector<py::ssize_t> BatchShape(const py::array& array) {
@@ -214,9 +212,7 @@ PyObject* ReduceEntry(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
     py::handle values[3];
     ParseFastcallArgs(function.name, kNames, 3, /*positional=*/3, /*required=*/1, args, nargs,
                       kwnames, values);
-    const bool keepdims = values[2].ptr() == Py_None || values[2].ptr() == Py_False
-                              ? false
-                              : KeepDims(values[2], function.name);
+    const bool keepdims = KeepDims(values[2], function.name);
     SmallArray a;
     if (values[1].is_none() && !keepdims && AsSmallFloatArray(values[0].ptr(), a) &&
         (a.size != 0 || function.has_identity)) {

@@ -45,6 +45,10 @@ vecdot = getattr(np, "vecdot", None) or (lambda a, b: np.einsum("...i,...i->..."
 
 DTYPES = [np.float32, np.float64]
 REDUCTIONS = ["sum", "norm", "min", "max", "argmin", "argmax"]
+# Every elementwise function (test_math.py holds their references).
+ELEMENTWISE_FUNCTIONS = ["exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos", "tanh",
+                         "sinh", "atan", "asin", "acos", "asinh", "sqrt", "sigmoid", "softplus",
+                         "silu", "gelu_tanh", "gelu"]
 EXTREMES = ["min", "max", "argmin", "argmax"]
 ACCUMULATING = ["sum", "norm"]
 

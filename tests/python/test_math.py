@@ -13,6 +13,7 @@ import pytest
 import scipy.special
 
 import simdkit
+from conftest import ELEMENTWISE_FUNCTIONS
 
 # (function, numpy reference or None, sampled domain (low, high, log-scale))
 ELEMENTWISE = {
@@ -38,6 +39,11 @@ ELEMENTWISE = {
                   (-60.0, 60.0, False)),
     "gelu": (None, (-60.0, 60.0, False)),  # scipy.special.erfc, float64 only
 }
+
+
+def test_references_cover_every_elementwise_function():
+    assert sorted(ELEMENTWISE) == sorted(ELEMENTWISE_FUNCTIONS)
+
 
 # The bounds asserted by tests/cpp/math_test.cc and published in docs/math.md.
 ULP_BOUNDS = {"exp": 2, "expm1": 4, "log": 4, "log1p": 3, "log2": 3, "log10": 3, "sin": 4,
