@@ -68,12 +68,18 @@ namespace {
 constexpr int kNpyHalf = 23;
 constexpr int kNpyUserDefined = 256;  // NPY_USERDEF: first number of user dtypes
 
+bool DTypeOfDescr(PyObject* descr_object, DType& result);
+
 }  // namespace
 
-void AddFastcallFunction(py::module_& module, PyMethodDef* definition, py::handle self) {
-  PyObject* function = PyCFunction_NewEx(definition, self.ptr(), module.attr("__name__").ptr());
-  if (function == nullptr) throw py::error_already_set();
-  module.add_object(definition->ml_name, py::reinterpret_steal<py::object>(function));
+void AddFastcallFunction(py::module_& module, const char* name, FastcallFunction function,
+                         std::string doc, py::handle self) {
+  auto* definition = new PyMethodDef{
+      name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(function)),
+      METH_FASTCALL | METH_KEYWORDS, (new std::string(std::move(doc)))->c_str()};
+  PyObject* builtin = PyCFunction_NewEx(definition, self.ptr(), module.attr("__name__").ptr());
+  if (builtin == nullptr) throw py::error_already_set();
+  module.add_object(definition->ml_name, py::reinterpret_steal<py::object>(builtin));
 }
 
 bool AsSmallArray(PyObject* object, SmallArray& array) {
@@ -82,19 +88,7 @@ bool AsSmallArray(PyObject* object, SmallArray& array) {
   const auto* proxy = py::detail::array_proxy(object);
   constexpr int kFlags = Api::NPY_ARRAY_C_CONTIGUOUS_ | Api::NPY_ARRAY_ALIGNED_;
   if ((proxy->flags & kFlags) != kFlags) return false;
-  // type_num sits at the same offset in NumPy 1.x and 2.x descriptors; '='
-  // is how NumPy spells the native byte order of its built-in types.
-  const auto* descr = py::detail::array_descriptor_proxy(proxy->descr);
-  if (descr->byteorder != '=') return false;
-  if (descr->type_num == Api::NPY_FLOAT_) {
-    array.dtype = DType::kFloat32;
-  } else if (descr->type_num == Api::NPY_DOUBLE_) {
-    array.dtype = DType::kFloat64;
-  } else if (descr->type_num == kNpyHalf) {
-    array.dtype = DType::kFloat16;
-  } else {
-    return false;
-  }
+  if (!DTypeOfDescr(proxy->descr, array.dtype)) return false;
   std::size_t size = 1;
   for (int axis = 0; axis < proxy->nd; ++axis) {
     size = SaturatingProduct(size, static_cast<std::size_t>(proxy->dimensions[axis]));
@@ -180,6 +174,23 @@ py::array NewArray(DType dtype, int ndim, const py::ssize_t* shape, const char* 
   return NewArray(DescrOf(dtype), ndim, shape, function);
 }
 
+py::array NewInt64Array(int ndim, const py::ssize_t* shape, const char* function) {
+  static const py::dtype* const int64 = new py::dtype(py::dtype::of<std::int64_t>());
+  return NewArray(*int64, ndim, shape, function);
+}
+
+py::handle LastAxisDefault() {
+  static const py::handle minus_one = py::int_(-1).release();
+  return minus_one;
+}
+
+bool IsLastAxis(const py::handle& axis, int ndim) {
+  if (!PyLong_CheckExact(axis.ptr())) return false;
+  int overflow = 0;
+  const long value = PyLong_AsLongAndOverflow(axis.ptr(), &overflow);
+  return overflow == 0 && ndim >= 1 && (value == -1 || value == ndim - 1);
+}
+
 py::object NumpyScalar(float value) { return MakeScalar(value, &ScalarApi::float32); }
 py::object NumpyScalar(double value) { return MakeScalar(value, &ScalarApi::float64); }
 py::object NumpyIndex(std::size_t index) {
@@ -208,8 +219,8 @@ bool IsNativeByteOrder(char order) {
 // A flag and an out parameter rather than std::optional: returned through
 // the stack, the optional's one-byte flag stored and its eight bytes
 // reloaded stalled store forwarding (a third of the function's time).
-bool DTypeOf(const py::dtype& dtype, DType& result) {
-  const auto* descr = py::detail::array_descriptor_proxy(dtype.ptr());
+bool DTypeOfDescr(PyObject* descr_object, DType& result) {
+  const auto* descr = py::detail::array_descriptor_proxy(descr_object);
   if (!IsNativeByteOrder(descr->byteorder)) return false;
   const int num = descr->type_num;
   switch (num) {
@@ -231,7 +242,9 @@ bool DTypeOf(const py::dtype& dtype, DType& result) {
     result = DType::kBFloat16;
     return true;
   }
-  if (num >= kNpyUserDefined && !dtype.has_fields() && dtype.itemsize() == 2 &&
+  if (num < kNpyUserDefined) return false;
+  const auto dtype = py::reinterpret_borrow<py::dtype>(descr_object);
+  if (!dtype.has_fields() && dtype.itemsize() == 2 &&
       py::str(dtype.attr("name")).cast<std::string>() == "bfloat16") {
     bfloat16_num = num;
     result = DType::kBFloat16;
@@ -267,7 +280,7 @@ py::array RequireArray(const py::handle& obj, const char* function, const char* 
 DType RequireDType(const py::array& array, DTypes accepted,
                    const char* function, const char* argument, const char* note) {
   DType dtype;
-  if (DTypeOf(array.dtype(), dtype)) {
+  if (DTypeOfDescr(py::detail::array_proxy(array.ptr())->descr, dtype)) {
     for (DType candidate : accepted) {
       if (candidate == dtype) return dtype;
     }
@@ -542,7 +555,7 @@ std::string ShapeString(const std::vector<py::ssize_t>& shape) {
 
 void ParseFastcallArgs(const char* function, const char* const* names, int count, int positional,
                        int required, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
-                       py::handle* values) {
+                       py::handle* values, const py::handle* defaults) {
   // Only an error needs the name: building it on every call would cost an
   // allocation on the path distance() keeps short.
   const auto name = [function] { return std::string("simdkit.") + function + "()"; };
@@ -575,7 +588,7 @@ void ParseFastcallArgs(const char* function, const char* const* names, int count
       throw py::type_error(name() + " missing required argument '" + names[i] + "' (pos " +
                            std::to_string(i + 1) + ")");
     }
-    values[i] = Py_None;
+    values[i] = defaults != nullptr && defaults[i] ? defaults[i] : py::handle(Py_None);
   }
 }
 

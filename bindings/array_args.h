@@ -329,21 +329,29 @@ std::string ShapeString(const std::vector<py::ssize_t>& shape);
 //
 // Matches `args`/`kwnames` to the parameters `names[0..count)`: the first
 // `positional` may be passed by position, the first `required` are required,
-// the rest default to None. Raises TypeError as CPython words it.
+// the rest default to `defaults[i]` where given (an array of `count`
+// handles; a null one means None), else None.
+// Raises TypeError as CPython words it.
 void ParseFastcallArgs(const char* function, const char* const* names, int count, int positional,
                        int required, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
-                       py::handle* values);
+                       py::handle* values, const py::handle* defaults = nullptr);
 
-// Adds `definition` (a METH_FASTCALL | METH_KEYWORDS function, whose doc's
-// first line "name(params)\n--\n\n" gives help() and inspect.signature its
-// signature) to `module`, with `self` passed to it on every call.
-void AddFastcallFunction(py::module_& module, PyMethodDef* definition, py::handle self);
+// Adds `function` to `module` as the builtin `name` (a string with static
+// storage, such as a literal), called with
+// METH_FASTCALL | METH_KEYWORDS and `self` on every call. The first line of
+// `doc`, "name(params)\n--\n\n", gives help() and inspect.signature its
+// signature. The definition and the doc are kept for the life of the
+// process, as CPython requires.
+using FastcallFunction = PyObject* (*)(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                                       PyObject* kwnames);
+void AddFastcallFunction(py::module_& module, const char* name, FastcallFunction function,
+                         std::string doc, py::handle self = py::handle());
 
 // What the fast paths in front of the public functions call the kernels
-// with: `object` is exactly a numpy.ndarray (no subclass) of float32,
-// float64 or float16 in native byte order, aligned and C-contiguous, with
-// fewer than kReleaseGilElements elements, read from NumPy's array struct
-// (no Python object made, nothing allocated); the caller checks the dtype.
+// with: `object` is exactly a numpy.ndarray (no subclass) of one of the
+// DTypes, in native byte order, aligned and C-contiguous, with fewer than
+// kReleaseGilElements elements, read from NumPy's array struct (no Python
+// object made, nothing allocated); the caller checks the dtype and shape.
 // Anything else (false) takes the general path, which gives the same
 // results and the errors.
 struct SmallArray {
@@ -352,6 +360,9 @@ struct SmallArray {
   std::size_t size;
   int ndim;
   const py::ssize_t* shape;
+
+  // The last extent (the length of a row), 1 for a 0-d array.
+  std::size_t cols() const { return ndim == 0 ? 1 : static_cast<std::size_t>(shape[ndim - 1]); }
 };
 bool AsSmallArray(PyObject* object, SmallArray& array);
 
@@ -360,6 +371,18 @@ inline bool AsSmallFloatArray(PyObject* object, SmallArray& array) {
   return AsSmallArray(object, array) &&
          (array.dtype == DType::kFloat32 || array.dtype == DType::kFloat64);
 }
+
+// Whether `axis` selects the last axis of an array of `ndim` dimensions
+// (ndim >= 1): the int -1 or ndim - 1, as an exact Python int. The fast
+// paths take only that; anything else goes to the general path.
+bool IsLastAxis(const py::handle& axis, int ndim);
+
+// The int -1, made on the first call and kept for the life of the process:
+// the default axis of the functions along an axis, for ParseFastcallArgs.
+py::handle LastAxisDefault();
+
+// A new int64 array (topk's indices), as NewArray makes the others.
+py::array NewInt64Array(int ndim, const py::ssize_t* shape, const char* function);
 
 // Runs body() (returning py::object) for a raw Python entry point: the
 // result as a new reference, or nullptr with the Python error set from the

@@ -2,6 +2,7 @@
 // to_float16/from_float16 (any shape, out=), quantize_int8/dequantize_int8
 // (per row along an axis). Each call validates once, releases the GIL for
 // large inputs, and makes one batch call into the dispatched kernels.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -101,7 +102,7 @@ int RequireAxis(const py::array& array, const py::handle& axis, const char* func
   return NormalizeAxis(axis, static_cast<int>(array.ndim()), function, /*none_allowed=*/false);
 }
 
-py::tuple QuantizeInt8(const py::object& x_object, const py::object& axis_object) {
+py::tuple QuantizeInt8(const py::handle& x_object, const py::handle& axis_object) {
   constexpr const char* kName = "quantize_int8";
   const py::array x = RequireArray(x_object, kName, "x");
   RequireDType(x, {DType::kFloat32}, kName, "x");
@@ -120,8 +121,8 @@ py::tuple QuantizeInt8(const py::object& x_object, const py::object& axis_object
   return py::make_tuple(MoveAxisBack(q, axis, static_cast<int>(x.ndim())), scale);
 }
 
-py::array DequantizeInt8(const py::object& q_object, const py::object& scale_object,
-                         const py::object& axis_object) {
+py::array DequantizeInt8(const py::handle& q_object, const py::handle& scale_object,
+                         const py::handle& axis_object) {
   constexpr const char* kName = "dequantize_int8";
   const py::array q = RequireArray(q_object, kName, "q");
   RequireDType(q, {DType::kInt8}, kName, "q");
@@ -145,6 +146,55 @@ py::array DequantizeInt8(const py::object& q_object, const py::object& scale_obj
                              y_data, cols);
   });
   return MoveAxisBack(y, axis, static_cast<int>(q.ndim()));
+}
+
+// quantize_int8 and dequantize_int8 as raw METH_FASTCALL entry points, with
+// fast paths for small C-contiguous arrays quantized along their last axis.
+PyObject* QuantizeEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
+                        PyObject* kwnames) {
+  return CallFromPython([&]() -> py::object {
+    static constexpr const char* kNames[] = {"x", "axis"};
+    static const py::handle defaults[] = {py::handle(), LastAxisDefault()};
+    py::handle values[2];
+    ParseFastcallArgs("quantize_int8", kNames, 2, /*positional=*/2, /*required=*/1, args, nargs,
+                      kwnames, values, defaults);
+    SmallArray x;
+    if (AsSmallArray(values[0].ptr(), x) && x.dtype == DType::kFloat32 && x.size != 0 &&
+        IsLastAxis(values[1], x.ndim)) {
+      const std::size_t cols = x.cols();
+      py::array q = NewArray(DType::kInt8, x.ndim, x.shape, "quantize_int8");
+      py::array scale = NewArray(DType::kFloat32, x.ndim - 1, x.shape, "quantize_int8");
+      simdkit::quantize_int8(static_cast<const float*>(x.data), x.size / cols, cols, cols,
+                             static_cast<std::int8_t*>(q.mutable_data()), cols,
+                             static_cast<float*>(scale.mutable_data()));
+      return py::make_tuple(std::move(q), std::move(scale));
+    }
+    return QuantizeInt8(values[0], values[1]);
+  });
+}
+
+PyObject* DequantizeEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
+                          PyObject* kwnames) {
+  return CallFromPython([&]() -> py::object {
+    static constexpr const char* kNames[] = {"q", "scale", "axis"};
+    static const py::handle defaults[] = {py::handle(), py::handle(), LastAxisDefault()};
+    py::handle values[3];
+    ParseFastcallArgs("dequantize_int8", kNames, 3, /*positional=*/3, /*required=*/2, args, nargs,
+                      kwnames, values, defaults);
+    SmallArray q, scale;
+    if (AsSmallArray(values[0].ptr(), q) && q.dtype == DType::kInt8 && q.size != 0 &&
+        IsLastAxis(values[2], q.ndim) && AsSmallArray(values[1].ptr(), scale) &&
+        scale.dtype == DType::kFloat32 && scale.ndim == q.ndim - 1 &&
+        std::equal(scale.shape, scale.shape + scale.ndim, q.shape)) {
+      const std::size_t cols = q.cols();
+      py::array y = NewArray(DType::kFloat32, q.ndim, q.shape, "dequantize_int8");
+      simdkit::dequantize_int8(static_cast<const std::int8_t*>(q.data), q.size / cols, cols, cols,
+                               static_cast<const float*>(scale.data),
+                               static_cast<float*>(y.mutable_data()), cols);
+      return std::move(y);
+    }
+    return DequantizeInt8(values[0], values[1], values[2]);
+  });
 }
 
 // function(x, out=None): float32 -> `result` (uint16 patterns).
@@ -223,24 +273,23 @@ PyObject* ConversionEntry(PyObject* self, PyObject* const* args, Py_ssize_t narg
 }  // namespace
 
 void RegisterConvert(py::module_& module) {
-  constexpr std::size_t kCount = std::size(kConversions);
-  static PyMethodDef definitions[kCount];
-  for (std::size_t i = 0; i < kCount; ++i) {
-    definitions[i] = {kConversions[i].name,
-                      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&ConversionEntry)),
-                      METH_FASTCALL | METH_KEYWORDS, kConversions[i].doc};
-    AddFastcallFunction(module, &definitions[i], py::int_(i));
+  for (std::size_t i = 0; i < std::size(kConversions); ++i) {
+    AddFastcallFunction(module, kConversions[i].name, &ConversionEntry, kConversions[i].doc,
+                        py::int_(i));
   }
-  module.def("quantize_int8", &QuantizeInt8, py::arg("x"), py::arg("axis") = -1,
-             "Symmetric int8 quantization of float32 `x` per row along `axis`:\n"
-             "returns (q, scale), q int8 of x's shape, scale float32 of x's shape\n"
-             "without `axis`; scale = max|row| / 127, q = x / scale rounded to\n"
-             "nearest even; a row of zeros gives scale 0 and zeros. A row holding\n"
-             "NaN or Inf raises ValueError. |x - q * scale| <= scale / 2 (1 + 2^-15).");
-  module.def("dequantize_int8", &DequantizeInt8, py::arg("q"), py::arg("scale"),
-             py::arg("axis") = -1,
-             "float32 q * scale, with one scale per row of int8 `q` along `axis`\n"
-             "(scale has q's shape without `axis`), as quantize_int8 returns them.");
+  AddFastcallFunction(
+      module, "quantize_int8", &QuantizeEntry,
+      "quantize_int8(x, axis=-1)\n--\n\n"
+      "Symmetric int8 quantization of float32 `x` per row along `axis`:\n"
+      "returns (q, scale), q int8 of x's shape, scale float32 of x's shape\n"
+      "without `axis`; scale = max|row| / 127, q = x / scale rounded to\n"
+      "nearest even; a row of zeros gives scale 0 and zeros. A row holding\n"
+      "NaN or Inf raises ValueError. |x - q * scale| <= scale / 2 (1 + 2^-15).");
+  AddFastcallFunction(
+      module, "dequantize_int8", &DequantizeEntry,
+      "dequantize_int8(q, scale, axis=-1)\n--\n\n"
+      "float32 q * scale, with one scale per row of int8 `q` along `axis`\n"
+      "(scale has q's shape without `axis`), as quantize_int8 returns them.");
 }
 
 }  // namespace simdkit::python

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -250,6 +251,12 @@ RowLayout RowsOf(const py::array& array) {
 
 // ---------------------------------------------------------------------------
 
+// A scalar distance of the result dtype as a NumPy scalar.
+py::object DistanceScalar(double value, DType result) {
+  if (result == DType::kFloat64) return NumpyScalar(value);
+  return NumpyScalar(static_cast<float>(value));
+}
+
 py::object Distance(const py::handle& a, const py::handle& b, const py::handle& metric,
                     const py::handle& dtype) {
   const Operands ops = RequireOperands(a, b, metric, dtype, "distance", "a", "b", 1, "(dims,)");
@@ -264,8 +271,7 @@ py::object Distance(const py::handle& a, const py::handle& b, const py::handle& 
       value = simdkit::distance(ops.metric, ops.dtype, a_input.data(), b_input.data(), ops.dims);
     });
   });
-  if (ops.result() == DType::kFloat64) return NumpyScalar(value);
-  return NumpyScalar(static_cast<float>(value));
+  return DistanceScalar(value, ops.result());
 }
 
 py::array Paired(const py::handle& a, const py::handle& b, const py::handle& metric,
@@ -408,9 +414,43 @@ py::tuple PackedState(const PyPackedMatrix& packed) {
   return py::make_tuple(std::move(rows), std::move(keyword));
 }
 
-// distance() as a raw METH_FASTCALL entry point (~0.17 us per call on small
-// vectors): through pybind11's dispatcher, passing metric= by keyword alone
-// cost ~300 ns more per call.
+// The fast paths' operands (docs/ARCHITECTURE.md, The Python boundary): a
+// and b small (AsSmallArray) with `ndim` dimensions, of one dtype that needs
+// no dtype= keyword, equal non-zero row lengths, at least one row each, a
+// metric (a str) defined for that dtype, and no dtype= keyword. Anything else
+// takes the general path (RequireOperands), which gives the same results and
+// the errors.
+struct SmallOperands {
+  SmallArray a, b;
+  Metric metric;
+  KernelDType dtype;
+
+  MatrixView rows_of(const SmallArray& array) const {
+    const std::size_t cols = array.cols();
+    return MatrixView{array.data, dtype, array.size / cols, cols, cols};
+  }
+  DType result() const {
+    return simdkit::result_is_double(dtype) ? DType::kFloat64 : DType::kFloat32;
+  }
+};
+
+bool AsSmallOperands(const py::handle& a, const py::handle& b, const py::handle& metric,
+                     const py::handle& dtype, int ndim, const char* function,
+                     SmallOperands& ops) {
+  if (!dtype.is_none() || !PyUnicode_Check(metric.ptr()) || !AsSmallArray(a.ptr(), ops.a) ||
+      !AsSmallArray(b.ptr(), ops.b) || ops.a.ndim != ndim || ops.b.ndim != ndim ||
+      ops.a.dtype != ops.b.dtype || ops.a.dtype == DType::kUInt16 || ops.a.size == 0 ||
+      ops.b.size == 0 || ops.a.cols() != ops.b.cols()) {
+    return false;
+  }
+  ops.metric = MetricArg(metric, function);
+  ops.dtype = KernelDTypeOf(ops.a.dtype, DTypeKeyword::kNone);
+  return simdkit::metric_supports(ops.metric, ops.dtype);
+}
+
+// distance(), paired(), cdist(), topk() and pack() as raw METH_FASTCALL
+// entry points: through pybind11's dispatcher, passing metric= by keyword
+// alone cost ~300 ns more per call.
 PyObject* DistanceEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                         PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
@@ -418,21 +458,104 @@ PyObject* DistanceEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t na
     py::handle values[4];
     ParseFastcallArgs("distance", kNames, 4, /*positional=*/3, /*required=*/3, args, nargs,
                       kwnames, values);
-    // The fast path (AsSmallArray): two small 1-D vectors of one float
-    // dtype, a metric defined for it, no dtype=.
-    SmallArray a, b;
-    if (values[3].is_none() && PyUnicode_Check(values[2].ptr()) &&
-        AsSmallArray(values[0].ptr(), a) && AsSmallArray(values[1].ptr(), b) && a.ndim == 1 &&
-        b.ndim == 1 && a.dtype == b.dtype && a.size == b.size) {
-      const Metric metric = MetricArg(values[2], "distance");
-      const KernelDType dtype = KernelDTypeOf(a.dtype, DTypeKeyword::kNone);
-      if (simdkit::metric_supports(metric, dtype)) {
-        const double value = simdkit::distance(metric, dtype, a.data, b.data, a.size);
-        if (a.dtype == DType::kFloat64) return NumpyScalar(value);
-        return NumpyScalar(static_cast<float>(value));
-      }
+    SmallOperands ops;
+    if (AsSmallOperands(values[0], values[1], values[2], values[3], 1, "distance", ops) &&
+        ops.a.size == ops.b.size) {
+      return DistanceScalar(simdkit::distance(ops.metric, ops.dtype, ops.a.data, ops.b.data,
+                                              ops.a.size),
+                            ops.result());
     }
     return Distance(values[0], values[1], values[2], values[3]);
+  });
+}
+
+PyObject* PairedEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
+                      PyObject* kwnames) {
+  return CallFromPython([&]() -> py::object {
+    static constexpr const char* kNames[] = {"A", "B", "metric", "dtype"};
+    py::handle values[4];
+    ParseFastcallArgs("paired", kNames, 4, /*positional=*/3, /*required=*/3, args, nargs,
+                      kwnames, values);
+    SmallOperands ops;
+    if (AsSmallOperands(values[0], values[1], values[2], values[3], 2, "paired", ops) &&
+        ops.a.shape[0] == ops.b.shape[0]) {
+      py::array result = NewArray(ops.result(), 1, ops.a.shape, "paired");
+      simdkit::paired(ops.metric, ops.rows_of(ops.a), ops.rows_of(ops.b), result.mutable_data());
+      return std::move(result);
+    }
+    return Paired(values[0], values[1], values[2], values[3]);
+  });
+}
+
+// cdist's defaults for ParseFastcallArgs (metric='euclidean', the rest
+// None), one per parameter; made on the first call and kept for the life of
+// the process.
+const py::handle* CdistDefaults() {
+  static const py::handle defaults[6] = {py::handle(), py::handle(),
+                                         py::str("euclidean").release()};
+  return defaults;
+}
+
+PyObject* CdistEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
+                     PyObject* kwnames) {
+  return CallFromPython([&]() -> py::object {
+    static constexpr const char* kNames[] = {"A", "B", "metric", "dtype", "threads", "out"};
+    py::handle values[6];
+    ParseFastcallArgs("cdist", kNames, 6, /*positional=*/3, /*required=*/2, args, nargs, kwnames,
+                      values, CdistDefaults());
+    SmallOperands ops;
+    if (values[5].is_none() &&
+        AsSmallOperands(values[0], values[1], values[2], values[3], 2, "cdist", ops) &&
+        SaturatingProduct(ops.a.size, static_cast<std::size_t>(ops.b.shape[0])) <
+            kReleaseGilElements) {
+      const std::size_t worker_count = ThreadsArg(values[4], "cdist");
+      const py::ssize_t shape[] = {ops.a.shape[0], ops.b.shape[0]};
+      py::array result = NewArray(ops.result(), 2, shape, "cdist");
+      simdkit::cdist(ops.metric, ops.rows_of(ops.a), ops.rows_of(ops.b), result.mutable_data(),
+                     static_cast<std::size_t>(shape[1]), worker_count);
+      return std::move(result);
+    }
+    return Cdist(values[0], values[1], values[2], values[3], values[4], values[5]);
+  });
+}
+
+PyObject* TopkEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
+                    PyObject* kwnames) {
+  return CallFromPython([&]() -> py::object {
+    static constexpr const char* kNames[] = {"Q", "X", "k", "metric", "dtype", "threads"};
+    py::handle values[6];
+    ParseFastcallArgs("topk", kNames, 6, /*positional=*/4, /*required=*/4, args, nargs, kwnames,
+                      values);
+    SmallOperands ops;
+    if (PyLong_CheckExact(values[2].ptr()) &&
+        AsSmallOperands(values[0], values[1], values[3], values[4], 2, "topk", ops) &&
+        SaturatingProduct(ops.a.size, static_cast<std::size_t>(ops.b.shape[0])) <
+            kReleaseGilElements) {
+      const py::ssize_t k = PyLong_AsSsize_t(values[2].ptr());
+      if (k >= 1 && k <= ops.b.shape[0]) {
+        const std::size_t worker_count = ThreadsArg(values[5], "topk");
+        const py::ssize_t shape[] = {ops.a.shape[0], k};
+        py::array indices = NewInt64Array(2, shape, "topk");
+        py::array distances = NewArray(ops.result(), 2, shape, "topk");
+        simdkit::topk(ops.metric, ops.rows_of(ops.a), ops.rows_of(ops.b),
+                      static_cast<std::size_t>(k), static_cast<std::int64_t*>(indices.mutable_data()),
+                      distances.mutable_data(), worker_count);
+        return py::make_tuple(std::move(indices), std::move(distances));
+      }
+      PyErr_Clear();  // k beyond ssize_t: the general path words the error
+    }
+    return Topk(values[0], values[1], values[2], values[3], values[4], values[5]);
+  });
+}
+
+PyObject* PackEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
+                    PyObject* kwnames) {
+  return CallFromPython([&]() -> py::object {
+    static constexpr const char* kNames[] = {"X", "dtype"};
+    py::handle values[2];
+    ParseFastcallArgs("pack", kNames, 2, /*positional=*/1, /*required=*/1, args, nargs, kwnames,
+                      values);
+    return py::cast(Pack(values[0], values[1]));
   });
 }
 
@@ -449,31 +572,12 @@ constexpr const char* kMetricsDoc =
 
 void RegisterDistance(py::module_& module) {
   // CPython reads the signature from the docstring's first line ("--" ends it).
-  static const std::string distance_doc =
+  AddFastcallFunction(
+      module, "distance", &DistanceEntry,
       std::string("distance(a, b, metric, *, dtype=None)\n--\n\n"
                   "The distance between two 1-D arrays of equal length, as a NumPy scalar.\n\n") +
-      kMetricsDoc;
-  static PyMethodDef distance_def = {
-      "distance", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&DistanceEntry)),
-      METH_FASTCALL | METH_KEYWORDS, distance_doc.c_str()};
-  AddFastcallFunction(module, &distance_def, py::handle());
+          kMetricsDoc);
 
-  // pybind11 puts the signatures in front of these docstrings.
-  module.def("paired", &Paired, py::arg("A"), py::arg("B"), py::arg("metric"), py::kw_only(),
-             py::arg("dtype") = py::none(),
-             (std::string("Distances between row i of A and row i of B, for two 2-D arrays of\n"
-                          "equal shape (m, d); returns shape (m,).\n\n") +
-              kMetricsDoc).c_str());
-  module.def("cdist", &Cdist, py::arg("A"), py::arg("B"), py::arg("metric") = "euclidean",
-             py::kw_only(), py::arg("dtype") = py::none(), py::arg("threads") = py::none(),
-             py::arg("out") = py::none(),
-             (std::string("All pairwise distances of the rows of A (m, d) and B (n, d), shape\n"
-                          "(m, n), as scipy.spatial.distance.cdist. threads: None uses every\n"
-                          "core, else a positive int. out: an ndarray of the result dtype and\n"
-                          "shape (m, n), writeable, with unit column stride (rows may be\n"
-                          "further apart), not sharing memory with A or B; it is filled and\n"
-                          "returned. B may be a simdkit.PackedMatrix (simdkit.pack).\n\n") +
-              kMetricsDoc).c_str());
   py::class_<PyPackedMatrix>(
       module, "PackedMatrix",
       "A matrix packed by simdkit.pack for many cdist/topk calls as their second\n"
@@ -500,20 +604,42 @@ void RegisterDistance(py::module_& module) {
         }
         return Pack(state[0], state[1]);
       }));
-  module.def("pack", &Pack, py::arg("X"), py::kw_only(), py::arg("dtype") = py::none(),
-             "X (n, d) packed for many cdist(A, B) / topk(Q, X) calls that take it as B or X:\n"
-             "its rows copied 64-byte aligned with their norms, so that each call pays\n"
-             "neither again. Results are the same as with X itself. dtype: as in cdist\n"
-             "('bfloat16' or 'bits' to read uint16 / uint8 arrays so); queries must then\n"
-             "have X's dtype. Returns a simdkit.PackedMatrix.");
-  module.def("topk", &Topk, py::arg("Q"), py::arg("X"), py::arg("k"), py::arg("metric"),
-             py::kw_only(), py::arg("dtype") = py::none(), py::arg("threads") = py::none(),
-             (std::string("For each row of Q (m, d), the k rows of X (n, d) closest to it, best\n"
-                          "first: (indices, distances), int64 indices and their distances, both\n"
-                          "of shape (m, k). Closest is the smallest distance, or the largest\n"
-                          "value for 'dot'. Ties go to the lower index; NaN distances rank last.\n"
-                          "Requires 1 <= k <= n. X may be a simdkit.PackedMatrix (simdkit.pack).\n\n") +
-              kMetricsDoc).c_str());
+  const struct {
+    const char* name;
+    FastcallFunction function;
+    std::string doc;
+  } entries[] = {
+      {"paired", &PairedEntry,
+       std::string("paired(A, B, metric, *, dtype=None)\n--\n\n"
+                   "Distances between row i of A and row i of B, for two 2-D arrays of\n"
+                   "equal shape (m, d); returns shape (m,).\n\n") +
+           kMetricsDoc},
+      {"cdist", &CdistEntry,
+       std::string("cdist(A, B, metric='euclidean', *, dtype=None, threads=None, out=None)\n--\n\n"
+                   "All pairwise distances of the rows of A (m, d) and B (n, d), shape\n"
+                   "(m, n), as scipy.spatial.distance.cdist. threads: None uses every\n"
+                   "core, else a positive int. out: an ndarray of the result dtype and\n"
+                   "shape (m, n), writeable, with unit column stride (rows may be\n"
+                   "further apart), not sharing memory with A or B; it is filled and\n"
+                   "returned. B may be a simdkit.PackedMatrix (simdkit.pack).\n\n") +
+           kMetricsDoc},
+      {"pack", &PackEntry,
+       "pack(X, *, dtype=None)\n--\n\n"
+       "X (n, d) packed for many cdist(A, B) / topk(Q, X) calls that take it as B or X:\n"
+       "its rows copied 64-byte aligned with their norms, so that each call pays\n"
+       "neither again. Results are the same as with X itself. dtype: as in cdist\n"
+       "('bfloat16' or 'bits' to read uint16 / uint8 arrays so); queries must then\n"
+       "have X's dtype. Returns a simdkit.PackedMatrix."},
+      {"topk", &TopkEntry,
+       std::string("topk(Q, X, k, metric, *, dtype=None, threads=None)\n--\n\n"
+                   "For each row of Q (m, d), the k rows of X (n, d) closest to it, best\n"
+                   "first: (indices, distances), int64 indices and their distances, both\n"
+                   "of shape (m, k). Closest is the smallest distance, or the largest\n"
+                   "value for 'dot'. Ties go to the lower index; NaN distances rank last.\n"
+                   "Requires 1 <= k <= n. X may be a simdkit.PackedMatrix (simdkit.pack).\n\n") +
+           kMetricsDoc},
+  };
+  for (const auto& entry : entries) AddFastcallFunction(module, entry.name, entry.function, entry.doc);
 }
 
 }  // namespace simdkit::python

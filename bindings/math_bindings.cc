@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,11 @@ using KernelDType = simdkit::DType;
 
 const std::vector<DType> kMathDTypes{DType::kFloat32, DType::kFloat64, DType::kFloat16,
                                      DType::kBFloat16};
+
+bool IsMathDType(DType dtype) {
+  return dtype == DType::kFloat32 || dtype == DType::kFloat64 || dtype == DType::kFloat16 ||
+         dtype == DType::kBFloat16;
+}
 
 KernelDType KernelDTypeOf(DType dtype) {
   switch (dtype) {
@@ -104,7 +110,7 @@ PyObject* ElementwiseEntry(PyObject* self, PyObject* const* args, Py_ssize_t nar
     ParseFastcallArgs(function_name(function), kNames, 2, /*positional=*/2, /*required=*/1, args,
                       nargs, kwnames, values);
     SmallArray x;
-    if (values[1].is_none() && AsSmallArray(values[0].ptr(), x)) {
+    if (values[1].is_none() && AsSmallArray(values[0].ptr(), x) && IsMathDType(x.dtype)) {
       py::array y = NewArray(x.dtype, x.ndim, x.shape, function_name(function));
       simdkit::apply(function, KernelDTypeOf(x.dtype), x.data, y.mutable_data(), x.size);
       return std::move(y);
@@ -121,8 +127,8 @@ RowLayout RowsFor(const py::array& array, const py::handle& axis, const char* fu
       array, NormalizeAxis(axis, static_cast<int>(array.ndim()), function, /*none_allowed=*/true));
 }
 
-py::array ApplyRowwise(RowFunction function, const char* name, const py::object& x_object,
-                       const py::object& axis, const py::object& out) {
+py::array ApplyRowwise(RowFunction function, const char* name, const py::handle& x_object,
+                       const py::handle& axis, const py::handle& out) {
   const py::array x = RequireArray(x_object, name, "x");
   const DType dtype = RequireDType(x, kMathDTypes, name, "x", nullptr);
   if (!axis.is_none() && x.ndim() == 0) {
@@ -141,7 +147,7 @@ py::array ApplyRowwise(RowFunction function, const char* name, const py::object&
   return y;
 }
 
-py::object LogSumExp(const py::object& x_object, const py::object& axis) {
+py::object LogSumExp(const py::handle& x_object, const py::handle& axis) {
   constexpr const char* kName = "logsumexp";
   const py::array x = RequireArray(x_object, kName, "x");
   const DType dtype = RequireDType(x, kMathDTypes, kName, "x", nullptr);
@@ -168,6 +174,91 @@ py::object LogSumExp(const py::object& x_object, const py::object& axis) {
   return std::move(result);
 }
 
+// The fast paths of the row kernels: x small (AsSmallArray) of a math
+// dtype and not empty, rows along the last axis or all elements as one row
+// (axis=None): its rows as the kernels read them; false for anything else.
+bool AsSmallRows(const py::handle& x_object, const py::handle& axis, SmallArray& x,
+                 MatrixView& rows) {
+  if (!AsSmallArray(x_object.ptr(), x) || !IsMathDType(x.dtype) || x.size == 0) return false;
+  if (!axis.is_none() && !IsLastAxis(axis, x.ndim)) return false;
+  const std::size_t cols = axis.is_none() ? x.size : x.cols();
+  rows = MatrixView{x.data, KernelDTypeOf(x.dtype), x.size / cols, cols, cols};
+  return true;
+}
+
+// The row kernels' defaults for ParseFastcallArgs: axis=-1. Made on the
+// first call (with the GIL) and kept for the life of the process.
+const py::handle* LastAxisDefaults() {
+  static const py::handle defaults[] = {py::handle(), LastAxisDefault(), py::handle()};
+  return defaults;
+}
+
+struct RowKernel {
+  RowFunction function;
+  const char* name;
+  const char* doc;
+};
+
+const RowKernel kRowKernels[] = {
+    {RowFunction::kSoftmax, "softmax",
+     "softmax(x, axis=-1, *, out=None)\n--\n\n"
+     "exp(x - max) / sum(exp(x - max)), as scipy.special.softmax,"},
+    {RowFunction::kLogSoftmax, "log_softmax",
+     "log_softmax(x, axis=-1, *, out=None)\n--\n\n"
+     "x - max - log(sum(exp(x - max))), as scipy.special.log_softmax,"},
+    {RowFunction::kNormalize, "normalize",
+     "normalize(x, axis=-1, *, out=None)\n--\n\n"
+     "x / norm(x) (all-zero rows stay zero),"},
+};
+
+PyObject* RowwiseEntry(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                       PyObject* kwnames) {
+  return CallFromPython([&]() -> py::object {
+    const RowKernel& kernel = kRowKernels[PyLong_AsSsize_t(self)];
+    static constexpr const char* kNames[] = {"x", "axis", "out"};
+    py::handle values[3];
+    ParseFastcallArgs(kernel.name, kNames, 3, /*positional=*/2, /*required=*/1, args, nargs,
+                      kwnames, values, LastAxisDefaults());
+    SmallArray x;
+    MatrixView rows;
+    if (values[2].is_none() && AsSmallRows(values[0], values[1], x, rows)) {
+      py::array y = NewArray(x.dtype, x.ndim, x.shape, kernel.name);
+      simdkit::apply_rowwise(kernel.function, rows, y.mutable_data(), rows.cols);
+      return std::move(y);
+    }
+    return ApplyRowwise(kernel.function, kernel.name, values[0], values[1], values[2]);
+  });
+}
+
+PyObject* LogSumExpEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
+                         PyObject* kwnames) {
+  return CallFromPython([&]() -> py::object {
+    static constexpr const char* kNames[] = {"x", "axis"};
+    py::handle values[2];
+    ParseFastcallArgs("logsumexp", kNames, 2, /*positional=*/2, /*required=*/1, args, nargs,
+                      kwnames, values, LastAxisDefaults());
+    SmallArray x;
+    MatrixView rows;
+    if (AsSmallRows(values[0], values[1], x, rows)) {
+      if (!values[1].is_none() && x.ndim > 1) {
+        py::array result = NewArray(x.dtype, x.ndim - 1, x.shape, "logsumexp");
+        simdkit::logsumexp(rows, result.mutable_data());
+        return std::move(result);
+      }
+      // One value: a NumPy scalar of x's dtype (16-bit floats through the
+      // general path, which makes theirs from a 0-d array).
+      if (x.dtype == DType::kFloat32 || x.dtype == DType::kFloat64) {
+        return VisitFloatDType(x.dtype, [&](auto tag) {
+          typename decltype(tag)::type value{};
+          simdkit::logsumexp(rows, &value);
+          return NumpyScalar(value);
+        });
+      }
+    }
+    return LogSumExp(values[0], values[1]);
+  });
+}
+
 constexpr const char* kDTypesDoc =
     "x: a numpy.ndarray of float32, float64, float16 or ml_dtypes.bfloat16 (nothing\n"
     "is cast; 16-bit floats are computed in float32), any shape and strides; the\n"
@@ -176,45 +267,31 @@ constexpr const char* kDTypesDoc =
 }  // namespace
 
 void RegisterMath(py::module_& module) {
-  static PyMethodDef definitions[kFunctionCount];
-  static std::string docs[kFunctionCount];
   for (std::size_t i = 0; i < kFunctionCount; ++i) {
-    const auto function = static_cast<Function>(i);
-    const char* name = function_name(function);
-    docs[i] = std::string(name) + "(x, out=None)\n--\n\n" + name +
-              "(x) elementwise (see docs/math.md for the definition and accuracy).\n" +
-              kDTypesDoc +
-              "out: a writeable array of x's dtype and shape, x itself for in place, or\n"
-              "None for a new array; it is filled and returned.\n";
-    definitions[i] = {name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&ElementwiseEntry)),
-                      METH_FASTCALL | METH_KEYWORDS, docs[i].c_str()};
-    AddFastcallFunction(module, &definitions[i], py::int_(i));
+    const char* name = function_name(static_cast<Function>(i));
+    AddFastcallFunction(
+        module, name, &ElementwiseEntry,
+        std::string(name) + "(x, out=None)\n--\n\n" + name +
+            "(x) elementwise (see docs/math.md for the definition and accuracy).\n" + kDTypesDoc +
+            "out: a writeable array of x's dtype and shape, x itself for in place, or\n"
+            "None for a new array; it is filled and returned.\n",
+        py::int_(i));
   }
-
-  const auto rowwise = [&](RowFunction function, const char* name, const char* what) {
-    module.def(
-        name,
-        [function, name](const py::object& x, const py::object& axis, const py::object& out) {
-          return ApplyRowwise(function, name, x, axis, out);
-        },
-        py::arg("x"), py::arg("axis") = -1, py::kw_only(), py::arg("out") = py::none(),
-        (std::string(what) +
-         " along `axis` (default: the last; None: all elements as one row).\n" + kDTypesDoc +
-         "out: a writeable array of x's dtype and shape (x itself for in place).\n")
-            .c_str());
-  };
-  rowwise(RowFunction::kSoftmax, "softmax",
-          "exp(x - max) / sum(exp(x - max)), as scipy.special.softmax,");
-  rowwise(RowFunction::kLogSoftmax, "log_softmax",
-          "x - max - log(sum(exp(x - max))), as scipy.special.log_softmax,");
-  rowwise(RowFunction::kNormalize, "normalize",
-          "x / norm(x) (all-zero rows stay zero),");
-  module.def("logsumexp", &LogSumExp, py::arg("x"), py::arg("axis") = -1,
-             (std::string("log(sum(exp(x))) along `axis` (default: the last; None: all elements),\n"
-                          "computed stably as scipy.special.logsumexp; -inf for empty rows.\n"
-                          "Returns x's shape without that axis, or a NumPy scalar.\n") +
-              kDTypesDoc)
-                 .c_str());
+  for (std::size_t i = 0; i < std::size(kRowKernels); ++i) {
+    AddFastcallFunction(
+        module, kRowKernels[i].name, &RowwiseEntry,
+        std::string(kRowKernels[i].doc) +
+            " along `axis` (default: the last; None: all elements as one row).\n" + kDTypesDoc +
+            "out: a writeable array of x's dtype and shape (x itself for in place).\n",
+        py::int_(i));
+  }
+  AddFastcallFunction(
+      module, "logsumexp", &LogSumExpEntry,
+      std::string("logsumexp(x, axis=-1)\n--\n\n"
+                  "log(sum(exp(x))) along `axis` (default: the last; None: all elements),\n"
+                  "computed stably as scipy.special.logsumexp; -inf for empty rows.\n"
+                  "Returns x's shape without that axis, or a NumPy scalar.\n") +
+          kDTypesDoc);
 }
 
 }  // namespace simdkit::python

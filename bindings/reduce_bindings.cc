@@ -261,25 +261,18 @@ void RegisterReduce(py::module_& module) {
       "C-order index for axis=None.",
       "Index of the first maximum (or first NaN), as numpy.argmax: the flat\n"
       "C-order index for axis=None."};
-  constexpr std::size_t kCount = std::size(kReduceFunctions);
-  static PyMethodDef definitions[kCount];
-  static std::string docs[kCount];
-  for (std::size_t i = 0; i < kCount; ++i) {
+  for (std::size_t i = 0; i < std::size(kReduceFunctions); ++i) {
     const char* name = kReduceFunctions[i]->name;
-    // CPython reads the signature from the docstring's first line.
-    docs[i] = std::string(name) + "(a, axis=None, keepdims=False)\n--\n\n" + kDocs[i];
-    definitions[i] = {name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&ReduceEntry)),
-                      METH_FASTCALL | METH_KEYWORDS, docs[i].c_str()};
-    AddFastcallFunction(module, &definitions[i], py::int_(i));
+    AddFastcallFunction(module, name, &ReduceEntry,
+                        std::string(name) + "(a, axis=None, keepdims=False)\n--\n\n" + kDocs[i],
+                        py::int_(i));
   }
-  static PyMethodDef dot_definition = {
-      "dot", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&DotEntry)),
-      METH_FASTCALL | METH_KEYWORDS,
+  AddFastcallFunction(
+      module, "dot", &DotEntry,
       "dot(a, b)\n--\n\n"
       "Dot products over the last axis, as numpy.vecdot for real input:\n"
       "1-D with 1-D gives a scalar; (m, d) with (m, d) or (d,) gives (m,);\n"
-      "batch shapes broadcast. Both arrays must share one float dtype."};
-  AddFastcallFunction(module, &dot_definition, py::handle());
+      "batch shapes broadcast. Both arrays must share one float dtype.");
 }
 
 }  // namespace simdkit::python

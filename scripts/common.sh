@@ -24,10 +24,13 @@ if [ "$SETUP_PROFILE" = test ]; then
 fi
 
 # build_cpp ON|OFF: the library and benchmarks, with or without the tests
-# (and the developer tools, whose smoke tests run with them).
+# (and the developer tools, whose smoke tests run with them). The benchmarks'
+# floor module (benchmarks/boundary_floor.c) is built for $PYTHON, which
+# imports it in the report.
 build_cpp() {
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DSIMDKIT_BUILD_TESTS="$1" -DSIMDKIT_BUILD_TOOLS="$1" -DSIMDKIT_BUILD_BENCHMARKS=ON >/dev/null
+    -DSIMDKIT_BUILD_TESTS="$1" -DSIMDKIT_BUILD_TOOLS="$1" -DSIMDKIT_BUILD_BENCHMARKS=ON \
+    -DPython_EXECUTABLE="$("$PYTHON" -c 'import sys; print(sys.executable)')" >/dev/null
   cmake --build "$BUILD_DIR"
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: build and install simdkit, then write this machine's per-ISA
 # benchmark report to reports/<cpu>/. Arguments go to benchmarks/report.py:
-# --quick (a smoke run), --filter FAMILY, --out-dir DIR.
+# --quick (a smoke run), --filter FAMILY (or boundary: the Python boundary alone), --out-dir DIR.
 SETUP_PROFILE=main
 source "$(dirname "$0")/common.sh"
 

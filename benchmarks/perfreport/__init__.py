@@ -7,9 +7,12 @@ Modules, in the order a run uses them:
             every working set, and each row's fraction of them
   cases     the Python call of every C++ benchmark row, beside the NumPy/SciPy,
             NumKong and FAISS calls that compute the same thing on the same inputs
-  timing    CPU time per call, and the progress bar
+  timing    CPU time per call, NumPy's BLAS on one thread, the progress bar
   rows      C++ and Python measurements joined into one row per kernel,
-            dtype and size; the summary and the boundary tables
+            dtype and size; the summary and the batches
+  boundary  every public function's small call beside the floor of a
+            Python call (simdkit_boundary_floor), NumKong and NumPy/SciPy;
+            also benchmarks/boundary.py alone
   charts    throughput against size per target (matplotlib, Agg)
   markdown  report.md
   cli       the command line and the run

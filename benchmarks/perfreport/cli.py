@@ -1,10 +1,10 @@
 """The command line and the run: C++ per target, Python beside NumPy/SciPy
-and NumKong, then report.md, report.json and the charts."""
+and NumKong, the cost of the boundary, then report.md, report.json and the
+charts."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
@@ -12,8 +12,9 @@ from pathlib import Path
 
 import simdkit
 
-from . import charts, cpp, limits, markdown, rows
+from . import boundary, charts, cpp, limits, markdown, rows
 from .machine import machine_info, slug
+from .timing import blas_one_thread
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_HINT = "scripts/main.sh builds it (build/cmake/benchmarks/simdkit_benchmarks) and runs this report"
@@ -26,6 +27,11 @@ TIMING = {
     "quick": {"benchmark_min_time_s": 0.001,
               "python": {"min_time": 0.0005, "repeats": 2, "budget": 0.005}},
 }
+# --filter: a C++ family (its kernels in C++ on every target and from Python),
+# or the boundary (Python only: every public function's small call beside
+# the floor module, and the batches; the benchmark binary is not run for it).
+BOUNDARY = "boundary"
+FILTERS = (*cpp.FAMILIES, BOUNDARY)
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -39,47 +45,58 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="where the report goes (default: <repository>/reports/<cpu-model>)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: the smallest sizes and shapes, short timings (seconds, not minutes)")
-    parser.add_argument("--filter", choices=cpp.FAMILIES, action="append", metavar="FAMILY",
-                        help=f"run one family ({', '.join(cpp.FAMILIES)}); repeat for several (default: all)")
+    parser.add_argument("--filter", choices=FILTERS, action="append", metavar="FAMILY",
+                        help=f"run one family ({', '.join(cpp.FAMILIES)}) or the boundary alone ({BOUNDARY}: "
+                        "Python only, the binary is not run); repeat for several (default: all)")
+    parser.add_argument("--floor-dir", type=Path, metavar="DIR",
+                        help=f"where the floor module {boundary.FLOOR_MODULE} is (default: the benchmark binary's "
+                        "directory, where the benchmarks build it)")
     return parser.parse_args(argv)
-
-
-def blas_one_thread():
-    """NumPy's BLAS on one thread, like every other contender."""
-    try:
-        import threadpoolctl
-    except ImportError:
-        return contextlib.nullcontext(), "not limited (threadpoolctl not installed)"
-    return threadpoolctl.threadpool_limits(1, user_api="blas"), "one thread (threadpoolctl)"
 
 
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     binary = arguments.benchmark_binary
-    if not binary.is_file():
+    families = list(dict.fromkeys(arguments.filter or FILTERS))
+    cpp_families = [family for family in families if family in cpp.FAMILIES]
+    if cpp_families and not binary.is_file():
         sys.exit(f"error: benchmark binary not found: {binary}\n{BUILD_HINT}")
-    if not os.access(binary, os.X_OK):
+    if cpp_families and not os.access(binary, os.X_OK):
         sys.exit(f"error: benchmark binary is not executable: {binary}")
-    families = arguments.filter or list(cpp.FAMILIES)
+    floor = None
+    if BOUNDARY in families:  # before the long C++ run: a missing floor fails at once
+        try:
+            floor = boundary.load_floor(arguments.floor_dir or binary.parent)
+        except boundary.FloorNotFound as error:
+            sys.exit(f"error: {error}")
     mode = "quick" if arguments.quick else "full"
     timing = TIMING[mode]
     info = machine_info()
     out_dir = arguments.out_dir or REPO_ROOT / "reports" / slug(info["cpu_model"])
     targets = info["supported_targets"]
 
-    print(f"[1/4] C++: {', '.join(families)} on {', '.join(targets)} ({mode})", file=sys.stderr, flush=True)
-    json_files = cpp.run_binary(binary, targets, families, arguments.quick, timing["benchmark_min_time_s"],
-                                out_dir / "cpp")
-    results, failures, context = cpp.read_results(json_files)
+    json_files: dict[str, Path] = {}
+    results, failures, context = [], [], {}
+    if cpp_families:
+        print(f"[1/4] C++: {', '.join(cpp_families)} on {', '.join(targets)} ({mode})", file=sys.stderr,
+              flush=True)
+        json_files = cpp.run_binary(binary, targets, cpp_families, arguments.quick,
+                                    timing["benchmark_min_time_s"], out_dir / "cpp")
+        results, failures, context = cpp.read_results(json_files)
+    else:
+        print("[1/4] C++: not run (--filter boundary)", file=sys.stderr, flush=True)
     machine_limits = limits.collect(results)
     joined = rows.join(results)
 
-    print(f"[2/4] Python: {len(joined)} rows, simdkit on {info['active_target']} beside NumPy/SciPy and NumKong",
-          file=sys.stderr, flush=True)
+    print(f"[2/4] Python: {len(joined)} rows, simdkit on {info['active_target']} beside NumPy/SciPy and NumKong"
+          + (", and the boundary" if floor else ""), file=sys.stderr, flush=True)
     limit_blas, blas_threads = blas_one_thread()
+    boundary_rows, boundary_settings, batches = [], None, []
     with limit_blas:
         rows.measure_python(joined, timing["python"])
-        batches = rows.measure_batches(arguments.quick, timing["python"]) if "reduce" in families else []
+        if floor is not None:
+            boundary_rows, boundary_settings = boundary.measure(floor, arguments.quick)
+            batches = rows.measure_batches(arguments.quick, timing["python"])
 
     print(f"[3/4] Charts and report: {out_dir}", file=sys.stderr, flush=True)
     described = [rows.describe(row, machine_limits, targets) for row in joined]
@@ -88,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": info,
         "settings": {"mode": mode, "families": families, "benchmark_binary": str(binary.resolve()),
                      "benchmark_min_time_s": timing["benchmark_min_time_s"], "python_timing": timing["python"],
-                     "blas_threads": blas_threads, "time": "CPU time of the calling thread"},
+                     "boundary_timing": boundary_settings, "blas_threads": blas_threads,
+                     "time": "CPU time of the calling thread"},
         "targets": targets,
         "baseline_target": rows.baseline_target(targets),
         "cpp_context": context,
@@ -96,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         "limits": machine_limits.to_json(),
         "headline": rows.headline(chosen),
         "summary": chosen,
-        "boundary": rows.boundary(described),
+        "boundary": boundary.join_cpp(boundary_rows, described),
         "batches": batches,
         "rows": described,
         "failures": failures,

@@ -1,5 +1,6 @@
 """report.md: the summary first, then the machine's limits, the cost of the
-boundary, the charts and one detail table per group of kernels."""
+boundary, the charts and one detail table per group of kernels. The boundary
+table is also what benchmarks/boundary.py prints."""
 
 from __future__ import annotations
 
@@ -154,16 +155,90 @@ def named_ns(entry: dict | None) -> str:
     return number(entry["ns"]) if entry and entry.get("ns") else "–"
 
 
-def boundary_section(rows: list[dict], batches: list[dict], described: list[dict], active: str) -> str:
+BOUNDARY_CONTENDERS = (("numkong", "NumKong"), ("reference", "NumPy/SciPy"))
+
+
+def boundary_intro(info: dict, settings: dict) -> str:
+    """What the boundary table measures, on what, and how."""
+    return (f"Nanoseconds per call of every public simdkit function from Python on small float32 inputs "
+            f"(n = {', '.join(map(str, settings['sizes']))}; row kernels, quantization, pack and paired: n rows of "
+            f"{settings['row_length']}; cdist and topk: one query of {settings['row_length']} against n rows, "
+            f"topk with k = 1), called as a user calls it (positional arguments, a new result: no out=, no "
+            f"threads=) on {info['active_target']} of {info['cpu_model']}, beside the floor of a Python call "
+            f"(simdkit_boundary_floor, built with the benchmarks: a bare METH_FASTCALL function taking one "
+            f"ndarray and returning a numpy.float32, `scalar`, or a new 1-element array, `array`; each function "
+            f"is held to the one returning what it returns), NumKong where it has the function and NumPy/SciPy, "
+            f"all in this run. ÷floor = simdkit's time over the floor's (issue 17's goal: at most "
+            f"{settings['floor_goal']}×); ×NumKong, ×NumPy/SciPy = their time ÷ simdkit's (> 1: simdkit is "
+            f"faster). Each call timed as written (no lambda around simdkit, NumKong or the floor), the "
+            f"candidates of a row in turn, best of {settings['rounds']} rounds of at least "
+            f"{1e3 * settings['sample_seconds']:g} ms each; CPU time of the calling thread.\n")
+
+
+def boundary_table(rows: list[dict], cpp: bool) -> str:
+    """One line per function and n; with `cpp`, the public C++ function's
+    time on the same work where the C++ benchmarks have it, and the
+    difference, what the binding adds."""
+    header = ["call", "n", "inputs", *(["C++ ns"] if cpp else []), "simdkit ns", "floor", "floor ns", "÷floor",
+              *(["binding ns"] if cpp else []),
+              *(cell for _, title in BOUNDARY_CONTENDERS for cell in (f"{title} ns", f"×{title}"))]
+    body = []
+    for row in rows:
+        body.append([row["kernel"], str(row["n"]), row["inputs"],
+                     *([number(row["cpp_ns"])] if cpp else []), number(row["simdkit"]["ns"]), row["returns"],
+                     number(row["floor"]["ns"]), times(row["over_floor"]),
+                     *([number(row["binding_ns"])] if cpp else []),
+                     *(cell for contender, _ in BOUNDARY_CONTENDERS
+                       for cell in (named_ns(row[contender]), times(row[f"over_{contender}"])))])
+    return table(header, body, text_columns=3)
+
+
+def boundary_goal(rows: list[dict], goal: float, furthest: int = 8) -> str:
+    """How many calls meet issue 17's goal, and the few furthest from it (the
+    table has the rest)."""
+    beyond = sorted((row for row in rows if row["over_floor"] is not None and row["over_floor"] > goal),
+                    key=lambda row: row["over_floor"], reverse=True)
+    line = f"Within {goal}× of the floor: {len(rows) - len(beyond)} of {len(rows)} calls"
+    if beyond:
+        line += "; the furthest beyond it: " + ", ".join(
+            f"{row['kernel']} n = {row['n']} {times(row['over_floor'])}" for row in beyond[:furthest])
+    return line + ".\n"
+
+
+def boundary_calls(rows: list[dict]) -> str:
+    """NumKong's and NumPy/SciPy's calls, each once with the rows that make it
+    (simdkit's are its functions on the inputs as stated, the floor's the
+    one the floor column names)."""
+    out = []
+    for contender, title in BOUNDARY_CONTENDERS:
+        unique: dict[str, list[str]] = {}
+        for row in rows:
+            if row[contender]:
+                kernels = unique.setdefault(row[contender]["call"], [])
+                if row["kernel"] not in kernels:
+                    kernels.append(row["kernel"])
+        if unique:
+            out.append(f"\n{title}: " + "; ".join(f"`{call}` ({', '.join(kernels)})"
+                                                for call, kernels in unique.items()) + ".\n")
+    errors = [f"- {contender} for {row['kernel']} n = {row['n']}: {row[contender]['error']}\n"
+              for row in rows for contender, _ in BOUNDARY_CONTENDERS if row[contender] and row[contender]["error"]]
+    if errors:
+        out.append("\nDid not run:\n\n" + "".join(errors))
+    return "".join(out)
+
+
+def boundary_section(rows: list[dict], settings: dict | None, batches: list[dict], described: list[dict],
+                     info: dict) -> str:
     out = ["\n## The cost of the boundary\n\n"]
-    out.append(f"Nanoseconds per call for the smallest inputs. C++: the public C++ function on {active} "
-               "(dispatch and argument checks included); simdkit: the same from Python; binding = the "
-               "difference, what pybind11, the NumPy array checks and the result object cost.\n\n")
-    out.append(table(["kernel", "dtype", "n", "C++ ns", "simdkit ns", "binding ns", "NumPy/SciPy ns",
-                      "NumKong ns"],
-                     [[entry["kernel"], entry["dtype"], str(entry["n"]), number(entry["cpp_ns"]),
-                       number(entry["simdkit_ns"]), number(entry["binding_ns"]), named_ns(entry["reference"]),
-                       named_ns(entry["numkong"])] for entry in rows], text_columns=2))
+    active = info["active_target"]
+    if rows:
+        out.append(boundary_intro(info, settings) + "\n")
+        out.append(f"C++: the public C++ function on {active} where the C++ benchmarks have the same work "
+                   "(dispatch and argument checks included); binding = simdkit − C++, what the Python entry "
+                   "point, its checks and the result object cost.\n\n")
+        out.append(boundary_table(rows, cpp=True))
+        out.append("\n" + boundary_goal(rows, settings["floor_goal"]))
+        out.append(boundary_calls(rows))
     if batches:
         out.append("\n2-D batches of rows of 16 float32, nanoseconds per row: one call for the whole array "
                    "against one simdkit call per row (a Python loop). The per-row cost of the single call "
@@ -239,16 +314,21 @@ def problems_section(failures: list[dict], described: list[dict]) -> str:
 
 
 def render(report: dict, chart_paths: list[Path], out_dir: Path, limits: Limits) -> str:
+    """The C++ sections only when a C++ family ran (not for --filter boundary alone)."""
     info, targets = report["machine"], report["targets"]
     baseline = baseline_target(targets) or "scalar baseline"
-    parts = [header(info, report["settings"], report["cpp_context"]), legend(baseline),
-             summary_section(report["summary"], report["headline"], baseline),
-             limits_section(limits, targets),
-             boundary_section(report["boundary"], report["batches"], report["rows"], info["active_target"])]
+    parts = [header(info, report["settings"], report["cpp_context"])]
+    if report["rows"]:
+        parts += [legend(baseline), summary_section(report["summary"], report["headline"], baseline),
+                  limits_section(limits, targets)]
+    if report["boundary"] or report["batches"]:
+        parts.append(boundary_section(report["boundary"], report["settings"]["boundary_timing"],
+                                      report["batches"], report["rows"], info))
     if chart_paths:
         parts.append("\n## Charts\n\nThroughput against size per target (lines), and the Python calls "
                      "(dashed) for the same work.\n\n")
         parts.extend(f"![{path.stem}]({path.relative_to(out_dir).as_posix()})\n\n" for path in chart_paths)
-    parts.append(detail_section(report["rows"], targets, baseline))
+    if report["rows"]:
+        parts.append(detail_section(report["rows"], targets, baseline))
     parts.append(problems_section(report["failures"], report["rows"]))
     return "".join(parts)

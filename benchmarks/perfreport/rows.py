@@ -1,6 +1,7 @@
 """One row per kernel, dtype and size: the C++ time on every target joined
 with the Python calls (simdkit on the active target, NumPy/SciPy, NumKong)
-on the same inputs; then the summary and the boundary tables."""
+on the same inputs; then the summary, and the boundary section's batches
+(its table of every public function is perfreport.boundary's)."""
 
 from __future__ import annotations
 
@@ -22,11 +23,6 @@ BASELINE_TARGETS = ("EMU128", "SCALAR")
 # A streaming kernel's summary size: the largest whose bytes fit in 8 MiB
 # (cache, not DRAM: what the kernel itself does); DRAM is in the detail rows.
 SUMMARY_MAX_BYTES = 8 << 20
-# The boundary table: small inputs, where the cost of a call is most of it.
-BOUNDARY_SIZES = ("1", "16", "128")
-BOUNDARY_KERNELS = (("reduce", "sum", "f32"), ("reduce", "dot", "f32"), ("reduce", "argmax", "f32"),
-                    ("distance", "distance cosine", "f32"), ("math", "exp", "f32"),
-                    ("convert", "to_float16", "f32"))
 
 
 @dataclass
@@ -229,19 +225,3 @@ def headline(chosen: list[dict]) -> dict:
                        "faster": sum(value > 1 for value in values),
                        "min": min(values, default=None), "max": max(values, default=None)}
     return result
-
-
-def boundary(described: list[dict]) -> list[dict]:
-    by_key = {(entry["family"], entry["kernel"], entry["dtype"], entry["size"]): entry for entry in described}
-    table = []
-    for family, kernel, dtype in BOUNDARY_KERNELS:
-        for size in BOUNDARY_SIZES:
-            entry = by_key.get((family, kernel, dtype, size))
-            if entry is None or entry["python"] is None:
-                continue
-            table.append({"kernel": kernel, "dtype": dtype, "n": int(size),
-                          "cpp_ns": entry["cpp_active_ns"], "simdkit_ns": entry["python"]["simdkit_ns"],
-                          "binding_ns": entry["binding_ns"],
-                          "reference": entry["python"].get("reference"),
-                          "numkong": entry["python"].get("numkong")})
-    return table

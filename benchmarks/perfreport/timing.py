@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import sys
 import time
 import timeit
-from typing import Callable
+from typing import Callable, ContextManager
 
 
 class Progress:
@@ -39,6 +40,16 @@ class Progress:
     def finish(self) -> None:
         if self.in_place:
             print(file=sys.stderr, flush=True)
+
+
+def blas_one_thread() -> tuple[ContextManager, str]:
+    """NumPy's BLAS on one thread, like every other contender: (the context
+    that holds it there, what the report says about it)."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        return contextlib.nullcontext(), "not limited (threadpoolctl not installed)"
+    return threadpoolctl.threadpool_limits(1, user_api="blas"), "one thread (threadpoolctl)"
 
 
 def cpu_seconds_per_call(calls: dict[str, Callable[[], object]], min_time: float, repeats: int,

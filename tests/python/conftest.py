@@ -49,6 +49,12 @@ REDUCTIONS = ["sum", "norm", "min", "max", "argmin", "argmax"]
 ELEMENTWISE_FUNCTIONS = ["exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos", "tanh",
                          "sinh", "atan", "asin", "acos", "asinh", "sqrt", "sigmoid", "softplus",
                          "silu", "gelu_tanh", "gelu"]
+# The public API that is not a kernel: functions that take no arrays (the
+# dispatch API) and types. Every other callable in simdkit.__all__ is a kernel,
+# which test_bad_input.py (SPECS) and the boundary benchmark
+# (benchmarks/perfreport/boundary.py, checked by test_report.py) must cover.
+DISPATCH_FUNCTIONS = {"set_target", "use_target", "targets", "info", "probe_target", "disable_targets"}
+PUBLIC_TYPES = {"PackedMatrix"}  # made by pack (test_pack.py)
 EXTREMES = ["min", "max", "argmin", "argmax"]
 ACCUMULATING = ["sum", "norm"]
 
@@ -56,6 +62,13 @@ ACCUMULATING = ["sum", "norm"]
 # float32 lanes), plus sizes spanning several pairwise leaves.
 SMALL_SIZES = list(range(0, 50))
 LARGE_SIZES = [1000, 4097, 10**6]
+
+
+def public_kernels():
+    """Every public function of simdkit that takes arrays: what simdkit
+    exports, less DISPATCH_FUNCTIONS and PUBLIC_TYPES."""
+    public = {name for name in simdkit.__all__ if callable(getattr(simdkit, name))}
+    return public - DISPATCH_FUNCTIONS - PUBLIC_TYPES
 
 
 # ---------------------------------------------------------------------------

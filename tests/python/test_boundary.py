@@ -1,8 +1,8 @@
-"""The Python boundary's fast path (issue 17): a small exact ndarray of
-float32/float64, aligned and C-contiguous, goes straight to the kernel; the
-same values in any other layout take the general path. Both must give the
-same result, bit for bit and of the same type, and keywords must behave as
-positional arguments do."""
+"""The Python boundary's fast path (issue 17): a small exact ndarray of an
+accepted dtype, aligned and C-contiguous, goes straight to the kernel; the
+same values in any other layout (or with out=) take the general path. Both
+must give the same result, bit for bit and of the same type, and keywords
+must behave as positional arguments do."""
 
 import inspect
 
@@ -32,6 +32,11 @@ def general_path_copy(x):
     y = wide[..., 0]
     assert x.size <= 1 or not y.flags.c_contiguous
     return y
+
+
+def bits(a):
+    """The bytes of an array or NumPy scalar, for bit-for-bit comparisons."""
+    return np.asarray(a).reshape(-1).view(np.uint8)
 
 
 def same(a, b):
@@ -126,14 +131,22 @@ def test_elementwise_agrees_with_the_general_path(name, dtype):
             assert np.array_equal(fast, function(x=x), equal_nan=True)
 
 
+def half_dtype(name):
+    import ml_dtypes
+
+    return {"float16": np.float16, "bfloat16": ml_dtypes.bfloat16}[name]
+
+
+@pytest.mark.parametrize("half", ["float16", "bfloat16"])
 @pytest.mark.parametrize("name", ELEMENTWISE)
-def test_elementwise_float16_agrees_with_the_general_path(name):
+def test_elementwise_half_agrees_with_the_general_path(name, half):
     function = getattr(simdkit, name)
     for shape in SHAPES:
-        x = np.asarray(np.abs(values(shape, np.float32, 1)), dtype=np.float16)
+        x = np.asarray(np.abs(values(shape, np.float32, 1)), dtype=half_dtype(half))
         fast = function(x)
-        assert fast.dtype == np.float16 and fast.shape == x.shape
-        assert np.array_equal(fast, function(x, out=np.empty_like(x)), equal_nan=True)
+        assert fast.dtype == x.dtype and fast.shape == x.shape
+        general = function(x, out=np.empty_like(x))
+        assert np.array_equal(fast.view(np.uint16), general.view(np.uint16)), (name, shape)
 
 
 CONVERSIONS = [("to_float16", np.float32, np.float16), ("to_bfloat16", np.float32, "bfloat16"),
@@ -167,13 +180,31 @@ def test_conversions_agree_with_the_general_path(name, source, result):
 METRICS = ["dot", "cosine", "sqeuclidean", "euclidean", "cityblock", "hamming", "jaccard"]
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+# Every dtype the distance family takes without dtype=.
+DISTANCE_DTYPES = ["float32", "float64", "float16", "bfloat16", "int8", "uint8", "bool"]
+
+
+def distance_operands(shape, dtype, seeds=(0, 2)):
+    """Two arrays of `shape` and `dtype` with some equal components (hamming,
+    jaccard), integers in their range."""
+    dtype = half_dtype(dtype) if dtype in ("float16", "bfloat16") else np.dtype(dtype)
+    arrays = []
+    for seed in seeds:
+        x = values(shape, np.float32, seed)
+        if np.dtype(dtype).kind in "iub":
+            x = np.random.default_rng(seed).integers(-3, 4, shape)
+            x = np.abs(x) if np.dtype(dtype).kind in "ub" else x
+        arrays.append(np.asarray(x).astype(dtype))
+    a, b = arrays
+    b[..., ::3] = a[..., ::3]
+    return a, b
+
+
+@pytest.mark.parametrize("dtype", DISTANCE_DTYPES)
 @pytest.mark.parametrize("metric", METRICS)
 def test_distance_agrees_with_the_general_path(metric, dtype):
     for n in [0, 1, 3, 16, 17, 1000, 2**14 - 1, 2**14]:
-        a = values((n,), np.float32, 0).astype(dtype)
-        b = values((n,), np.float32, 2).astype(dtype)
-        b[::3] = a[::3]  # some equal components (hamming, jaccard)
+        a, b = distance_operands((n,), dtype)
         try:
             fast = simdkit.distance(a, b, metric)
         except ValueError as error:  # a metric not defined for the dtype: the general path's words
@@ -183,8 +214,147 @@ def test_distance_agrees_with_the_general_path(metric, dtype):
             continue
         assert same(fast, simdkit.distance(general_path_copy(a), general_path_copy(b), metric))
         assert same(fast, simdkit.distance(a=a, b=b, metric=metric))
-        assert type(fast) is (np.float64 if dtype == np.float64 else np.float32)
+        assert type(fast) is (np.float64 if dtype == "float64" else np.float32)
     with pytest.raises(ValueError, match="unknown metric 'dott'"):
         simdkit.distance(a, b, "dott")
     with pytest.raises(TypeError, match="metric must be a str"):
         simdkit.distance(a, b, 3)
+
+
+def test_uint16_needs_its_dtype_keyword_on_the_fast_path_too():
+    a = np.ones(4, np.uint16)
+    for call in (lambda: simdkit.distance(a, a, "dot"), lambda: simdkit.paired(a[None], a[None], "dot"),
+                 lambda: simdkit.cdist(a[None], a[None], "dot"), lambda: simdkit.topk(a[None], a[None], 1, "dot")):
+        with pytest.raises(TypeError, match="need dtype='bfloat16'"):
+            call()
+    assert simdkit.distance(a, a, "dot", dtype="bfloat16") == simdkit.distance(
+        general_path_copy(a), general_path_copy(a), "dot", dtype="bfloat16")
+
+
+MATRIX_SHAPES = [((1, 1), (1, 1)), ((1, 16), (4, 16)), ((3, 7), (5, 7)), ((8, 33), (8, 33)),
+                 ((2, 0), (3, 0)), ((0, 4), (2, 4)), ((64, 16), (16, 16))]
+
+
+def matrix_operands(a_shape, b_shape, dtype):
+    a, _ = distance_operands(a_shape, dtype, seeds=(0, 1))
+    b, _ = distance_operands(b_shape, dtype, seeds=(2, 3))
+    return a, b
+
+
+@pytest.mark.parametrize("dtype", DISTANCE_DTYPES)
+@pytest.mark.parametrize("metric", METRICS)
+def test_paired_cdist_topk_agree_with_the_general_path(metric, dtype):
+    for a_shape, b_shape in MATRIX_SHAPES:
+        a, b = matrix_operands(a_shape, b_shape, dtype)
+        copies = general_path_copy(a), general_path_copy(b)
+        try:
+            fast = simdkit.cdist(a, b, metric)
+        except ValueError as error:
+            assert "is not defined for" in str(error)
+            with pytest.raises(ValueError, match="is not defined for"):
+                simdkit.cdist(*copies, metric)
+            continue
+        assert same(fast, simdkit.cdist(*copies, metric))
+        assert same(fast, simdkit.cdist(A=a, B=b, metric=metric, threads=1))
+        assert fast.shape == (a.shape[0], b.shape[0]) and fast.flags.c_contiguous
+        assert fast.dtype == (np.float64 if dtype == "float64" else np.float32)
+        pairs = b[: a.shape[0]] if a.shape[0] <= b.shape[0] else None
+        if pairs is not None:
+            assert same(simdkit.paired(a, pairs, metric), simdkit.paired(copies[0], general_path_copy(pairs), metric))
+        for k in {1, b.shape[0] // 2, b.shape[0]} - {0}:
+            indices, distances = simdkit.topk(a, b, k, metric)
+            general = simdkit.topk(*copies, k, metric)
+            assert indices.dtype == np.int64 and same(indices, general[0]) and same(distances, general[1])
+            assert same(distances, simdkit.topk(Q=a, X=b, k=k, metric=metric, threads=2)[1])
+
+
+def test_cdist_and_topk_arguments_on_the_fast_path():
+    a, b = matrix_operands((2, 8), (5, 8), "float32")
+    assert same(simdkit.cdist(a, b), simdkit.cdist(a, b, "euclidean"))
+    assert same(simdkit.cdist(a, b, threads=None), simdkit.cdist(general_path_copy(a), b))
+    for k in (0, 6, -1):
+        with pytest.raises(ValueError, match=r"k must satisfy 1 <= k <= 5"):
+            simdkit.topk(a, b, k, "dot")
+    with pytest.raises(ValueError, match=r"k must satisfy 1 <= k <= 5"):
+        simdkit.topk(a, b, 2**70, "dot")
+    with pytest.raises(TypeError, match="k must be an int"):
+        simdkit.topk(a, b, 1.0, "dot")
+    assert same(simdkit.topk(a, b, np.int64(2), "dot")[0], simdkit.topk(a, b, 2, "dot")[0])
+    for threads, error in ((0, ValueError), ("2", TypeError)):
+        with pytest.raises(error, match="threads"):
+            simdkit.cdist(a, b, threads=threads)
+        with pytest.raises(error, match="threads"):
+            simdkit.topk(a, b, 1, "dot", threads=threads)
+    with pytest.raises(ValueError, match="equal shapes"):
+        simdkit.paired(a, b, "dot")
+    with pytest.raises(TypeError, match=r"cdist\(\) got an unexpected keyword argument 'metrc'"):
+        simdkit.cdist(a, b, metrc="dot")
+    with pytest.raises(TypeError, match=r"topk\(\) takes from 4 to 4 positional arguments|topk\(\) takes 4"):
+        simdkit.topk(a, b, 1, "dot", None)
+    packed = simdkit.pack(b)
+    assert same(simdkit.topk(a, packed, 3, "cosine")[1], simdkit.topk(a, b, 3, "cosine")[1])
+    assert same(simdkit.cdist(a, packed, "dot"), simdkit.cdist(a, b, "dot"))
+    assert same(simdkit.cdist(a, simdkit.pack(X=b)), simdkit.cdist(a, b))
+
+
+ROW_KERNELS = ["softmax", "log_softmax", "normalize"]
+ROW_SHAPES = [(), (1,), (16,), (3, 16), (2, 3, 5), (1, 17), (0, 4), (4, 0), (1024, 15), (1024, 16)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+@pytest.mark.parametrize("name", ROW_KERNELS + ["logsumexp"])
+def test_row_kernels_agree_with_the_general_path(name, dtype):
+    function = getattr(simdkit, name)
+    cast = half_dtype(dtype) if dtype in ("float16", "bfloat16") else np.dtype(dtype)
+    for shape in ROW_SHAPES:
+        x = values(shape, np.float32, 1).astype(cast)
+        axes = [None] + ([-1, len(shape) - 1] if shape else [])
+        for axis in axes:
+            fast = function(x, axis)
+            general = function(general_path_copy(x), axis)
+            assert type(fast) is type(general) and np.asarray(fast).dtype == x.dtype
+            assert np.array_equal(bits(fast), bits(general)), (shape, axis)
+            if name != "logsumexp":
+                assert fast.flags.c_contiguous and fast.shape == x.shape
+                assert np.array_equal(bits(fast), bits(function(x, axis=axis, out=np.empty_like(x))))
+    assert same(function(x), function(x=x, axis=-1))
+    with pytest.raises(Exception, match="axis"):
+        function(x, axis=2)
+
+
+def test_quantize_agrees_with_the_general_path():
+    for shape in [(1,), (16,), (3, 16), (2, 3, 5), (1024, 15)]:
+        x = values(shape, np.float32, 0)
+        q, scale = simdkit.quantize_int8(x)
+        general_q, general_scale = simdkit.quantize_int8(general_path_copy(x))
+        assert same(q, general_q) and same(scale, general_scale) and scale.shape == shape[:-1]
+        assert same(simdkit.quantize_int8(x, axis=len(shape) - 1)[0], q)
+        y = simdkit.dequantize_int8(q, scale)
+        assert same(y, simdkit.dequantize_int8(general_path_copy(q), general_path_copy(scale)))
+        assert same(y, simdkit.dequantize_int8(q=q, scale=scale, axis=-1))
+    with pytest.raises(ValueError, match="NaN or Inf"):
+        simdkit.quantize_int8(values((8,), np.float32, 1))
+    with pytest.raises(ValueError, match="scale must have q's shape"):
+        simdkit.dequantize_int8(q, scale[:1])
+
+
+SIGNATURES = {
+    "paired": "(A, B, metric, *, dtype=None)",
+    "cdist": "(A, B, metric='euclidean', *, dtype=None, threads=None, out=None)",
+    "topk": "(Q, X, k, metric, *, dtype=None, threads=None)",
+    "pack": "(X, *, dtype=None)",
+    "distance": "(a, b, metric, *, dtype=None)",
+    "softmax": "(x, axis=-1, *, out=None)",
+    "log_softmax": "(x, axis=-1, *, out=None)",
+    "normalize": "(x, axis=-1, *, out=None)",
+    "logsumexp": "(x, axis=-1)",
+    "quantize_int8": "(x, axis=-1)",
+    "dequantize_int8": "(q, scale, axis=-1)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SIGNATURES))
+def test_raw_entry_points_show_their_signatures(name):
+    function = getattr(simdkit, name)
+    assert str(inspect.signature(function)) == SIGNATURES[name]
+    assert type(function) is type(simdkit.sum)  # a builtin, not pybind11's dispatcher

@@ -1,14 +1,21 @@
-"""Smoke test of benchmarks/report.py (the main job's report): a --quick run
-writes a complete report, and --filter runs one family.
+"""Smoke test of benchmarks/report.py (the main job's report) and
+benchmarks/boundary.py (its boundary table alone): a --quick run writes a
+complete report, --filter runs one family or the boundary alone, and
+boundary.py --quick times every public function beside the floor.
 
 Checks structure only, never timings: every kernel has its row on every
 supported target, each row has its Python, NumPy/SciPy and NumKong
-measurements where they exist, the limits, the boundary tables, the charts
-and the per-target JSON files are there. The runs need the benchmark binary,
-named by the environment variable SIMDKIT_BENCHMARK_BINARY (scripts/test.sh
-sets it); without it those tests are skipped.
+measurements where they exist, the limits, the boundary tables (a row for
+every public function, derived from simdkit.__all__, so that a new function
+without a boundary case fails), the charts and the per-target JSON files are
+there. The runs need the benchmark binary, named by the environment variable
+SIMDKIT_BENCHMARK_BINARY (scripts/test.sh sets it); without it those tests
+are skipped. The floor module is built with the benchmarks, beside the
+binary: the report fails without it (tested), the runs that need nothing
+else of the build skip.
 """
 
+import importlib.machinery
 import importlib.util
 import json
 import os
@@ -19,9 +26,12 @@ from pathlib import Path
 import pytest
 
 import simdkit
+from conftest import public_kernels, skip_under_emulator
 
 REPO = Path(__file__).resolve().parents[2]
 REPORT_SCRIPT = REPO / "benchmarks" / "report.py"
+BOUNDARY_SCRIPT = REPO / "benchmarks" / "boundary.py"
+FLOOR_MODULE = "simdkit_boundary_floor"
 METRICS = ["dot", "cosine", "sqeuclidean", "euclidean", "cityblock", "hamming", "jaccard"]
 MATH_FUNCTIONS = ["exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos", "tanh", "sinh", "atan", "asin",
                   "acos", "asinh", "sqrt", "sigmoid", "softplus", "silu", "gelu_tanh", "gelu"]
@@ -36,8 +46,8 @@ SECTIONS = ["## Summary", "## This machine's limits", "## The cost of the bounda
             "## Every kernel, dtype and size"]
 
 
-def run_report(*arguments):
-    return subprocess.run([sys.executable, str(REPORT_SCRIPT), *map(str, arguments)],
+def run_report(*arguments, script=REPORT_SCRIPT):
+    return subprocess.run([sys.executable, str(script), *map(str, arguments)],
                           capture_output=True, text=True, timeout=600, check=False)
 
 
@@ -62,6 +72,22 @@ def binary():
     if not path or not Path(path).is_file():
         pytest.skip("SIMDKIT_BENCHMARK_BINARY does not name the simdkit_benchmarks binary")
     return path
+
+
+@pytest.fixture(scope="module")
+def floor_module(binary):
+    """The floor module the benchmarks build beside the binary, for this Python."""
+    directory = Path(binary).parent
+    found = [directory / f"{FLOOR_MODULE}{suffix}" for suffix in importlib.machinery.EXTENSION_SUFFIXES
+             if (directory / f"{FLOOR_MODULE}{suffix}").is_file()]
+    if not found:
+        pytest.skip(f"{FLOOR_MODULE} is not built beside {binary}")
+    return found[0]
+
+
+def boundary_functions(rows):
+    """The public functions in a boundary table ('distance cosine' is distance)."""
+    return {row[0].split()[0] for row in rows}
 
 
 @pytest.fixture(scope="module")
@@ -183,11 +209,97 @@ def test_bandwidth_is_interpolated_at_each_working_set(monkeypatch):
 def test_boundary_tables(quick_report):
     _, markdown, raw = quick_report
     rows = table_rows(markdown, "## The cost of the boundary")
-    assert {row[0] for row in rows} >= {"sum", "dot", "distance cosine", "exp", "to_float16"}
-    assert all(row[2] == "16" for row in rows)  # --quick measures n = 16 of the boundary sizes
+    assert boundary_functions(rows) == public_kernels()
+    assert all(row[1] == "16" for row in rows)  # --quick measures n = 16 of the boundary sizes
+    by_call = {row[0]: row for row in rows}
+    # The C++ time of the same work where the C++ benchmarks have it (n = 16
+    # is one of their sizes), and the binding's share.
+    for call in ("sum", "dot", "distance cosine", "exp", "to_float16", "from_bfloat16"):
+        assert by_call[call][3] != "–" and by_call[call][8] != "–", by_call[call]
+    assert by_call["topk cosine"][3] == "–"  # no C++ row of one query against 16 rows
+    for entry in raw["boundary"]:
+        assert entry["simdkit"]["ns"] > 0 and entry["floor"]["ns"] > 0 and entry["over_floor"] > 0, entry
+        # Held to the floor that returns what it returns.
+        assert entry["floor"]["call"] == f"floor.{entry['returns']}(x)"
+    returns = {entry["kernel"]: entry["returns"] for entry in raw["boundary"]}
+    assert returns["sum"] == returns["argmax"] == returns["distance cosine"] == "scalar"
+    assert returns["exp"] == returns["softmax"] == returns["cdist cosine"] == "array"
+    assert "Within 1.6× of the floor:" in markdown
     assert {batch["kernel"] for batch in raw["batches"]} == {"sum", "softmax"}
     for batch in raw["batches"]:
         assert set(batch["ns_per_row"]) >= {"simdkit", "simdkit_per_row", "numpy"}
+
+
+@skip_under_emulator
+def test_boundary_has_a_case_for_every_public_function(monkeypatch):
+    """Without a build: a new public function fails here until it has its
+    boundary case (benchmarks/perfreport/boundary.py, FUNCTIONS)."""
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    from perfreport import boundary
+    assert set(boundary.FUNCTIONS) == public_kernels()
+
+
+def test_boundary_script_times_every_public_function(floor_module, tmp_path):
+    out = tmp_path / "boundary.json"
+    result = run_report("--quick", "--floor-dir", floor_module.parent, "--json", out, script=BOUNDARY_SCRIPT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    raw = json.loads(out.read_text(encoding="utf-8"))
+    assert raw["machine"]["cpu_model"] and raw["settings"]["floor_module"] == str(floor_module)
+    assert {entry["function"] for entry in raw["boundary"]} == public_kernels()
+    assert {entry["n"] for entry in raw["boundary"]} == {16}
+    by_kernel = {entry["kernel"]: entry for entry in raw["boundary"]}
+    assert {"distance dot", "distance cosine"} <= set(by_kernel)
+    for entry in raw["boundary"]:
+        assert entry["simdkit"]["ns"] > 0 and entry["floor"]["ns"] > 0, entry
+        assert entry["reference"] is None or entry["reference"]["error"] is not None \
+            or entry["over_reference"] > 0, entry
+    # NumKong beside the functions it has, NumPy beside those it has.
+    for kernel in ("sum", "argmax", "dot", "distance cosine", "paired dot", "cdist cosine", "pack", "sin",
+                   "to_float16", "from_bfloat16"):
+        assert by_kernel[kernel]["over_numkong"] > 0, by_kernel[kernel]
+    for kernel in ("topk cosine", "softmax", "quantize_int8", "exp"):
+        assert by_kernel[kernel]["numkong"] is None, kernel
+    assert by_kernel["pack"]["reference"] is None
+    # The table on stdout: one line per function and size, in the JSON's order.
+    lines = [line for line in result.stdout.splitlines() if line.startswith("| ")][2:]
+    assert [cells.split("|")[1].strip() for cells in lines] == [entry["kernel"] for entry in raw["boundary"]]
+
+
+def test_missing_floor_is_a_clear_error(tmp_path):
+    """boundary.py and the report's boundary both say where they looked and
+    how to build it, and neither runs without it."""
+    result = run_report("--quick", "--floor-dir", tmp_path, script=BOUNDARY_SCRIPT)
+    assert result.returncode != 0
+    assert f"{FLOOR_MODULE} is not in {tmp_path}" in result.stderr and "SIMDKIT_BUILD_BENCHMARKS=ON" in result.stderr
+    (tmp_path / f"{FLOOR_MODULE}.cpython-27-x86_64-linux-gnu.so").write_bytes(b"")
+    result = run_report("--quick", "--floor-dir", tmp_path, script=BOUNDARY_SCRIPT)
+    assert "built for another Python" in result.stderr
+    out_dir = tmp_path / "report"
+    result = run_report("--benchmark-binary", tmp_path / "simdkit_benchmarks", "--quick", "--filter", "boundary",
+                        "--out-dir", out_dir)
+    assert result.returncode != 0 and f"{FLOOR_MODULE} is not in {tmp_path}" in result.stderr
+    assert not out_dir.exists()
+
+
+def test_filter_boundary_runs_no_cpp(floor_module, tmp_path):
+    """--filter boundary is Python only: a binary that fails if run is never
+    run; the floor is found beside it."""
+    fake = tmp_path / "bin" / "simdkit_benchmarks"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho run >&2\nexit 3\n", encoding="utf-8")
+    fake.chmod(0o755)
+    (fake.parent / floor_module.name).symlink_to(floor_module)
+    out_dir = tmp_path / "report"
+    result = run_report("--benchmark-binary", fake, "--quick", "--filter", "boundary", "--out-dir", out_dir)
+    assert result.returncode == 0, result.stdout + result.stderr
+    raw = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
+    assert raw["rows"] == [] and raw["cpp_json"] == {} and raw["settings"]["families"] == ["boundary"]
+    assert {entry["function"] for entry in raw["boundary"]} == public_kernels()
+    assert all(entry["cpp_ns"] is None for entry in raw["boundary"])
+    assert {batch["kernel"] for batch in raw["batches"]} == {"sum", "softmax"}
+    markdown = (out_dir / "report.md").read_text(encoding="utf-8")
+    assert boundary_functions(table_rows(markdown, "## The cost of the boundary")) == public_kernels()
+    assert "## Summary" not in markdown and "## Every kernel" not in markdown
 
 
 def test_charts_are_pngs_shown_in_the_report(quick_report):
@@ -214,3 +326,4 @@ def test_filter_runs_one_family(binary, tmp_path):
     assert {row["family"] for row in raw["rows"]} == {"convert"}
     assert {row["kernel"] for row in raw["rows"]} == KERNELS["convert"]
     assert raw["limits"]["triad"]  # the limits run with any family
+    assert raw["boundary"] == [] and raw["batches"] == []  # the boundary is a --filter of its own
