@@ -327,11 +327,11 @@ std::string ShapeString(const std::vector<py::ssize_t>& shape);
 // where pybind11's dispatcher (which costs a few hundred ns with keyword
 // arguments) would dominate a tiny call.
 //
-// Matches `args`/`kwnames` to the parameters `names[0..count)`: the first
-// `positional` may be passed by position, the first `required` are required,
-// the rest default to `defaults[i]` where given (an array of `count`
-// handles; a null one means None), else None.
-// Raises TypeError as CPython words it.
+// Matches `args`/`kwnames` to the parameters `names[0..count)` (count <= 32):
+// the first `positional` may be passed by position, the first `required` are
+// required, the rest default to `defaults[i]` where given (an array of
+// `count` handles; a null one means None), else None. Raises TypeError as
+// CPython words it.
 void ParseFastcallArgs(const char* function, const char* const* names, int count, int positional,
                        int required, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
                        py::handle* values, const py::handle* defaults = nullptr);

@@ -15,6 +15,7 @@
 #undef SIMDKIT_HIGHWAY_EMITS_VNNI_DOT
 #undef SIMDKIT_HAS_NATIVE_FLOAT16_ARITHMETIC
 #undef SIMDKIT_HAS_PAIRWISE_WIDENING_MULTIPLY
+#undef SIMDKIT_IN_BOUNDS_MASKED_MOVES_MIN_LANE_BYTES
 
 // Whether the portable fallbacks (EMU128, SCALAR) are being compiled: arrays
 // of lanes rather than vector registers.
@@ -50,6 +51,20 @@
 #define SIMDKIT_HAS_AVX512_VNNI 1
 #else
 #define SIMDKIT_HAS_AVX512_VNNI 0
+#endif
+
+// The smallest lanes (in bytes) whose masked loads and stores (MaskedLoad,
+// BlendedStore) touch no memory outside the mask, so that a row's last
+// partial vector can be read and written in place: AVX-512's masked moves
+// for every lane size, AVX2's vmaskmov for 4- and 8-byte lanes; none (16,
+// wider than any lane) elsewhere, where Highway loads or blends whole
+// vectors, or stores lane by lane.
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+#define SIMDKIT_IN_BOUNDS_MASKED_MOVES_MIN_LANE_BYTES 1
+#elif HWY_ARCH_X86 && HWY_TARGET == HWY_AVX2
+#define SIMDKIT_IN_BOUNDS_MASKED_MOVES_MIN_LANE_BYTES 4
+#else
+#define SIMDKIT_IN_BOUNDS_MASKED_MOVES_MIN_LANE_BYTES 16
 #endif
 
 // Highway's int16 widening multiply-add (ReorderWidenMulAccumulate) adds

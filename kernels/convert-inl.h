@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "hwy/highway.h"
+#include "kernels/partial-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace simdkit {
@@ -155,8 +156,8 @@ HWY_INLINE hn::Vec<hn::RebindToUnsigned<DF>> Float32ToFloat16Bits(DF df, hn::Vec
 }
 
 // Row helpers: convert `n` elements, full vectors in place and the last
-// n % Lanes elements through a stack buffer, so that nothing before `from`
-// or past from[n - 1] / to[n - 1] is read or written.
+// n % Lanes elements with LoadFirstN/StoreFirstN, so that nothing before
+// `from` or past from[n - 1] / to[n - 1] is read or written.
 
 // to[i] = the 16-bit half of Narrowing(df, from[i]) over n floats: the
 // upper half if kUpper, else the lower one (the upper one being zero).
@@ -183,13 +184,7 @@ HWY_INLINE void NarrowRow(DF df, const float* HWY_RESTRICT from, size_t n,
   }
 #endif
   for (; i + lanes <= n; i += lanes) hn::StoreU(narrow_one(hn::LoadU(df, from + i)), d16, to + i);
-  const size_t rest = n - i;
-  if (rest == 0) return;
-  HWY_ALIGN float in[hn::MaxLanes(df)] = {};
-  HWY_ALIGN uint16_t out[hn::MaxLanes(df)];
-  memcpy(in, from + i, rest * sizeof(float));
-  hn::Store(narrow_one(hn::Load(df, in)), d16, out);
-  memcpy(to + i, out, rest * sizeof(uint16_t));
+  if (i < n) StoreFirstN(d16, narrow_one(LoadFirstN(df, from + i, n - i, 0.0f)), to + i, n - i);
 }
 
 // to[i] = Widening(df, from[i]) over n 16-bit patterns.
@@ -202,13 +197,10 @@ HWY_INLINE void WidenRow(DF df, const uint16_t* HWY_RESTRICT from, size_t n,
   for (; i + lanes <= n; i += lanes) {
     hn::StoreU(widening(df, Widen16(df, hn::LoadU(d16, from + i))), df, to + i);
   }
-  const size_t rest = n - i;
-  if (rest == 0) return;
-  HWY_ALIGN uint16_t in[hn::MaxLanes(df)] = {};
-  HWY_ALIGN float out[hn::MaxLanes(df)];
-  memcpy(in, from + i, rest * sizeof(uint16_t));
-  hn::Store(widening(df, Widen16(df, hn::Load(d16, in))), df, out);
-  memcpy(to + i, out, rest * sizeof(float));
+  if (i < n) {
+    const auto bits = LoadFirstN(d16, from + i, n - i, uint16_t{0});
+    StoreFirstN(df, widening(df, Widen16(df, bits)), to + i, n - i);
+  }
 }
 
 template <class DF>
@@ -307,13 +299,8 @@ HWY_INLINE bool QuantizeInt8Row(DF df, const float* HWY_RESTRICT x, size_t n,
   for (; i + lanes <= n; i += lanes) {
     hn::StoreU(QuantizeVector(df, hn::LoadU(df, x + i), scale_v), d8, q + i);
   }
-  const size_t rest = n - i;
-  if (rest != 0) {
-    HWY_ALIGN float in[hn::MaxLanes(df)] = {};
-    HWY_ALIGN int8_t out[hn::MaxLanes(df)];
-    memcpy(in, x + i, rest * sizeof(float));
-    hn::Store(QuantizeVector(df, hn::Load(df, in), scale_v), d8, out);
-    memcpy(q + i, out, rest);
+  if (i < n) {
+    StoreFirstN(d8, QuantizeVector(df, LoadFirstN(df, x + i, n - i, 0.0f), scale_v), q + i, n - i);
   }
   return true;
 }
@@ -331,13 +318,7 @@ HWY_INLINE void DequantizeInt8Row(DF df, const int8_t* HWY_RESTRICT q, size_t n,
   const size_t lanes = hn::Lanes(df);
   size_t i = 0;
   for (; i + lanes <= n; i += lanes) hn::StoreU(widen(hn::LoadU(d8, q + i)), df, y + i);
-  const size_t rest = n - i;
-  if (rest == 0) return;
-  HWY_ALIGN int8_t in[hn::MaxLanes(df)] = {};
-  HWY_ALIGN float out[hn::MaxLanes(df)];
-  memcpy(in, q + i, rest);
-  hn::Store(widen(hn::Load(d8, in)), df, out);
-  memcpy(y + i, out, rest * sizeof(float));
+  if (i < n) StoreFirstN(df, widen(LoadFirstN(d8, q + i, n - i, int8_t{0})), y + i, n - i);
 }
 
 }  // namespace HWY_NAMESPACE

@@ -32,6 +32,7 @@
 #include "kernels/capabilities-inl.h"
 #include "kernels/convert-inl.h"
 #include "kernels/distance_common.h"
+#include "kernels/partial-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace simdkit {
@@ -128,10 +129,14 @@ template <typename Stored, class DC>
 HWY_INLINE hn::Vec<DC> LoadWidenedPartial(DC dc, const MemoryOf<Stored>* HWY_RESTRICT p,
                                           size_t count) {
   using Memory = MemoryOf<Stored>;
-  HWY_ALIGN Memory buffer[hn::MaxLanes(dc) * 8];
-  const size_t elements = ElementsPerStep<Stored>(dc);
-  for (size_t i = 0; i < elements; ++i) buffer[i] = i < count ? p[i] : Memory{};
-  return LoadWidened<Stored>(dc, buffer);
+  if constexpr (std::is_same_v<Memory, hn::TFromD<DC>>) {
+    return LoadFirstN(dc, p, count, Memory{});
+  } else {
+    HWY_ALIGN Memory buffer[hn::MaxLanes(dc) * 8];
+    const size_t elements = ElementsPerStep<Stored>(dc);
+    for (size_t i = 0; i < elements; ++i) buffer[i] = i < count ? p[i] : Memory{};
+    return LoadWidened<Stored>(dc, buffer);
+  }
 }
 
 // Whether this target has the native narrow dot products of int16 lanes and

@@ -32,6 +32,7 @@
 #include "hwy/highway.h"
 #include "kernels/capabilities-inl.h"
 #include "kernels/convert-inl.h"
+#include "kernels/partial-inl.h"
 #include "simdkit/math.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -352,25 +353,6 @@ HWY_INLINE V Evaluate(D d, V x) {
   }
 }
 
-// Loads the vector at x + i, of which `count` lanes are real; the others
-// hold `fill`.
-template <class D, typename T = hn::TFromD<D>>
-HWY_INLINE hn::Vec<D> LoadFilled(D d, const T* x, size_t count, T fill) {
-  if (count == hn::Lanes(d)) return hn::LoadU(d, x);
-  HWY_ALIGN T buffer[hn::MaxLanes(d)];
-  for (size_t k = 0; k < hn::Lanes(d); ++k) buffer[k] = k < count ? x[k] : fill;
-  return hn::Load(d, buffer);
-}
-
-// Stores the `count` first lanes of v at y.
-template <class D, typename T = hn::TFromD<D>>
-HWY_INLINE void StorePartial(D d, hn::Vec<D> v, T* y, size_t count) {
-  if (count == hn::Lanes(d)) return hn::StoreU(v, d, y);
-  HWY_ALIGN T buffer[hn::MaxLanes(d)];
-  hn::Store(v, d, buffer);
-  std::copy(buffer, buffer + count, y);
-}
-
 // y[i] = f(d, x[i]) for i < n, f a vector function; y == x works in place
 // (each vector is loaded before it is stored). The last partial vector goes
 // through a buffer: no access past n.
@@ -380,7 +362,7 @@ HWY_INLINE void TransformRow(const T* x, size_t n, T* y, const F& f) {
   const size_t lanes = hn::Lanes(d);
   size_t i = 0;
   for (; i + lanes <= n; i += lanes) hn::StoreU(f(d, hn::LoadU(d, x + i)), d, y + i);
-  if (i < n) StorePartial(d, f(d, LoadFilled(d, x + i, n - i, T{0})), y + i, n - i);
+  if (i < n) StoreFirstN(d, f(d, LoadFirstN(d, x + i, n - i, T{0})), y + i, n - i);
 }
 
 template <Function kFunction, typename T>
@@ -445,7 +427,7 @@ T RowMax(const T* x, size_t n) {
     best2 = hn::Max(best2, hn::LoadU(d, x + i + 2 * lanes));
     best3 = hn::Max(best3, hn::LoadU(d, x + i + 3 * lanes));
   }
-  for (; i < n; i += lanes) best0 = hn::Max(best0, LoadFilled(d, x + i, HWY_MIN(lanes, n - i), lowest));
+  for (; i < n; i += lanes) best0 = hn::Max(best0, LoadFirstN(d, x + i, HWY_MIN(lanes, n - i), lowest));
   return hn::GetLane(hn::MaxOfLanes(d, hn::Max(hn::Max(best0, best1), hn::Max(best2, best3))));
 }
 
@@ -482,8 +464,8 @@ T SumOfShiftedExp(const T* x, size_t n, T shift, T* y, const T* next_row = nullp
   for (; i < n; i += lanes) {
     const size_t count = HWY_MIN(lanes, n - i);
     // Padding lanes hold -Inf: exp(-Inf - shift) adds 0.
-    const auto e = ExpOfNonPositive(d, hn::Sub(LoadFilled(d, x + i, count, -std::numeric_limits<T>::infinity()), offset));
-    if (y != nullptr) StorePartial(d, e, y + i, count);
+    const auto e = ExpOfNonPositive(d, hn::Sub(LoadFirstN(d, x + i, count, -std::numeric_limits<T>::infinity()), offset));
+    if (y != nullptr) StoreFirstN(d, e, y + i, count);
     sum0 = hn::Add(sum0, e);
   }
   return hn::GetLane(hn::SumOfLanes(d, hn::Add(sum0, sum1)));
@@ -546,7 +528,7 @@ void NormalizeRow(const T* x, size_t n, T* y) {
   auto largest = hn::Zero(d);
   auto nan = hn::Zero(d);
   for (size_t i = 0; i < n; i += lanes) {
-    const auto v = hn::Abs(LoadFilled(d, x + i, HWY_MIN(lanes, n - i), T{0}));
+    const auto v = hn::Abs(LoadFirstN(d, x + i, HWY_MIN(lanes, n - i), T{0}));
     nan = hn::Or(nan, hn::IfThenElseZero(hn::IsNaN(v), v));
     largest = hn::Max(largest, v);
   }
@@ -563,7 +545,7 @@ void NormalizeRow(const T* x, size_t n, T* y) {
   const auto scale_a = hn::Set(d, std::ldexp(T{1}, -exponent / 2));
   const auto scale_b = hn::Set(d, std::ldexp(T{1}, -exponent - (-exponent / 2)));
   const auto scaled = [&](size_t i, size_t count) HWY_ATTR {
-    return hn::Mul(hn::Mul(LoadFilled(d, x + i, count, T{0}), scale_a), scale_b);
+    return hn::Mul(hn::Mul(LoadFirstN(d, x + i, count, T{0}), scale_a), scale_b);
   };
   T norm;
   if (has_nan) {
@@ -581,7 +563,7 @@ void NormalizeRow(const T* x, size_t n, T* y) {
   const auto divisor = hn::Set(d, norm);
   for (size_t i = 0; i < n; i += lanes) {
     const size_t count = HWY_MIN(lanes, n - i);
-    StorePartial(d, hn::Div(scaled(i, count), divisor), y + i, count);
+    StoreFirstN(d, hn::Div(scaled(i, count), divisor), y + i, count);
   }
 }
 

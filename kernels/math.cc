@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/math.cc"
@@ -130,26 +131,35 @@ bool math_supports(DType dtype) {
          dtype == DType::kBFloat16;
 }
 
-// Calls call(entry points of `dtype`'s storage type, pointer casts): the one
-// place where a DType becomes a storage type.
+// One of the dtype's entry points, dispatched when it is called: a public
+// call pays HWY_DYNAMIC_DISPATCH once, for the entry point it uses.
+#define SIMDKIT_DISPATCHED(entry)                                                        \
+  [](auto&&... arguments) {                                                              \
+    return HWY_DYNAMIC_DISPATCH(entry)(std::forward<decltype(arguments)>(arguments)...); \
+  }
+
+// Calls call(storage value, apply, rowwise, logsumexp entry points of
+// `dtype`'s storage type): the one place where a DType becomes a storage
+// type.
 template <typename Call>
 void WithStorage(DType dtype, const Call& call) {
   switch (dtype) {
     case DType::kFloat32:
-      return call(float{}, HWY_DYNAMIC_DISPATCH(ApplyF32), HWY_DYNAMIC_DISPATCH(RowwiseF32),
-                  HWY_DYNAMIC_DISPATCH(LogSumExpF32));
+      return call(float{}, SIMDKIT_DISPATCHED(ApplyF32), SIMDKIT_DISPATCHED(RowwiseF32),
+                  SIMDKIT_DISPATCHED(LogSumExpF32));
     case DType::kFloat64:
-      return call(double{}, HWY_DYNAMIC_DISPATCH(ApplyF64), HWY_DYNAMIC_DISPATCH(RowwiseF64),
-                  HWY_DYNAMIC_DISPATCH(LogSumExpF64));
+      return call(double{}, SIMDKIT_DISPATCHED(ApplyF64), SIMDKIT_DISPATCHED(RowwiseF64),
+                  SIMDKIT_DISPATCHED(LogSumExpF64));
     case DType::kFloat16:
-      return call(uint16_t{}, HWY_DYNAMIC_DISPATCH(ApplyF16), HWY_DYNAMIC_DISPATCH(RowwiseF16),
-                  HWY_DYNAMIC_DISPATCH(LogSumExpF16));
+      return call(uint16_t{}, SIMDKIT_DISPATCHED(ApplyF16), SIMDKIT_DISPATCHED(RowwiseF16),
+                  SIMDKIT_DISPATCHED(LogSumExpF16));
     case DType::kBFloat16:
-      return call(uint16_t{}, HWY_DYNAMIC_DISPATCH(ApplyBF16), HWY_DYNAMIC_DISPATCH(RowwiseBF16),
-                  HWY_DYNAMIC_DISPATCH(LogSumExpBF16));
+      return call(uint16_t{}, SIMDKIT_DISPATCHED(ApplyBF16), SIMDKIT_DISPATCHED(RowwiseBF16),
+                  SIMDKIT_DISPATCHED(LogSumExpBF16));
     default: throw std::logic_error("simdkit: unhandled math dtype");
   }
 }
+#undef SIMDKIT_DISPATCHED
 
 void apply_rows(Function function, const MatrixView& x, void* y, std::size_t y_row_stride) {
   CheckRows("apply", x, y, y_row_stride);

@@ -16,6 +16,7 @@
 #include <limits>
 
 #include "hwy/highway.h"
+#include "kernels/partial-inl.h"
 #include "kernels/reduce_op.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -31,16 +32,6 @@ constexpr size_t kChains = 4;
 // derived in docs/reduce.md; change it there too.
 constexpr size_t kLeafVectors = 8 * kChains;
 
-// Loads `count` < Lanes(d) elements from `p` without touching memory past
-// them; the remaining lanes hold `pad`.
-template <class D, typename T = hn::TFromD<D>>
-HWY_INLINE hn::Vec<D> LoadPartial(D d, const T* HWY_RESTRICT p, size_t count, T pad) {
-  HWY_ALIGN T buffer[hn::MaxLanes(d)];
-  const size_t lanes = hn::Lanes(d);
-  for (size_t i = 0; i < lanes; ++i) buffer[i] = i < count ? p[i] : pad;
-  return hn::Load(d, buffer);
-}
-
 // The terms of a pairwise sum: each knows how to add its full vector at
 // element offset i, and a final partial vector of `count` elements.
 template <typename T>
@@ -52,7 +43,7 @@ struct SumTerms {
   }
   template <class D, class V>
   HWY_INLINE V AddPartial(D d, size_t i, size_t count, V acc) const {
-    return hn::Add(acc, LoadPartial(d, x + i, count, T(0)));
+    return hn::Add(acc, LoadFirstN(d, x + i, count, T(0)));
   }
 };
 
@@ -66,7 +57,7 @@ struct SquareTerms {
   }
   template <class D, class V>
   HWY_INLINE V AddPartial(D d, size_t i, size_t count, V acc) const {
-    const V v = LoadPartial(d, x + i, count, T(0));
+    const V v = LoadFirstN(d, x + i, count, T(0));
     return hn::MulAdd(v, v, acc);
   }
 };
@@ -81,8 +72,8 @@ struct ProductTerms {
   }
   template <class D, class V>
   HWY_INLINE V AddPartial(D d, size_t i, size_t count, V acc) const {
-    return hn::MulAdd(LoadPartial(d, a + i, count, T(0)),
-                      LoadPartial(d, b + i, count, T(0)), acc);
+    return hn::MulAdd(LoadFirstN(d, a + i, count, T(0)),
+                      LoadFirstN(d, b + i, count, T(0)), acc);
   }
 };
 
@@ -153,7 +144,7 @@ size_t FindFirst(D d, const T* HWY_RESTRICT x, size_t n, const Match& match) {
     if (!hn::AllFalse(d, found)) return i + hn::FindKnownFirstTrue(d, found);
   }
   if (i < n) {
-    const auto found = hn::And(match(LoadPartial(d, x + i, n - i, T(0))),
+    const auto found = hn::And(match(LoadFirstN(d, x + i, n - i, T(0))),
                                hn::FirstN(d, n - i));
     if (!hn::AllFalse(d, found)) return i + hn::FindKnownFirstTrue(d, found);
   }
@@ -227,7 +218,7 @@ T ExtremeOf(D d, const T* HWY_RESTRICT x, size_t n) {
     maybe_nan = hn::Or(maybe_nan, hn::IsNaN(v));
   }
   if (i < n) {
-    const auto v = LoadPartial(d, x + i, n - i, x[0]);
+    const auto v = LoadFirstN(d, x + i, n - i, x[0]);
     best1 = Closer<kWhich>(best1, v);
     maybe_nan = hn::Or(maybe_nan, hn::IsNaN(v));
   }
