@@ -1395,9 +1395,18 @@ void FewRowPasses(const MatrixView& long_side, size_t begin, size_t end,
   auto sums = hwy::AllocateAligned<double>(shorts * group);
   const auto* data = static_cast<const MemoryOf<Stored>*>(long_side.data);
   for (size_t j = begin; j < end; j += group) {
+    // Whole sets of kLongRows long rows that hold a row; the stage of the
+    // others is zeroed, not computed (their sums are not emitted).
+    const size_t present = HWY_MIN(group, (end - j + kLongRows - 1) / kLongRows * kLongRows);
+    for (size_t r0 = present; r0 < group; r0 += kLongRows) {
+      for (size_t s = 0; s < shorts; ++s) {
+        Compute* out = stage.get() + s * stage_stride + r0 / kLongRows * HWY_MAX(lanes, kLongRows);
+        for (size_t k = 0; k < HWY_MAX(lanes, kLongRows); k += lanes) hn::Store(hn::Zero(dc), dc, out + k);
+      }
+    }
     for (size_t i0 = 0; i0 < padded; i0 += kBlockSteps * lanes) {
       const size_t i1 = HWY_MIN(padded, i0 + kBlockSteps * lanes);
-      for (size_t r0 = 0; r0 < group; r0 += kLongRows) {
+      for (size_t r0 = 0; r0 < present; r0 += kLongRows) {
         // Rows past the end repeat the last one; their sums are not emitted.
         const MemoryOf<Stored>* long_rows[kLongRows];
         for (size_t r = 0; r < kLongRows; ++r) {
