@@ -245,11 +245,15 @@ void paired(Metric metric, const MatrixView& a, const MatrixView& b, void* out) 
   EntryPoints(a.dtype).paired(metric, a, b, out);
 }
 
+// paired() of one row each, without its output checks: the result is a
+// local, which cannot overlap the inputs.
 double distance(Metric metric, DType dtype, const void* a, const void* b, std::size_t n) {
+  const MatrixView a_row = Row(dtype, a, n), b_row = Row(dtype, b, n);
+  CheckPair("distance", metric, a_row, b_row);
   double result = 0.0;
   float result_float = 0.0f;
-  paired(metric, Row(dtype, a, n), Row(dtype, b, n),
-         result_is_double(dtype) ? static_cast<void*>(&result) : &result_float);
+  EntryPoints(dtype).paired(metric, a_row, b_row,
+                            result_is_double(dtype) ? static_cast<void*>(&result) : &result_float);
   return result_is_double(dtype) ? result : result_float;
 }
 
