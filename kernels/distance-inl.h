@@ -1197,7 +1197,7 @@ void PanelTopK(Metric metric, const MatrixView& queries, const MatrixView& x,
 // side has fewer than kPanelRows rows (the short side: one query or a few),
 // the other (the long side) passes once, in order, read where it is.
 //
-// The short side is packed widened (PackShortRows) and stays in L1. Each
+// The short side is packed widened (ShortSide) and stays in L1. Each
 // accumulator is one pair with its lanes along the depth, as in a dot
 // product; kShortGroup short rows x kLongRows long rows accumulate at once, so
 // that a load of the long side serves kShortGroup multiply-adds and a load of
@@ -1243,33 +1243,32 @@ size_t ShortStride(size_t n) {
 }
 
 // The short side packed: its rows widened, ShortStride apart, as the steps
-// of the long side will be loaded; and its inverse norms for cosine.
+// of the long side will be loaded; and its inverse norms for cosine
+// (squared_norms: the rows' own, if known).
 template <typename Stored>
 struct ShortSide {
-  hwy::AlignedFreeUniquePtr<ComputeOf<Stored>[]> rows;
-  size_t count, stride;
-  std::vector<double> inverse_norms;
-};
-
-template <typename Stored>
-ShortSide<Stored> PackShortRows(const MatrixView& view, bool cosine, const double* squared_norms) {
-  const ComputeTag<Stored> dc;
-  const size_t lanes = hn::Lanes(dc), n = view.cols, stride = ShortStride<Stored>(n);
-  ShortSide<Stored> side{hwy::AllocateAligned<ComputeOf<Stored>>(view.rows * stride), view.rows,
-                         stride, {}};
-  for (size_t r = 0; r < view.rows; ++r) {
-    const auto* row = static_cast<const MemoryOf<Stored>*>(view.data) + r * view.row_stride;
-    ComputeOf<Stored>* out = side.rows.get() + r * stride;
-    size_t i = 0;
-    for (; i + lanes <= n; i += lanes) hn::Store(LoadWidened<Stored>(dc, row + i), dc, out + i);
-    if (i < n) hn::Store(LoadLastStep<Stored>(dc, row, i, n), dc, out + i);
-    if (cosine) {
-      side.inverse_norms.push_back(squared_norms != nullptr ? InverseNormOf(squared_norms[r])
-                                                            : InverseNorm<Stored>(row, n));
+  ShortSide(const MatrixView& view, bool cosine, const double* squared_norms)
+      : count(view.rows), stride(ShortStride<Stored>(view.cols)), rows(count * stride) {
+    const ComputeTag<Stored> dc;
+    const size_t lanes = hn::Lanes(dc), n = view.cols;
+    if (cosine) inverse_norms.reserve(count);
+    for (size_t r = 0; r < count; ++r) {
+      const auto* row = static_cast<const MemoryOf<Stored>*>(view.data) + r * view.row_stride;
+      ComputeOf<Stored>* out = rows.get() + r * stride;
+      size_t i = 0;
+      for (; i + lanes <= n; i += lanes) hn::Store(LoadWidened<Stored>(dc, row + i), dc, out + i);
+      if (i < n) hn::Store(LoadLastStep<Stored>(dc, row, i, n), dc, out + i);
+      if (cosine) {
+        inverse_norms.push_back(squared_norms != nullptr ? InverseNormOf(squared_norms[r])
+                                                         : InverseNorm<Stored>(row, n));
+      }
     }
   }
-  return side;
-}
+
+  size_t count, stride;
+  ScratchArray<ComputeOf<Stored>> rows;
+  std::vector<double> inverse_norms;
+};
 
 #if !SIMDKIT_HAS_SINGLE_LANE_VECTORS
 // Adjacent lanes of a summed in pairs into the lower half, those of b into
@@ -1391,8 +1390,8 @@ void FewRowPasses(const MatrixView& long_side, size_t begin, size_t end,
   const size_t lanes = hn::Lanes(dc), n = long_side.cols, group = FewGroupRows(dc);
   const size_t padded = short_side.stride, shorts = short_side.count;
   const size_t stage_stride = group / kLongRows * HWY_MAX(lanes, kLongRows);
-  auto stage = hwy::AllocateAligned<Compute>(shorts * stage_stride);
-  auto sums = hwy::AllocateAligned<double>(shorts * group);
+  const ScratchArray<Compute> stage(shorts * stage_stride);
+  const ScratchArray<double, 2048> sums(shorts * group);
   const auto* data = static_cast<const MemoryOf<Stored>*>(long_side.data);
   for (size_t j = begin; j < end; j += group) {
     // Whole sets of kLongRows long rows that hold a row; the stage of the
@@ -1452,12 +1451,12 @@ void FewCdist(Metric metric, const MatrixView& av, const MatrixView& bv,
   const bool a_short = av.rows <= bv.rows, cosine = metric == Metric::kCosine;
   const MatrixView& long_side = a_short ? bv : av;
   const double* long_squared_norms = a_short ? b_squared_norms : nullptr;
-  const ShortSide<Stored> short_side =
-      PackShortRows<Stored>(a_short ? av : bv, cosine, a_short ? nullptr : b_squared_norms);
+  const ShortSide<Stored> short_side(a_short ? av : bv, cosine,
+                                     a_short ? nullptr : b_squared_norms);
   const size_t n = av.cols, group = FewGroupRows(ComputeTag<Stored>());
   const size_t work = av.rows * bv.rows * n;
   ParallelRows(threads, long_side.rows, work, [&](size_t begin, size_t end) {
-    std::vector<double> long_norms(cosine ? group : 0), row_sums(short_side.count);
+    std::vector<double> long_norms(cosine ? group : 0), row_sums(a_short ? 0 : short_side.count);
     FewRowPasses<Stored, term>(long_side, begin, end, short_side,
                                [&](size_t j, size_t rows, const double* sums) {
       if (cosine) {
@@ -1494,7 +1493,7 @@ void FewTopK(Metric metric, const MatrixView& queries, const MatrixView& x,
   const size_t n = x.cols, group = FewGroupRows(ComputeTag<Stored>());
   const size_t work = queries.rows * x.rows * n;
   if (x.rows < queries.rows) {
-    const ShortSide<Stored> short_x = PackShortRows<Stored>(x, cosine, x_squared_norms);
+    const ShortSide<Stored> short_x(x, cosine, x_squared_norms);
     ParallelRows(threads, queries.rows, work, [&](size_t begin, size_t end) {
       std::vector<double> q_norms(cosine ? group : 0), row_sums(x.rows);
       std::vector<Result> values(x.rows);
@@ -1516,13 +1515,13 @@ void FewTopK(Metric metric, const MatrixView& queries, const MatrixView& x,
   const FinishedTag<Result> dr;
   const size_t result_lanes = hn::Lanes(dr);
   const bool larger_first = larger_is_closer(metric);
-  const ShortSide<Stored> short_q = PackShortRows<Stored>(queries, cosine, nullptr);
+  const ShortSide<Stored> short_q(queries, cosine, nullptr);
   std::mutex merging;
   std::vector<std::vector<TopKList<Result>>> slices;  // each slice's lists
   ParallelRows(threads, x.rows, work, [&](size_t begin, size_t end) {
     std::vector<TopKList<Result>> lists(queries.rows, TopKList<Result>(k, metric));
     std::vector<double> x_norms(cosine ? group : 0);
-    auto values = hwy::AllocateAligned<Result>(group);
+    const ScratchArray<Result, 1024> values(group);
     FewRowPasses<Stored, term>(x, begin, end, short_q,
                                [&](size_t j, size_t rows, const double* sums) {
       if (cosine) RowFactorsOf<Stored>(metric, x, j, rows, false, x_squared_norms, x_norms.data());
