@@ -1547,8 +1547,10 @@ void FewTopK(Metric metric, const MatrixView& queries, const MatrixView& x,
   // The k best of the slices' k best: each list is the exact k best of its
   // slice under one total order (value, NaN last, then index), so this is
   // the k best of x, whatever the split.
-  std::vector<int64_t> kept_indices(k);
-  std::vector<Result> kept_values(k);
+  // (One slice, as every small call has: nothing to merge, nothing to
+  // allocate for it.)
+  std::vector<int64_t> kept_indices(slices.size() > 1 ? k : 0);
+  std::vector<Result> kept_values(kept_indices.size());
   for (size_t q = 0; q < queries.rows; ++q) {
     TopKList<Result>& merged = slices[0][q];
     for (size_t slice = 1; slice < slices.size(); ++slice) {
