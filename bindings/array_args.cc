@@ -73,11 +73,11 @@ bool DTypeOfDescr(PyObject* descr_object, DType& result);
 }  // namespace
 
 void AddFastcallFunction(py::module_& module, const char* name, FastcallFunction function,
-                         std::string doc, py::handle self) {
+                         std::string doc) {
   auto* definition = new PyMethodDef{
       name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(function)),
       METH_FASTCALL | METH_KEYWORDS, (new std::string(std::move(doc)))->c_str()};
-  PyObject* builtin = PyCFunction_NewEx(definition, self.ptr(), module.attr("__name__").ptr());
+  PyObject* builtin = PyCFunction_NewEx(definition, module.ptr(), module.attr("__name__").ptr());
   if (builtin == nullptr) throw py::error_already_set();
   module.add_object(definition->ml_name, py::reinterpret_steal<py::object>(builtin));
 }

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <array>
 #include <initializer_list>
 #include <new>
 #include <optional>
@@ -337,15 +338,39 @@ void ParseFastcallArgs(const char* function, const char* const* names, int count
                        py::handle* values, const py::handle* defaults = nullptr);
 
 // Adds `function` to `module` as the builtin `name` (a string with static
-// storage, such as a literal), called with
-// METH_FASTCALL | METH_KEYWORDS and `self` on every call. The first line of
+// storage, such as a literal), called with METH_FASTCALL | METH_KEYWORDS and
+// the module as `self`, so that it pickles by reference (as
+// simdkit._core.<name>, the object simdkit exports). The first line of
 // `doc`, "name(params)\n--\n\n", gives help() and inspect.signature its
 // signature. The definition and the doc are kept for the life of the
 // process, as CPython requires.
 using FastcallFunction = PyObject* (*)(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
                                        PyObject* kwnames);
 void AddFastcallFunction(py::module_& module, const char* name, FastcallFunction function,
-                         std::string doc, py::handle self = py::handle());
+                         std::string doc);
+
+// The entry point of a family of functions that differ by an index into the
+// family's table (the reductions, the elementwise functions, ...).
+using IndexedFastcallFunction = PyObject* (*)(std::size_t index, PyObject* const* args,
+                                              Py_ssize_t nargs, PyObject* kwnames);
+
+namespace detail {
+template <IndexedFastcallFunction kEntry, std::size_t... kIndex>
+constexpr std::array<FastcallFunction, sizeof...(kIndex)> IndexedEntries(
+    std::index_sequence<kIndex...>) {
+  return {{[](PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+    return kEntry(kIndex, args, nargs, kwnames);
+  }...}};
+}
+}  // namespace detail
+
+// kEntry as kCount FastcallFunctions, the i-th calling kEntry(i, ...): each
+// function of a family is a function of its own, with the module as its
+// `self` (an index as `self` would pickle as getattr(index, name)).
+template <IndexedFastcallFunction kEntry, std::size_t kCount>
+constexpr std::array<FastcallFunction, kCount> IndexedEntries() {
+  return detail::IndexedEntries<kEntry>(std::make_index_sequence<kCount>());
+}
 
 // What the fast paths in front of the public functions call the kernels
 // with: `object` is exactly a numpy.ndarray (no subclass) of one of the

@@ -235,10 +235,10 @@ const Conversion kConversions[] = {
 // A small array in its own format and nothing else asked for goes straight
 // to the kernel (AsSmallArray: the fast path); anything else through
 // Narrow/Widen.
-PyObject* ConversionEntry(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+PyObject* ConversionEntry(std::size_t index, PyObject* const* args, Py_ssize_t nargs,
                           PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
-    const Conversion& conversion = kConversions[PyLong_AsSsize_t(self)];
+    const Conversion& conversion = kConversions[index];
     static constexpr const char* kNarrowNames[] = {"x", "out"};
     static constexpr const char* kWidenNames[] = {"y", "out", "dtype"};
     py::handle values[3];
@@ -273,9 +273,9 @@ PyObject* ConversionEntry(PyObject* self, PyObject* const* args, Py_ssize_t narg
 }  // namespace
 
 void RegisterConvert(py::module_& module) {
-  for (std::size_t i = 0; i < std::size(kConversions); ++i) {
-    AddFastcallFunction(module, kConversions[i].name, &ConversionEntry, kConversions[i].doc,
-                        py::int_(i));
+  static constexpr auto entries = IndexedEntries<&ConversionEntry, std::size(kConversions)>();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    AddFastcallFunction(module, kConversions[i].name, entries[i], kConversions[i].doc);
   }
   AddFastcallFunction(
       module, "quantize_int8", &QuantizeEntry,

@@ -101,10 +101,10 @@ py::object ApplyElementwise(Function function, const py::handle& x_handle, const
   return std::move(y);
 }
 
-PyObject* ElementwiseEntry(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+PyObject* ElementwiseEntry(std::size_t index, PyObject* const* args, Py_ssize_t nargs,
                            PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
-    const auto function = static_cast<Function>(PyLong_AsLong(self));
+    const auto function = static_cast<Function>(index);
     static constexpr const char* kNames[] = {"x", "out"};
     py::handle values[2];
     ParseFastcallArgs(function_name(function), kNames, 2, /*positional=*/2, /*required=*/1, args,
@@ -211,10 +211,10 @@ const RowKernel kRowKernels[] = {
      "x / norm(x) (all-zero rows stay zero),"},
 };
 
-PyObject* RowwiseEntry(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+PyObject* RowwiseEntry(std::size_t index, PyObject* const* args, Py_ssize_t nargs,
                        PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
-    const RowKernel& kernel = kRowKernels[PyLong_AsSsize_t(self)];
+    const RowKernel& kernel = kRowKernels[index];
     static constexpr const char* kNames[] = {"x", "axis", "out"};
     py::handle values[3];
     ParseFastcallArgs(kernel.name, kNames, 3, /*positional=*/2, /*required=*/1, args, nargs,
@@ -267,23 +267,23 @@ constexpr const char* kDTypesDoc =
 }  // namespace
 
 void RegisterMath(py::module_& module) {
+  static constexpr auto elementwise = IndexedEntries<&ElementwiseEntry, kFunctionCount>();
   for (std::size_t i = 0; i < kFunctionCount; ++i) {
     const char* name = function_name(static_cast<Function>(i));
     AddFastcallFunction(
-        module, name, &ElementwiseEntry,
+        module, name, elementwise[i],
         std::string(name) + "(x, out=None)\n--\n\n" + name +
             "(x) elementwise (see docs/math.md for the definition and accuracy).\n" + kDTypesDoc +
             "out: a writeable array of x's dtype and shape, x itself for in place, or\n"
-            "None for a new array; it is filled and returned.\n",
-        py::int_(i));
+            "None for a new array; it is filled and returned.\n");
   }
-  for (std::size_t i = 0; i < std::size(kRowKernels); ++i) {
+  static constexpr auto rowwise = IndexedEntries<&RowwiseEntry, std::size(kRowKernels)>();
+  for (std::size_t i = 0; i < rowwise.size(); ++i) {
     AddFastcallFunction(
-        module, kRowKernels[i].name, &RowwiseEntry,
+        module, kRowKernels[i].name, rowwise[i],
         std::string(kRowKernels[i].doc) +
             " along `axis` (default: the last; None: all elements as one row).\n" + kDTypesDoc +
-            "out: a writeable array of x's dtype and shape (x itself for in place).\n",
-        py::int_(i));
+            "out: a writeable array of x's dtype and shape (x itself for in place).\n");
   }
   AddFastcallFunction(
       module, "logsumexp", &LogSumExpEntry,

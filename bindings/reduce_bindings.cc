@@ -204,10 +204,10 @@ const ReduceFunction* const kReduceFunctions[] = {&kSum, &kNorm, &kMin, &kMax, &
 // The reductions and dot as raw METH_FASTCALL entry points: keywords cost
 // what positional arguments cost, and a small array of floats goes straight
 // to the kernel (docs/ARCHITECTURE.md, The Python boundary).
-PyObject* ReduceEntry(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+PyObject* ReduceEntry(std::size_t index, PyObject* const* args, Py_ssize_t nargs,
                       PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
-    const ReduceFunction& function = *kReduceFunctions[PyLong_AsSsize_t(self)];
+    const ReduceFunction& function = *kReduceFunctions[index];
     static constexpr const char* kNames[] = {"a", "axis", "keepdims"};
     py::handle values[3];
     ParseFastcallArgs(function.name, kNames, 3, /*positional=*/3, /*required=*/1, args, nargs,
@@ -261,11 +261,11 @@ void RegisterReduce(py::module_& module) {
       "C-order index for axis=None.",
       "Index of the first maximum (or first NaN), as numpy.argmax: the flat\n"
       "C-order index for axis=None."};
-  for (std::size_t i = 0; i < std::size(kReduceFunctions); ++i) {
+  static constexpr auto entries = IndexedEntries<&ReduceEntry, std::size(kReduceFunctions)>();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
     const char* name = kReduceFunctions[i]->name;
-    AddFastcallFunction(module, name, &ReduceEntry,
-                        std::string(name) + "(a, axis=None, keepdims=False)\n--\n\n" + kDocs[i],
-                        py::int_(i));
+    AddFastcallFunction(module, name, entries[i],
+                        std::string(name) + "(a, axis=None, keepdims=False)\n--\n\n" + kDocs[i]);
   }
   AddFastcallFunction(
       module, "dot", &DotEntry,

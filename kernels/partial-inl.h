@@ -22,6 +22,12 @@ namespace simdkit {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+// Lanes of the widest vector of T on this target: MaxLanes of a partial
+// SVE descriptor (a Rebind of float lanes to int8, say) can be smaller than
+// its Lanes at run time.
+template <typename T>
+constexpr size_t kBufferLanes = HWY_MAX(HWY_MAX_BYTES / sizeof(T), 1);
+
 template <typename T>
 constexpr bool HasInBoundsMaskedMoves() {
   return sizeof(T) >= SIMDKIT_IN_BOUNDS_MASKED_MOVES_MIN_LANE_BYTES;
@@ -35,7 +41,7 @@ HWY_INLINE hn::Vec<D> LoadFirstN(D d, const T* HWY_RESTRICT p, size_t count, T p
     return hn::IfThenElse(first, hn::MaskedLoad(first, d, p), hn::Set(d, pad));
   } else {
     if (count == hn::Lanes(d)) return hn::LoadU(d, p);
-    HWY_ALIGN T buffer[hn::MaxLanes(d)];
+    HWY_ALIGN T buffer[kBufferLanes<T>];
     for (size_t i = 0; i < hn::Lanes(d); ++i) buffer[i] = i < count ? p[i] : pad;
     return hn::Load(d, buffer);
   }
@@ -48,7 +54,7 @@ HWY_INLINE void StoreFirstN(D d, hn::Vec<D> v, T* HWY_RESTRICT p, size_t count) 
     hn::BlendedStore(v, hn::FirstN(d, count), d, p);
   } else {
     if (count == hn::Lanes(d)) return hn::StoreU(v, d, p);
-    HWY_ALIGN T buffer[hn::MaxLanes(d)];
+    HWY_ALIGN T buffer[kBufferLanes<T>];
     hn::Store(v, d, buffer);
     for (size_t i = 0; i < count; ++i) p[i] = buffer[i];
   }

@@ -195,6 +195,11 @@ HWY_INLINE T ExtremeLane(D d, V v) {
 template <Extreme kWhich, class D, typename T = hn::TFromD<D>>
 T ExtremeOf(D d, const T* HWY_RESTRICT x, size_t n) {
   const size_t lanes = hn::Lanes(d);
+  if (n <= lanes) {  // one vector, padded with x[0]: a single load and test
+    const auto v = LoadFirstN(d, x, n, x[0]);
+    if (!hn::AllFalse(d, hn::IsNaN(v))) return std::numeric_limits<T>::quiet_NaN();
+    return ExtremeLane<kWhich>(d, v);
+  }
   auto best0 = hn::Set(d, x[0]);
   auto best1 = best0;
   auto best2 = best0;
@@ -236,6 +241,15 @@ T ExtremeOf(D d, const T* HWY_RESTRICT x, size_t n) {
 // once, and the inner loop is as cheap as min/max.
 template <Extreme kWhich, class D, typename T = hn::TFromD<D>>
 size_t IndexOfExtreme(D d, const T* HWY_RESTRICT x, size_t n) {
+  if (n <= hn::Lanes(d)) {
+    // One vector, padded with x[0] (after every real lane, so never found
+    // first): the first NaN, else the first lane holding the extreme, from
+    // a single load.
+    const auto v = LoadFirstN(d, x, n, x[0]);
+    const auto nan = hn::IsNaN(v);
+    if (!hn::AllFalse(d, nan)) return hn::FindKnownFirstTrue(d, nan);
+    return hn::FindKnownFirstTrue(d, hn::Eq(v, hn::Set(d, ExtremeLane<kWhich>(d, v))));
+  }
   constexpr size_t kBlock = 16384 / sizeof(T);
   T best = x[0];
   size_t best_start = 0;

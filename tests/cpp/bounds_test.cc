@@ -88,6 +88,14 @@ class BoundsTest : public PerTarget {
   void SetUp() override {
     PerTarget::SetUp();
     if (!input_.ok() || !output_.ok()) GTEST_SKIP() << "mmap/mprotect unavailable";
+    // AVX2's vmaskmov does not fault on masked-off lanes on hardware, but
+    // qemu 7.2 (Debian 12) emulates it with whole-vector accesses: under it
+    // any AVX2 tail faults at a page end (GCC also emits vmaskmov for the
+    // plain buffer loops there), the library of before this test included.
+    // The native run checks AVX2 on hardware.
+    if (SampledRun() && GetParam() == "AVX2") {
+      GTEST_SKIP() << "emulated AVX2: qemu's vmaskmov touches masked-off lanes";
+    }
   }
   GuardedPages input_, second_input_, output_;
 };

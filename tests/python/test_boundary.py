@@ -5,12 +5,13 @@ must give the same result, bit for bit and of the same type, and keywords
 must behave as positional arguments do."""
 
 import inspect
+import pickle
 
 import numpy as np
 import pytest
 
 import simdkit
-from conftest import ELEMENTWISE_FUNCTIONS as ELEMENTWISE, REDUCTIONS
+from conftest import ELEMENTWISE_FUNCTIONS as ELEMENTWISE, REDUCTIONS, public_kernels
 
 # 2**14 elements and up release the GIL and take the general path.
 SHAPES = [(), (0,), (1,), (2,), (7,), (17,), (3, 4), (2, 3, 5), (2**14 - 1,), (2**14,)]
@@ -358,3 +359,12 @@ def test_raw_entry_points_show_their_signatures(name):
     function = getattr(simdkit, name)
     assert str(inspect.signature(function)) == SIGNATURES[name]
     assert type(function) is type(simdkit.sum)  # a builtin, not pybind11's dispatcher
+
+
+@pytest.mark.parametrize("name", sorted(public_kernels()))
+def test_every_function_pickles_by_reference(name):
+    """multiprocessing, joblib and Dask ship functions by reference: each one
+    must come back as itself, not as getattr(<its index>, name)."""
+    function = getattr(simdkit, name)
+    assert pickle.loads(pickle.dumps(function)) is function
+    assert function.__self__ is simdkit._core
