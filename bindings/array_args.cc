@@ -205,7 +205,6 @@ namespace {
 
 std::string DescribeDType(const py::dtype& dtype) { return py::str(dtype).cast<std::string>(); }
 
-
 bool IsNativeByteOrder(char order) {
   if (order == '=' || order == '|') return true;
   const std::uint16_t probe = 1;

@@ -349,7 +349,7 @@ py::tuple Topk(const py::handle& q, const py::handle& x, const py::handle& k_obj
   }
   const std::size_t worker_count = ThreadsArg(threads, "topk");
   const std::vector<py::ssize_t> shape{ops.a.shape(0), k};
-  py::array indices = NewArray(py::dtype::of<std::int64_t>(), shape, "topk");
+  py::array indices = NewInt64Array(2, shape.data(), "topk");
   py::array distances = NewArray(ops.result(), shape, "topk");
   const auto m = static_cast<std::size_t>(shape[0]);
   if (m != 0) {
