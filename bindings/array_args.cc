@@ -72,16 +72,6 @@ bool DTypeOfDescr(PyObject* descr_object, DType& result);
 
 }  // namespace
 
-void AddFastcallFunction(py::module_& module, const char* name, FastcallFunction function,
-                         std::string doc) {
-  auto* definition = new PyMethodDef{
-      name, reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(function)),
-      METH_FASTCALL | METH_KEYWORDS, (new std::string(std::move(doc)))->c_str()};
-  PyObject* builtin = PyCFunction_NewEx(definition, module.ptr(), module.attr("__name__").ptr());
-  if (builtin == nullptr) throw py::error_already_set();
-  module.add_object(definition->ml_name, py::reinterpret_steal<py::object>(builtin));
-}
-
 bool AsSmallArray(PyObject* object, SmallArray& array) {
   using Api = py::detail::npy_api;
   if (Py_TYPE(object) != Api::get().PyArray_Type_) return false;
@@ -177,11 +167,6 @@ py::array NewArray(DType dtype, int ndim, const py::ssize_t* shape, const char* 
 py::array NewInt64Array(int ndim, const py::ssize_t* shape, const char* function) {
   static const py::dtype* const int64 = new py::dtype(py::dtype::of<std::int64_t>());
   return NewArray(*int64, ndim, shape, function);
-}
-
-py::handle LastAxisDefault() {
-  static const py::handle minus_one = py::int_(-1).release();
-  return minus_one;
 }
 
 bool IsLastAxis(const py::handle& axis, int ndim) {
@@ -417,7 +402,8 @@ OutMatrix RequireOutMatrix(const py::handle& out, DType dtype,
                            const std::vector<std::pair<const char*, const py::array*>>& inputs,
                            const char* function) {
   const std::string prefix = ErrorPrefix(function) + "out ";
-  OutMatrix result{RequireOut(out, {dtype}, shape, function, "the result dtype for this input"), 0};
+  OutMatrix result{
+      RequireOut(out, DTypes(dtype), shape, function, "the result dtype for this input"), 0};
   const py::array& array = result.array;
   const py::ssize_t rows = shape[0], cols = shape[1];
   if (rows == 0 || cols == 0) return result;  // nothing is written: any strides
@@ -550,52 +536,6 @@ std::string ShapeString(const std::vector<py::ssize_t>& shape) {
     if (j + 1 < shape.size()) text += " ";
   }
   return text + ")";
-}
-
-void ParseFastcallArgs(const char* function, const char* const* names, int count, int positional,
-                       int required, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
-                       py::handle* values, const py::handle* defaults) {
-  // Only an error needs the name: building it on every call would cost an
-  // allocation on the path distance() keeps short.
-  const auto name = [function] { return std::string("simdkit.") + function + "()"; };
-  if (nargs > positional) {
-    throw py::type_error(name() + " takes " +
-                         (required == positional ? std::to_string(positional)
-                                                 : "from " + std::to_string(required) + " to " +
-                                                       std::to_string(positional)) +
-                         " positional arguments but " + std::to_string(nargs) + " were given");
-  }
-  // Which parameters have a value, as bits: testing values[i] instead
-  // reloads what was just stored, and the wide store that zeroed the array
-  // cannot forward to those loads (a third of this function's time).
-  std::uint32_t given = 0;
-  for (Py_ssize_t i = 0; i < nargs; ++i) {
-    values[i] = args[i];
-    given |= std::uint32_t{1} << i;
-  }
-  const Py_ssize_t keywords = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
-  for (Py_ssize_t k = 0; k < keywords; ++k) {
-    PyObject* keyword = PyTuple_GET_ITEM(kwnames, k);
-    int match = 0;
-    while (match < count && PyUnicode_CompareWithASCIIString(keyword, names[match]) != 0) ++match;
-    if (match == count) {
-      throw py::type_error(name() + " got an unexpected keyword argument " +
-                           py::repr(keyword).cast<std::string>());
-    }
-    if (given & (std::uint32_t{1} << match)) {
-      throw py::type_error(name() + " got multiple values for argument '" + names[match] + "'");
-    }
-    values[match] = args[nargs + k];
-    given |= std::uint32_t{1} << match;
-  }
-  for (int i = 0; i < count; ++i) {
-    if (given & (std::uint32_t{1} << i)) continue;
-    if (i < required) {
-      throw py::type_error(name() + " missing required argument '" + names[i] + "' (pos " +
-                           std::to_string(i + 1) + ")");
-    }
-    values[i] = defaults != nullptr && defaults[i] ? defaults[i] : py::handle(Py_None);
-  }
 }
 
 namespace {

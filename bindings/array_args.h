@@ -11,7 +11,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <array>
-#include <initializer_list>
 #include <new>
 #include <optional>
 #include <stdexcept>
@@ -32,20 +31,29 @@ enum class DType { kFloat32, kFloat64, kFloat16, kBFloat16, kInt8, kUInt8, kUInt
 
 const char* DTypeName(DType dtype);
 
-// A list of accepted dtypes, from a braced list at the call or a constant:
-// a view, so that checking a call's dtypes allocates nothing.
+// A list of accepted dtypes, a view of a constant array (a Signature's), so
+// that checking a call's dtypes allocates nothing.
 class DTypes {
  public:
-  DTypes(std::initializer_list<DType> list) : begin_(list.begin()), size_(list.size()) {}
-  DTypes(const std::vector<DType>& list) : begin_(list.data()), size_(list.size()) {}
-  const DType* begin() const { return begin_; }
-  const DType* end() const { return begin_ + size_; }
-  std::size_t size() const { return size_; }
-  DType operator[](std::size_t i) const { return begin_[i]; }
+  constexpr DTypes() = default;
+  template <std::size_t kCount>
+  constexpr DTypes(const DType (&list)[kCount]) : begin_(list), size_(kCount) {}
+  // One dtype, as long as `only` lives (a call's argument).
+  explicit constexpr DTypes(const DType& only) : begin_(&only), size_(1) {}
+  constexpr const DType* begin() const { return begin_; }
+  constexpr const DType* end() const { return begin_ + size_; }
+  constexpr std::size_t size() const { return size_; }
+  constexpr DType operator[](std::size_t i) const { return begin_[i]; }
+  constexpr bool contains(DType dtype) const {
+    for (DType accepted : *this) {
+      if (accepted == dtype) return true;
+    }
+    return false;
+  }
 
  private:
-  const DType* begin_;
-  std::size_t size_;
+  const DType* begin_ = nullptr;
+  std::size_t size_ = 0;
 };
 
 template <typename T>
@@ -324,54 +332,6 @@ void RunKernel(const char* function, std::size_t elements, const Work& work) {
 
 std::string ShapeString(const std::vector<py::ssize_t>& shape);
 
-// For functions registered as raw METH_FASTCALL | METH_KEYWORDS functions,
-// where pybind11's dispatcher (which costs a few hundred ns with keyword
-// arguments) would dominate a tiny call.
-//
-// Matches `args`/`kwnames` to the parameters `names[0..count)` (count <= 32):
-// the first `positional` may be passed by position, the first `required` are
-// required, the rest default to `defaults[i]` where given (an array of
-// `count` handles; a null one means None), else None. Raises TypeError as
-// CPython words it.
-void ParseFastcallArgs(const char* function, const char* const* names, int count, int positional,
-                       int required, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
-                       py::handle* values, const py::handle* defaults = nullptr);
-
-// Adds `function` to `module` as the builtin `name` (a string with static
-// storage, such as a literal), called with METH_FASTCALL | METH_KEYWORDS and
-// the module as `self`, so that it pickles by reference (as
-// simdkit._core.<name>, the object simdkit exports). The first line of
-// `doc`, "name(params)\n--\n\n", gives help() and inspect.signature its
-// signature. The definition and the doc are kept for the life of the
-// process, as CPython requires.
-using FastcallFunction = PyObject* (*)(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
-                                       PyObject* kwnames);
-void AddFastcallFunction(py::module_& module, const char* name, FastcallFunction function,
-                         std::string doc);
-
-// The entry point of a family of functions that differ by an index into the
-// family's table (the reductions, the elementwise functions, ...).
-using IndexedFastcallFunction = PyObject* (*)(std::size_t index, PyObject* const* args,
-                                              Py_ssize_t nargs, PyObject* kwnames);
-
-namespace detail {
-template <IndexedFastcallFunction kEntry, std::size_t... kIndex>
-constexpr std::array<FastcallFunction, sizeof...(kIndex)> IndexedEntries(
-    std::index_sequence<kIndex...>) {
-  return {{[](PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
-    return kEntry(kIndex, args, nargs, kwnames);
-  }...}};
-}
-}  // namespace detail
-
-// kEntry as kCount FastcallFunctions, the i-th calling kEntry(i, ...): each
-// function of a family is a function of its own, with the module as its
-// `self` (an index as `self` would pickle as getattr(index, name)).
-template <IndexedFastcallFunction kEntry, std::size_t kCount>
-constexpr std::array<FastcallFunction, kCount> IndexedEntries() {
-  return detail::IndexedEntries<kEntry>(std::make_index_sequence<kCount>());
-}
-
 // What the fast paths in front of the public functions call the kernels
 // with: `object` is exactly a numpy.ndarray (no subclass) of one of the
 // DTypes, in native byte order, aligned and C-contiguous, with fewer than
@@ -391,10 +351,9 @@ struct SmallArray {
 };
 bool AsSmallArray(PyObject* object, SmallArray& array);
 
-// AsSmallArray of float32 or float64.
-inline bool AsSmallFloatArray(PyObject* object, SmallArray& array) {
-  return AsSmallArray(object, array) &&
-         (array.dtype == DType::kFloat32 || array.dtype == DType::kFloat64);
+// AsSmallArray of one of `accepted` (a Signature's dtypes for the argument).
+inline bool AsSmallArray(PyObject* object, DTypes accepted, SmallArray& array) {
+  return AsSmallArray(object, array) && accepted.contains(array.dtype);
 }
 
 // Whether `axis` selects the last axis of an array of `ndim` dimensions
@@ -402,41 +361,8 @@ inline bool AsSmallFloatArray(PyObject* object, SmallArray& array) {
 // paths take only that; anything else goes to the general path.
 bool IsLastAxis(const py::handle& axis, int ndim);
 
-// The int -1, made on the first call and kept for the life of the process:
-// the default axis of the functions along an axis, for ParseFastcallArgs.
-py::handle LastAxisDefault();
-
 // A new int64 array (topk's indices), as NewArray makes the others.
 py::array NewInt64Array(int ndim, const py::ssize_t* shape, const char* function);
-
-// Runs body() (returning py::object) for a raw Python entry point: the
-// result as a new reference, or nullptr with the Python error set from the
-// C++ exception, as pybind11 translates them.
-template <typename Body>
-PyObject* CallFromPython(const Body& body) noexcept {
-  try {
-    return body().release().ptr();
-  } catch (py::error_already_set& error) {
-    error.restore();
-  } catch (const py::builtin_exception& error) {
-    error.set_error();
-  } catch (const std::bad_alloc&) {
-    PyErr_NoMemory();
-  } catch (const std::domain_error& error) {
-    PyErr_SetString(PyExc_ValueError, error.what());
-  } catch (const std::invalid_argument& error) {
-    PyErr_SetString(PyExc_ValueError, error.what());
-  } catch (const std::length_error& error) {
-    PyErr_SetString(PyExc_ValueError, error.what());
-  } catch (const std::out_of_range& error) {
-    PyErr_SetString(PyExc_IndexError, error.what());
-  } catch (const std::exception& error) {
-    PyErr_SetString(PyExc_RuntimeError, error.what());
-  } catch (...) {
-    PyErr_SetString(PyExc_RuntimeError, "simdkit: unknown C++ exception");
-  }
-  return nullptr;
-}
 
 }  // namespace simdkit::python
 

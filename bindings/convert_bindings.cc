@@ -10,11 +10,52 @@
 #include <vector>
 
 #include "bindings/array_args.h"
+#include "bindings/entry_points.h"
 #include "bindings/module.h"
 #include "simdkit/convert.h"
 
 namespace simdkit::python {
 namespace {
+
+constexpr DType kFloat32Only[] = {DType::kFloat32};
+constexpr DType kInt8Only[] = {DType::kInt8};
+constexpr DType kBFloat16Only[] = {DType::kBFloat16};
+constexpr DType kFloat16Only[] = {DType::kFloat16};
+constexpr DType kBFloat16Storage[] = {DType::kBFloat16, DType::kUInt16};
+constexpr DType kFloat16Storage[] = {DType::kFloat16, DType::kUInt16};
+
+// to_bfloat16(x, out=None), to_float16(x, out=None).
+const Signature kToBFloat16Signature("convert",
+                                     {{"x", ParameterKind::kArray, nullptr, kFloat32Only},
+                                      {"out", ParameterKind::kOut, "None", kBFloat16Storage}},
+                                     ResultKind::kArray);
+const Signature kToFloat16Signature("convert",
+                                    {{"x", ParameterKind::kArray, nullptr, kFloat32Only},
+                                     {"out", ParameterKind::kOut, "None", kFloat16Storage}},
+                                    ResultKind::kArray);
+// from_bfloat16(y, out=None, *, dtype=None), from_float16(...): uint16 bit
+// patterns pass with dtype= naming the format.
+const Signature kFromBFloat16Signature("convert",
+                                       {{"y", ParameterKind::kArray, nullptr, kBFloat16Only},
+                                        {"out", ParameterKind::kOut, "None", kFloat32Only},
+                                        kKeywordOnly,
+                                        {"dtype", ParameterKind::kDTypeKeyword, "None"}},
+                                       ResultKind::kArray);
+const Signature kFromFloat16Signature("convert",
+                                      {{"y", ParameterKind::kArray, nullptr, kFloat16Only},
+                                       {"out", ParameterKind::kOut, "None", kFloat32Only},
+                                       kKeywordOnly,
+                                       {"dtype", ParameterKind::kDTypeKeyword, "None"}},
+                                      ResultKind::kArray);
+const Signature kQuantizeSignature("convert",
+                                   {{"x", ParameterKind::kArray, nullptr, kFloat32Only},
+                                    {"axis", ParameterKind::kAxis, "-1"}},
+                                   ResultKind::kArrays);
+const Signature kDequantizeSignature("convert",
+                                     {{"q", ParameterKind::kArray, nullptr, kInt8Only},
+                                      {"scale", ParameterKind::kArray, nullptr, kFloat32Only},
+                                      {"axis", ParameterKind::kAxis, "-1"}},
+                                     ResultKind::kArray);
 
 // The dtype= keyword of from_bfloat16/from_float16: None, or the format's
 // name, which lets uint16 arrays of bit patterns through.
@@ -34,11 +75,11 @@ bool BitPatternsArg(const py::handle& dtype, const char* format, const char* fun
 using NarrowKernel = void (*)(const float*, std::size_t, std::uint16_t*);
 using WidenKernel = void (*)(const std::uint16_t*, std::size_t, float*);
 
-py::array Narrow(const py::object& x_object, const py::object& out, DType result,
+py::array Narrow(const py::object& x_object, const py::object& out, const Signature& signature,
                  NarrowKernel kernel, const char* function) {
   const py::array x = RequireArray(x_object, function, "x");
-  RequireDType(x, {DType::kFloat32}, function, "x");
-  py::array y = ResultLike(out, result, {result, DType::kUInt16}, x, function,
+  RequireDType(x, signature.dtypes(0), function, "x");
+  py::array y = ResultLike(out, signature.dtypes(1)[0], signature.dtypes(1), x, function,
                             /*in_place=*/false, OutLayout::kCContiguous);
   const RowLayout layout = AllElements(x, false);
   auto* to = static_cast<std::uint16_t*>(y.mutable_data());
@@ -50,11 +91,13 @@ py::array Narrow(const py::object& x_object, const py::object& out, DType result
 }
 
 py::array Widen(const py::object& y_object, const py::object& out, const py::object& dtype,
-                DType format, WidenKernel kernel, const char* function) {
+                const Signature& signature, WidenKernel kernel, const char* function) {
   const py::array y = RequireArray(y_object, function, "y");
+  const DType format = signature.dtypes(0)[0];
   const char* name = DTypeName(format);
   if (BitPatternsArg(dtype, name, function)) {
-    RequireDType(y, {format, DType::kUInt16}, function, "y");
+    RequireDType(y, format == DType::kFloat16 ? kFloat16Storage : kBFloat16Storage, function,
+                 "y");
   } else {
     // Made once per format, not per call.
     const auto note = [](DType bits_of) {
@@ -63,10 +106,10 @@ py::array Widen(const py::object& y_object, const py::object& out, const py::obj
     };
     static const std::string float16_note = note(DType::kFloat16);
     static const std::string bfloat16_note = note(DType::kBFloat16);
-    RequireDType(y, {format}, function, "y",
+    RequireDType(y, signature.dtypes(0), function, "y",
                  (format == DType::kFloat16 ? float16_note : bfloat16_note).c_str());
   }
-  py::array x = ResultLike(out, DType::kFloat32, {DType::kFloat32}, y, function,
+  py::array x = ResultLike(out, DType::kFloat32, signature.dtypes(1), y, function,
                             /*in_place=*/false, OutLayout::kCContiguous);
   const RowLayout layout = AllElements(y, false);
   auto* to = static_cast<float*>(x.mutable_data());
@@ -105,7 +148,7 @@ int RequireAxis(const py::array& array, const py::handle& axis, const char* func
 py::tuple QuantizeInt8(const py::handle& x_object, const py::handle& axis_object) {
   constexpr const char* kName = "quantize_int8";
   const py::array x = RequireArray(x_object, kName, "x");
-  RequireDType(x, {DType::kFloat32}, kName, "x");
+  RequireDType(x, kQuantizeSignature.dtypes(0), kName, "x");
   const int axis = RequireAxis(x, axis_object, kName, "x");
   const RowLayout layout = RowsAlongAxis(x, axis);
   const std::size_t rows = layout.rows(), cols = static_cast<std::size_t>(layout.cols);
@@ -125,9 +168,9 @@ py::array DequantizeInt8(const py::handle& q_object, const py::handle& scale_obj
                          const py::handle& axis_object) {
   constexpr const char* kName = "dequantize_int8";
   const py::array q = RequireArray(q_object, kName, "q");
-  RequireDType(q, {DType::kInt8}, kName, "q");
+  RequireDType(q, kDequantizeSignature.dtypes(0), kName, "q");
   const py::array scale = RequireArray(scale_object, kName, "scale");
-  RequireDType(scale, {DType::kFloat32}, kName, "scale");
+  RequireDType(scale, kDequantizeSignature.dtypes(1), kName, "scale");
   const int axis = RequireAxis(q, axis_object, kName, "q");
   const RowLayout layout = RowsAlongAxis(q, axis);
   if (ShapeOf(scale) != layout.outer_shape) {
@@ -153,13 +196,10 @@ py::array DequantizeInt8(const py::handle& q_object, const py::handle& scale_obj
 PyObject* QuantizeEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                         PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
-    static constexpr const char* kNames[] = {"x", "axis"};
-    static const py::handle defaults[] = {py::handle(), LastAxisDefault()};
     py::handle values[2];
-    ParseFastcallArgs("quantize_int8", kNames, 2, /*positional=*/2, /*required=*/1, args, nargs,
-                      kwnames, values, defaults);
+    kQuantizeSignature.Parse("quantize_int8", args, nargs, kwnames, values);
     SmallArray x;
-    if (AsSmallArray(values[0].ptr(), x) && x.dtype == DType::kFloat32 && x.size != 0 &&
+    if (AsSmallArray(values[0].ptr(), kQuantizeSignature.dtypes(0), x) && x.size != 0 &&
         IsLastAxis(values[1], x.ndim)) {
       const std::size_t cols = x.cols();
       py::array q = NewArray(DType::kInt8, x.ndim, x.shape, "quantize_int8");
@@ -176,15 +216,13 @@ PyObject* QuantizeEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t na
 PyObject* DequantizeEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                           PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
-    static constexpr const char* kNames[] = {"q", "scale", "axis"};
-    static const py::handle defaults[] = {py::handle(), py::handle(), LastAxisDefault()};
     py::handle values[3];
-    ParseFastcallArgs("dequantize_int8", kNames, 3, /*positional=*/3, /*required=*/2, args, nargs,
-                      kwnames, values, defaults);
+    kDequantizeSignature.Parse("dequantize_int8", args, nargs, kwnames, values);
     SmallArray q, scale;
-    if (AsSmallArray(values[0].ptr(), q) && q.dtype == DType::kInt8 && q.size != 0 &&
-        IsLastAxis(values[2], q.ndim) && AsSmallArray(values[1].ptr(), scale) &&
-        scale.dtype == DType::kFloat32 && scale.ndim == q.ndim - 1 &&
+    if (AsSmallArray(values[0].ptr(), kDequantizeSignature.dtypes(0), q) && q.size != 0 &&
+        IsLastAxis(values[2], q.ndim) &&
+        AsSmallArray(values[1].ptr(), kDequantizeSignature.dtypes(1), scale) &&
+        scale.ndim == q.ndim - 1 &&
         std::equal(scale.shape, scale.shape + scale.ndim, q.shape)) {
       const std::size_t cols = q.cols();
       py::array y = NewArray(DType::kFloat32, q.ndim, q.shape, "dequantize_int8");
@@ -202,31 +240,27 @@ PyObject* DequantizeEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t 
 // from_float16 (`format` y -> float32), as raw METH_FASTCALL entry points.
 struct Conversion {
   const char* name;
-  DType format;
+  const Signature& signature;  // its parameters' dtypes: the input's and the result's
   NarrowKernel narrow;  // to_*, or null
   WidenKernel widen;    // from_*, or null
   const char* doc;
 };
 
 const Conversion kConversions[] = {
-    {"to_bfloat16", DType::kBFloat16, &simdkit::to_bfloat16, nullptr,
-     "to_bfloat16(x, out=None)\n--\n\n"
+    {"to_bfloat16", kToBFloat16Signature, &simdkit::to_bfloat16, nullptr,
      "float32 array -> ml_dtypes.bfloat16 array of the same shape, rounded to\n"
      "nearest even (±Inf kept, NaN -> quiet NaN), bit-identical to\n"
      "x.astype(ml_dtypes.bfloat16). out: a writeable C-contiguous bfloat16 or\n"
      "uint16 array of x's shape."},
-    {"from_bfloat16", DType::kBFloat16, nullptr, &simdkit::from_bfloat16,
-     "from_bfloat16(y, out=None, *, dtype=None)\n--\n\n"
+    {"from_bfloat16", kFromBFloat16Signature, nullptr, &simdkit::from_bfloat16,
      "ml_dtypes.bfloat16 array (or uint16 bit patterns with dtype='bfloat16')\n"
      "-> float32 array of the same shape, exactly. out: a writeable\n"
      "C-contiguous float32 array of y's shape."},
-    {"to_float16", DType::kFloat16, &simdkit::to_float16, nullptr,
-     "to_float16(x, out=None)\n--\n\n"
+    {"to_float16", kToFloat16Signature, &simdkit::to_float16, nullptr,
      "float32 array -> numpy.float16 array of the same shape, bit-identical to\n"
      "x.astype(numpy.float16) (IEEE round to nearest even, overflow to ±Inf).\n"
      "out: a writeable C-contiguous float16 or uint16 array of x's shape."},
-    {"from_float16", DType::kFloat16, nullptr, &simdkit::from_float16,
-     "from_float16(y, out=None, *, dtype=None)\n--\n\n"
+    {"from_float16", kFromFloat16Signature, nullptr, &simdkit::from_float16,
      "numpy.float16 array (or uint16 bit patterns with dtype='float16') ->\n"
      "float32 array of the same shape, exactly. out: a writeable C-contiguous\n"
      "float32 array of y's shape."},
@@ -239,33 +273,27 @@ PyObject* ConversionEntry(std::size_t index, PyObject* const* args, Py_ssize_t n
                           PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
     const Conversion& conversion = kConversions[index];
-    static constexpr const char* kNarrowNames[] = {"x", "out"};
-    static constexpr const char* kWidenNames[] = {"y", "out", "dtype"};
+    const Signature& signature = conversion.signature;
     py::handle values[3];
-    const bool narrow = conversion.narrow != nullptr;
-    ParseFastcallArgs(conversion.name, narrow ? kNarrowNames : kWidenNames, narrow ? 2 : 3,
-                      /*positional=*/2, /*required=*/1, args, nargs, kwnames, values);
+    signature.Parse(conversion.name, args, nargs, kwnames, values);
     const py::object out = py::reinterpret_borrow<py::object>(values[1]);
+    const bool narrow = conversion.narrow != nullptr;
     SmallArray input;
-    const bool small = out.is_none() && AsSmallArray(values[0].ptr(), input);
-    if (narrow) {
-      if (small && input.dtype == DType::kFloat32) {
-        py::array y = NewArray(conversion.format, input.ndim, input.shape, conversion.name);
+    if (out.is_none() && (narrow || values[2].is_none()) &&
+        AsSmallArray(values[0].ptr(), signature.dtypes(0), input)) {
+      py::array result = NewArray(signature.dtypes(1)[0], input.ndim, input.shape, conversion.name);
+      if (narrow) {
         conversion.narrow(static_cast<const float*>(input.data), input.size,
-                          static_cast<std::uint16_t*>(y.mutable_data()));
-        return std::move(y);
+                          static_cast<std::uint16_t*>(result.mutable_data()));
+      } else {
+        conversion.widen(static_cast<const std::uint16_t*>(input.data), input.size,
+                         static_cast<float*>(result.mutable_data()));
       }
-      return Narrow(py::reinterpret_borrow<py::object>(values[0]), out, conversion.format,
-                    conversion.narrow, conversion.name);
+      return std::move(result);
     }
-    if (small && input.dtype == conversion.format && values[2].is_none()) {
-      py::array x = NewArray(DType::kFloat32, input.ndim, input.shape, conversion.name);
-      conversion.widen(static_cast<const std::uint16_t*>(input.data), input.size,
-                       static_cast<float*>(x.mutable_data()));
-      return std::move(x);
-    }
-    return Widen(py::reinterpret_borrow<py::object>(values[0]), out,
-                 py::reinterpret_borrow<py::object>(values[2]), conversion.format,
+    const py::object x = py::reinterpret_borrow<py::object>(values[0]);
+    if (narrow) return Narrow(x, out, signature, conversion.narrow, conversion.name);
+    return Widen(x, out, py::reinterpret_borrow<py::object>(values[2]), signature,
                  conversion.widen, conversion.name);
   });
 }
@@ -275,19 +303,18 @@ PyObject* ConversionEntry(std::size_t index, PyObject* const* args, Py_ssize_t n
 void RegisterConvert(py::module_& module) {
   static constexpr auto entries = IndexedEntries<&ConversionEntry, std::size(kConversions)>();
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    AddFastcallFunction(module, kConversions[i].name, entries[i], kConversions[i].doc);
+    AddEntryPoint(module, kConversions[i].name, kConversions[i].signature, entries[i],
+                  kConversions[i].doc);
   }
-  AddFastcallFunction(
-      module, "quantize_int8", &QuantizeEntry,
-      "quantize_int8(x, axis=-1)\n--\n\n"
+  AddEntryPoint(
+      module, "quantize_int8", kQuantizeSignature, &QuantizeEntry,
       "Symmetric int8 quantization of float32 `x` per row along `axis`:\n"
       "returns (q, scale), q int8 of x's shape, scale float32 of x's shape\n"
       "without `axis`; scale = max|row| / 127, q = x / scale rounded to\n"
       "nearest even; a row of zeros gives scale 0 and zeros. A row holding\n"
       "NaN or Inf raises ValueError. |x - q * scale| <= scale / 2 (1 + 2^-15).");
-  AddFastcallFunction(
-      module, "dequantize_int8", &DequantizeEntry,
-      "dequantize_int8(q, scale, axis=-1)\n--\n\n"
+  AddEntryPoint(
+      module, "dequantize_int8", kDequantizeSignature, &DequantizeEntry,
       "float32 q * scale, with one scale per row of int8 `q` along `axis`\n"
       "(scale has q's shape without `axis`), as quantize_int8 returns them.");
 }

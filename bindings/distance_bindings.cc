@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bindings/array_args.h"
+#include "bindings/entry_points.h"
 #include "bindings/module.h"
 #include "simdkit/distance.h"
 
@@ -94,11 +95,52 @@ DTypeKeyword DTypeKeywordArg(const py::handle& dtype, const char* function) {
                         py::repr(dtype).cast<std::string>() + " (simdkit does not cast)");
 }
 
-const std::vector<DType> kPlainDTypes{DType::kFloat64, DType::kFloat32, DType::kFloat16,
-                                      DType::kBFloat16, DType::kInt8,   DType::kUInt8,
-                                      DType::kBool};
-const std::vector<DType> kBFloat16Storage{DType::kUInt16, DType::kBFloat16};
-const std::vector<DType> kBitsStorage{DType::kUInt8};
+// The dtypes taken without dtype=, and with dtype='bfloat16' or 'bits'.
+constexpr DType kPlainDTypes[] = {DType::kFloat64, DType::kFloat32, DType::kFloat16,
+                                  DType::kBFloat16, DType::kInt8,   DType::kUInt8,
+                                  DType::kBool};
+constexpr DType kBFloat16Storage[] = {DType::kUInt16, DType::kBFloat16};
+constexpr DType kBitsStorage[] = {DType::kUInt8};
+// Results: float64 for float64 input, float32 otherwise.
+constexpr DType kResultDTypes[] = {DType::kFloat32, DType::kFloat64};
+
+const Signature kDistanceSignature("distance",
+                                   {{"a", ParameterKind::kArray, nullptr, kPlainDTypes},
+                                    {"b", ParameterKind::kArray, nullptr, kPlainDTypes},
+                                    {"metric", ParameterKind::kMetric},
+                                    kKeywordOnly,
+                                    {"dtype", ParameterKind::kDTypeKeyword, "None"}},
+                                   ResultKind::kScalar);
+const Signature kPairedSignature("distance",
+                                 {{"A", ParameterKind::kArray, nullptr, kPlainDTypes},
+                                  {"B", ParameterKind::kArray, nullptr, kPlainDTypes},
+                                  {"metric", ParameterKind::kMetric},
+                                  kKeywordOnly,
+                                  {"dtype", ParameterKind::kDTypeKeyword, "None"}},
+                                 ResultKind::kArray);
+const Signature kCdistSignature("distance",
+                                {{"A", ParameterKind::kArray, nullptr, kPlainDTypes},
+                                 {"B", ParameterKind::kArrayOrPacked, nullptr, kPlainDTypes},
+                                 {"metric", ParameterKind::kMetric, "'euclidean'"},
+                                 kKeywordOnly,
+                                 {"dtype", ParameterKind::kDTypeKeyword, "None"},
+                                 {"threads", ParameterKind::kThreads, "None"},
+                                 {"out", ParameterKind::kOut, "None", kResultDTypes}},
+                                ResultKind::kArray);
+const Signature kTopkSignature("distance",
+                               {{"Q", ParameterKind::kArray, nullptr, kPlainDTypes},
+                                {"X", ParameterKind::kArrayOrPacked, nullptr, kPlainDTypes},
+                                {"k", ParameterKind::kCount},
+                                {"metric", ParameterKind::kMetric},
+                                kKeywordOnly,
+                                {"dtype", ParameterKind::kDTypeKeyword, "None"},
+                                {"threads", ParameterKind::kThreads, "None"}},
+                               ResultKind::kArrays);
+const Signature kPackSignature("distance",
+                               {{"X", ParameterKind::kArray, nullptr, kPlainDTypes},
+                                kKeywordOnly,
+                                {"dtype", ParameterKind::kDTypeKeyword, "None"}},
+                               ResultKind::kPackedMatrix);
 
 DType RequireStorage(const py::array& array, DTypeKeyword keyword, const char* function,
                      const char* argument) {
@@ -437,9 +479,9 @@ struct SmallOperands {
 bool AsSmallOperands(const py::handle& a, const py::handle& b, const py::handle& metric,
                      const py::handle& dtype, int ndim, const char* function,
                      SmallOperands& ops) {
-  if (!dtype.is_none() || !PyUnicode_Check(metric.ptr()) || !AsSmallArray(a.ptr(), ops.a) ||
-      !AsSmallArray(b.ptr(), ops.b) || ops.a.ndim != ndim || ops.b.ndim != ndim ||
-      ops.a.dtype != ops.b.dtype || ops.a.dtype == DType::kUInt16 || ops.a.size == 0 ||
+  if (!dtype.is_none() || !PyUnicode_Check(metric.ptr()) || !AsSmallArray(a.ptr(), kPlainDTypes, ops.a) ||
+      !AsSmallArray(b.ptr(), kPlainDTypes, ops.b) || ops.a.ndim != ndim || ops.b.ndim != ndim ||
+      ops.a.dtype != ops.b.dtype || ops.a.size == 0 ||
       ops.b.size == 0 || ops.a.cols() != ops.b.cols()) {
     return false;
   }
@@ -454,10 +496,8 @@ bool AsSmallOperands(const py::handle& a, const py::handle& b, const py::handle&
 PyObject* DistanceEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                         PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
-    static constexpr const char* kNames[] = {"a", "b", "metric", "dtype"};
     py::handle values[4];
-    ParseFastcallArgs("distance", kNames, 4, /*positional=*/3, /*required=*/3, args, nargs,
-                      kwnames, values);
+    kDistanceSignature.Parse("distance", args, nargs, kwnames, values);
     SmallOperands ops;
     if (AsSmallOperands(values[0], values[1], values[2], values[3], 1, "distance", ops) &&
         ops.a.size == ops.b.size) {
@@ -472,10 +512,8 @@ PyObject* DistanceEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t na
 PyObject* PairedEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                       PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
-    static constexpr const char* kNames[] = {"A", "B", "metric", "dtype"};
     py::handle values[4];
-    ParseFastcallArgs("paired", kNames, 4, /*positional=*/3, /*required=*/3, args, nargs,
-                      kwnames, values);
+    kPairedSignature.Parse("paired", args, nargs, kwnames, values);
     SmallOperands ops;
     if (AsSmallOperands(values[0], values[1], values[2], values[3], 2, "paired", ops) &&
         ops.a.shape[0] == ops.b.shape[0]) {
@@ -487,22 +525,11 @@ PyObject* PairedEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t narg
   });
 }
 
-// cdist's defaults for ParseFastcallArgs (metric='euclidean', the rest
-// None), one per parameter; made on the first call and kept for the life of
-// the process.
-const py::handle* CdistDefaults() {
-  static const py::handle defaults[6] = {py::handle(), py::handle(),
-                                         py::str("euclidean").release()};
-  return defaults;
-}
-
 PyObject* CdistEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                      PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
-    static constexpr const char* kNames[] = {"A", "B", "metric", "dtype", "threads", "out"};
     py::handle values[6];
-    ParseFastcallArgs("cdist", kNames, 6, /*positional=*/3, /*required=*/2, args, nargs, kwnames,
-                      values, CdistDefaults());
+    kCdistSignature.Parse("cdist", args, nargs, kwnames, values);
     SmallOperands ops;
     if (values[5].is_none() &&
         AsSmallOperands(values[0], values[1], values[2], values[3], 2, "cdist", ops) &&
@@ -522,10 +549,8 @@ PyObject* CdistEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs
 PyObject* TopkEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                     PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
-    static constexpr const char* kNames[] = {"Q", "X", "k", "metric", "dtype", "threads"};
     py::handle values[6];
-    ParseFastcallArgs("topk", kNames, 6, /*positional=*/4, /*required=*/4, args, nargs, kwnames,
-                      values);
+    kTopkSignature.Parse("topk", args, nargs, kwnames, values);
     SmallOperands ops;
     if (PyLong_CheckExact(values[2].ptr()) &&
         AsSmallOperands(values[0], values[1], values[3], values[4], 2, "topk", ops) &&
@@ -551,10 +576,8 @@ PyObject* TopkEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
 PyObject* PackEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                     PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
-    static constexpr const char* kNames[] = {"X", "dtype"};
     py::handle values[2];
-    ParseFastcallArgs("pack", kNames, 2, /*positional=*/1, /*required=*/1, args, nargs, kwnames,
-                      values);
+    kPackSignature.Parse("pack", args, nargs, kwnames, values);
     return py::cast(Pack(values[0], values[1]));
   });
 }
@@ -571,11 +594,9 @@ constexpr const char* kMetricsDoc =
 }  // namespace
 
 void RegisterDistance(py::module_& module) {
-  // CPython reads the signature from the docstring's first line ("--" ends it).
-  AddFastcallFunction(
-      module, "distance", &DistanceEntry,
-      std::string("distance(a, b, metric, *, dtype=None)\n--\n\n"
-                  "The distance between two 1-D arrays of equal length, as a NumPy scalar.\n\n") +
+  AddEntryPoint(
+      module, "distance", kDistanceSignature, &DistanceEntry,
+      std::string("The distance between two 1-D arrays of equal length, as a NumPy scalar.\n\n") +
           kMetricsDoc);
 
   py::class_<PyPackedMatrix>(
@@ -606,40 +627,39 @@ void RegisterDistance(py::module_& module) {
       }));
   const struct {
     const char* name;
+    const Signature& signature;
     FastcallFunction function;
     std::string doc;
   } entries[] = {
-      {"paired", &PairedEntry,
-       std::string("paired(A, B, metric, *, dtype=None)\n--\n\n"
-                   "Distances between row i of A and row i of B, for two 2-D arrays of\n"
+      {"paired", kPairedSignature, &PairedEntry,
+       std::string("Distances between row i of A and row i of B, for two 2-D arrays of\n"
                    "equal shape (m, d); returns shape (m,).\n\n") +
            kMetricsDoc},
-      {"cdist", &CdistEntry,
-       std::string("cdist(A, B, metric='euclidean', *, dtype=None, threads=None, out=None)\n--\n\n"
-                   "All pairwise distances of the rows of A (m, d) and B (n, d), shape\n"
+      {"cdist", kCdistSignature, &CdistEntry,
+       std::string("All pairwise distances of the rows of A (m, d) and B (n, d), shape\n"
                    "(m, n), as scipy.spatial.distance.cdist. threads: None uses every\n"
                    "core, else a positive int. out: an ndarray of the result dtype and\n"
                    "shape (m, n), writeable, with unit column stride (rows may be\n"
                    "further apart), not sharing memory with A or B; it is filled and\n"
                    "returned. B may be a simdkit.PackedMatrix (simdkit.pack).\n\n") +
            kMetricsDoc},
-      {"pack", &PackEntry,
-       "pack(X, *, dtype=None)\n--\n\n"
+      {"pack", kPackSignature, &PackEntry,
        "X (n, d) packed for many cdist(A, B) / topk(Q, X) calls that take it as B or X:\n"
        "its rows copied 64-byte aligned with their norms, so that each call pays\n"
        "neither again. Results are the same as with X itself. dtype: as in cdist\n"
        "('bfloat16' or 'bits' to read uint16 / uint8 arrays so); queries must then\n"
        "have X's dtype. Returns a simdkit.PackedMatrix."},
-      {"topk", &TopkEntry,
-       std::string("topk(Q, X, k, metric, *, dtype=None, threads=None)\n--\n\n"
-                   "For each row of Q (m, d), the k rows of X (n, d) closest to it, best\n"
+      {"topk", kTopkSignature, &TopkEntry,
+       std::string("For each row of Q (m, d), the k rows of X (n, d) closest to it, best\n"
                    "first: (indices, distances), int64 indices and their distances, both\n"
                    "of shape (m, k). Closest is the smallest distance, or the largest\n"
                    "value for 'dot'. Ties go to the lower index; NaN distances rank last.\n"
                    "Requires 1 <= k <= n. X may be a simdkit.PackedMatrix (simdkit.pack).\n\n") +
            kMetricsDoc},
   };
-  for (const auto& entry : entries) AddFastcallFunction(module, entry.name, entry.function, entry.doc);
+  for (const auto& entry : entries) {
+    AddEntryPoint(module, entry.name, entry.signature, entry.function, entry.doc);
+  }
 }
 
 }  // namespace simdkit::python

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bindings/array_args.h"
+#include "bindings/entry_points.h"
 #include "bindings/module.h"
 #include "simdkit/math.h"
 
@@ -21,13 +22,27 @@ namespace {
 
 using KernelDType = simdkit::DType;
 
-const std::vector<DType> kMathDTypes{DType::kFloat32, DType::kFloat64, DType::kFloat16,
-                                     DType::kBFloat16};
+constexpr DType kMathDTypes[] = {DType::kFloat32, DType::kFloat64, DType::kFloat16,
+                                 DType::kBFloat16};
 
-bool IsMathDType(DType dtype) {
-  return dtype == DType::kFloat32 || dtype == DType::kFloat64 || dtype == DType::kFloat16 ||
-         dtype == DType::kBFloat16;
-}
+// exp(x, out=None) and the other elementwise functions.
+const Signature kElementwiseSignature("math",
+                                      {{"x", ParameterKind::kArray, nullptr, kMathDTypes},
+                                       {"out", ParameterKind::kOut, "None", kMathDTypes}},
+                                      ResultKind::kArray);
+
+// softmax(x, axis=-1, *, out=None) and the other row kernels.
+const Signature kRowwiseSignature("math",
+                                  {{"x", ParameterKind::kArray, nullptr, kMathDTypes},
+                                   {"axis", ParameterKind::kAxisOrNone, "-1"},
+                                   kKeywordOnly,
+                                   {"out", ParameterKind::kOut, "None", kMathDTypes}},
+                                  ResultKind::kArray);
+
+const Signature kLogSumExpSignature("math",
+                                    {{"x", ParameterKind::kArray, nullptr, kMathDTypes},
+                                     {"axis", ParameterKind::kAxisOrNone, "-1"}},
+                                    ResultKind::kScalarOrArray);
 
 KernelDType KernelDTypeOf(DType dtype) {
   switch (dtype) {
@@ -84,8 +99,8 @@ void RunOverRows(const char* function, DType dtype, const RowLayout& x_layout,
 py::object ApplyElementwise(Function function, const py::handle& x_handle, const py::handle& out) {
   const char* name = function_name(function);
   const py::array x = RequireArray(x_handle, name, "x");
-  const DType dtype = RequireDType(x, kMathDTypes, name, "x", nullptr);
-  py::array y = ResultLike(out, dtype, {dtype}, x, name, /*in_place=*/true, OutLayout::kAnyStrides);
+  const DType dtype = RequireDType(x, kElementwiseSignature.dtypes(0), name, "x");
+  py::array y = ResultLike(out, dtype, DTypes(dtype), x, name, /*in_place=*/true, OutLayout::kAnyStrides);
   const std::size_t n = static_cast<std::size_t>(x.size());
   if (n == 0) return std::move(y);
   // One row of n when both are C-contiguous; else the same rows (along the
@@ -105,12 +120,10 @@ PyObject* ElementwiseEntry(std::size_t index, PyObject* const* args, Py_ssize_t 
                            PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
     const auto function = static_cast<Function>(index);
-    static constexpr const char* kNames[] = {"x", "out"};
     py::handle values[2];
-    ParseFastcallArgs(function_name(function), kNames, 2, /*positional=*/2, /*required=*/1, args,
-                      nargs, kwnames, values);
+    kElementwiseSignature.Parse(function_name(function), args, nargs, kwnames, values);
     SmallArray x;
-    if (values[1].is_none() && AsSmallArray(values[0].ptr(), x) && IsMathDType(x.dtype)) {
+    if (values[1].is_none() && AsSmallArray(values[0].ptr(), kElementwiseSignature.dtypes(0), x)) {
       py::array y = NewArray(x.dtype, x.ndim, x.shape, function_name(function));
       simdkit::apply(function, KernelDTypeOf(x.dtype), x.data, y.mutable_data(), x.size);
       return std::move(y);
@@ -130,12 +143,12 @@ RowLayout RowsFor(const py::array& array, const py::handle& axis, const char* fu
 py::array ApplyRowwise(RowFunction function, const char* name, const py::handle& x_object,
                        const py::handle& axis, const py::handle& out) {
   const py::array x = RequireArray(x_object, name, "x");
-  const DType dtype = RequireDType(x, kMathDTypes, name, "x", nullptr);
+  const DType dtype = RequireDType(x, kRowwiseSignature.dtypes(0), name, "x");
   if (!axis.is_none() && x.ndim() == 0) {
     throw py::value_error(ErrorPrefix(name) + "x is 0-d; expected at least one dimension for axis=" +
                           py::repr(axis).cast<std::string>());
   }
-  py::array y = ResultLike(out, dtype, {dtype}, x, name, /*in_place=*/true, OutLayout::kAnyStrides);
+  py::array y = ResultLike(out, dtype, DTypes(dtype), x, name, /*in_place=*/true, OutLayout::kAnyStrides);
   if (x.size() == 0) return y;
   const RowLayout x_layout = RowsFor(x, axis, name);
   const RowLayout y_layout = RowsFor(y, axis, name);
@@ -150,7 +163,7 @@ py::array ApplyRowwise(RowFunction function, const char* name, const py::handle&
 py::object LogSumExp(const py::handle& x_object, const py::handle& axis) {
   constexpr const char* kName = "logsumexp";
   const py::array x = RequireArray(x_object, kName, "x");
-  const DType dtype = RequireDType(x, kMathDTypes, kName, "x", nullptr);
+  const DType dtype = RequireDType(x, kLogSumExpSignature.dtypes(0), kName, "x");
   if (!axis.is_none() && x.ndim() == 0) {
     throw py::value_error(ErrorPrefix(kName) + "x is 0-d; expected at least one dimension for axis=" +
                           py::repr(axis).cast<std::string>());
@@ -179,18 +192,11 @@ py::object LogSumExp(const py::handle& x_object, const py::handle& axis) {
 // (axis=None): its rows as the kernels read them; false for anything else.
 bool AsSmallRows(const py::handle& x_object, const py::handle& axis, SmallArray& x,
                  MatrixView& rows) {
-  if (!AsSmallArray(x_object.ptr(), x) || !IsMathDType(x.dtype) || x.size == 0) return false;
+  if (!AsSmallArray(x_object.ptr(), kMathDTypes, x) || x.size == 0) return false;
   if (!axis.is_none() && !IsLastAxis(axis, x.ndim)) return false;
   const std::size_t cols = axis.is_none() ? x.size : x.cols();
   rows = MatrixView{x.data, KernelDTypeOf(x.dtype), x.size / cols, cols, cols};
   return true;
-}
-
-// The row kernels' defaults for ParseFastcallArgs: axis=-1. Made on the
-// first call (with the GIL) and kept for the life of the process.
-const py::handle* LastAxisDefaults() {
-  static const py::handle defaults[] = {py::handle(), LastAxisDefault(), py::handle()};
-  return defaults;
 }
 
 struct RowKernel {
@@ -201,13 +207,10 @@ struct RowKernel {
 
 const RowKernel kRowKernels[] = {
     {RowFunction::kSoftmax, "softmax",
-     "softmax(x, axis=-1, *, out=None)\n--\n\n"
      "exp(x - max) / sum(exp(x - max)), as scipy.special.softmax,"},
     {RowFunction::kLogSoftmax, "log_softmax",
-     "log_softmax(x, axis=-1, *, out=None)\n--\n\n"
      "x - max - log(sum(exp(x - max))), as scipy.special.log_softmax,"},
     {RowFunction::kNormalize, "normalize",
-     "normalize(x, axis=-1, *, out=None)\n--\n\n"
      "x / norm(x) (all-zero rows stay zero),"},
 };
 
@@ -215,10 +218,8 @@ PyObject* RowwiseEntry(std::size_t index, PyObject* const* args, Py_ssize_t narg
                        PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
     const RowKernel& kernel = kRowKernels[index];
-    static constexpr const char* kNames[] = {"x", "axis", "out"};
     py::handle values[3];
-    ParseFastcallArgs(kernel.name, kNames, 3, /*positional=*/2, /*required=*/1, args, nargs,
-                      kwnames, values, LastAxisDefaults());
+    kRowwiseSignature.Parse(kernel.name, args, nargs, kwnames, values);
     SmallArray x;
     MatrixView rows;
     if (values[2].is_none() && AsSmallRows(values[0], values[1], x, rows)) {
@@ -233,10 +234,8 @@ PyObject* RowwiseEntry(std::size_t index, PyObject* const* args, Py_ssize_t narg
 PyObject* LogSumExpEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                          PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
-    static constexpr const char* kNames[] = {"x", "axis"};
     py::handle values[2];
-    ParseFastcallArgs("logsumexp", kNames, 2, /*positional=*/2, /*required=*/1, args, nargs,
-                      kwnames, values, LastAxisDefaults());
+    kLogSumExpSignature.Parse("logsumexp", args, nargs, kwnames, values);
     SmallArray x;
     MatrixView rows;
     if (AsSmallRows(values[0], values[1], x, rows)) {
@@ -270,25 +269,24 @@ void RegisterMath(py::module_& module) {
   static constexpr auto elementwise = IndexedEntries<&ElementwiseEntry, kFunctionCount>();
   for (std::size_t i = 0; i < kFunctionCount; ++i) {
     const char* name = function_name(static_cast<Function>(i));
-    AddFastcallFunction(
-        module, name, elementwise[i],
-        std::string(name) + "(x, out=None)\n--\n\n" + name +
+    AddEntryPoint(
+        module, name, kElementwiseSignature, elementwise[i],
+        std::string(name) +
             "(x) elementwise (see docs/math.md for the definition and accuracy).\n" + kDTypesDoc +
             "out: a writeable array of x's dtype and shape, x itself for in place, or\n"
             "None for a new array; it is filled and returned.\n");
   }
   static constexpr auto rowwise = IndexedEntries<&RowwiseEntry, std::size(kRowKernels)>();
   for (std::size_t i = 0; i < rowwise.size(); ++i) {
-    AddFastcallFunction(
-        module, kRowKernels[i].name, rowwise[i],
+    AddEntryPoint(
+        module, kRowKernels[i].name, kRowwiseSignature, rowwise[i],
         std::string(kRowKernels[i].doc) +
             " along `axis` (default: the last; None: all elements as one row).\n" + kDTypesDoc +
             "out: a writeable array of x's dtype and shape (x itself for in place).\n");
   }
-  AddFastcallFunction(
-      module, "logsumexp", &LogSumExpEntry,
-      std::string("logsumexp(x, axis=-1)\n--\n\n"
-                  "log(sum(exp(x))) along `axis` (default: the last; None: all elements),\n"
+  AddEntryPoint(
+      module, "logsumexp", kLogSumExpSignature, &LogSumExpEntry,
+      std::string("log(sum(exp(x))) along `axis` (default: the last; None: all elements),\n"
                   "computed stably as scipy.special.logsumexp; -inf for empty rows.\n"
                   "Returns x's shape without that axis, or a NumPy scalar.\n") +
           kDTypesDoc);

@@ -1,5 +1,6 @@
 #include <pybind11/pybind11.h>
 
+#include "bindings/entry_points.h"
 #include "bindings/module.h"
 
 PYBIND11_MODULE(_core, module) {
@@ -9,4 +10,5 @@ PYBIND11_MODULE(_core, module) {
   simdkit::python::RegisterDistance(module);
   simdkit::python::RegisterMath(module);
   simdkit::python::RegisterConvert(module);
+  simdkit::python::RegisterEntryPoints(module);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bindings/array_args.h"
+#include "bindings/entry_points.h"
 #include "bindings/module.h"
 #include "simdkit/reduce.h"
 
@@ -55,7 +56,19 @@ const ReduceFunction kArgMax{"argmax", "argmax", true, false,
                              SIMDKIT_ERASE(argmax_rows, std::size_t, std::size_t)};
 #undef SIMDKIT_ERASE
 
-const std::vector<DType> kFloatDTypes{DType::kFloat32, DType::kFloat64};
+constexpr DType kFloatDTypes[] = {DType::kFloat32, DType::kFloat64};
+
+// sum(a, axis=None, keepdims=False) and the other reductions.
+const Signature kReduceSignature("reduce",
+                                 {{"a", ParameterKind::kArray, nullptr, kFloatDTypes},
+                                  {"axis", ParameterKind::kAxisOrNone, "None"},
+                                  {"keepdims", ParameterKind::kBool, "False"}},
+                                 ResultKind::kScalarOrArray);
+
+const Signature kDotSignature("reduce",
+                              {{"a", ParameterKind::kArray, nullptr, kFloatDTypes},
+                               {"b", ParameterKind::kArray, nullptr, kFloatDTypes}},
+                              ResultKind::kScalarOrArray);
 
 py::array NewResultArray(DType dtype, bool index, const std::vector<py::ssize_t>& shape,
                          const char* function) {
@@ -78,7 +91,7 @@ py::object ScalarOf(const ReduceFunction& function, DType dtype, const ScalarRes
 }
 
 // A whole small array's reduction as a NumPy scalar, kernel called
-// directly (AsSmallFloatArray: the fast path).
+// directly (AsSmallArray: the fast path).
 py::object ReduceSmall(const ReduceFunction& function, const SmallArray& a) {
   ScalarResult result;
   VisitFloatDType(a.dtype, [&](auto tag) {
@@ -91,7 +104,7 @@ py::object ReduceSmall(const ReduceFunction& function, const SmallArray& a) {
 py::object Reduce(const ReduceFunction& function, const py::handle& a_object,
                   const py::handle& axis, bool keepdims) {
   const py::array a = RequireArray(a_object, function.name, "a");
-  const DType dtype = RequireDType(a, kFloatDTypes, function.name, "a");
+  const DType dtype = RequireDType(a, kReduceSignature.dtypes(0), function.name, "a");
   const int ndim = static_cast<int>(a.ndim());
 
   const bool all_elements = axis.is_none();
@@ -144,10 +157,10 @@ std::vector<py::ssize_t> BatchShape(const py::array& array) {
 py::object Dot(const py::handle& a_object, const py::handle& b_object) {
   const py::array a = RequireArray(a_object, "dot", "a");
   const py::array b = RequireArray(b_object, "dot", "b");
-  const DType dtype = RequireDType(a, kFloatDTypes, "dot", "a");
-  if (RequireDType(b, kFloatDTypes, "dot", "b") != dtype) {
+  const DType dtype = RequireDType(a, kDotSignature.dtypes(0), "dot", "a");
+  if (RequireDType(b, kDotSignature.dtypes(1), "dot", "b") != dtype) {
     throw py::type_error(std::string("simdkit.dot: a has dtype ") + DTypeName(dtype) +
-                         " but b has dtype " + DTypeName(RequireDType(b, kFloatDTypes, "dot", "b")) +
+                         " but b has dtype " + DTypeName(RequireDType(b, kDotSignature.dtypes(1), "dot", "b")) +
                          "; expected the same dtype (simdkit does not cast)");
   }
   if (a.ndim() == 0 || b.ndim() == 0) {
@@ -208,13 +221,12 @@ PyObject* ReduceEntry(std::size_t index, PyObject* const* args, Py_ssize_t nargs
                       PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
     const ReduceFunction& function = *kReduceFunctions[index];
-    static constexpr const char* kNames[] = {"a", "axis", "keepdims"};
     py::handle values[3];
-    ParseFastcallArgs(function.name, kNames, 3, /*positional=*/3, /*required=*/1, args, nargs,
-                      kwnames, values);
+    kReduceSignature.Parse(function.name, args, nargs, kwnames, values);
     const bool keepdims = KeepDims(values[2], function.name);
     SmallArray a;
-    if (values[1].is_none() && !keepdims && AsSmallFloatArray(values[0].ptr(), a) &&
+    if (values[1].is_none() && !keepdims &&
+        AsSmallArray(values[0].ptr(), kReduceSignature.dtypes(0), a) &&
         (a.size != 0 || function.has_identity)) {
       return ReduceSmall(function, a);
     }
@@ -225,12 +237,11 @@ PyObject* ReduceEntry(std::size_t index, PyObject* const* args, Py_ssize_t nargs
 PyObject* DotEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                    PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
-    static constexpr const char* kNames[] = {"a", "b"};
     py::handle values[2];
-    ParseFastcallArgs("dot", kNames, 2, /*positional=*/2, /*required=*/2, args, nargs, kwnames,
-                      values);
+    kDotSignature.Parse("dot", args, nargs, kwnames, values);
     SmallArray a, b;
-    if (AsSmallFloatArray(values[0].ptr(), a) && AsSmallFloatArray(values[1].ptr(), b) &&
+    if (AsSmallArray(values[0].ptr(), kDotSignature.dtypes(0), a) &&
+        AsSmallArray(values[1].ptr(), kDotSignature.dtypes(1), b) &&
         a.ndim == 1 && b.ndim == 1 && a.dtype == b.dtype && a.size == b.size) {
       return VisitFloatDType(a.dtype, [&](auto tag) {
         using T = typename decltype(tag)::type;
@@ -263,13 +274,10 @@ void RegisterReduce(py::module_& module) {
       "C-order index for axis=None."};
   static constexpr auto entries = IndexedEntries<&ReduceEntry, std::size(kReduceFunctions)>();
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    const char* name = kReduceFunctions[i]->name;
-    AddFastcallFunction(module, name, entries[i],
-                        std::string(name) + "(a, axis=None, keepdims=False)\n--\n\n" + kDocs[i]);
+    AddEntryPoint(module, kReduceFunctions[i]->name, kReduceSignature, entries[i], kDocs[i]);
   }
-  AddFastcallFunction(
-      module, "dot", &DotEntry,
-      "dot(a, b)\n--\n\n"
+  AddEntryPoint(
+      module, "dot", kDotSignature, &DotEntry,
       "Dot products over the last axis, as numpy.vecdot for real input:\n"
       "1-D with 1-D gives a scalar; (m, d) with (m, d) or (d,) gives (m,);\n"
       "batch shapes broadcast. Both arrays must share one float dtype.");

@@ -2,8 +2,9 @@
 crash: the exception's type, and a message naming what was expected.
 
 One table, generated from one description per public function (SPECS:
-valid arguments, the dtypes each array argument accepts, which optional
-arguments it has) crossed with the categories of bad input that apply to it:
+valid arguments, and from the bindings' own table of entry points,
+simdkit._core._entry_points(), the dtypes each array argument accepts and
+which optional arguments it has) crossed with the categories of bad input that apply to it:
 non-arrays, wrong dtypes, mismatched dtypes, wrong numbers of dimensions,
 mismatched shapes, bad `out=` (dtype, shape, read-only, layout, overlapping
 an input), unknown metric / dtype / target names, metrics undefined for a
@@ -31,10 +32,11 @@ import simdkit  # noqa: E402
 from test_math import ELEMENTWISE  # noqa: E402
 
 BF16 = np.dtype(ml_dtypes.bfloat16)
-FLOATS = "float32 or float64"
-MATH_DTYPES = "float32, float64, float16 or bfloat16"
-DISTANCE_DTYPES = "float64, float32, float16, bfloat16, int8, uint8 or bool"
 METRIC_NAMES = ["dot", "cosine", "sqeuclidean", "euclidean", "cityblock", "hamming", "jaccard"]
+# Each public function's parameters as its bindings declare them
+# (bindings/entry_points.h): which are arrays and the dtypes each takes,
+# which are required, axis= and threads=.
+TABLE = simdkit._core._entry_points()
 
 
 def ones(shape, dtype=np.float32):
@@ -44,6 +46,11 @@ def ones(shape, dtype=np.float32):
 def read_only(array):
     array.flags.writeable = False
     return array
+
+
+def dtype_list(dtypes):
+    """["float32", "float64"] as messages list them: "float32 or float64"."""
+    return dtypes[0] if len(dtypes) == 1 else ", ".join(dtypes[:-1]) + " or " + dtypes[-1]
 
 
 @dataclass
@@ -61,62 +68,64 @@ class Spec:
     required: tuple = ()            # required parameters, in order
 
 
-def reduce_spec():
-    return Spec({"a": ones((3, 4))}, {"a": FLOATS}, axis="none-or-int", required=("a",))
+AXIS_KINDS = {"axis_or_none": "none-or-int", "axis": "int"}
 
 
-def elementwise_spec():
-    return Spec({"x": ones((3, 4))}, {"x": MATH_DTYPES}, out="float32", out_shape=(3, 4),
-                in_place=True, required=("x",))
+def spec(name, valid, **details):
+    """SPECS[name]: a valid call and what only a test can say about it
+    (`details`: out='s message for this call, shapes, ...), with what the
+    table declares (arrays and their dtypes, required parameters, axis=,
+    threads=)."""
+    parameters = TABLE[name]["parameters"]
+    kinds = {parameter["kind"]: parameter for parameter in parameters}
+    return Spec(valid,
+                {p["name"]: dtype_list(p["dtypes"]) for p in parameters
+                 if p["kind"] in ("array", "array_or_packed")},
+                axis=next((AXIS_KINDS[k] for k in AXIS_KINDS if k in kinds), None),
+                threads="threads" in kinds,
+                distance=TABLE[name]["family"] == "distance" and "metric" in kinds,
+                required=tuple(p["name"] for p in parameters if p["default"] is None),
+                **details)
 
 
-def rowwise_spec(out=True):
-    return Spec({"x": ones((3, 4))}, {"x": MATH_DTYPES}, out="float32" if out else None,
-                out_shape=(3, 4) if out else None, in_place=out, axis="none-or-int",
-                required=("x",))
+def reduce_spec(name):
+    return spec(name, {"a": ones((3, 4))})
 
 
+def elementwise_spec(name):
+    return spec(name, {"x": ones((3, 4))}, out="float32", out_shape=(3, 4), in_place=True)
+
+
+def rowwise_spec(name, out=True):
+    return spec(name, {"x": ones((3, 4))}, out="float32" if out else None,
+                out_shape=(3, 4) if out else None, in_place=out)
+
+
+TWO_D = "2-D (rows, dims)"
 SPECS = {
-    **{name: reduce_spec() for name in ("sum", "norm", "min", "max", "argmin", "argmax")},
-    "dot": Spec({"a": ones((3, 4)), "b": ones(4)}, {"a": FLOATS, "b": FLOATS},
-                required=("a", "b")),
-    "distance": Spec({"a": ones(4), "b": ones(4), "metric": "euclidean"},
-                     {"a": DISTANCE_DTYPES, "b": DISTANCE_DTYPES},
-                     ndim={"a": ("1-D (dims,)", [(), (2, 4)]), "b": ("1-D (dims,)", [(2, 4)])},
-                     distance=True, required=("a", "b", "metric")),
-    "paired": Spec({"A": ones((3, 4)), "B": ones((3, 4)), "metric": "euclidean"},
-                   {"A": DISTANCE_DTYPES, "B": DISTANCE_DTYPES},
-                   ndim={"A": ("2-D (rows, dims)", [(4,), (2, 3, 4)]),
-                         "B": ("2-D (rows, dims)", [(4,)])},
-                   distance=True, required=("A", "B", "metric")),
-    "cdist": Spec({"A": ones((3, 4)), "B": ones((2, 4))},
-                  {"A": DISTANCE_DTYPES, "B": DISTANCE_DTYPES}, out="float32", out_shape=(3, 2),
-                  ndim={"A": ("2-D (rows, dims)", [(4,), (2, 3, 4)]),
-                        "B": ("2-D (rows, dims)", [()])},
-                  distance=True, threads=True, required=("A", "B")),
-    "topk": Spec({"Q": ones((3, 4)), "X": ones((5, 4)), "k": 2, "metric": "euclidean"},
-                 {"Q": DISTANCE_DTYPES, "X": DISTANCE_DTYPES},
-                 ndim={"Q": ("2-D (rows, dims)", [(4,)]), "X": ("2-D (rows, dims)", [(1, 5, 4)])},
-                 distance=True, threads=True, required=("Q", "X", "k", "metric")),
-    "pack": Spec({"X": ones((3, 4))}, {"X": DISTANCE_DTYPES},
-                 ndim={"X": ("2-D (rows, dims)", [(4,), (2, 3, 4)])}, required=("X",)),
-    "to_bfloat16": Spec({"x": ones((3, 4))}, {"x": "float32"}, out="bfloat16 or uint16",
-                        out_shape=(3, 4), required=("x",)),
-    "to_float16": Spec({"x": ones((3, 4))}, {"x": "float32"}, out="float16 or uint16",
-                       out_shape=(3, 4), required=("x",)),
-    "from_bfloat16": Spec({"y": ones((3, 4), BF16)}, {"y": "bfloat16"}, out="float32",
-                          out_shape=(3, 4), required=("y",)),
-    "from_float16": Spec({"y": ones((3, 4), np.float16)}, {"y": "float16"}, out="float32",
-                         out_shape=(3, 4), required=("y",)),
-    "quantize_int8": Spec({"x": ones((3, 4))}, {"x": "float32"}, axis="int",
-                          ndim={"x": ("at least one dimension", [()])}, required=("x",)),
-    "dequantize_int8": Spec({"q": ones((3, 4), np.int8), "scale": ones(3)},
-                            {"q": "int8", "scale": "float32"}, axis="int",
-                            ndim={"q": ("at least one dimension", [()])},
-                            required=("q", "scale")),
-    **{name: elementwise_spec() for name in ELEMENTWISE},
-    **{name: rowwise_spec() for name in ("softmax", "log_softmax", "normalize")},
-    "logsumexp": rowwise_spec(out=False),
+    **{name: reduce_spec(name) for name in ("sum", "norm", "min", "max", "argmin", "argmax")},
+    "dot": spec("dot", {"a": ones((3, 4)), "b": ones(4)}),
+    "distance": spec("distance", {"a": ones(4), "b": ones(4), "metric": "euclidean"},
+                     ndim={"a": ("1-D (dims,)", [(), (2, 4)]), "b": ("1-D (dims,)", [(2, 4)])}),
+    "paired": spec("paired", {"A": ones((3, 4)), "B": ones((3, 4)), "metric": "euclidean"},
+                   ndim={"A": (TWO_D, [(4,), (2, 3, 4)]), "B": (TWO_D, [(4,)])}),
+    "cdist": spec("cdist", {"A": ones((3, 4)), "B": ones((2, 4))}, out="float32", out_shape=(3, 2),
+                  ndim={"A": (TWO_D, [(4,), (2, 3, 4)]), "B": (TWO_D, [()])}),
+    "topk": spec("topk", {"Q": ones((3, 4)), "X": ones((5, 4)), "k": 2, "metric": "euclidean"},
+                 ndim={"Q": (TWO_D, [(4,)]), "X": (TWO_D, [(1, 5, 4)])}),
+    "pack": spec("pack", {"X": ones((3, 4))}, ndim={"X": (TWO_D, [(4,), (2, 3, 4)])}),
+    "to_bfloat16": spec("to_bfloat16", {"x": ones((3, 4))}, out="bfloat16 or uint16", out_shape=(3, 4)),
+    "to_float16": spec("to_float16", {"x": ones((3, 4))}, out="float16 or uint16", out_shape=(3, 4)),
+    "from_bfloat16": spec("from_bfloat16", {"y": ones((3, 4), BF16)}, out="float32", out_shape=(3, 4)),
+    "from_float16": spec("from_float16", {"y": ones((3, 4), np.float16)}, out="float32",
+                         out_shape=(3, 4)),
+    "quantize_int8": spec("quantize_int8", {"x": ones((3, 4))},
+                          ndim={"x": ("at least one dimension", [()])}),
+    "dequantize_int8": spec("dequantize_int8", {"q": ones((3, 4), np.int8), "scale": ones(3)},
+                            ndim={"q": ("at least one dimension", [()])}),
+    **{name: elementwise_spec(name) for name in ELEMENTWISE},
+    **{name: rowwise_spec(name) for name in ("softmax", "log_softmax", "normalize")},
+    "logsumexp": rowwise_spec("logsumexp", out=False),
 }
 
 

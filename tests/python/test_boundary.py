@@ -6,6 +6,7 @@ must behave as positional arguments do."""
 
 import inspect
 import pickle
+import sys
 
 import numpy as np
 import pytest
@@ -83,6 +84,12 @@ def test_keywords_behave_as_positional_arguments():
     assert simdkit.sum(x, keepdims=np.bool_(True)).shape == (1, 1)
     assert same(simdkit.sum(x, keepdims=0), simdkit.sum(x))
     assert same(simdkit.sum(x, keepdims=None), simdkit.sum(x))
+    # Keywords are matched by pointer to the interned names first; a name
+    # built at run time (not interned) matches by value.
+    built = "".join(["ax", "is"])
+    assert sys.intern(built) is not built
+    assert same(simdkit.sum(x, **{built: 0}), simdkit.sum(x, 0))
+    assert same(simdkit.cdist(x, x, **{"".join(["met", "ric"]): "cosine"}), simdkit.cdist(x, x, "cosine"))
     with pytest.raises(TypeError, match=r"simdkit\.sum\(\) got an unexpected keyword argument 'axes'"):
         simdkit.sum(x, axes=0)
     with pytest.raises(TypeError, match=r"simdkit\.sum\(\) got multiple values for argument 'a'"):
