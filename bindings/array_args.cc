@@ -79,9 +79,13 @@ bool AsSmallArray(PyObject* object, SmallArray& array) {
   constexpr int kFlags = Api::NPY_ARRAY_C_CONTIGUOUS_ | Api::NPY_ARRAY_ALIGNED_;
   if ((proxy->flags & kFlags) != kFlags) return false;
   if (!DTypeOfDescr(proxy->descr, array.dtype)) return false;
+  // Both factors below kReleaseGilElements (2^14): the product cannot
+  // overflow. A zero-size array with a longer axis takes the general path.
   std::size_t size = 1;
   for (int axis = 0; axis < proxy->nd; ++axis) {
-    size = SaturatingProduct(size, static_cast<std::size_t>(proxy->dimensions[axis]));
+    const auto extent = static_cast<std::size_t>(proxy->dimensions[axis]);
+    if (extent >= kReleaseGilElements) return false;
+    size *= extent;
     if (size >= kReleaseGilElements) return false;
   }
   array.data = proxy->data;

@@ -111,11 +111,12 @@ void Signature::Parse(const char* function, PyObject* const* args, Py_ssize_t na
   // Which parameters have a value, as bits: testing values[i] instead
   // reloads what was just stored, and the wide store that zeroed the array
   // cannot forward to those loads (a third of this function's time).
-  std::uint32_t given = 0;
-  for (Py_ssize_t i = 0; i < nargs; ++i) {
-    values[i] = args[i];
-    given |= std::uint32_t{1} << i;
+  for (Py_ssize_t i = 0; i < nargs; ++i) values[i] = args[i];
+  if (kwnames == nullptr && nargs >= required_) {  // the common call: positions only
+    for (int i = static_cast<int>(nargs); i < count_; ++i) values[i] = defaults_[i];
+    return;
   }
+  std::uint32_t given = (std::uint32_t{1} << nargs) - 1;
   const Py_ssize_t keywords = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
   for (Py_ssize_t k = 0; k < keywords; ++k) {
     PyObject* keyword = PyTuple_GET_ITEM(kwnames, k);

@@ -204,6 +204,7 @@ py::object Dot(const py::handle& a_object, const py::handle& b_object) {
 // keepdims as pybind11 took a bool: True/False, None (false) or anything
 // with __bool__ (numpy.bool_, 0 and 1).
 bool KeepDims(const py::handle& keepdims, const char* function) {
+  if (keepdims.ptr() == Py_False) return false;  // the default, without the caster
   py::detail::make_caster<bool> caster;
   if (!caster.load(keepdims, /*convert=*/true)) {
     throw py::type_error(ErrorPrefix(function) + "keepdims must be a bool, got " +

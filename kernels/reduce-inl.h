@@ -123,6 +123,13 @@ hn::Vec<D> PairwiseSum(D d, const Terms& terms, size_t begin, size_t count) {
 
 template <class D, class Terms>
 HWY_INLINE hn::TFromD<D> SumOfTerms(D d, const Terms& terms, size_t count) {
+  // At most one vector: the partial chain alone, which is what PairwiseSum
+  // would return (its other chains are +0, which changes nothing once added
+  // to +0), without its call and loop; a small call's kernel is most of its
+  // cost.
+  if (count <= hn::Lanes(d)) {
+    return hn::GetLane(hn::SumOfLanes(d, terms.AddPartial(d, 0, count, hn::Zero(d))));
+  }
   return hn::GetLane(hn::SumOfLanes(d, PairwiseSum(d, terms, 0, count)));
 }
 
