@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <iterator>
 #include <optional>
@@ -53,6 +54,19 @@ Metric MetricArg(const py::handle& metric, const char* function) {
   if (!PyUnicode_Check(metric.ptr())) {
     throw py::type_error(ErrorPrefix(function) + "metric must be a str, one of " + MetricList() +
                          ", got " + TypeNameOf(metric));
+  }
+  // A name written in Python is interned: found by pointer, without reading
+  // the string. The names are interned once, with the GIL.
+  static const auto* const interned = [] {
+    auto* names = new std::array<PyObject*, std::size(kMetrics)>();
+    for (std::size_t i = 0; i < names->size(); ++i) {
+      (*names)[i] = PyUnicode_InternFromString(simdkit::metric_name(kMetrics[i]));
+      if ((*names)[i] == nullptr) throw py::error_already_set();
+    }
+    return names;
+  }();
+  for (std::size_t i = 0; i < interned->size(); ++i) {
+    if ((*interned)[i] == metric.ptr()) return kMetrics[i];
   }
   Py_ssize_t size = 0;
   const char* text = PyUnicode_AsUTF8AndSize(metric.ptr(), &size);
