@@ -201,6 +201,25 @@ bool IsNativeByteOrder(char order) {
   return order == (little ? '<' : '>');
 }
 
+// ml_dtypes registers bfloat16 as a user dtype: its number varies from
+// process to process, but not within one, so the name (a Python attribute
+// lookup and a string, over a microsecond) is read only until it is known.
+// The GIL guards it.
+int bfloat16_num = -1;
+
+// Whether a user dtype (number `num`) is ml_dtypes.bfloat16: out of line, so
+// that the builtin types' path keeps no frame for its strings.
+[[gnu::noinline]] bool IsBFloat16Descr(PyObject* descr_object, int num) {
+  if (num < kNpyUserDefined) return false;
+  const auto dtype = py::reinterpret_borrow<py::dtype>(descr_object);
+  if (!dtype.has_fields() && dtype.itemsize() == 2 &&
+      py::str(dtype.attr("name")).cast<std::string>() == "bfloat16") {
+    bfloat16_num = num;
+    return true;
+  }
+  return false;
+}
+
 // Reads the descriptor's fields directly: this runs twice on every call, and
 // pybind11's dtype accessors check NumPy's version each time. Builtin type
 // numbers other than void never have fields, so none of ours is structured.
@@ -221,20 +240,7 @@ bool DTypeOfDescr(PyObject* descr_object, DType& result) {
     case py::detail::npy_api::NPY_BOOL_: result = DType::kBool; return true;
     default: break;
   }
-  // ml_dtypes registers bfloat16 as a user dtype: its number varies from
-  // process to process, but not within one, so the name (a Python attribute
-  // lookup and a string, over a microsecond) is read only until it is known.
-  // The GIL guards the static.
-  static int bfloat16_num = -1;
-  if (num == bfloat16_num) {
-    result = DType::kBFloat16;
-    return true;
-  }
-  if (num < kNpyUserDefined) return false;
-  const auto dtype = py::reinterpret_borrow<py::dtype>(descr_object);
-  if (!dtype.has_fields() && dtype.itemsize() == 2 &&
-      py::str(dtype.attr("name")).cast<std::string>() == "bfloat16") {
-    bfloat16_num = num;
+  if (num == bfloat16_num || IsBFloat16Descr(descr_object, num)) {
     result = DType::kBFloat16;
     return true;
   }

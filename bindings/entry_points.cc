@@ -96,8 +96,8 @@ void Signature::Prepare() const {
   }
 }
 
-void Signature::Parse(const char* function, PyObject* const* args, Py_ssize_t nargs,
-                      PyObject* kwnames, py::handle* values) const {
+void Signature::ParseKeywords(const char* function, PyObject* const* args, Py_ssize_t nargs,
+                              PyObject* kwnames, py::handle* values) const {
   // Only an error needs the name: building it on every call would cost an
   // allocation on the path distance() keeps short.
   const auto name = [function] { return std::string("simdkit.") + function + "()"; };
@@ -112,10 +112,6 @@ void Signature::Parse(const char* function, PyObject* const* args, Py_ssize_t na
   // reloads what was just stored, and the wide store that zeroed the array
   // cannot forward to those loads (a third of this function's time).
   for (Py_ssize_t i = 0; i < nargs; ++i) values[i] = args[i];
-  if (kwnames == nullptr && nargs >= required_) {  // the common call: positions only
-    for (int i = static_cast<int>(nargs); i < count_; ++i) values[i] = defaults_[i];
-    return;
-  }
   std::uint32_t given = (std::uint32_t{1} << nargs) - 1;
   const Py_ssize_t keywords = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
   for (Py_ssize_t k = 0; k < keywords; ++k) {

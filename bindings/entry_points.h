@@ -100,12 +100,24 @@ class Signature {
   // arguments that do not match. Keywords are found by pointer first:
   // CPython interns the keyword names of calls written in Python.
   void Parse(const char* function, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
-             py::handle* values) const;
+             py::handle* values) const {
+    // Inline, the common call (positions only, all required ones given)
+    // costs a few moves; anything else is parsed out of line.
+    if (kwnames == nullptr && nargs >= required_ && nargs <= positional_) {
+      for (Py_ssize_t i = 0; i < nargs; ++i) values[i] = args[i];
+      for (int i = static_cast<int>(nargs); i < count_; ++i) values[i] = defaults_[i];
+      return;
+    }
+    ParseKeywords(function, args, nargs, kwnames, values);
+  }
 
   // Interns the names and makes the defaults (with the GIL, at import).
   void Prepare() const;
 
  private:
+  void ParseKeywords(const char* function, PyObject* const* args, Py_ssize_t nargs,
+                     PyObject* kwnames, py::handle* values) const;
+
   const char* family_;
   ResultKind result_;
   std::array<Parameter, kMaxParameters> parameters_{};

@@ -78,20 +78,15 @@ constexpr const char* kFunctionNames[kFunctionCount] = {
 
 using internal::Where;
 
-void CheckDType(const char* function, DType dtype) {
-  if (!math_supports(dtype)) {
-    throw std::invalid_argument(Where(function) + "dtype " + dtype_name(dtype) +
+// Why `function`'s arguments are refused, out of line: the checks that pass
+// cost a few compares, with no string built or frame kept for them.
+[[noreturn]] HWY_NOINLINE void RejectRows(const char* function, const MatrixView& x,
+                                          const void* y, std::size_t y_stride) {
+  if (!math_supports(x.dtype)) {
+    throw std::invalid_argument(Where(function) + "dtype " + dtype_name(x.dtype) +
                                 " is not supported; expected float64, float32, float16 or "
                                 "bfloat16");
   }
-}
-
-// x and y: rows of cols elements, strides in elements. y may be x itself
-// with the same stride (in place); any other overlap is refused, as the
-// kernels read a vector after writing the one before it.
-void CheckRows(const char* function, const MatrixView& x, const void* y, std::size_t y_stride) {
-  CheckDType(function, x.dtype);
-  if (x.rows == 0 || x.cols == 0) return;
   if (x.data == nullptr || y == nullptr) {
     throw std::invalid_argument(Where(function) + "null data pointer with a non-empty shape");
   }
@@ -100,12 +95,29 @@ void CheckRows(const char* function, const MatrixView& x, const void* y, std::si
                                 ", " + std::to_string(y_stride) + ") are smaller than the " +
                                 std::to_string(x.cols) + " columns");
   }
+  throw std::invalid_argument(Where(function) +
+                              "x and y overlap; expected separate memory or exactly the same "
+                              "(in place)");
+}
+
+void CheckDType(const char* function, DType dtype) {
+  if (!math_supports(dtype)) RejectRows(function, MatrixView{nullptr, dtype, 0, 0, 0}, nullptr, 0);
+}
+
+// x and y: rows of cols elements, strides in elements. y may be x itself
+// with the same stride (in place); any other overlap is refused, as the
+// kernels read a vector after writing the one before it.
+void CheckRows(const char* function, const MatrixView& x, const void* y, std::size_t y_stride) {
+  CheckDType(function, x.dtype);
+  if (x.rows == 0 || x.cols == 0) return;
+  if (x.data == nullptr || y == nullptr ||
+      (x.rows > 1 && (x.row_stride < x.cols || y_stride < x.cols))) {
+    RejectRows(function, x, y, y_stride);
+  }
   if (x.data == y && x.row_stride == y_stride) return;
   if (internal::Overlaps(internal::ViewExtent(x),
                          internal::RowsExtent(y, x.rows, x.cols, y_stride, dtype_size(x.dtype)))) {
-    throw std::invalid_argument(Where(function) +
-                                "x and y overlap; expected separate memory or exactly the same "
-                                "(in place)");
+    RejectRows(function, x, y, y_stride);
   }
 }
 

@@ -80,31 +80,37 @@ const char* OpName(ReduceOp op) {
 
 bool HasIdentity(ReduceOp op) { return op == ReduceOp::kSum || op == ReduceOp::kNorm; }
 
-void CheckRows(const char* name, const void* x, size_t rows, size_t cols) {
+// Why a reduction's arguments are refused, out of line: the checks that
+// pass cost a few compares, with no string built or frame kept for them.
+[[noreturn]] HWY_NOINLINE void RejectReduceArguments(ReduceOp op, const void* x, size_t rows,
+                                                     size_t cols, const void* out) {
+  const char* name = OpName(op);
   if (rows != 0 && cols != 0 && x == nullptr) {
-    throw std::invalid_argument(internal::Where(name) +
-                                "null data pointer with a non-empty shape");
+    throw std::invalid_argument(internal::Where(name) + "null data pointer with a non-empty shape");
   }
+  // As NumPy: an empty reduced axis is an error even when there are no rows.
+  if (cols == 0 && !HasIdentity(op)) {
+    throw std::invalid_argument(internal::Where(name) + "zero-size input has no " + name +
+                                "; expected at least one element per row");
+  }
+  if (out == nullptr) throw std::invalid_argument(internal::Where(name) + "null output pointer");
+  throw std::invalid_argument(internal::Where(name) +
+                              "out overlaps x; expected separate memory for outputs");
 }
 
 template <typename T>
 void ReduceRowsChecked(ReduceOp op, const T* x, size_t rows, size_t cols, size_t row_stride,
                        void* out) {
-  CheckRows(OpName(op), x, rows, cols);
-  // As NumPy: an empty reduced axis is an error even when there are no rows.
-  if (cols == 0 && !HasIdentity(op)) {
-    throw std::invalid_argument(internal::Where(OpName(op)) +
-                                "zero-size input has no " + OpName(op) +
-                                "; expected at least one element per row");
+  if ((x == nullptr && rows != 0 && cols != 0) || (cols == 0 && !HasIdentity(op))) {
+    RejectReduceArguments(op, x, rows, cols, out);
   }
   if (rows == 0) return;
-  if (out == nullptr) {
-    throw std::invalid_argument(internal::Where(OpName(op)) + "null output pointer");
-  }
   const bool index = op == ReduceOp::kArgMin || op == ReduceOp::kArgMax;
-  internal::CheckNoOverlap(OpName(op), "out",
-                           internal::ElementsExtent(out, rows, index ? sizeof(size_t) : sizeof(T)),
-                           "x", internal::RowsExtent(x, rows, cols, row_stride, sizeof(T)));
+  if (out == nullptr ||
+      internal::Overlaps(internal::ElementsExtent(out, rows, index ? sizeof(size_t) : sizeof(T)),
+                         internal::RowsExtent(x, rows, cols, row_stride, sizeof(T)))) {
+    RejectReduceArguments(op, x, rows, cols, out);
+  }
   DispatchReduceRows(op, x, rows, cols, row_stride, out);
 }
 
@@ -122,21 +128,32 @@ size_t ReduceToIndex(ReduceOp op, const T* x, size_t n) {
   return result;
 }
 
+// Why dot's arguments are refused, out of line (see RejectReduceArguments).
+[[noreturn]] HWY_NOINLINE void RejectDotArguments(const void* a, size_t a_stride, const void* b,
+                                                  size_t b_stride, size_t rows, size_t cols,
+                                                  const void* out, size_t element_size) {
+  if (cols != 0 && (a == nullptr || b == nullptr)) {
+    throw std::invalid_argument("simdkit::dot: null data pointer with a non-empty shape");
+  }
+  if (out == nullptr) throw std::invalid_argument("simdkit::dot: null output pointer");
+  const internal::Extent out_extent = internal::ElementsExtent(out, rows, element_size);
+  internal::CheckNoOverlap("dot", "out", out_extent, "a",
+                           internal::RowsExtent(a, rows, cols, a_stride, element_size));
+  internal::CheckNoOverlap("dot", "out", out_extent, "b",
+                           internal::RowsExtent(b, rows, cols, b_stride, element_size));
+  throw std::logic_error("simdkit::dot: internal error: RejectDotArguments found nothing to refuse");
+}
+
 template <typename T>
 void DotRowsChecked(const T* a, size_t a_stride, const T* b, size_t b_stride, size_t rows,
                     size_t cols, T* out) {
-  if (rows != 0 && cols != 0 && (a == nullptr || b == nullptr)) {
-    throw std::invalid_argument("simdkit::dot: null data pointer with a non-empty shape");
-  }
-  if (rows != 0 && out == nullptr) {
-    throw std::invalid_argument("simdkit::dot: null output pointer");
-  }
   if (rows == 0) return;
   const internal::Extent out_extent = internal::ElementsExtent(out, rows, sizeof(T));
-  internal::CheckNoOverlap("dot", "out", out_extent, "a",
-                           internal::RowsExtent(a, rows, cols, a_stride, sizeof(T)));
-  internal::CheckNoOverlap("dot", "out", out_extent, "b",
-                           internal::RowsExtent(b, rows, cols, b_stride, sizeof(T)));
+  if ((cols != 0 && (a == nullptr || b == nullptr)) || out == nullptr ||
+      internal::Overlaps(out_extent, internal::RowsExtent(a, rows, cols, a_stride, sizeof(T))) ||
+      internal::Overlaps(out_extent, internal::RowsExtent(b, rows, cols, b_stride, sizeof(T)))) {
+    RejectDotArguments(a, a_stride, b, b_stride, rows, cols, out, sizeof(T));
+  }
   DispatchDotRows(a, a_stride, b, b_stride, rows, cols, out);
 }
 
