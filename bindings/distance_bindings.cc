@@ -493,9 +493,9 @@ struct SmallOperands {
 bool AsSmallOperands(const py::handle& a, const py::handle& b, const py::handle& metric,
                      const py::handle& dtype, int ndim, const char* function,
                      SmallOperands& ops) {
-  if (!dtype.is_none() || !PyUnicode_Check(metric.ptr()) || !AsSmallArray(a.ptr(), kPlainDTypes, ops.a) ||
-      !AsSmallArray(b.ptr(), kPlainDTypes, ops.b) || ops.a.ndim != ndim || ops.b.ndim != ndim ||
-      ops.a.dtype != ops.b.dtype || ops.a.size == 0 ||
+  if (!dtype.is_none() || !PyUnicode_Check(metric.ptr()) ||
+      !AsSmallArray(a.ptr(), kPlainDTypes, ops.a) || !AsSmallArray(b.ptr(), kPlainDTypes, ops.b) ||
+      ops.a.ndim != ndim || ops.b.ndim != ndim || ops.a.dtype != ops.b.dtype || ops.a.size == 0 ||
       ops.b.size == 0 || ops.a.cols() != ops.b.cols()) {
     return false;
   }
@@ -592,6 +592,15 @@ PyObject* PackEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
   return CallFromPython([&]() -> py::object {
     py::handle values[2];
     kPackSignature.Parse("pack", args, nargs, kwnames, values);
+    SmallArray x;
+    if (values[1].is_none() && AsSmallArray(values[0].ptr(), kPackSignature.dtypes(0), x) &&
+        x.ndim == 2 && x.size != 0) {
+      const std::size_t cols = x.cols();
+      const KernelDType dtype = KernelDTypeOf(x.dtype, DTypeKeyword::kNone);
+      return py::cast(PyPackedMatrix{
+          simdkit::PackedMatrix(MatrixView{x.data, dtype, x.size / cols, cols, cols}), x.dtype,
+          DTypeKeyword::kNone, DescrOf(x.dtype)});
+    }
     return py::cast(Pack(values[0], values[1]));
   });
 }

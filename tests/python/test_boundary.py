@@ -222,6 +222,8 @@ def test_distance_agrees_with_the_general_path(metric, dtype):
             continue
         assert same(fast, simdkit.distance(general_path_copy(a), general_path_copy(b), metric))
         assert same(fast, simdkit.distance(a=a, b=b, metric=metric))
+        # A metric name built at run time is not interned: found by value.
+        assert same(fast, simdkit.distance(a, b, "".join(list(metric))))
         assert type(fast) is (np.float64 if dtype == "float64" else np.float32)
     with pytest.raises(ValueError, match="unknown metric 'dott'"):
         simdkit.distance(a, b, "dott")
@@ -303,6 +305,27 @@ def test_cdist_and_topk_arguments_on_the_fast_path():
     assert same(simdkit.topk(a, packed, 3, "cosine")[1], simdkit.topk(a, b, 3, "cosine")[1])
     assert same(simdkit.cdist(a, packed, "dot"), simdkit.cdist(a, b, "dot"))
     assert same(simdkit.cdist(a, simdkit.pack(X=b)), simdkit.cdist(a, b))
+
+
+@pytest.mark.parametrize("dtype", DISTANCE_DTYPES)
+def test_pack_agrees_with_the_general_path(dtype):
+    """pack of a small C-contiguous matrix (the fast path) and of the same
+    rows strided (the general path): the same matrix, the same results."""
+    for shape in [(1, 1), (1, 16), (3, 7), (8, 33)]:
+        X, _ = distance_operands(shape, dtype)
+        fast, general = simdkit.pack(X), simdkit.pack(general_path_copy(X))
+        assert (fast.shape, fast.dtype, fast.nbytes, repr(fast)) == \
+            (general.shape, general.dtype, general.nbytes, repr(general))
+        for metric in METRICS:
+            Q = X[:1]
+            try:
+                expected = simdkit.cdist(Q, general, metric)
+            except ValueError:  # a metric this dtype does not define
+                continue
+            assert same(simdkit.cdist(Q, fast, metric), expected)
+            assert same(simdkit.topk(Q, fast, 1, metric)[0], simdkit.topk(Q, general, 1, metric)[0])
+        state_fast, state_general = fast.__getstate__(), general.__getstate__()
+        assert same(state_fast[0], state_general[0]) and state_fast[1] == state_general[1]
 
 
 ROW_KERNELS = ["softmax", "log_softmax", "normalize"]
