@@ -479,9 +479,31 @@ T RowLogSumExp(const T* x, size_t n, T row_max) {
   return row_max + std::log(SumOfShiftedExp<T>(x, n, row_max, nullptr));  // NaN if a NaN is in x
 }
 
+// softmax of a row of at most one vector: loaded once and scaled in
+// registers. The rows of more than one vector store their exponentials and
+// scale them after; here that reload would wait on a masked store, which
+// does not forward to loads. The same values as SoftmaxRow's other path.
+template <typename T>
+void SoftmaxOfOneVector(const T* x, size_t n, T* y) {
+  const hn::ScalableTag<T> d;
+  const auto v = LoadFirstN(d, x, n, -std::numeric_limits<T>::infinity());
+  const T row_max = hn::GetLane(hn::MaxOfLanes(d, v));
+  const auto e = ExpOfNonPositive(d, hn::Sub(v, hn::Set(d, row_max)));
+  const T sum = std::isfinite(row_max) ? hn::GetLane(hn::SumOfLanes(d, e))
+                                       : std::numeric_limits<T>::quiet_NaN();
+  if (std::isnan(sum)) {
+    std::fill(y, y + n, std::numeric_limits<T>::quiet_NaN());
+    return;
+  }
+  StoreFirstN(d, hn::Mul(e, hn::Set(d, T{1} / sum)), y, n);
+}
+
 template <typename T>
 void SoftmaxRow(RowFunction function, const T* x, size_t n, T* y, const T* next_row) {
   if (n == 0) return;
+  if (function == RowFunction::kSoftmax && n <= hn::Lanes(hn::ScalableTag<T>())) {
+    return SoftmaxOfOneVector(x, n, y);
+  }
   const T row_max = RowMax(x, n);
   if (function == RowFunction::kSoftmax) {
     // As in SciPy, the row is NaN when x - max is NaN anywhere: a NaN in x,
@@ -516,6 +538,36 @@ void SoftmaxRow(RowFunction function, const T* x, size_t n, T* y, const T* next_
   });
 }
 
+// frexp's exponent of a positive finite m: 2^(e-1) <= m < 2^e. Read from
+// the bits for normal m (frexp is a library call, a third of a short row's
+// time).
+template <typename T>
+int BinaryExponent(T m) {
+  if (m < std::numeric_limits<T>::min()) {  // subnormal
+    int exponent = 0;
+    std::frexp(m, &exponent);
+    return exponent;
+  }
+  using Bits = hwy::MakeUnsigned<T>;
+  constexpr int kMantissaBits = std::numeric_limits<T>::digits - 1;
+  constexpr int kBias = std::numeric_limits<T>::max_exponent - 1;
+  Bits bits;
+  hwy::CopySameSize(&m, &bits);
+  return static_cast<int>(bits >> kMantissaBits) - kBias + 1;
+}
+
+// 2^k for k in the normal range, exactly (as ldexp(1, k)).
+template <typename T>
+T PowerOfTwo(int k) {
+  using Bits = hwy::MakeUnsigned<T>;
+  constexpr int kMantissaBits = std::numeric_limits<T>::digits - 1;
+  constexpr int kBias = std::numeric_limits<T>::max_exponent - 1;
+  const Bits bits = static_cast<Bits>(k + kBias) << kMantissaBits;
+  T value;
+  hwy::CopySameSize(&bits, &value);
+  return value;
+}
+
 // x / |x|_2, computed as (x s) / |x s|_2 with s the power of two that
 // brings max |x| near 1, so that no square overflows or underflows and the
 // scaling is exact (s is applied as two factors, each in range). Zero rows
@@ -540,10 +592,10 @@ void NormalizeRow(const T* x, size_t n, T* y) {
     std::copy(x, x + n, y);  // zeros (with their signs) stay
     return;
   }
-  int exponent = 0;
-  if (!has_nan && !std::isinf(m)) std::frexp(m, &exponent);
-  const auto scale_a = hn::Set(d, std::ldexp(T{1}, -exponent / 2));
-  const auto scale_b = hn::Set(d, std::ldexp(T{1}, -exponent - (-exponent / 2)));
+  // Both factors are normal: |exponent| / 2 + 1 is well inside the range.
+  const int exponent = has_nan || std::isinf(m) ? 0 : BinaryExponent(m);
+  const auto scale_a = hn::Set(d, PowerOfTwo<T>(-exponent / 2));
+  const auto scale_b = hn::Set(d, PowerOfTwo<T>(-exponent - (-exponent / 2)));
   const auto scaled = [&](size_t i, size_t count) HWY_ATTR {
     return hn::Mul(hn::Mul(LoadFirstN(d, x + i, count, T{0}), scale_a), scale_b);
   };

@@ -277,6 +277,12 @@ TEST_P(MathTest, RowKernelEdges) {
   EXPECT_NEAR(lse[2], 3e38f, 3e32f);
   softmax(view, soft.data(), 3);
   EXPECT_NEAR(soft[0], 1.0f / 3, 1e-7f);
+  // As SciPy: a NaN anywhere, or a row of -Inf (x - max is NaN), gives a
+  // NaN row; a row of one vector takes its own path (SoftmaxOfOneVector).
+  for (size_t c : {3, 4, 5, 9, 10, 11}) EXPECT_TRUE(std::isnan(soft[c])) << c;
+  EXPECT_EQ(soft[6], 0.5f);
+  EXPECT_EQ(soft[7], 0.5f);
+  EXPECT_EQ(soft[8], 0.0f);
   const MatrixView empty{rows.data(), DType::kFloat32, 2, 0, 0};
   logsumexp(empty, lse.data());
   EXPECT_EQ(lse[0], -inf);
