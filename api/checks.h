@@ -12,6 +12,11 @@
 
 namespace simdkit::internal {
 
+// A function that refuses arguments (builds the message and throws): out of
+// line and cold, so that the checks that pass cost a few compares, with no
+// string built or frame kept for them.
+#define SIMDKIT_REFUSAL [[noreturn]] __attribute__((cold, noinline))
+
 // "simdkit::function: ", how every error message starts.
 inline std::string Where(const char* function) {
   return std::string("simdkit::") + function + ": ";

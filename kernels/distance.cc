@@ -70,7 +70,14 @@ void CheckView(const char* function, const char* name, const MatrixView& view) {
   }
 }
 
-void CheckPair(const char* function, Metric metric, const MatrixView& a, const MatrixView& b) {
+bool IsValidView(const MatrixView& view) {
+  return (view.rows == 0 || view.cols == 0 || view.data != nullptr) &&
+         (view.rows <= 1 || view.row_stride >= view.cols);
+}
+
+// Why CheckPair refuses a pair of operands.
+SIMDKIT_REFUSAL void RejectPair(const char* function, Metric metric, const MatrixView& a,
+                                const MatrixView& b) {
   CheckMetric(function, metric, a.dtype);
   if (a.dtype != b.dtype) {
     throw std::invalid_argument(Where(function) + "a has dtype " + dtype_name(a.dtype) +
@@ -84,6 +91,14 @@ void CheckPair(const char* function, Metric metric, const MatrixView& a, const M
   }
   CheckView(function, "a", a);
   CheckView(function, "b", b);
+  throw std::logic_error(Where(function) + "internal error: RejectPair found nothing to refuse");
+}
+
+void CheckPair(const char* function, Metric metric, const MatrixView& a, const MatrixView& b) {
+  if (!metric_supports(metric, a.dtype) || a.dtype != b.dtype || a.cols != b.cols ||
+      !IsValidView(a) || !IsValidView(b)) {
+    RejectPair(function, metric, a, b);
+  }
 }
 
 MatrixView Row(DType dtype, const void* data, std::size_t n) { return {data, dtype, 1, n, n}; }

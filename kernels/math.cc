@@ -78,10 +78,9 @@ constexpr const char* kFunctionNames[kFunctionCount] = {
 
 using internal::Where;
 
-// Why `function`'s arguments are refused, out of line: the checks that pass
-// cost a few compares, with no string built or frame kept for them.
-[[noreturn]] HWY_NOINLINE void RejectRows(const char* function, const MatrixView& x,
-                                          const void* y, std::size_t y_stride) {
+// Why CheckRows refuses `function`'s arguments.
+SIMDKIT_REFUSAL void RejectRows(const char* function, const MatrixView& x, const void* y,
+                                std::size_t y_stride) {
   if (!math_supports(x.dtype)) {
     throw std::invalid_argument(Where(function) + "dtype " + dtype_name(x.dtype) +
                                 " is not supported; expected float64, float32, float16 or "

@@ -80,10 +80,9 @@ const char* OpName(ReduceOp op) {
 
 bool HasIdentity(ReduceOp op) { return op == ReduceOp::kSum || op == ReduceOp::kNorm; }
 
-// Why a reduction's arguments are refused, out of line: the checks that
-// pass cost a few compares, with no string built or frame kept for them.
-[[noreturn]] HWY_NOINLINE void RejectReduceArguments(ReduceOp op, const void* x, size_t rows,
-                                                     size_t cols, const void* out) {
+// Why ReduceRowsChecked refuses a reduction's arguments.
+SIMDKIT_REFUSAL void RejectReduceArguments(ReduceOp op, const void* x, size_t rows, size_t cols,
+                                           const void* out) {
   const char* name = OpName(op);
   if (rows != 0 && cols != 0 && x == nullptr) {
     throw std::invalid_argument(internal::Where(name) + "null data pointer with a non-empty shape");
@@ -128,10 +127,10 @@ size_t ReduceToIndex(ReduceOp op, const T* x, size_t n) {
   return result;
 }
 
-// Why dot's arguments are refused, out of line (see RejectReduceArguments).
-[[noreturn]] HWY_NOINLINE void RejectDotArguments(const void* a, size_t a_stride, const void* b,
-                                                  size_t b_stride, size_t rows, size_t cols,
-                                                  const void* out, size_t element_size) {
+// Why DotRowsChecked refuses dot's arguments.
+SIMDKIT_REFUSAL void RejectDotArguments(const void* a, size_t a_stride, const void* b,
+                                        size_t b_stride, size_t rows, size_t cols, const void* out,
+                                        size_t element_size) {
   if (cols != 0 && (a == nullptr || b == nullptr)) {
     throw std::invalid_argument("simdkit::dot: null data pointer with a non-empty shape");
   }
