@@ -64,39 +64,6 @@ py::object MakeScalar(T value, py::dtype ScalarApi::*dtype) {
 
 namespace {
 
-// NumPy type numbers that pybind11's npy_api does not name.
-constexpr int kNpyHalf = 23;
-constexpr int kNpyUserDefined = 256;  // NPY_USERDEF: first number of user dtypes
-
-bool DTypeOfDescr(PyObject* descr_object, DType& result);
-
-}  // namespace
-
-bool AsSmallArray(PyObject* object, SmallArray& array) {
-  using Api = py::detail::npy_api;
-  if (Py_TYPE(object) != Api::get().PyArray_Type_) return false;
-  const auto* proxy = py::detail::array_proxy(object);
-  constexpr int kFlags = Api::NPY_ARRAY_C_CONTIGUOUS_ | Api::NPY_ARRAY_ALIGNED_;
-  if ((proxy->flags & kFlags) != kFlags) return false;
-  if (!DTypeOfDescr(proxy->descr, array.dtype)) return false;
-  // Both factors below kReleaseGilElements (2^14): the product cannot
-  // overflow. A zero-size array with a longer axis takes the general path.
-  std::size_t size = 1;
-  for (int axis = 0; axis < proxy->nd; ++axis) {
-    const auto extent = static_cast<std::size_t>(proxy->dimensions[axis]);
-    if (extent >= kReleaseGilElements) return false;
-    size *= extent;
-    if (size >= kReleaseGilElements) return false;
-  }
-  array.data = proxy->data;
-  array.size = size;
-  array.ndim = proxy->nd;
-  array.shape = proxy->dimensions;
-  return true;
-}
-
-namespace {
-
 // ml_dtypes.bfloat16 as a NumPy dtype, imported on first use (kept for the
 // life of the process: a static py::object would be destroyed after the
 // interpreter).
@@ -194,22 +161,11 @@ namespace {
 
 std::string DescribeDType(const py::dtype& dtype) { return py::str(dtype).cast<std::string>(); }
 
-bool IsNativeByteOrder(char order) {
-  if (order == '=' || order == '|') return true;
-  const std::uint16_t probe = 1;
-  const bool little = *reinterpret_cast<const unsigned char*>(&probe) == 1;
-  return order == (little ? '<' : '>');
-}
+}  // namespace
 
-// ml_dtypes registers bfloat16 as a user dtype: its number varies from
-// process to process, but not within one, so the name (a Python attribute
-// lookup and a string, over a microsecond) is read only until it is known.
-// The GIL guards it.
-int bfloat16_num = -1;
+namespace detail {
 
-// Whether a user dtype (number `num`) is ml_dtypes.bfloat16: out of line, so
-// that the builtin types' path keeps no frame for its strings.
-[[gnu::noinline]] bool IsBFloat16Descr(PyObject* descr_object, int num) {
+bool IsBFloat16Descr(PyObject* descr_object, int num) {
   if (num < kNpyUserDefined) return false;
   const auto dtype = py::reinterpret_borrow<py::dtype>(descr_object);
   if (!dtype.has_fields() && dtype.itemsize() == 2 &&
@@ -220,34 +176,7 @@ int bfloat16_num = -1;
   return false;
 }
 
-// Reads the descriptor's fields directly: this runs twice on every call, and
-// pybind11's dtype accessors check NumPy's version each time. Builtin type
-// numbers other than void never have fields, so none of ours is structured.
-// A flag and an out parameter rather than std::optional: returned through
-// the stack, the optional's one-byte flag stored and its eight bytes
-// reloaded stalled store forwarding (a third of the function's time).
-bool DTypeOfDescr(PyObject* descr_object, DType& result) {
-  const auto* descr = py::detail::array_descriptor_proxy(descr_object);
-  if (!IsNativeByteOrder(descr->byteorder)) return false;
-  const int num = descr->type_num;
-  switch (num) {
-    case py::detail::npy_api::NPY_FLOAT_: result = DType::kFloat32; return true;
-    case py::detail::npy_api::NPY_DOUBLE_: result = DType::kFloat64; return true;
-    case kNpyHalf: result = DType::kFloat16; return true;
-    case py::detail::npy_api::NPY_BYTE_: result = DType::kInt8; return true;
-    case py::detail::npy_api::NPY_UBYTE_: result = DType::kUInt8; return true;
-    case py::detail::npy_api::NPY_USHORT_: result = DType::kUInt16; return true;
-    case py::detail::npy_api::NPY_BOOL_: result = DType::kBool; return true;
-    default: break;
-  }
-  if (num == bfloat16_num || IsBFloat16Descr(descr_object, num)) {
-    result = DType::kBFloat16;
-    return true;
-  }
-  return false;
-}
-
-}  // namespace
+}  // namespace detail
 
 std::string DTypeList(DTypes accepted) {
   std::string list;
@@ -274,7 +203,7 @@ py::array RequireArray(const py::handle& obj, const char* function, const char* 
 DType RequireDType(const py::array& array, DTypes accepted,
                    const char* function, const char* argument, const char* note) {
   DType dtype;
-  if (DTypeOfDescr(py::detail::array_proxy(array.ptr())->descr, dtype)) {
+  if (detail::DTypeOfDescr(py::detail::array_proxy(array.ptr())->descr, dtype)) {
     for (DType candidate : accepted) {
       if (candidate == dtype) return dtype;
     }

@@ -349,7 +349,85 @@ struct SmallArray {
   // The last extent (the length of a row), 1 for a 0-d array.
   std::size_t cols() const { return ndim == 0 ? 1 : static_cast<std::size_t>(shape[ndim - 1]); }
 };
-bool AsSmallArray(PyObject* object, SmallArray& array);
+
+namespace detail {
+
+// NumPy type numbers that pybind11's npy_api does not name.
+constexpr int kNpyHalf = 23;
+constexpr int kNpyUserDefined = 256;  // NPY_USERDEF: first number of user dtypes
+
+// ml_dtypes registers bfloat16 as a user dtype: its number varies from
+// process to process, but not within one, so the name (a Python attribute
+// lookup and a string, over a microsecond) is read only until it is known.
+// The GIL guards it.
+inline int bfloat16_num = -1;
+
+// Whether a user dtype (number `num`) is ml_dtypes.bfloat16; if it is,
+// bfloat16_num remembers it. Out of line: the builtin types' path keeps no
+// frame for its strings.
+[[gnu::noinline]] bool IsBFloat16Descr(PyObject* descr_object, int num);
+
+inline bool IsNativeByteOrder(char order) {
+  if (order == '=' || order == '|') return true;
+  const std::uint16_t probe = 1;
+  const bool little = *reinterpret_cast<const unsigned char*>(&probe) == 1;
+  return order == (little ? '<' : '>');
+}
+
+// Reads the descriptor's fields directly: this runs on every call, and
+// pybind11's dtype accessors check NumPy's version each time. Builtin type
+// numbers other than void never have fields, so none of ours is structured.
+// A flag and an out parameter rather than std::optional: returned through
+// the stack, the optional's one-byte flag stored and its eight bytes
+// reloaded stalled store forwarding (a third of the function's time).
+inline bool DTypeOfDescr(PyObject* descr_object, DType& result) {
+  using Api = py::detail::npy_api;
+  const auto* descr = py::detail::array_descriptor_proxy(descr_object);
+  if (!IsNativeByteOrder(descr->byteorder)) return false;
+  const int num = descr->type_num;
+  switch (num) {
+    case Api::NPY_FLOAT_: result = DType::kFloat32; return true;
+    case Api::NPY_DOUBLE_: result = DType::kFloat64; return true;
+    case kNpyHalf: result = DType::kFloat16; return true;
+    case Api::NPY_BYTE_: result = DType::kInt8; return true;
+    case Api::NPY_UBYTE_: result = DType::kUInt8; return true;
+    case Api::NPY_USHORT_: result = DType::kUInt16; return true;
+    case Api::NPY_BOOL_: result = DType::kBool; return true;
+    default: break;
+  }
+  if (num == bfloat16_num || IsBFloat16Descr(descr_object, num)) {
+    result = DType::kBFloat16;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace detail
+
+// Inline: every fast path starts here, and a call's frame and saved
+// registers were a fifth of its cost.
+inline bool AsSmallArray(PyObject* object, SmallArray& array) {
+  using Api = py::detail::npy_api;
+  if (Py_TYPE(object) != Api::get().PyArray_Type_) return false;
+  const auto* proxy = py::detail::array_proxy(object);
+  constexpr int kFlags = Api::NPY_ARRAY_C_CONTIGUOUS_ | Api::NPY_ARRAY_ALIGNED_;
+  if ((proxy->flags & kFlags) != kFlags) return false;
+  if (!detail::DTypeOfDescr(proxy->descr, array.dtype)) return false;
+  // Both factors below kReleaseGilElements (2^14): the product cannot
+  // overflow. A zero-size array with a longer axis takes the general path.
+  std::size_t size = 1;
+  for (int axis = 0; axis < proxy->nd; ++axis) {
+    const auto extent = static_cast<std::size_t>(proxy->dimensions[axis]);
+    if (extent >= kReleaseGilElements) return false;
+    size *= extent;
+    if (size >= kReleaseGilElements) return false;
+  }
+  array.data = proxy->data;
+  array.size = size;
+  array.ndim = proxy->nd;
+  array.shape = proxy->dimensions;
+  return true;
+}
 
 // AsSmallArray of one of `accepted` (a Signature's dtypes for the argument).
 inline bool AsSmallArray(PyObject* object, DTypes accepted, SmallArray& array) {

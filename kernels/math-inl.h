@@ -498,11 +498,38 @@ void SoftmaxOfOneVector(const T* x, size_t n, T* y) {
   StoreFirstN(d, hn::Mul(e, hn::Set(d, T{1} / sum)), y, n);
 }
 
+// log_softmax of a row whose max is not finite. Rare, and x - 0 may be
+// positive, outside ExpOfNonPositive: scalar. A max of +Inf gives NaN at the
+// +Inf entries and -Inf elsewhere; a row of -Inf gives NaN; a NaN anywhere
+// makes the row NaN.
+template <typename T>
+void LogSoftmaxOfNonFiniteMax(const T* x, size_t n, T* y) {
+  T sum = 0;
+  for (size_t i = 0; i < n; ++i) sum += std::exp(x[i]);
+  const T log_sum = std::log(sum);
+  for (size_t i = 0; i < n; ++i) y[i] = x[i] - log_sum;
+}
+
+// log_softmax of a row of at most one vector, loaded once (SoftmaxRow's
+// values).
+template <typename T>
+void LogSoftmaxOfOneVector(const T* x, size_t n, T* y) {
+  const hn::ScalableTag<T> d;
+  const auto v = LoadFirstN(d, x, n, -std::numeric_limits<T>::infinity());
+  const T row_max = hn::GetLane(hn::MaxOfLanes(d, v));
+  if (!std::isfinite(row_max)) return LogSoftmaxOfNonFiniteMax(x, n, y);
+  const auto shift = hn::Set(d, row_max);
+  const auto e = ExpOfNonPositive(d, hn::Sub(v, shift));
+  const T log_sum = std::log(hn::GetLane(hn::SumOfLanes(d, e)));
+  StoreFirstN(d, hn::Sub(hn::Sub(v, shift), hn::Set(d, log_sum)), y, n);
+}
+
 template <typename T>
 void SoftmaxRow(RowFunction function, const T* x, size_t n, T* y, const T* next_row) {
   if (n == 0) return;
-  if (function == RowFunction::kSoftmax && n <= hn::Lanes(hn::ScalableTag<T>())) {
-    return SoftmaxOfOneVector(x, n, y);
+  if (n <= hn::Lanes(hn::ScalableTag<T>())) {
+    return function == RowFunction::kSoftmax ? SoftmaxOfOneVector(x, n, y)
+                                             : LogSoftmaxOfOneVector(x, n, y);
   }
   const T row_max = RowMax(x, n);
   if (function == RowFunction::kSoftmax) {
@@ -522,16 +549,7 @@ void SoftmaxRow(RowFunction function, const T* x, size_t n, T* y, const T* next_
   // the shift being the max, or 0 where the max is not finite. Not
   // x - logsumexp: a large max would swamp the digits of log(sum) (0 instead
   // of -log 2 at two equal entries of 1e36).
-  if (!std::isfinite(row_max)) {
-    // Rare, and x - 0 may be positive, outside ExpOfNonPositive: scalar. A
-    // max of +Inf gives NaN at the +Inf entries and -Inf elsewhere; a row of
-    // -Inf gives NaN; a NaN anywhere makes the row NaN.
-    T sum = 0;
-    for (size_t i = 0; i < n; ++i) sum += std::exp(x[i]);
-    const T log_sum = std::log(sum);
-    for (size_t i = 0; i < n; ++i) y[i] = x[i] - log_sum;
-    return;
-  }
+  if (!std::isfinite(row_max)) return LogSoftmaxOfNonFiniteMax(x, n, y);
   const T log_sum = std::log(SumOfShiftedExp<T>(x, n, row_max, nullptr, next_row));
   TransformRow(x, n, y, [row_max, log_sum](auto d, auto v) HWY_ATTR {
     return hn::Sub(hn::Sub(v, hn::Set(d, row_max)), hn::Set(d, log_sum));
@@ -633,11 +651,26 @@ void RowwiseRows(RowFunction function, const T* x, size_t rows, size_t cols, siz
   }
 }
 
+// RowLogSumExp of a row of at most one vector, loaded once (its values).
+template <typename T>
+T LogSumExpOfOneVector(const T* x, size_t n) {
+  const hn::ScalableTag<T> d;
+  const auto v = LoadFirstN(d, x, n, -std::numeric_limits<T>::infinity());
+  const T row_max = hn::GetLane(hn::MaxOfLanes(d, v));
+  if (!std::isfinite(row_max)) {
+    return RowHasNaN(x, n) ? std::numeric_limits<T>::quiet_NaN() : row_max;
+  }
+  const auto e = ExpOfNonPositive(d, hn::Sub(v, hn::Set(d, row_max)));
+  return row_max + std::log(hn::GetLane(hn::SumOfLanes(d, e)));
+}
+
 template <typename T>
 void LogSumExpRows(const T* x, size_t rows, size_t cols, size_t x_stride, T* out) {
+  const bool one_vector = cols <= hn::Lanes(hn::ScalableTag<T>());
   for (size_t r = 0; r < rows; ++r) {
     const T* row = x + r * x_stride;
-    out[r] = RowLogSumExp(row, cols, RowMax(row, cols));
+    out[r] = one_vector ? LogSumExpOfOneVector(row, cols)
+                        : RowLogSumExp(row, cols, RowMax(row, cols));
   }
 }
 
