@@ -1485,22 +1485,23 @@ void FewCdist(Metric metric, const MatrixView& av, const MatrixView& bv,
   const size_t n = av.cols, group = FewGroupRows(ComputeTag<Stored>());
   const size_t work = av.rows * bv.rows * n;
   ParallelRows(threads, long_side.rows, work, [&](size_t begin, size_t end) {
-    std::vector<double> long_norms(cosine ? group : 0), row_sums(a_short ? 0 : short_side.count);
+    const ScratchArray<double, 1024> long_norms(cosine ? group : 0);
+    const ScratchArray<double, 1024> row_sums(a_short ? 0 : short_side.count);
     FewRowPasses<Stored, term>(long_side, begin, end, short_side,
                                [&](size_t j, size_t rows, const double* sums) {
       if (cosine) {
         RowFactorsOf<Stored>(metric, long_side, j, rows, false, long_squared_norms,
-                             long_norms.data());
+                             long_norms.get());
       }
       for (size_t s = 0; s < short_side.count && a_short; ++s) {
         FinishSums<term>(metric, sums + s * group, rows,
-                         cosine ? short_side.inverse_norms[s] : 0.0, long_norms.data(),
+                         cosine ? short_side.inverse_norms[s] : 0.0, long_norms.get(),
                          /*row_first=*/true, n, out + s * out_stride + j);
       }
       for (size_t r = 0; r < rows && !a_short; ++r) {
-        for (size_t s = 0; s < short_side.count; ++s) row_sums[s] = sums[s * group + r];
-        FinishSums<term>(metric, row_sums.data(), short_side.count,
-                         cosine ? long_norms[r] : 0.0, short_side.inverse_norms.data(),
+        for (size_t s = 0; s < short_side.count; ++s) row_sums.get()[s] = sums[s * group + r];
+        FinishSums<term>(metric, row_sums.get(), short_side.count,
+                         cosine ? long_norms.get()[r] : 0.0, short_side.inverse_norms.data(),
                          /*row_first=*/true, n, out + (j + r) * out_stride);
       }
     });
@@ -1524,17 +1525,18 @@ void FewTopK(Metric metric, const MatrixView& queries, const MatrixView& x,
   if (x.rows < queries.rows) {
     const ShortSide<Stored> short_x(x, cosine, x_squared_norms);
     ParallelRows(threads, queries.rows, work, [&](size_t begin, size_t end) {
-      std::vector<double> q_norms(cosine ? group : 0), row_sums(x.rows);
-      std::vector<Result> values(x.rows);
+      const ScratchArray<double, 1024> q_norms(cosine ? group : 0);
+      const ScratchArray<double, 1024> row_sums(x.rows);
+      const ScratchArray<Result, 1024> values(x.rows);
       FewRowPasses<Stored, term>(queries, begin, end, short_x,
                                  [&](size_t j, size_t rows, const double* sums) {
-        if (cosine) RowFactorsOf<Stored>(metric, queries, j, rows, false, nullptr, q_norms.data());
+        if (cosine) RowFactorsOf<Stored>(metric, queries, j, rows, false, nullptr, q_norms.get());
         for (size_t r = 0; r < rows; ++r) {
-          for (size_t c = 0; c < x.rows; ++c) row_sums[c] = sums[c * group + r];
-          FinishSums<term>(metric, row_sums.data(), x.rows, cosine ? q_norms[r] : 0.0,
-                           short_x.inverse_norms.data(), /*row_first=*/true, n, values.data());
+          for (size_t c = 0; c < x.rows; ++c) row_sums.get()[c] = sums[c * group + r];
+          FinishSums<term>(metric, row_sums.get(), x.rows, cosine ? q_norms.get()[r] : 0.0,
+                           short_x.inverse_norms.data(), /*row_first=*/true, n, values.get());
           TopKList<Result> list(k, metric);
-          list.OfferInIndexOrder(values.data(), x.rows, 0);
+          list.OfferInIndexOrder(values.get(), x.rows, 0);
           list.Write(indices + (j + r) * k, best + (j + r) * k);
         }
       });
@@ -1549,14 +1551,14 @@ void FewTopK(Metric metric, const MatrixView& queries, const MatrixView& x,
   std::vector<std::vector<TopKList<Result>>> slices;  // each slice's lists
   ParallelRows(threads, x.rows, work, [&](size_t begin, size_t end) {
     std::vector<TopKList<Result>> lists(queries.rows, TopKList<Result>(k, metric));
-    std::vector<double> x_norms(cosine ? group : 0);
+    const ScratchArray<double, 1024> x_norms(cosine ? group : 0);
     const ScratchArray<Result, 1024> values(group);
     FewRowPasses<Stored, term>(x, begin, end, short_q,
                                [&](size_t j, size_t rows, const double* sums) {
-      if (cosine) RowFactorsOf<Stored>(metric, x, j, rows, false, x_squared_norms, x_norms.data());
+      if (cosine) RowFactorsOf<Stored>(metric, x, j, rows, false, x_squared_norms, x_norms.get());
       for (size_t q = 0; q < queries.rows; ++q) {
         FinishSums<term>(metric, sums + q * group, rows,
-                         cosine ? short_q.inverse_norms[q] : 0.0, x_norms.data(),
+                         cosine ? short_q.inverse_norms[q] : 0.0, x_norms.get(),
                          /*row_first=*/true, n, values.get());
         TopKList<Result>& list = lists[q];
         for (size_t c0 = 0; c0 < rows; c0 += result_lanes) {
