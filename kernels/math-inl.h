@@ -121,18 +121,23 @@ HWY_INLINE V ExpNormalRangeF32(D d, V x) {
 // returns 0 for NaN).
 // The fix-ups run only for vectors that need them: one compare and a mask
 // test instead of two blends on every vector.
+// A lane's result never depends on its neighbours: where some lanes are out
+// of the fast range, the others keep the fast path's values.
 template <class D, class V>
 HWY_INLINE V ExpFull(D d, V x) {
   using T = hn::TFromD<D>;
-  if constexpr (sizeof(T) == 4) {
-    if (HWY_LIKELY(hn::AllTrue(d, hn::Le(hn::Abs(x), hn::Set(d, kExpNormalRangeF32))))) {
-      return ExpNormalRangeF32(d, x);
-    }
-  }
-  const V y = hn::Exp(d, x);
   const V overflow = hn::Set(d, MathLimits<T>::kExpOverflow);
-  if (HWY_LIKELY(hn::AllTrue(d, hn::Le(x, overflow)))) return y;  // false for NaN
-  return KeepNaN(x, hn::IfThenElse(hn::Gt(x, overflow), Infinity(d), y));
+  if constexpr (sizeof(T) == 4) {
+    const auto fast_lanes = hn::Le(hn::Abs(x), hn::Set(d, kExpNormalRangeF32));
+    const V fast = ExpNormalRangeF32(d, x);
+    if (HWY_LIKELY(hn::AllTrue(d, fast_lanes))) return fast;
+    const V y = hn::IfThenElse(hn::Gt(x, overflow), Infinity(d), hn::Exp(d, x));
+    return KeepNaN(x, hn::IfThenElse(fast_lanes, fast, y));
+  } else {
+    const V y = hn::Exp(d, x);
+    if (HWY_LIKELY(hn::AllTrue(d, hn::Le(x, overflow)))) return y;  // false for NaN
+    return KeepNaN(x, hn::IfThenElse(hn::Gt(x, overflow), Infinity(d), y));
+  }
 }
 
 // float32 tanh(x) = sign(x) m / (m + 2), m = e^2|x| - 1, as hn::Tanh but
@@ -299,12 +304,15 @@ HWY_INLINE V Evaluate(D d, V x) {
     if constexpr (sizeof(T) == 4) {
       // sinh|x| = (m + m / (m + 1)) / 2 with m = e^|x| - 1 from the fast
       // exp: no cancellation near 0, and a third of hn::Sinh's cost.
+      // Lanes past the fast range take the whole line's path; the others
+      // keep these values whatever their neighbours.
       const V a = hn::Abs(x);
-      if (HWY_LIKELY(hn::AllTrue(d, hn::Le(a, hn::Set(d, kExpNormalRangeF32))))) {
-        const V m = ExpNormalRangeF32</*kMinusOne=*/true>(d, a);
-        const V y = hn::Mul(hn::Add(m, hn::Div(m, hn::Add(m, one))), hn::Set(d, T(0.5)));
-        return OddPassThrough(x, hn::CopySignToAbs(y, x));
-      }
+      const auto fast_lanes = hn::Le(a, hn::Set(d, kExpNormalRangeF32));
+      const V m = ExpNormalRangeF32</*kMinusOne=*/true>(d, a);
+      const V fast = hn::CopySignToAbs(
+          hn::Mul(hn::Add(m, hn::Div(m, hn::Add(m, one))), hn::Set(d, T(0.5))), x);
+      if (HWY_LIKELY(hn::AllTrue(d, fast_lanes))) return OddPassThrough(x, fast);
+      return OddPassThrough(x, hn::IfThenElse(fast_lanes, fast, SinhWholeLine(d, x)));
     }
     return OddPassThrough(x, SinhWholeLine(d, x));
   } else if constexpr (kFunction == Function::kAtan) {
