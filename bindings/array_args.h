@@ -10,9 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <array>
 #include <new>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>

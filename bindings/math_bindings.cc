@@ -100,7 +100,8 @@ py::object ApplyElementwise(Function function, const py::handle& x_handle, const
   const char* name = function_name(function);
   const py::array x = RequireArray(x_handle, name, "x");
   const DType dtype = RequireDType(x, kElementwiseSignature.dtypes(0), name, "x");
-  py::array y = ResultLike(out, dtype, DTypes(dtype), x, name, /*in_place=*/true, OutLayout::kAnyStrides);
+  py::array y =
+      ResultLike(out, dtype, DTypes(dtype), x, name, /*in_place=*/true, OutLayout::kAnyStrides);
   const std::size_t n = static_cast<std::size_t>(x.size());
   if (n == 0) return std::move(y);
   // One row of n when both are C-contiguous; else the same rows (along the
@@ -148,7 +149,8 @@ py::array ApplyRowwise(RowFunction function, const char* name, const py::handle&
     throw py::value_error(ErrorPrefix(name) + "x is 0-d; expected at least one dimension for axis=" +
                           py::repr(axis).cast<std::string>());
   }
-  py::array y = ResultLike(out, dtype, DTypes(dtype), x, name, /*in_place=*/true, OutLayout::kAnyStrides);
+  py::array y =
+      ResultLike(out, dtype, DTypes(dtype), x, name, /*in_place=*/true, OutLayout::kAnyStrides);
   if (x.size() == 0) return y;
   const RowLayout x_layout = RowsFor(x, axis, name);
   const RowLayout y_layout = RowsFor(y, axis, name);

@@ -158,9 +158,10 @@ py::object Dot(const py::handle& a_object, const py::handle& b_object) {
   const py::array a = RequireArray(a_object, "dot", "a");
   const py::array b = RequireArray(b_object, "dot", "b");
   const DType dtype = RequireDType(a, kDotSignature.dtypes(0), "dot", "a");
-  if (RequireDType(b, kDotSignature.dtypes(1), "dot", "b") != dtype) {
+  const DType b_dtype = RequireDType(b, kDotSignature.dtypes(1), "dot", "b");
+  if (b_dtype != dtype) {
     throw py::type_error(std::string("simdkit.dot: a has dtype ") + DTypeName(dtype) +
-                         " but b has dtype " + DTypeName(RequireDType(b, kDotSignature.dtypes(1), "dot", "b")) +
+                         " but b has dtype " + DTypeName(b_dtype) +
                          "; expected the same dtype (simdkit does not cast)");
   }
   if (a.ndim() == 0 || b.ndim() == 0) {
