@@ -67,19 +67,19 @@ struct UlpBound {
 inline UlpBound BoundOf(Function function) {
   switch (function) {
     case Function::kExp: return {2, 2};
-    case Function::kExpm1: return {4, 4};
+    case Function::kExpm1: return {2, 3};
     case Function::kLog: return {4, 4};
-    case Function::kLog1p: return {3, 3};
+    case Function::kLog1p: return {2, 3};
     case Function::kLog2:
-    case Function::kLog10: return {3, 3};
+    case Function::kLog10: return {2, 3};
     case Function::kSin:
     case Function::kCos: return {4, 4};
-    case Function::kTanh: return {4, 4};
-    case Function::kSinh: return {5, 5};
+    case Function::kTanh: return {3, 3};
+    case Function::kSinh: return {3, 3};
     case Function::kAtan: return {3, 3};
     case Function::kAsin:
     case Function::kAcos: return {3, 3};
-    case Function::kAsinh: return {4, 4};
+    case Function::kAsinh: return {2, 4};
     case Function::kSqrt: return {0.5, 0.5};
     case Function::kSigmoid: return {5, 5};
     case Function::kSoftplus: return {5, 5};

@@ -1,0 +1,43 @@
+"""The math kernels' polynomial coefficients are the ones tools/minimax.py
+derives: rerunning each fit gives, digit for digit, the constants written in
+kernels/math-inl.h, and the fit's own error is below what the kernel's
+accuracy relies on."""
+import importlib.util
+import pathlib
+import re
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+KERNEL = ROOT / "kernels" / "math-inl.h"
+
+
+def load_minimax():
+    spec = importlib.util.spec_from_file_location("minimax", ROOT / "tools" / "minimax.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def minimax():
+    pytest.importorskip("mpmath")
+    if not KERNEL.exists():
+        pytest.skip("needs the source tree")
+    return load_minimax()
+
+
+def kernel_constants():
+    """Every floating literal in the kernel source, as the value it parses to."""
+    text = KERNEL.read_text()
+    return {float(m.rstrip("f")) for m in re.findall(r"-?\d+\.\d+(?:e-?\d+)?f?", text)}
+
+
+@pytest.mark.parametrize("name", ["log_tail_f32", "exp_tail_f64"])
+def test_kernel_coefficients_are_the_fit(minimax, name):
+    spec = minimax.FITS[name]
+    coefficients = minimax.fit(spec)
+    # Compared in the lane type: a float32 literal is the float32 it rounds to.
+    constants = {spec["dtype"](value) for value in kernel_constants()}
+    for c in coefficients:
+        assert c in constants, f"{name}: {c!r} is not in {KERNEL.name}"

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Derives the polynomial coefficients of simdkit's own math kernels.
+
+Each fit is a near-minimax polynomial (Lawson's iteratively reweighted least
+squares on Chebyshev nodes, the target computed with mpmath at 40 digits),
+its coefficients rounded to the kernel's lane type, and the resulting
+relative error of the quantity the kernel computes printed in units of the
+lane type's 2^-(digits), measured on a fine grid with the rounded
+coefficients (the kernel's own rounding is measured by tools/ulp_accuracy).
+
+    python3 tools/minimax.py log_tail_f32
+
+Prints the coefficients, lowest degree first, as the kernels spell them.
+"""
+import argparse
+import sys
+
+import mpmath as mp
+import numpy as np
+
+mp.mp.dps = 40
+
+SQRT_HALF_M1 = float(mp.sqrt(0.5) - 1)
+SQRT_TWO_M1 = float(mp.sqrt(2) - 1)
+
+
+def log_tail(f):
+    """(log(1 + f) - f) / f^2: log(1 + f) = f + f^2 Q(f)."""
+    f = mp.mpf(f)
+    return (mp.log1p(f) - f) / f**2
+
+
+def exp_tail(r):
+    """(e^r - 1 - r) / r^2: e^r = 1 + r + r^2 P(r)."""
+    r = mp.mpf(r)
+    return (mp.expm1(r) - r) / r**2
+
+
+HALF_LN2 = float(mp.log(2) / 2)
+
+# name: target, interval, degree, lane type, weight (the factor from an
+# error in the polynomial to the relative error of what the kernel returns),
+# result (the kernel's value from the argument and the polynomial's) and
+# exact (the true value).
+FITS = {
+    "log_tail_f32": dict(
+        target=log_tail, interval=(SQRT_HALF_M1, SQRT_TWO_M1), degree=8, dtype=np.float32,
+        weight=lambda f: np.abs(f),
+        result=lambda f, q: f + f * f * q,
+        exact=lambda f: mp.log1p(f)),
+    "exp_tail_f64": dict(
+        target=exp_tail, interval=(-HALF_LN2, HALF_LN2), degree=9, dtype=np.float64,
+        weight=lambda r: r * r / np.exp(r),
+        result=lambda r, p: 1 + r + r * r * p,
+        exact=lambda r: mp.exp(r)),
+}
+
+
+def fit(spec, nodes=600, iterations=40):
+    """Lawson's weighted least squares, in 40 digits on the scaled variable
+    t = x / max|x| (float64 normal equations cannot reach float64's own
+    precision)."""
+    lo, hi = spec["interval"]
+    scale = mp.mpf(max(abs(lo), abs(hi)))
+    x = [(mp.mpf(lo) + hi) / 2 + (mp.mpf(hi) - lo) / 2 * mp.cos(mp.pi * (i + 0.5) / nodes)
+         for i in range(nodes)]
+    x = [v for v in x if abs(v) > 1e-6]
+    y = [spec["target"](v) for v in x]
+    w = [mp.mpf(float(spec["weight"](np.float64(v)))) for v in x]
+    degree = spec["degree"]
+    powers = [[(v / scale)**j for j in range(degree + 1)] for v in x]
+    u = [mp.mpf(1)] * len(x)
+    for _ in range(iterations):
+        weights = [(wi * wi) * ui for wi, ui in zip(w, u)]
+        normal = mp.matrix(degree + 1, degree + 1)
+        right = mp.matrix(degree + 1, 1)
+        for row, yi, wi in zip(powers, y, weights):
+            for i in range(degree + 1):
+                right[i] += wi * row[i] * yi
+                for j in range(degree + 1):
+                    normal[i, j] += wi * row[i] * row[j]
+        scaled = mp.lu_solve(normal, right)
+        errors = [abs(sum(scaled[j] * row[j] for j in range(degree + 1)) - yi) * wi
+                  for row, yi, wi in zip(powers, y, w)]
+        u = [ui * e for ui, e in zip(u, errors)]
+        total = sum(u)
+        u = [ui / total for ui in u]
+    return np.array([float(scaled[j] / scale**j) for j in range(degree + 1)], dtype=spec["dtype"])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("fits", nargs="*", metavar="FIT", help="one of: " + ", ".join(sorted(FITS)))
+    args = parser.parse_args()
+    unknown = [name for name in args.fits if name not in FITS]
+    if unknown:
+        parser.error(f"unknown fit {unknown[0]!r}; expected one of {sorted(FITS)}")
+    for name in args.fits or sorted(FITS):
+        spec = FITS[name]
+        coefficients = fit(spec)
+        lo, hi = spec["interval"]
+        grid = np.linspace(lo, hi, 20001)
+        grid = grid[grid != 0]
+        # In 40 digits: the polynomial's error alone, not its evaluation's.
+        terms = [mp.mpf(float(c)) for c in coefficients]
+        worst = 0
+        for v in grid[::4]:
+            v = mp.mpf(float(v))
+            exact = spec["exact"](v)
+            got = spec["result"](v, mp.polyval(terms[::-1], v))
+            worst = max(worst, abs((got - exact) / exact))
+        digits = np.finfo(spec["dtype"]).nmant + 1
+        worst = float(worst) * 2.0**digits
+        print(f"{name}: degree {spec['degree']} on [{lo:.9g}, {hi:.9g}], "
+              f"max relative error {worst:.3f} x 2^-{digits}")
+        suffix = "f" if spec["dtype"] == np.float32 else ""
+        for c in coefficients:
+            print(f"  {np.format_float_positional(c, unique=True)}{suffix}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
