@@ -25,24 +25,37 @@ using KernelDType = simdkit::DType;
 constexpr DType kMathDTypes[] = {DType::kFloat32, DType::kFloat64, DType::kFloat16,
                                  DType::kBFloat16};
 
-// exp(x, out=None) and the other elementwise functions.
+// exp(x, out=None, *, threads=1) and the other elementwise functions.
 const Signature kElementwiseSignature("math",
                                       {{"x", ParameterKind::kArray, nullptr, kMathDTypes},
-                                       {"out", ParameterKind::kOut, "None", kMathDTypes}},
+                                       {"out", ParameterKind::kOut, "None", kMathDTypes},
+                                       kKeywordOnly,
+                                       {"threads", ParameterKind::kThreads, "1"}},
                                       ResultKind::kArray);
 
-// softmax(x, axis=-1, *, out=None) and the other row kernels.
+// softmax(x, axis=-1, *, out=None, threads=1) and the other row kernels.
 const Signature kRowwiseSignature("math",
                                   {{"x", ParameterKind::kArray, nullptr, kMathDTypes},
                                    {"axis", ParameterKind::kAxisOrNone, "-1"},
                                    kKeywordOnly,
-                                   {"out", ParameterKind::kOut, "None", kMathDTypes}},
+                                   {"out", ParameterKind::kOut, "None", kMathDTypes},
+                                   {"threads", ParameterKind::kThreads, "1"}},
                                   ResultKind::kArray);
 
 const Signature kLogSumExpSignature("math",
                                     {{"x", ParameterKind::kArray, nullptr, kMathDTypes},
-                                     {"axis", ParameterKind::kAxisOrNone, "-1"}},
+                                     {"axis", ParameterKind::kAxisOrNone, "-1"},
+                                     kKeywordOnly,
+                                     {"threads", ParameterKind::kThreads, "1"}},
                                     ResultKind::kScalarOrArray);
+
+// threads= of a call on a small array, which runs on the calling thread
+// whatever it says: checked all the same, at the cost of one pointer compare
+// when it is the default (CPython's one cached 1).
+void CheckThreadsOfSmallCall(const py::handle& threads, const char* function) {
+  static PyObject* const kDefault = PyLong_FromLong(1);
+  if (threads.ptr() != kDefault) ThreadsArg(threads, function);
+}
 
 KernelDType KernelDTypeOf(DType dtype) {
   switch (dtype) {
@@ -96,12 +109,14 @@ void RunOverRows(const char* function, DType dtype, const RowLayout& x_layout,
 }
 
 // y = f(x) over every element, in C order.
-py::object ApplyElementwise(Function function, const py::handle& x_handle, const py::handle& out) {
+py::object ApplyElementwise(Function function, const py::handle& x_handle, const py::handle& out,
+                            const py::handle& threads_object) {
   const char* name = function_name(function);
   const py::array x = RequireArray(x_handle, name, "x");
   const DType dtype = RequireDType(x, kElementwiseSignature.dtypes(0), name, "x");
   py::array y =
       ResultLike(out, dtype, DTypes(dtype), x, name, /*in_place=*/true, OutLayout::kAnyStrides);
+  const std::size_t threads = ThreadsArg(threads_object, name);
   const std::size_t n = static_cast<std::size_t>(x.size());
   if (n == 0) return std::move(y);
   // One row of n when both are C-contiguous; else the same rows (along the
@@ -112,7 +127,7 @@ py::object ApplyElementwise(Function function, const py::handle& x_handle, const
   const RowLayout y_layout = flat ? AllElements(y, false) : RowsAlongAxis(y, last);
   RunOverRows(name, dtype, x_layout, y_layout, n, /*one_row=*/false,
               [&](const MatrixView& view, void* out, std::size_t stride) {
-                simdkit::apply_rows(function, view, out, stride);
+                simdkit::apply_rows(function, view, out, stride, threads);
               });
   return std::move(y);
 }
@@ -121,15 +136,16 @@ PyObject* ElementwiseEntry(std::size_t index, PyObject* const* args, Py_ssize_t 
                            PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
     const auto function = static_cast<Function>(index);
-    py::handle values[2];
+    py::handle values[3];
     kElementwiseSignature.Parse(function_name(function), args, nargs, kwnames, values);
     SmallArray x;
     if (values[1].is_none() && AsSmallArray(values[0].ptr(), kElementwiseSignature.dtypes(0), x)) {
+      CheckThreadsOfSmallCall(values[2], function_name(function));
       py::array y = NewArray(x.dtype, x.ndim, x.shape, function_name(function));
       simdkit::apply(function, KernelDTypeOf(x.dtype), x.data, y.mutable_data(), x.size);
       return std::move(y);
     }
-    return ApplyElementwise(function, values[0], values[1]);
+    return ApplyElementwise(function, values[0], values[1], values[2]);
   });
 }
 
@@ -142,9 +158,11 @@ RowLayout RowsFor(const py::array& array, const py::handle& axis, const char* fu
 }
 
 py::array ApplyRowwise(RowFunction function, const char* name, const py::handle& x_object,
-                       const py::handle& axis, const py::handle& out) {
+                       const py::handle& axis, const py::handle& out,
+                       const py::handle& threads_object) {
   const py::array x = RequireArray(x_object, name, "x");
   const DType dtype = RequireDType(x, kRowwiseSignature.dtypes(0), name, "x");
+  const std::size_t threads = ThreadsArg(threads_object, name);
   if (!axis.is_none() && x.ndim() == 0) {
     throw py::value_error(ErrorPrefix(name) + "x is 0-d; expected at least one dimension for axis=" +
                           py::repr(axis).cast<std::string>());
@@ -157,15 +175,17 @@ py::array ApplyRowwise(RowFunction function, const char* name, const py::handle&
   RunOverRows(name, dtype, x_layout, y_layout, static_cast<std::size_t>(x.size()),
               /*one_row=*/axis.is_none(),
               [&](const MatrixView& view, void* out, std::size_t stride) {
-                simdkit::apply_rowwise(function, view, out, stride);
+                simdkit::apply_rowwise(function, view, out, stride, threads);
               });
   return y;
 }
 
-py::object LogSumExp(const py::handle& x_object, const py::handle& axis) {
+py::object LogSumExp(const py::handle& x_object, const py::handle& axis,
+                     const py::handle& threads_object) {
   constexpr const char* kName = "logsumexp";
   const py::array x = RequireArray(x_object, kName, "x");
   const DType dtype = RequireDType(x, kLogSumExpSignature.dtypes(0), kName, "x");
+  const std::size_t threads = ThreadsArg(threads_object, kName);
   if (!axis.is_none() && x.ndim() == 0) {
     throw py::value_error(ErrorPrefix(kName) + "x is 0-d; expected at least one dimension for axis=" +
                           py::repr(axis).cast<std::string>());
@@ -180,7 +200,7 @@ py::object LogSumExp(const py::handle& x_object, const py::handle& axis) {
     RunKernel(kName, static_cast<std::size_t>(x.size()), [&] {
       const bool one_row = axis.is_none();
       const ContiguousRows<T> input(layout, one_row ? Packing::kDense : Packing::kDisjoint);
-      simdkit::logsumexp(ViewOf(input, dtype, one_row), out);
+      simdkit::logsumexp(ViewOf(input, dtype, one_row), out, threads);
     });
   });
   // A single value comes back as a NumPy scalar of x's dtype, as SciPy
@@ -220,27 +240,29 @@ PyObject* RowwiseEntry(std::size_t index, PyObject* const* args, Py_ssize_t narg
                        PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
     const RowKernel& kernel = kRowKernels[index];
-    py::handle values[3];
+    py::handle values[4];
     kRowwiseSignature.Parse(kernel.name, args, nargs, kwnames, values);
     SmallArray x;
     MatrixView rows;
     if (values[2].is_none() && AsSmallRows(values[0], values[1], x, rows)) {
+      CheckThreadsOfSmallCall(values[3], kernel.name);
       py::array y = NewArray(x.dtype, x.ndim, x.shape, kernel.name);
       simdkit::apply_rowwise(kernel.function, rows, y.mutable_data(), rows.cols);
       return std::move(y);
     }
-    return ApplyRowwise(kernel.function, kernel.name, values[0], values[1], values[2]);
+    return ApplyRowwise(kernel.function, kernel.name, values[0], values[1], values[2], values[3]);
   });
 }
 
 PyObject* LogSumExpEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
                          PyObject* kwnames) {
   return CallFromPython([&]() -> py::object {
-    py::handle values[2];
+    py::handle values[3];
     kLogSumExpSignature.Parse("logsumexp", args, nargs, kwnames, values);
     SmallArray x;
     MatrixView rows;
     if (AsSmallRows(values[0], values[1], x, rows)) {
+      CheckThreadsOfSmallCall(values[2], "logsumexp");
       if (!values[1].is_none() && x.ndim > 1) {
         py::array result = NewArray(x.dtype, x.ndim - 1, x.shape, "logsumexp");
         simdkit::logsumexp(rows, result.mutable_data());
@@ -256,9 +278,13 @@ PyObject* LogSumExpEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t n
         });
       }
     }
-    return LogSumExp(values[0], values[1]);
+    return LogSumExp(values[0], values[1], values[2]);
   });
 }
+
+constexpr const char* kThreadsDoc =
+    "threads: how many threads share a large input (1, the default: the calling\n"
+    "thread only; None: one per core); the result is the same for every count.\n";
 
 constexpr const char* kDTypesDoc =
     "x: a numpy.ndarray of float32, float64, float16 or ml_dtypes.bfloat16 (nothing\n"
@@ -276,7 +302,7 @@ void RegisterMath(py::module_& module) {
         std::string(name) +
             "(x) elementwise (see docs/math.md for the definition and accuracy).\n" + kDTypesDoc +
             "out: a writeable array of x's dtype and shape, x itself for in place, or\n"
-            "None for a new array; it is filled and returned.\n");
+            "None for a new array; it is filled and returned.\n" + kThreadsDoc);
   }
   static constexpr auto rowwise = IndexedEntries<&RowwiseEntry, std::size(kRowKernels)>();
   for (std::size_t i = 0; i < rowwise.size(); ++i) {
@@ -284,14 +310,15 @@ void RegisterMath(py::module_& module) {
         module, kRowKernels[i].name, kRowwiseSignature, rowwise[i],
         std::string(kRowKernels[i].doc) +
             " along `axis` (default: the last; None: all elements as one row).\n" + kDTypesDoc +
-            "out: a writeable array of x's dtype and shape (x itself for in place).\n");
+            "out: a writeable array of x's dtype and shape (x itself for in place).\n" +
+            kThreadsDoc);
   }
   AddEntryPoint(
       module, "logsumexp", kLogSumExpSignature, &LogSumExpEntry,
       std::string("log(sum(exp(x))) along `axis` (default: the last; None: all elements),\n"
                   "computed stably as scipy.special.logsumexp; -inf for empty rows.\n"
                   "Returns x's shape without that axis, or a NumPy scalar.\n") +
-          kDTypesDoc);
+          kDTypesDoc + kThreadsDoc);
 }
 
 }  // namespace simdkit::python

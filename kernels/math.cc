@@ -1,6 +1,7 @@
 // Per-target entry points of the math family and the public C++ API over
 // them. Each public call checks its arguments, then pays HWY_DYNAMIC_DISPATCH
 // once; rows and elements loop inside target code.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -57,6 +58,7 @@ HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 #include "api/checks.h"
+#include "kernels/parallel.h"
 
 namespace simdkit {
 
@@ -172,18 +174,57 @@ void WithStorage(DType dtype, const Call& call) {
 }
 #undef SIMDKIT_DISPATCHED
 
-void apply_rows(Function function, const MatrixView& x, void* y, std::size_t y_row_stride) {
+// Below this many elements the math family stays on the calling thread: a
+// thread's start and join (tens of microseconds) would cost more than its
+// share of the work saves.
+constexpr std::size_t kParallelElements = std::size_t{1} << 18;
+
+// One row's elements go to threads in chunks of this many: whole cache
+// lines of every dtype (and whole vectors of every target), large enough
+// that a chunk's start costs nothing.
+constexpr std::size_t kChunkElements = std::size_t{1} << 14;
+
+// Calls kernel(first row, rows) over slices of x's rows on `threads`
+// threads; row kernels, whose rows must stay whole.
+template <typename Kernel>
+void OverRowSlices(const MatrixView& x, std::size_t threads, const Kernel& kernel) {
+  ParallelRows(threads, x.rows, x.rows * x.cols,
+               [&](std::size_t begin, std::size_t end) { kernel(begin, end - begin); },
+               kParallelElements);
+}
+
+void apply_rows(Function function, const MatrixView& x, void* y, std::size_t y_row_stride,
+                std::size_t threads) {
   CheckRows("apply", x, y, y_row_stride);
   if (x.rows == 0 || x.cols == 0) return;
   WithStorage(x.dtype, [&](auto storage, auto apply_entry, auto, auto) {
     using T = decltype(storage);
-    apply_entry(function, static_cast<const T*>(x.data), x.rows, x.cols, x.row_stride,
-                static_cast<T*>(y), y_row_stride);
+    const T* from = static_cast<const T*>(x.data);
+    T* to = static_cast<T*>(y);
+    if (x.rows == 1) {
+      // Elementwise: one long row is split into chunks.
+      const std::size_t chunks = (x.cols + kChunkElements - 1) / kChunkElements;
+      ParallelRows(
+          threads, chunks, x.cols,
+          [&](std::size_t begin, std::size_t end) {
+            const std::size_t first = begin * kChunkElements;
+            const std::size_t last = std::min(end * kChunkElements, x.cols);
+            apply_entry(function, from + first, 1, last - first, last - first, to + first,
+                        last - first);
+          },
+          kParallelElements);
+      return;
+    }
+    OverRowSlices(x, threads, [&](std::size_t row, std::size_t rows) {
+      apply_entry(function, from + row * x.row_stride, rows, x.cols, x.row_stride,
+                  to + row * y_row_stride, y_row_stride);
+    });
   });
 }
 
-void apply(Function function, DType dtype, const void* x, void* y, std::size_t n) {
-  apply_rows(function, MatrixView{x, dtype, 1, n, n}, y, n);
+void apply(Function function, DType dtype, const void* x, void* y, std::size_t n,
+           std::size_t threads) {
+  apply_rows(function, MatrixView{x, dtype, 1, n, n}, y, n, threads);
 }
 
 void apply(Function function, const float* x, float* y, std::size_t n) {
@@ -194,29 +235,32 @@ void apply(Function function, const double* x, double* y, std::size_t n) {
   apply(function, DType::kFloat64, x, y, n);
 }
 
-void apply_rowwise(RowFunction function, const MatrixView& x, void* y, std::size_t y_row_stride) {
+void apply_rowwise(RowFunction function, const MatrixView& x, void* y, std::size_t y_row_stride,
+                   std::size_t threads) {
   CheckRows("apply_rowwise", x, y, y_row_stride);
   if (x.rows == 0 || x.cols == 0) return;
   WithStorage(x.dtype, [&](auto storage, auto, auto rowwise_entry, auto) {
     using T = decltype(storage);
-    rowwise_entry(function, static_cast<const T*>(x.data), x.rows, x.cols, x.row_stride,
-                  static_cast<T*>(y), y_row_stride);
+    OverRowSlices(x, threads, [&](std::size_t row, std::size_t rows) {
+      rowwise_entry(function, static_cast<const T*>(x.data) + row * x.row_stride, rows, x.cols,
+                    x.row_stride, static_cast<T*>(y) + row * y_row_stride, y_row_stride);
+    });
   });
 }
 
-void softmax(const MatrixView& x, void* y, std::size_t y_row_stride) {
-  apply_rowwise(RowFunction::kSoftmax, x, y, y_row_stride);
+void softmax(const MatrixView& x, void* y, std::size_t y_row_stride, std::size_t threads) {
+  apply_rowwise(RowFunction::kSoftmax, x, y, y_row_stride, threads);
 }
 
-void log_softmax(const MatrixView& x, void* y, std::size_t y_row_stride) {
-  apply_rowwise(RowFunction::kLogSoftmax, x, y, y_row_stride);
+void log_softmax(const MatrixView& x, void* y, std::size_t y_row_stride, std::size_t threads) {
+  apply_rowwise(RowFunction::kLogSoftmax, x, y, y_row_stride, threads);
 }
 
-void normalize(const MatrixView& x, void* y, std::size_t y_row_stride) {
-  apply_rowwise(RowFunction::kNormalize, x, y, y_row_stride);
+void normalize(const MatrixView& x, void* y, std::size_t y_row_stride, std::size_t threads) {
+  apply_rowwise(RowFunction::kNormalize, x, y, y_row_stride, threads);
 }
 
-void logsumexp(const MatrixView& x, void* out) {
+void logsumexp(const MatrixView& x, void* out, std::size_t threads) {
   CheckDType("logsumexp", x.dtype);
   if (x.rows == 0) return;
   if (out == nullptr || (x.cols != 0 && x.data == nullptr)) {
@@ -230,8 +274,10 @@ void logsumexp(const MatrixView& x, void* out) {
                            internal::ViewExtent(x));
   WithStorage(x.dtype, [&](auto storage, auto, auto, auto logsumexp_entry) {
     using T = decltype(storage);
-    logsumexp_entry(static_cast<const T*>(x.data), x.rows, x.cols, x.row_stride,
-                    static_cast<T*>(out));
+    OverRowSlices(x, threads, [&](std::size_t row, std::size_t rows) {
+      logsumexp_entry(static_cast<const T*>(x.data) + row * x.row_stride, rows, x.cols,
+                      x.row_stride, static_cast<T*>(out) + row);
+    });
   });
 }
 

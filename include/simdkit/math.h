@@ -79,13 +79,21 @@ SIMDKIT_EXPORT bool math_supports(DType dtype);
 
 // y[i] = f(x[i]) for i < n; x and y hold elements of `dtype`. y == x works
 // in place; otherwise the two ranges must not overlap.
-SIMDKIT_EXPORT void apply(Function function, DType dtype, const void* x, void* y, std::size_t n);
+//
+// `threads` (here and in the batch forms below): how many threads share a
+// large input, the calling thread among them; 1 (the default) runs on the
+// calling thread only, 0 (or more than there are cores) one per core.
+// Elementwise work is split into contiguous chunks of whole cache lines and
+// the row kernels' into whole rows, so results are the same bits for every
+// count. Inputs below about 2^18 elements stay on the calling thread.
+SIMDKIT_EXPORT void apply(Function function, DType dtype, const void* x, void* y, std::size_t n,
+                          std::size_t threads = 1);
 SIMDKIT_EXPORT void apply(Function function, const float* x, float* y, std::size_t n);
 SIMDKIT_EXPORT void apply(Function function, const double* x, double* y, std::size_t n);
 
 // Batch form: row r of x into y + r * y_row_stride (elements of x.dtype).
 SIMDKIT_EXPORT void apply_rows(Function function, const MatrixView& x, void* y,
-                               std::size_t y_row_stride);
+                               std::size_t y_row_stride, std::size_t threads = 1);
 
 enum class RowFunction : std::uint8_t {
   kSoftmax,
@@ -96,14 +104,17 @@ enum class RowFunction : std::uint8_t {
 // Row r of x into y + r * y_row_stride, for every row (see above). y may be
 // x's own memory with the same stride (in place).
 SIMDKIT_EXPORT void apply_rowwise(RowFunction function, const MatrixView& x, void* y,
-                                  std::size_t y_row_stride);
-SIMDKIT_EXPORT void softmax(const MatrixView& x, void* y, std::size_t y_row_stride);
-SIMDKIT_EXPORT void log_softmax(const MatrixView& x, void* y, std::size_t y_row_stride);
-SIMDKIT_EXPORT void normalize(const MatrixView& x, void* y, std::size_t y_row_stride);
+                                  std::size_t y_row_stride, std::size_t threads = 1);
+SIMDKIT_EXPORT void softmax(const MatrixView& x, void* y, std::size_t y_row_stride,
+                            std::size_t threads = 1);
+SIMDKIT_EXPORT void log_softmax(const MatrixView& x, void* y, std::size_t y_row_stride,
+                                std::size_t threads = 1);
+SIMDKIT_EXPORT void normalize(const MatrixView& x, void* y, std::size_t y_row_stride,
+                              std::size_t threads = 1);
 
 // out[r] = logsumexp(row r of x), x.rows values of x.dtype; -Inf for an
 // empty row (as SciPy).
-SIMDKIT_EXPORT void logsumexp(const MatrixView& x, void* out);
+SIMDKIT_EXPORT void logsumexp(const MatrixView& x, void* out, std::size_t threads = 1);
 
 // View forms. apply: x and y of the same size (y may be x itself). The
 // others: y has x's rows, cols and dtype (any row stride; x's own memory and

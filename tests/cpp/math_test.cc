@@ -451,6 +451,62 @@ TEST(MathApi, NamesAndBadArguments) {
   apply(Function::kExp, static_cast<const float*>(nullptr), nullptr, 0);  // empty: fine
 }
 
+// threads splits the work without changing a bit: elementwise chunks of a
+// row that is not a whole number of chunks (in place too), and whole rows of
+// the row kernels and logsumexp; float16 through its widening buffers.
+TEST(MathThreads, EveryThreadCountGivesTheSameBits) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<float> uniform(-30.0f, 30.0f);
+  const size_t n = 3 * (size_t{1} << 18) + 17;
+  std::vector<float> x(n);
+  for (float& value : x) value = uniform(rng);
+  std::vector<float> one(n), many(n);
+  std::vector<uint16_t> half(n), half_one(n), half_many(n);
+  for (size_t i = 0; i < n; ++i) half[i] = simdkit::testing::FloatToHalf(x[i] / 8);
+  for (const Function function : {Function::kExp, Function::kLog1p, Function::kGelu}) {
+    apply(function, DType::kFloat32, x.data(), one.data(), n, 1);
+    apply(function, DType::kFloat16, half.data(), half_one.data(), n, 1);
+    for (const size_t threads : {size_t{0}, size_t{2}, size_t{3}}) {
+      // Stale results from the previous call would hide a skipped chunk.
+      std::fill(many.begin(), many.end(), std::numeric_limits<float>::quiet_NaN());
+      std::fill(half_many.begin(), half_many.end(), uint16_t{0x7E00});
+      apply(function, DType::kFloat32, x.data(), many.data(), n, threads);
+      EXPECT_EQ(0, std::memcmp(one.data(), many.data(), n * sizeof(float)))
+          << function_name(function) << " threads=" << threads;
+      many = x;
+      apply(function, DType::kFloat32, many.data(), many.data(), n, threads);
+      EXPECT_EQ(0, std::memcmp(one.data(), many.data(), n * sizeof(float)))
+          << function_name(function) << " in place, threads=" << threads;
+      apply(function, DType::kFloat16, half.data(), half_many.data(), n, threads);
+      EXPECT_EQ(half_one, half_many) << function_name(function) << " float16, threads=" << threads;
+    }
+  }
+  const size_t cols = 100, stride = cols + 3, rows = n / stride;
+  const MatrixView matrix{x.data(), DType::kFloat32, rows, cols, stride};
+  std::vector<float> lse_one(rows), lse_many(rows);
+  logsumexp(matrix, lse_one.data(), 1);
+  for (const RowFunction function :
+       {RowFunction::kSoftmax, RowFunction::kLogSoftmax, RowFunction::kNormalize}) {
+    std::fill(one.begin(), one.end(), 0.0f);
+    apply_rowwise(function, matrix, one.data(), cols, 1);
+    for (const size_t threads : {size_t{0}, size_t{2}}) {
+      std::fill(many.begin(), many.end(), 0.0f);
+      apply_rowwise(function, matrix, many.data(), cols, threads);
+      EXPECT_EQ(0, std::memcmp(one.data(), many.data(), rows * cols * sizeof(float)))
+          << "row function " << static_cast<int>(function) << " threads=" << threads;
+      std::fill(lse_many.begin(), lse_many.end(), 0.0f);
+      logsumexp(matrix, lse_many.data(), threads);
+      EXPECT_EQ(lse_one, lse_many) << "logsumexp threads=" << threads;
+    }
+  }
+  // Rows of an elementwise call are split whole, each row's stride kept.
+  std::fill(one.begin(), one.end(), 0.0f);
+  std::fill(many.begin(), many.end(), 0.0f);
+  apply_rows(Function::kSin, matrix, one.data(), stride, 1);
+  apply_rows(Function::kSin, matrix, many.data(), stride, 2);
+  EXPECT_EQ(0, std::memcmp(one.data(), many.data(), n * sizeof(float)));
+}
+
 SIMDKIT_INSTANTIATE_PER_TARGET(MathTest);
 
 }  // namespace

@@ -337,3 +337,27 @@ def test_half_formats_rows_and_in_place(target, dtype):
     simdkit.exp(y, out=y)
     np.testing.assert_array_equal(y, simdkit.exp(x))
     assert simdkit.logsumexp(x[0]).dtype == np.dtype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_threads_give_the_same_bits(dtype):
+    """threads= splits large inputs (elementwise into chunks, row kernels into
+    whole rows) without changing a bit; strided input and out= included."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-10, 10, 3 * 2**18 + 5).astype(dtype)
+    for name in ("exp", "tanh", "gelu"):
+        function = getattr(simdkit, name)
+        one = function(x)
+        for threads in (None, 2):
+            np.testing.assert_array_equal(function(x, threads=threads), one)
+            out = np.full_like(x, np.nan)
+            assert function(x, out, threads=threads) is out
+            np.testing.assert_array_equal(out, one)
+        np.testing.assert_array_equal(function(x[::2], threads=2), one[::2])
+    rows = x[:3000 * 200].reshape(3000, 200)
+    for name in ("softmax", "log_softmax", "normalize"):
+        function = getattr(simdkit, name)
+        np.testing.assert_array_equal(function(rows, threads=2), function(rows))
+        np.testing.assert_array_equal(function(rows.T, axis=0, threads=None),
+                                      function(rows.T, axis=0))
+    np.testing.assert_array_equal(simdkit.logsumexp(rows, threads=2), simdkit.logsumexp(rows))
