@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Side-by-side benchmark of simdkit's math family against NumPy and SciPy.
 
-    python3 benchmarks/compare_math.py [--quick] [--json FILE]
+    python3 benchmarks/compare_math.py [--quick] [--best-target] [--json FILE]
 
 One process, the same inputs for every library, one thread, CPU time of the
 calling thread (time.thread_time: the machine is shared and noisy), best of
@@ -67,7 +67,8 @@ def numpy_equivalent(name):
     direct = {"exp": np.exp, "expm1": np.expm1, "log": np.log, "log1p": np.log1p,
               "log2": np.log2, "log10": np.log10, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
               "sinh": np.sinh, "atan": np.arctan, "asin": np.arcsin, "acos": np.arccos,
-              "asinh": np.arcsinh, "sqrt": np.sqrt, "sigmoid": scipy.special.expit}
+              "asinh": np.arcsinh, "sqrt": np.sqrt, "sigmoid": scipy.special.expit,
+              "exp2": np.exp2, "cosh": np.cosh, "atanh": np.arctanh, "acosh": np.arccosh}
     if name in direct:
         function = direct[name]
         return lambda x, out: function(x, out=out)
@@ -89,14 +90,17 @@ def numpy_expression(name):
                    "silu": "x * scipy.special.expit(x)",
                    "gelu_tanh": "0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))",
                    "gelu": "0.5 x scipy.special.erfc(-x / sqrt(2))"}
-    ufunc = {"atan": "arctan", "asin": "arcsin", "acos": "arccos", "asinh": "arcsinh"}.get(name, name)
+    ufunc = {"atan": "arctan", "asin": "arcsin", "acos": "arccos", "asinh": "arcsinh",
+             "atanh": "arctanh", "acosh": "arccosh"}.get(name, name)
     return written_out.get(name, f"numpy.{ufunc}(x, out=)")
 
 
 DOMAINS = {"log": (0.01, 100.0), "log1p": (-0.5, 100.0), "log2": (0.01, 100.0),
-           "log10": (0.01, 100.0), "sqrt": (0.0, 100.0), "asin": (-1.0, 1.0), "acos": (-1.0, 1.0)}
+           "log10": (0.01, 100.0), "sqrt": (0.0, 100.0), "asin": (-1.0, 1.0), "acos": (-1.0, 1.0),
+           "atanh": (-0.99, 0.99), "acosh": (1.0, 100.0)}
 FUNCTIONS = ["exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos", "tanh", "sinh", "atan",
-             "asin", "acos", "asinh", "sqrt", "sigmoid", "softplus", "silu", "gelu_tanh", "gelu"]
+             "asin", "acos", "asinh", "sqrt", "sigmoid", "softplus", "silu", "gelu_tanh", "gelu",
+             "exp2", "cosh", "atanh", "acosh"]
 
 
 def seconds(call, min_time, repeats):
@@ -136,11 +140,11 @@ def stable_logsumexp(x):
     return (m + np.log(np.exp(x - m).sum(axis=-1, keepdims=True)))[..., 0]
 
 
-def run(quick):
+def run(quick, best_target=False):
     min_time, repeats = (0.002, 2) if quick else (0.05, 5)
     sizes = [16, 1024] if quick else [16, 1024, 1 << 20]
     functions = ["exp", "log", "sin"] if quick else FUNCTIONS
-    targets = simdkit.targets()["supported"]
+    targets = [simdkit.targets()["active"]] if best_target else simdkit.targets()["supported"]
     rng = np.random.default_rng(0)
     results = []
     for dtype in (np.float32, np.float64):
@@ -327,6 +331,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run of a few seconds")
     parser.add_argument("--json", metavar="FILE", help="also write every measurement to FILE")
+    parser.add_argument("--best-target", action="store_true",
+                        help="simdkit on the automatic choice only (a few minutes instead of many)")
     parser.add_argument("--child-avx2", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_avx2:
@@ -335,7 +341,7 @@ def main():
     print(f"simdkit {simdkit.__version__} on {simdkit.info()['cpu_model']}, targets "
           f"{', '.join(simdkit.targets()['supported'])}; NumPy {np.__version__}, SciPy "
           f"{scipy.__version__}; one thread, best CPU time of the calling thread")
-    results = run(args.quick)
+    results = run(args.quick, args.best_target)
     held = held_to_avx2(args.quick)
     if held:
         print("held to AVX2 (NumPy: NPY_DISABLE_CPU_FEATURES, simdkit: SIMDKIT_TARGET=AVX2 -> "

@@ -44,6 +44,8 @@ Domain DomainOf(std::string_view function) {
   if (function == "log1p") return {-0.5, 100.0};
   if (function == "sqrt") return {0.0, 100.0};
   if (function == "asin" || function == "acos") return {-1.0, 1.0};
+  if (function == "atanh") return {-0.99, 0.99};
+  if (function == "acosh") return {1.0, 100.0};
   return {-10.0, 10.0};
 }
 

@@ -47,16 +47,12 @@ template <>
 struct MathLimits<float> {
   static constexpr float kExpOverflow = 88.72283172607421875f;  // largest x with finite exp
   static constexpr float kSiluTail = -85.0f;  // below, e^x nears the subnormals
-  static constexpr float kSinhOverflow = 89.41598510742187500f;  // largest x with finite sinh
-  static constexpr float kHighwaySinhLimit = 88.7228f;           // hn::Sinh's valid range
   static constexpr float kTrigLimit = 39000.0f;                  // hn::Sin / hn::Cos
 };
 template <>
 struct MathLimits<double> {
   static constexpr double kExpOverflow = 709.782712893383973096;
   static constexpr double kSiluTail = -700.0;
-  static constexpr double kSinhOverflow = 710.475860073943977113;
-  static constexpr double kHighwaySinhLimit = 709.0;
   static constexpr double kTrigLimit = 39000.0;
 };
 
@@ -101,26 +97,41 @@ HWY_INLINE V OddPassThrough(V x, V result) {
 template <typename T>
 constexpr T kExpNormalRange = sizeof(T) == 4 ? T(87.3) : T(708.0);
 
-template <bool kMinusOne = false, class D, class V>
-HWY_INLINE V ExpNormalRange(D d, V x) {
+// e^x (or 2^x) = (1 + p) 2^q: q's biased value sits in t's low mantissa
+// bits.
+template <class V>
+struct ExpParts {
+  V t;
+  V p;
+};
+
+// The reduction and polynomial of ExpNormalRange; with kBaseTwo, of 2^x:
+// q = round(x) and r = (x - q) ln2 (x - q is exact, so only the product
+// rounds: 0.35 ULP of r at most).
+template <bool kBaseTwo = false, class D, class V>
+HWY_INLINE ExpParts<V> ReduceExp(D d, V x) {
   using T = hn::TFromD<D>;
-  const hn::RebindToSigned<D> di;
   constexpr int kMantissaBits = std::numeric_limits<T>::digits - 1;
   const V shift = hn::Set(d, T(1.5) * T(1ull << kMantissaBits) + T(std::numeric_limits<T>::max_exponent - 1));
-  const V t = hn::MulAdd(x, hn::Set(d, T(1.44269504088896340736)), shift);
+  const V t = kBaseTwo ? hn::Add(x, shift) : hn::MulAdd(x, hn::Set(d, T(1.44269504088896340736)), shift);
   const V q = hn::Sub(t, shift);
-  // Cody-Waite: q times ln2's leading bits is exact.
   V r, p;
-  if constexpr (sizeof(T) == 4) {
+  if constexpr (kBaseTwo) {
+    r = hn::Mul(hn::Sub(x, q), hn::Set(d, T(0.69314718055994530942)));
+  } else if constexpr (sizeof(T) == 4) {
+    // Cody-Waite: q times ln2's leading bits is exact.
     r = hn::MulAdd(q, hn::Set(d, -0.693145751953125f), x);
     r = hn::MulAdd(q, hn::Set(d, -1.428606765330187045e-6f), r);
+  } else {
+    r = hn::MulAdd(q, hn::Set(d, -6.93147180369123816490e-01), x);  // 32 bits
+    r = hn::MulAdd(q, hn::Set(d, -1.90821492927058770002e-10), r);
+  }
+  if constexpr (sizeof(T) == 4) {
     p = hn::MulAdd(hn::Set(d, 0.001381461275741458f), r, hn::Set(d, 0.008368710055947304f));
     p = hn::MulAdd(p, r, hn::Set(d, 0.04166838899254799f));
     p = hn::MulAdd(p, r, hn::Set(d, 0.1666652113199234f));
     p = hn::MulAdd(p, r, hn::Set(d, 0.4999999403953552f));
   } else {
-    r = hn::MulAdd(q, hn::Set(d, -6.93147180369123816490e-01), x);  // 32 bits
-    r = hn::MulAdd(q, hn::Set(d, -1.90821492927058770002e-10), r);
     p = hn::MulAdd(hn::Set(d, 0.000000025000080062517594), r, hn::Set(d, 0.00000027630235104208103));
     p = hn::MulAdd(p, r, hn::Set(d, 0.0000027557586248189625));
     p = hn::MulAdd(p, r, hn::Set(d, 0.000024801493132647708));
@@ -131,10 +142,65 @@ HWY_INLINE V ExpNormalRange(D d, V x) {
     p = hn::MulAdd(p, r, hn::Set(d, 0.16666666666666413));
     p = hn::MulAdd(p, r, hn::Set(d, 0.5000000000000011));
   }
-  p = hn::MulAdd(p, hn::Mul(r, r), r);
-  const V scale = hn::BitCast(d, hn::ShiftLeft<kMantissaBits>(hn::BitCast(di, t)));
-  if constexpr (kMinusOne) return hn::MulAdd(p, scale, hn::Sub(scale, hn::Set(d, T(1))));
-  return hn::MulAdd(p, scale, scale);
+  return {t, hn::MulAdd(p, hn::Mul(r, r), r)};
+}
+
+// 2^(q + kOffset), q as ReduceExp leaves it in t.
+template <int kOffset = 0, class D, class V>
+HWY_INLINE V PowerOfTwoOf(D d, V t) {
+  const hn::RebindToSigned<D> di;
+  constexpr int kMantissaBits = std::numeric_limits<hn::TFromD<D>>::digits - 1;
+  auto biased = hn::BitCast(di, t);
+  if constexpr (kOffset != 0) biased = hn::Add(biased, hn::Set(di, kOffset));
+  return hn::BitCast(d, hn::ShiftLeft<kMantissaBits>(biased));
+}
+
+template <bool kMinusOne = false, class D, class V>
+HWY_INLINE V ExpNormalRange(D d, V x) {
+  using T = hn::TFromD<D>;
+  const ExpParts<V> parts = ReduceExp(d, x);
+  const V scale = PowerOfTwoOf(d, parts.t);
+  if constexpr (kMinusOne) return hn::MulAdd(parts.p, scale, hn::Sub(scale, hn::Set(d, T(1))));
+  return hn::MulAdd(parts.p, scale, scale);
+}
+
+// e^a / 2 for a >= 0 up to past the overflow edge of sinh and cosh (where
+// they are e^a / 2 to the last bit): the fast exp's steps, with 2^q applied
+// as 2^(q - 2) times 2 so that 2^q need not be representable; Inf past the
+// edge (a is clamped just beyond it first, which keeps q - 2 in range).
+template <class D, class V>
+HWY_INLINE V HalfExpOfLarge(D d, V a) {
+  using T = hn::TFromD<D>;
+  const V clamped = hn::Min(a, hn::Set(d, sizeof(T) == 4 ? T(89.5) : T(710.5)));
+  const ExpParts<V> parts = ReduceExp(d, clamped);
+  const V scale = PowerOfTwoOf<-2>(d, parts.t);
+  return hn::Mul(hn::MulAdd(parts.p, scale, scale), hn::Set(d, T(2)));
+}
+
+// 2^x on the whole line. Within the normal range, ReduceExp's base-2 steps;
+// beyond, 2^(x -+ s) 2^(+-s) with s half the range (x clamped where the
+// result is already 0 or Inf): one more rounding, into the subnormals below.
+template <class D, class V>
+HWY_INLINE V Exp2Full(D d, V x) {
+  using T = hn::TFromD<D>;
+  const T range = sizeof(T) == 4 ? T(126) : T(1022);
+  const T half = sizeof(T) == 4 ? T(64) : T(512);
+  const auto fast_lanes = hn::Le(hn::Abs(x), hn::Set(d, range));
+  const auto exp2 = [d](V v) HWY_ATTR {
+    const ExpParts<V> parts = ReduceExp</*kBaseTwo=*/true>(d, v);
+    const V scale = PowerOfTwoOf(d, parts.t);
+    return hn::MulAdd(parts.p, scale, scale);
+  };
+  const V fast = exp2(x);
+  if (HWY_LIKELY(hn::AllTrue(d, fast_lanes))) return fast;
+  const V limit = hn::Set(d, range + half);
+  const V clamped = hn::Min(hn::Max(x, hn::Neg(limit)), limit);
+  const auto positive = hn::Gt(x, hn::Zero(d));
+  const V s = hn::IfThenElse(positive, hn::Set(d, half), hn::Set(d, -half));
+  const V power = hn::IfThenElse(positive, hn::Set(d, sizeof(T) == 4 ? T(0x1p64) : T(0x1p512)),
+                                 hn::Set(d, sizeof(T) == 4 ? T(0x1p-64) : T(0x1p-512)));
+  const V outside = hn::Mul(exp2(hn::Sub(clamped, s)), power);
+  return KeepNaN(x, hn::IfThenElse(fast_lanes, fast, outside));
 }
 
 // exp on the whole line: Inf past the overflow edge, NaN kept (hn::Exp
@@ -338,29 +404,55 @@ HWY_INLINE V Log1pF32(D d, V x) {
   return LogEdges(d, x, hn::Set(d, -1.0f), y);
 }
 
-// asinh|x| = log(s), s = a + sqrt(a^2 + 1), a = |x|, with the rounding
-// errors of a^2 + 1, of the square root and of the sum carried as a
-// correction (log(s + c)): no cancellation at small a, so no second formula
-// there. Past 2^12, sqrt(a^2 + 1) is a to float precision and asinh a =
-// log(a) + ln 2 (k_offset 1), which also keeps a^2 finite. Sign, zeros, NaN
-// and Inf are left to the caller.
-template <class D, class V>
-HWY_INLINE V AsinhF32(D d, V x) {
+// asinh a = log(s), s = a + sqrt(a^2 + 1) (kPlusOne), or acosh a = log(s),
+// s = a + sqrt(a^2 - 1) (a >= 1), with the rounding errors of a^2 +- 1, of
+// the square root and of the sum carried as a correction (log(s + c)): no
+// cancellation near a = 0 or 1, so no second formula there. Past 2^12
+// (float32) or 2^27 (float64), sqrt(a^2 +- 1) is a to the last bit and the
+// result is log(a) + ln 2, which also keeps a^2 finite. Sign, zeros, NaN,
+// Inf and acosh's a < 1 are left to the caller. Half the divisions of
+// hn::Asinh.
+template <bool kPlusOne, class D, class V>
+HWY_INLINE V LogOfRootSum(D d, V a) {
+  using T = hn::TFromD<D>;
   const hn::RebindToSigned<D> di;
-  const V one = hn::Set(d, 1.0f);
-  const V a = hn::Abs(x);
-  const auto large = hn::Gt(a, hn::Set(d, 4096.0f));
-  const V b = hn::IfThenZeroElse(large, a);  // the square root's argument
-  const V h = hn::MulAdd(b, b, one);
-  const V h_error = ProductError(d, b, b, hn::Sub(h, one));  // b^2 + 1 - h, as h - 1 is exact
+  const V one = hn::Set(d, T(1));
+  // Past it, a^2 +- 1 rounds to a^2.
+  const auto large = hn::Gt(a, hn::Set(d, sizeof(T) == 4 ? T(4096) : T(134217728)));
+  const V b = hn::IfThenElse(large, one, a);  // the square root's argument
+  V h, h_error;  // b^2 +- 1 = h + h_error exactly
+  if constexpr (kPlusOne) {
+    h = hn::MulAdd(b, b, one);
+    h_error = ProductError(d, b, b, hn::Sub(h, one));  // h - 1 is exact
+  } else {
+    // b^2 - 1 = (square - 1) + square_error, square - 1 exact for b >= 1.
+    const V square = hn::Mul(b, b);
+    const V square_error = ProductError(d, b, b, square);
+    const V square_m1 = hn::Sub(square, one);
+    h = hn::Add(square_m1, square_error);
+    h_error = hn::Sub(square_error, hn::Sub(h, square_m1));
+  }
   const V r = hn::Sqrt(h);
-  // sqrt(h + e) = r + (h - r^2 + e) / (2 r) to well below r's ULP.
-  const V r_error = hn::Div(hn::Add(hn::Neg(ProductError(d, r, r, h)), h_error), hn::Add(r, r));
-  const V s = hn::Add(a, hn::IfThenZeroElse(large, r));
-  // s = a + r rounded; r >= a, so (a + r) - s = a - (s - r) exactly.
-  const V c = hn::IfThenZeroElse(large, hn::Add(hn::Sub(a, hn::Sub(s, r)), r_error));
-  const auto k_offset = hn::IfThenElseZero(hn::RebindMask(di, large), hn::Set(di, 1));
-  return CombineLogF32<LogBase::kE>(d, ReduceCorrectedLogF32(d, s, c, k_offset));
+  // sqrt(h + e) = r + (h - r^2 + e) / (2 r) to well below r's ULP (the
+  // denominator kept off 0 for acosh(1), where the numerator is 0).
+  const V twice_r = hn::Max(hn::Add(r, r), hn::Set(d, std::numeric_limits<T>::min()));
+  const V root_residual = hn::Sub(h_error, ProductError(d, r, r, h));
+  const V s = hn::IfThenElse(large, a, hn::Add(a, r));
+  // (a + r) - s exactly, the larger of the two subtracted first.
+  const V sum_error = kPlusOne ? hn::Sub(a, hn::Sub(s, r)) : hn::Sub(r, hn::Sub(s, a));
+  if constexpr (sizeof(T) == 4) {
+    const V r_error = hn::Div(root_residual, twice_r);
+    const V c = hn::IfThenZeroElse(large, hn::Add(sum_error, r_error));
+    const auto k_offset = hn::IfThenElseZero(hn::RebindMask(di, large), hn::Set(di, 1));
+    return CombineLogF32<LogBase::kE>(d, ReduceCorrectedLogF32(d, s, c, k_offset));
+  } else {
+    // float64: Highway's log (s >= 1: no subnormals) plus c / s, whose two
+    // divisions make one: (2r sum_error + residual) / (2r s); ln 2 for the
+    // large lanes.
+    const V c_over_s = hn::Div(hn::MulAdd(twice_r, sum_error, root_residual), hn::Mul(twice_r, s));
+    const V correction = hn::IfThenElse(large, hn::Set(d, T(0.69314718055994530942)), c_over_s);
+    return hn::Add(hn::Log(d, s), correction);
+  }
 }
 
 // sin or cos: lanes beyond hn::Sin's valid range (and Inf) go through the
@@ -430,30 +522,15 @@ HWY_INLINE V Erfc(D d, V w) {
   return KeepNaN(w, result);
 }
 
-// erfc of float64 lanes through the C library: no float64-accurate vector
-// erfc is written yet.
-template <class D, class V>
-HWY_INLINE V ErfcByLane(D d, V w) {
+// f of each lane through the C library: float64 gelu's erfc, for which no
+// float64-accurate vector form is written yet.
+template <class D, class V, typename F>
+HWY_INLINE V ByLane(D d, V w, F f) {
   using T = hn::TFromD<D>;
   HWY_ALIGN T lanes[hn::MaxLanes(d)];
   hn::Store(w, d, lanes);
-  for (size_t i = 0; i < hn::Lanes(d); ++i) lanes[i] = std::erfc(lanes[i]);
+  for (size_t i = 0; i < hn::Lanes(d); ++i) lanes[i] = f(lanes[i]);
   return hn::Load(d, lanes);
-}
-
-// sinh on the whole line: past hn::Sinh's range, sinh(x) = e^|x| / 2 to
-// float precision, computed as (e^(|x|/2) / 2) e^(|x|/2), whose halving is
-// exact, and Inf past the overflow edge.
-template <class D, class V>
-HWY_INLINE V SinhWholeLine(D d, V x) {
-  using T = hn::TFromD<D>;
-  const V abs_x = hn::Abs(x);
-  const V half_exp = ExpFull(d, hn::Mul(abs_x, hn::Set(d, T(0.5))));
-  V large = hn::Mul(hn::Mul(half_exp, hn::Set(d, T(0.5))), half_exp);
-  large = hn::IfThenElse(hn::Gt(abs_x, hn::Set(d, MathLimits<T>::kSinhOverflow)), Infinity(d),
-                         large);
-  return hn::IfThenElse(hn::Gt(abs_x, hn::Set(d, MathLimits<T>::kHighwaySinhLimit)),
-                        hn::CopySign(large, x), hn::Sinh(d, x));
 }
 
 // f(x) for one vector of float32 or float64 lanes.
@@ -503,7 +580,8 @@ HWY_INLINE V Evaluate(D d, V x) {
     const V fast = hn::CopySignToAbs(
         hn::Mul(hn::Add(m, hn::Div(m, hn::Add(m, one))), hn::Set(d, T(0.5))), x);
     if (HWY_LIKELY(hn::AllTrue(d, fast_lanes))) return OddPassThrough(x, fast);
-    return OddPassThrough(x, hn::IfThenElse(fast_lanes, fast, SinhWholeLine(d, x)));
+    const V large = hn::CopySignToAbs(HalfExpOfLarge(d, a), x);
+    return OddPassThrough(x, hn::IfThenElse(fast_lanes, fast, large));
   } else if constexpr (kFunction == Function::kAtan) {
     return OddPassThrough(x, (hn::Atan(d, x)));
   } else if constexpr (kFunction == Function::kAsin || kFunction == Function::kAcos) {
@@ -511,10 +589,8 @@ HWY_INLINE V Evaluate(D d, V x) {
     const V result = KeepNaN(x, hn::IfThenElse(hn::Gt(hn::Abs(x), one), QuietNaN(d), y));
     return kFunction == Function::kAsin ? OddPassThrough(x, result) : result;
   } else if constexpr (kFunction == Function::kAsinh) {
-    if constexpr (sizeof(T) == 4) {
-      return OddPassThrough(x, hn::IfThenElse(hn::IsInf(x), x, hn::CopySignToAbs(AsinhF32(d, x), x)));
-    }
-    return OddPassThrough(x, (hn::IfThenElse(hn::IsInf(x), x, hn::Asinh(d, x))));
+    const V y = LogOfRootSum</*kPlusOne=*/true>(d, hn::Abs(x));
+    return OddPassThrough(x, hn::IfThenElse(hn::IsInf(x), x, hn::CopySignToAbs(y, x)));
   } else if constexpr (kFunction == Function::kSqrt) {
     return hn::Sqrt(x);
   } else if constexpr (kFunction == Function::kSigmoid) {
@@ -547,9 +623,38 @@ HWY_INLINE V Evaluate(D d, V x) {
     if constexpr (sizeof(T) == 4) {
       e = Erfc(d, w);
     } else {
-      e = ErfcByLane(d, w);
+      e = ByLane(d, w, [](T v) { return std::erfc(v); });
     }
     return GatedAtMinusInfinity(d, x, hn::Mul(hn::Mul(x, hn::Set(d, T(0.5))), e));
+  } else if constexpr (kFunction == Function::kExp2) {
+    return Exp2Full(d, x);
+  } else if constexpr (kFunction == Function::kCosh) {
+    // (E + 1/E) / 2, E = e^|x| from the fast exp; past its range e^|x| / 2,
+    // which cosh is there to the last bit (Inf past the overflow edge).
+    const V a = hn::Abs(x);
+    const auto fast_lanes = hn::Le(a, hn::Set(d, kExpNormalRange<T>));
+    const V e = ExpNormalRange(d, a);
+    const V fast = hn::Mul(hn::Add(e, hn::Div(one, e)), hn::Set(d, T(0.5)));
+    if (HWY_LIKELY(hn::AllTrue(d, fast_lanes))) return fast;
+    return KeepNaN(x, hn::IfThenElse(fast_lanes, fast, HalfExpOfLarge(d, a)));
+  } else if constexpr (kFunction == Function::kAtanh) {
+    // sign(x) log1p(2a / (1 - a)) / 2, a = |x|: a = 1 gives log1p(Inf) =
+    // Inf and a > 1 a log1p argument below -1 (NaN), as NumPy's edges.
+    const V a = hn::Abs(x);
+    if constexpr (sizeof(T) == 4) {
+      const V y = Log1pF32(d, hn::Div(hn::Add(a, a), hn::Sub(one, a)));
+      return OddPassThrough(x, hn::CopySignToAbs(hn::Mul(y, hn::Set(d, T(0.5))), x));
+    }
+    V y = hn::Atanh(d, x);
+    y = hn::IfThenElse(hn::Eq(a, one), hn::CopySignToAbs(Infinity(d), x), y);
+    return OddPassThrough(x, hn::IfThenElse(hn::Gt(a, one), QuietNaN(d), y));
+  } else if constexpr (kFunction == Function::kAcosh) {
+    // Defined for x >= 1: NaN below (and for NaN), Inf at Inf.
+    const auto regular = hn::And(hn::Ge(x, one), hn::Lt(x, Infinity(d)));
+    V y = LogOfRootSum</*kPlusOne=*/false>(d, x);
+    if (HWY_LIKELY(hn::AllTrue(d, regular))) return y;
+    y = hn::IfThenElse(regular, y, hn::IfThenElse(hn::Eq(x, Infinity(d)), x, QuietNaN(d)));
+    return KeepNaN(x, y);
   }
 }
 
@@ -603,6 +708,10 @@ void ForFunction(Function function, const Body& body) {
     SIMDKIT_FUNCTION_CASE(kSilu)
     SIMDKIT_FUNCTION_CASE(kGeluTanh)
     SIMDKIT_FUNCTION_CASE(kGelu)
+    SIMDKIT_FUNCTION_CASE(kExp2)
+    SIMDKIT_FUNCTION_CASE(kCosh)
+    SIMDKIT_FUNCTION_CASE(kAtanh)
+    SIMDKIT_FUNCTION_CASE(kAcosh)
 #undef SIMDKIT_FUNCTION_CASE
   }
 }

@@ -196,6 +196,12 @@ R Reference(R x) {
   if constexpr (kF == Function::kSqrt) {
     if (x < 0) return kNaN;
   }
+  if constexpr (kF == Function::kAtanh) {
+    if (std::fabs(x) >= 1) return std::fabs(x) == 1 ? std::copysign(kInf, x) : kNaN;
+  }
+  if constexpr (kF == Function::kAcosh) {
+    if (x < 1) return kNaN;
+  }
   if constexpr (kF == Function::kExp) return Exp(x);
   if constexpr (kF == Function::kExpm1) return x > 710 ? kInf : std::expm1(x);
   if constexpr (kF == Function::kLog) return std::log(x);
@@ -220,6 +226,10 @@ R Reference(R x) {
   if constexpr (kF == Function::kSilu) return (std::isinf(x) && x < 0) ? R(-0.0) : x * Sigmoid(x);
   if constexpr (kF == Function::kGeluTanh) return GeluTanhReference(x);
   if constexpr (kF == Function::kGelu) return GeluReference(x);
+  if constexpr (kF == Function::kExp2) return std::exp2(x);
+  if constexpr (kF == Function::kCosh) return std::fabs(x) > 711 ? kInf : std::cosh(x);
+  if constexpr (kF == Function::kAtanh) return std::atanh(x);
+  if constexpr (kF == Function::kAcosh) return std::acosh(x);
 }
 
 // Calls body(std::integral_constant<Function, f>) for the runtime function.
@@ -248,6 +258,10 @@ void ForFunction(Function function, const Body& body) {
     SIMDKIT_CASE(kSilu)
     SIMDKIT_CASE(kGeluTanh)
     SIMDKIT_CASE(kGelu)
+    SIMDKIT_CASE(kExp2)
+    SIMDKIT_CASE(kCosh)
+    SIMDKIT_CASE(kAtanh)
+    SIMDKIT_CASE(kAcosh)
 #undef SIMDKIT_CASE
   }
 }
@@ -546,6 +560,13 @@ std::vector<Region> EdgeRegions(Function function) {
     case Function::kSilu: return {Linear(-750, 750), Linear(-40, 40), tiny};
     case Function::kGeluTanh: return {Linear(-25, 5), Linear(-5, 5), tiny};
     case Function::kGelu: return {Linear(-40, 5), Linear(-5, 5), tiny};
+    case Function::kExp2:
+      return {Linear(-1075, -1020), Linear(1020, 1024.5), tiny, Linear(-2, 2)};
+    case Function::kCosh: return {Linear(705, 711), Linear(-711, -705), Linear(-30, 30), tiny};
+    case Function::kAtanh:
+      return {Near(1, -1, 1e-17, 1e-2), Near(-1, 1, 1e-17, 1e-2), Linear(-1, 1), tiny};
+    case Function::kAcosh:
+      return {Near(1, 1, 1e-17, 1e-2), Linear(1, 10), Magnitudes(1e30, kHuge, false)};
   }
   return {};
 }

@@ -61,11 +61,15 @@ from ._core import (
 )
 from ._core import (  # math: elementwise functions and row kernels (docs/math.md)
     acos,
+    acosh,
     asin,
     asinh,
     atan,
+    atanh,
     cos,
+    cosh,
     exp,
+    exp2,
     expm1,
     gelu,
     gelu_tanh,
@@ -116,11 +120,15 @@ __all__ = [
 ]
 __all__ += [  # math
     "acos",
+    "acosh",
     "asin",
     "asinh",
     "atan",
+    "atanh",
     "cos",
+    "cosh",
     "exp",
+    "exp2",
     "expm1",
     "gelu",
     "gelu_tanh",

@@ -29,11 +29,15 @@ from ._core import (
 )
 from ._core import (  # math
     acos as acos,
+    acosh as acosh,
     asin as asin,
     asinh as asinh,
     atan as atan,
+    atanh as atanh,
     cos as cos,
+    cosh as cosh,
     exp as exp,
+    exp2 as exp2,
     expm1 as expm1,
     gelu as gelu,
     gelu_tanh as gelu_tanh,

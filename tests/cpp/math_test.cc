@@ -61,6 +61,10 @@ Domain DomainOf(Function function, bool is_float) {
     case Function::kSilu:
     case Function::kGeluTanh:
     case Function::kGelu: return {is_float ? -110.0 : -750.0, 60, false};  // into the subnormal tail
+    case Function::kExp2: return {is_float ? -160.0 : -1090.0, is_float ? 130.0 : 1030.0, false};
+    case Function::kCosh: return {-exp_edge - 2, exp_edge + 2, false};
+    case Function::kAtanh: return {-1, 1, false};
+    case Function::kAcosh: return {1, is_float ? 3e38 : 1e308, true};
   }
   return {-1, 1, false};
 }

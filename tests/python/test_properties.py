@@ -357,7 +357,7 @@ def test_elementwise(arguments):
             reference = np.where(np.isneginf(x), -0.0, reference)
         bounds = math_tests.ULP_BOUNDS if x.dtype == np.float32 else math_tests.ULP_BOUNDS_F64
         bound = bounds[name]
-        if x.dtype == np.float64 and (math_tests.WIDE is None or name == "gelu"):
+        if x.dtype == np.float64 and (math_tests.WIDE is None or name in math_tests.FLOAT64_REFERENCES):
             bound = max(bound, 64)
 
     def check(target):
