@@ -477,6 +477,68 @@ HWY_INLINE V SinCos(D d, V x) {
   return KeepNaN(x, y);
 }
 
+// tan x: x = q pi/2 + r, |r| <= pi/4, q = round(x 2/pi) and r by Cody-Waite
+// (pi/2 in parts short enough that q times them is exact for |x| up to the
+// limit); tan r = r + r^3 T(r^2), T a minimax fit
+// (tools/minimax.py tan_tail_f32: degree 5, 0.38 x 2^-24; tan_tail_f64:
+// degree 14, 0.12 x 2^-53), and tan x = -1 / tan r for odd q. Lanes beyond
+// the limit (and Inf) go through the C library, which reduces large
+// arguments exactly. NaN comes through the arithmetic; zeros are left to the
+// caller (r loses -0's sign).
+template <class D, class V>
+HWY_INLINE V TanByReduction(D d, V x) {
+  using T = hn::TFromD<D>;
+  constexpr bool kIsFloat = sizeof(T) == 4;
+  const V q = hn::Round(hn::Mul(x, hn::Set(d, T(0.63661977236758134308))));  // 2/pi
+  // pi/2 = c1 + c2 + c3 + rest: float32 parts of 11 bits (and the rest in
+  // two floats, 68 bits in all: 0.1 ULP of the smallest |r| below the limit,
+  // 4.2e-9 at x = 252.898), float64 parts of 26 bits (131 bits). q times a
+  // part is exact with or without FMA; x - q c1 - q c2 is exact too, and
+  // r = r_high + r_low carries the rounding of subtracting q c3 and the rest.
+  const V c1 = hn::Set(d, kIsFloat ? T(1.5703125) : T(1.5707963109016418));
+  const V c2 = hn::Set(d, kIsFloat ? T(0.0004837512969970703) : T(1.5893254712295857e-08));
+  const V c3 = hn::Set(d, kIsFloat ? T(7.549533620476723e-08) : T(6.123233932053594e-17));
+  V rest = hn::Mul(q, hn::Set(d, kIsFloat ? T(6.123234262925839e-17) : T(6.36831716351095e-25)));
+  if constexpr (kIsFloat) rest = hn::MulAdd(q, hn::Set(d, 2.5632829192545614e-12f), rest);
+  const V reduced = hn::NegMulAdd(q, c2, hn::NegMulAdd(q, c1, x));
+  const V product = hn::Mul(q, c3);
+  const V r_high = hn::Sub(reduced, product);
+  // reduced - product - r_high exactly (TwoSum: either may be the larger).
+  const V back = hn::Sub(r_high, reduced);
+  const V r_low = hn::Sub(
+      hn::Add(hn::Sub(reduced, hn::Sub(r_high, back)), hn::Sub(hn::Neg(product), back)), rest);
+  const V r = r_high;
+  const V t = hn::Mul(r, r);
+  V p;
+  if constexpr (kIsFloat) {
+    p = hn::MulAdd(hn::Set(d, 0.00946557f), t, hn::Set(d, 0.0029744897f));
+    for (const float c : {0.024528235f, 0.05338126f, 0.133392f, 0.3333314f}) {
+      p = hn::MulAdd(p, t, hn::Set(d, c));
+    }
+  } else {
+    p = hn::MulAdd(hn::Set(d, 0.000009795210042792987), t, hn::Set(d, -0.000024267871744014892));
+    for (const double c : {0.00004864772908522732, -0.000025678655219581385, 0.0000672834330405503,
+                           0.00008350970935238136, 0.0002437768704820048, 0.0005888553099607569,
+                           0.0014560478658313884, 0.0035921004824705422, 0.008863237968167285,
+                           0.021869488395972914, 0.05396825397304592, 0.13333333333325037,
+                           0.3333333333333338}) {
+      p = hn::MulAdd(p, t, hn::Set(d, c));
+    }
+  }
+  // tan(r_high + r_low) = tan r_high + r_low (1 + tan^2 r_high) to well below
+  // its rounding.
+  V tan_r = hn::MulAdd(hn::Mul(r, t), p, r);
+  tan_r = hn::MulAdd(r_low, hn::MulAdd(tan_r, tan_r, hn::Set(d, T(1))), tan_r);
+  const V half_q = hn::Mul(q, hn::Set(d, T(0.5)));
+  const auto odd = hn::Ne(hn::Floor(half_q), half_q);
+  V y = hn::IfThenElse(odd, hn::Neg(hn::Div(hn::Set(d, T(1)), tan_r)), tan_r);
+  const auto large = hn::Gt(hn::Abs(x), hn::Set(d, sizeof(T) == 4 ? T(10000) : T(100000)));
+  if (HWY_UNLIKELY(!hn::AllFalse(d, large))) {
+    y = hn::IfThenElse(large, ByLane(d, x, [](T v) { return std::tan(v); }), y);
+  }
+  return y;
+}
+
 // sigmoid(x) = 1 / (1 + e^-x), as e^x / (1 + e^x) for x < 0 so that the
 // result keeps its relative accuracy where it is tiny.
 template <class D, class V>
@@ -655,6 +717,8 @@ HWY_INLINE V Evaluate(D d, V x) {
     if (HWY_LIKELY(hn::AllTrue(d, regular))) return y;
     y = hn::IfThenElse(regular, y, hn::IfThenElse(hn::Eq(x, Infinity(d)), x, QuietNaN(d)));
     return KeepNaN(x, y);
+  } else if constexpr (kFunction == Function::kTan) {
+    return OddPassThrough(x, TanByReduction(d, x));
   }
 }
 
@@ -712,6 +776,7 @@ void ForFunction(Function function, const Body& body) {
     SIMDKIT_FUNCTION_CASE(kCosh)
     SIMDKIT_FUNCTION_CASE(kAtanh)
     SIMDKIT_FUNCTION_CASE(kAcosh)
+    SIMDKIT_FUNCTION_CASE(kTan)
 #undef SIMDKIT_FUNCTION_CASE
   }
 }

@@ -36,7 +36,14 @@ def exp_tail(r):
     return (mp.expm1(r) - r) / r**2
 
 
+def tan_tail(t):
+    """(tan r - r) / r^3 as a function of t = r^2: tan r = r + r^3 T(r^2)."""
+    r = mp.sqrt(mp.mpf(t))
+    return (mp.tan(r) - r) / r**3
+
+
 HALF_LN2 = float(mp.log(2) / 2)
+QUARTER_PI_SQUARED = float((mp.pi / 4)**2)
 
 # name: target, interval, degree, lane type, weight (the factor from an
 # error in the polynomial to the relative error of what the kernel returns),
@@ -48,6 +55,16 @@ FITS = {
         weight=lambda f: np.abs(f),
         result=lambda f, q: f + f * f * q,
         exact=lambda f: mp.log1p(f)),
+    "tan_tail_f32": dict(
+        target=tan_tail, interval=(0.0, QUARTER_PI_SQUARED), degree=5, dtype=np.float32,
+        weight=lambda t: t,
+        result=lambda t, p: mp.sqrt(t) + t * mp.sqrt(t) * p,
+        exact=lambda t: mp.tan(mp.sqrt(t))),
+    "tan_tail_f64": dict(
+        target=tan_tail, interval=(0.0, QUARTER_PI_SQUARED), degree=14, dtype=np.float64,
+        weight=lambda t: t,
+        result=lambda t, p: mp.sqrt(t) + t * mp.sqrt(t) * p,
+        exact=lambda t: mp.tan(mp.sqrt(t))),
     "exp_tail_f64": dict(
         target=exp_tail, interval=(-HALF_LN2, HALF_LN2), degree=9, dtype=np.float64,
         weight=lambda r: r * r / np.exp(r),

@@ -230,6 +230,7 @@ R Reference(R x) {
   if constexpr (kF == Function::kCosh) return std::fabs(x) > 711 ? kInf : std::cosh(x);
   if constexpr (kF == Function::kAtanh) return std::atanh(x);
   if constexpr (kF == Function::kAcosh) return std::acosh(x);
+  if constexpr (kF == Function::kTan) return std::tan(x);
 }
 
 // Calls body(std::integral_constant<Function, f>) for the runtime function.
@@ -262,6 +263,7 @@ void ForFunction(Function function, const Body& body) {
     SIMDKIT_CASE(kCosh)
     SIMDKIT_CASE(kAtanh)
     SIMDKIT_CASE(kAcosh)
+    SIMDKIT_CASE(kTan)
 #undef SIMDKIT_CASE
   }
 }
@@ -567,6 +569,8 @@ std::vector<Region> EdgeRegions(Function function) {
       return {Near(1, -1, 1e-17, 1e-2), Near(-1, 1, 1e-17, 1e-2), Linear(-1, 1), tiny};
     case Function::kAcosh:
       return {Near(1, 1, 1e-17, 1e-2), Linear(1, 10), Magnitudes(1e30, kHuge, false)};
+    case Function::kTan:
+      return {Magnitudes(1e4, kHuge), Linear(-2e5, 2e5), Linear(-4, 4), tiny};
   }
   return {};
 }

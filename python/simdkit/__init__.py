@@ -87,6 +87,7 @@ from ._core import (  # math: elementwise functions and row kernels (docs/math.m
     softmax,
     softplus,
     sqrt,
+    tan,
     tanh,
 )
 
@@ -146,6 +147,7 @@ __all__ += [  # math
     "softmax",
     "softplus",
     "sqrt",
+    "tan",
     "tanh",
 ]
 

@@ -55,6 +55,7 @@ from ._core import (  # math
     softmax as softmax,
     softplus as softplus,
     sqrt as sqrt,
+    tan as tan,
     tanh as tanh,
 )
 

@@ -59,6 +59,7 @@ inline long double ExactValue(Function function, long double x) {
     case Function::kCosh: return std::cosh(x);
     case Function::kAtanh: return std::atanh(x);
     case Function::kAcosh: return std::acosh(x);
+    case Function::kTan: return std::tan(x);
   }
   return 0;
 }
@@ -98,6 +99,7 @@ inline UlpBound BoundOf(Function function) {
     case Function::kCosh: return {3, 3};
     case Function::kAtanh: return {3, 4};
     case Function::kAcosh: return {2, 2};
+    case Function::kTan: return {3, 3};
   }
   return {0, 0};
 }

@@ -65,6 +65,7 @@ Domain DomainOf(Function function, bool is_float) {
     case Function::kCosh: return {-exp_edge - 2, exp_edge + 2, false};
     case Function::kAtanh: return {-1, 1, false};
     case Function::kAcosh: return {1, is_float ? 3e38 : 1e308, true};
+    case Function::kTan: return {-1e5, 1e5, false};
   }
   return {-1, 1, false};
 }

@@ -42,6 +42,7 @@ ELEMENTWISE = {
     "cosh": (np.cosh, (-90.0, 90.0, False)),
     "atanh": (np.arctanh, (-1.0, 1.0, False)),
     "acosh": (np.arccosh, (1.0, 3e38, True)),
+    "tan": (np.tan, (-1e5, 1e5, False)),
 }
 
 
@@ -53,7 +54,7 @@ def test_references_cover_every_elementwise_function():
 ULP_BOUNDS = {"exp": 2, "expm1": 2, "log": 4, "log1p": 2, "log2": 2, "log10": 2, "sin": 4,
               "cos": 4, "tanh": 3, "sinh": 3, "atan": 3, "asin": 3, "acos": 3, "asinh": 2,
               "sqrt": 0.5, "sigmoid": 5, "softplus": 5, "silu": 6, "gelu_tanh": 256, "gelu": 256,
-              "exp2": 2, "cosh": 3, "atanh": 3, "acosh": 2}
+              "exp2": 2, "cosh": 3, "atanh": 3, "acosh": 2, "tan": 3}
 ULP_BOUNDS_F64 = dict(ULP_BOUNDS, expm1=3, log1p=3, log2=3, log10=3, gelu_tanh=4096,
                       gelu=4096, atanh=4)
 
