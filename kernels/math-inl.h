@@ -97,23 +97,18 @@ HWY_INLINE V OddPassThrough(V x, V result) {
 template <typename T>
 constexpr T kExpNormalRange = sizeof(T) == 4 ? T(87.3) : T(708.0);
 
-// e^x (or 2^x) = (1 + p) 2^q: q's biased value sits in t's low mantissa
-// bits.
-template <class V>
-struct ExpParts {
-  V t;
-  V p;
-};
-
-// The reduction and polynomial of ExpNormalRange; with kBaseTwo, of 2^x:
-// q = round(x) and r = (x - q) ln2 (x - q is exact, so only the product
-// rounds: 0.35 ULP of r at most).
+// The reduction and polynomial of ExpNormalRange (with kBaseTwo, of 2^x:
+// q = round(x) and r = (x - q) ln2, x - q exact, so only the product
+// rounds: 0.35 ULP of r at most): e^x = (1 + p) 2^q, p returned and q's
+// biased value left in t's low mantissa bits. (An out-parameter, not a
+// struct: SVE's vectors cannot be members.)
 template <bool kBaseTwo = false, class D, class V>
-HWY_INLINE ExpParts<V> ReduceExp(D d, V x) {
+HWY_INLINE V ReduceExp(D d, V x, V& t_out) {
   using T = hn::TFromD<D>;
   constexpr int kMantissaBits = std::numeric_limits<T>::digits - 1;
   const V shift = hn::Set(d, T(1.5) * T(1ull << kMantissaBits) + T(std::numeric_limits<T>::max_exponent - 1));
   const V t = kBaseTwo ? hn::Add(x, shift) : hn::MulAdd(x, hn::Set(d, T(1.44269504088896340736)), shift);
+  t_out = t;
   const V q = hn::Sub(t, shift);
   V r, p;
   if constexpr (kBaseTwo) {
@@ -142,7 +137,7 @@ HWY_INLINE ExpParts<V> ReduceExp(D d, V x) {
     p = hn::MulAdd(p, r, hn::Set(d, 0.16666666666666413));
     p = hn::MulAdd(p, r, hn::Set(d, 0.5000000000000011));
   }
-  return {t, hn::MulAdd(p, hn::Mul(r, r), r)};
+  return hn::MulAdd(p, hn::Mul(r, r), r);
 }
 
 // 2^(q + kOffset), q as ReduceExp leaves it in t.
@@ -158,10 +153,11 @@ HWY_INLINE V PowerOfTwoOf(D d, V t) {
 template <bool kMinusOne = false, class D, class V>
 HWY_INLINE V ExpNormalRange(D d, V x) {
   using T = hn::TFromD<D>;
-  const ExpParts<V> parts = ReduceExp(d, x);
-  const V scale = PowerOfTwoOf(d, parts.t);
-  if constexpr (kMinusOne) return hn::MulAdd(parts.p, scale, hn::Sub(scale, hn::Set(d, T(1))));
-  return hn::MulAdd(parts.p, scale, scale);
+  V t;
+  const V p = ReduceExp(d, x, t);
+  const V scale = PowerOfTwoOf(d, t);
+  if constexpr (kMinusOne) return hn::MulAdd(p, scale, hn::Sub(scale, hn::Set(d, T(1))));
+  return hn::MulAdd(p, scale, scale);
 }
 
 // e^a / 2 for a >= 0 up to past the overflow edge of sinh and cosh (where
@@ -172,9 +168,10 @@ template <class D, class V>
 HWY_INLINE V HalfExpOfLarge(D d, V a) {
   using T = hn::TFromD<D>;
   const V clamped = hn::Min(a, hn::Set(d, sizeof(T) == 4 ? T(89.5) : T(710.5)));
-  const ExpParts<V> parts = ReduceExp(d, clamped);
-  const V scale = PowerOfTwoOf<-2>(d, parts.t);
-  return hn::Mul(hn::MulAdd(parts.p, scale, scale), hn::Set(d, T(2)));
+  V t;
+  const V p = ReduceExp(d, clamped, t);
+  const V scale = PowerOfTwoOf<-2>(d, t);
+  return hn::Mul(hn::MulAdd(p, scale, scale), hn::Set(d, T(2)));
 }
 
 // 2^x on the whole line. Within the normal range, ReduceExp's base-2 steps;
@@ -187,9 +184,10 @@ HWY_INLINE V Exp2Full(D d, V x) {
   const T half = sizeof(T) == 4 ? T(64) : T(512);
   const auto fast_lanes = hn::Le(hn::Abs(x), hn::Set(d, range));
   const auto exp2 = [d](V v) HWY_ATTR {
-    const ExpParts<V> parts = ReduceExp</*kBaseTwo=*/true>(d, v);
-    const V scale = PowerOfTwoOf(d, parts.t);
-    return hn::MulAdd(parts.p, scale, scale);
+    V t;
+    const V p = ReduceExp</*kBaseTwo=*/true>(d, v, t);
+    const V scale = PowerOfTwoOf(d, t);
+    return hn::MulAdd(p, scale, scale);
   };
   const V fast = exp2(x);
   if (HWY_LIKELY(hn::AllTrue(d, fast_lanes))) return fast;
@@ -293,24 +291,27 @@ HWY_INLINE V ProductError(D d, V a, V b, V p) {
 // log times a rounded constant.
 enum class LogBase { kE, kTwo, kTen };
 
-template <class V, class VI>
-struct LogParts {
-  VI k;          // the binary exponent, with the caller's offset
-  VI k_shifted;  // the exponent without the offset, in the exponent field
-  V f;           // the reduced argument: 1 + f = u / 2^k
-  V tail;        // log(1 + f) - f, plus any correction the caller folds in
-};
-
-// `k_offset` (an integer vector) is added to k: the callers' exact scalings
-// of u by powers of two.
-template <class D, class V, class VI>
-HWY_INLINE LogParts<V, VI> ReduceLogF32(D d, V u, VI k_offset) {
+// log_base(2^(k + k_offset) (1 + f)) where u = 2^k (1 + f) is a positive
+// normal float (`k_offset`, an integer vector: the callers' exact scalings of
+// u by powers of two); with kCorrected, of u + c for a correction |c| <
+// ulp(u), c / u folded into the tail: c / u is a few ULP of the result at
+// most, so 1 / u = 2^-k / (1 + f) needs only a few bits, 1 - f + f^2
+// (relative error |f|^3 < 0.08), with 2^-k built from the bits and k
+// clamped to 126 (past it, the callers' c is 0).
+// The base's constants are applied to k, f and the tail apart: k times the
+// constant's leading bits is exact (k has at most 8 bits, the leading parts
+// 15), and f times the reciprocal of ln(base) keeps its rounding error
+// (ProductError), so the only roundings are of the small terms and the
+// final sums.
+template <LogBase kBase, bool kCorrected, class D, class V, class VI>
+HWY_INLINE V LogOfNormalF32(D d, V u, V c, VI k_offset) {
   const hn::RebindToSigned<D> di;
+  const V one = hn::Set(d, 1.0f);
   const VI bits = hn::BitCast(di, u);
   const VI below_sqrt_half = hn::Sub(bits, hn::Set(di, 0x3F3504F3));  // sqrt(1/2)'s bits
-  const VI k = hn::ShiftRight<23>(below_sqrt_half);
-  const VI k_shifted = hn::ShiftLeft<23>(k);
-  const V f = hn::Sub(hn::BitCast(d, hn::Sub(bits, k_shifted)), hn::Set(d, 1.0f));
+  const VI k_int = hn::ShiftRight<23>(below_sqrt_half);
+  const VI k_shifted = hn::ShiftLeft<23>(k_int);
+  const V f = hn::Sub(hn::BitCast(d, hn::Sub(bits, k_shifted)), one);
   V q = hn::MulAdd(hn::Set(d, -0.07823198f), f, hn::Set(d, 0.13004771f));
   q = hn::MulAdd(q, f, hn::Set(d, -0.13208838f));
   q = hn::MulAdd(q, f, hn::Set(d, 0.1416348f));
@@ -319,19 +320,19 @@ HWY_INLINE LogParts<V, VI> ReduceLogF32(D d, V u, VI k_offset) {
   q = hn::MulAdd(q, f, hn::Set(d, -0.25001523f));
   q = hn::MulAdd(q, f, hn::Set(d, 0.33333308f));
   q = hn::MulAdd(q, f, hn::Set(d, -0.49999988f));
-  return {hn::Add(k, k_offset), k_shifted, f, hn::Mul(hn::Mul(f, f), q)};
-}
-
-// log_base(2^k (1 + f)) from the parts. k times the constant's leading bits
-// is exact (k has at most 8 bits, the leading parts 15), and f times the
-// reciprocal of ln(base) keeps its rounding error (ProductError), so the
-// only roundings are of the small terms and the final sums.
-template <LogBase kBase, class D, class V, class VI>
-HWY_INLINE V CombineLogF32(D d, const LogParts<V, VI>& parts) {
-  const V k = hn::ConvertTo(d, parts.k), f = parts.f;
+  V tail = hn::Mul(hn::Mul(f, f), q);  // log(1 + f) - f
+  if constexpr (kCorrected) {
+    const VI clamped = hn::Min(k_shifted, hn::Set(di, 126 << 23));
+    const V power = hn::BitCast(d, hn::Sub(hn::Set(di, 127 << 23), clamped));  // 2^-k
+    const V reciprocal = hn::Mul(hn::MulAdd(f, hn::Sub(f, one), one), power);
+    tail = hn::MulAdd(c, reciprocal, tail);
+  } else {
+    (void)c;
+  }
+  const V k = hn::ConvertTo(d, hn::Add(k_int, k_offset));
   if constexpr (kBase == LogBase::kE) {
     // ln 2 = 0.693145751953125 (15 bits) + 1.4286068203094173e-6.
-    const V small = hn::MulAdd(k, hn::Set(d, 1.4286068203094173e-6f), parts.tail);
+    const V small = hn::MulAdd(k, hn::Set(d, 1.4286068203094173e-6f), tail);
     return hn::MulAdd(k, hn::Set(d, 0.693145751953125f), hn::Add(f, small));
   } else {
     // 1 / ln(base) = reciprocal + reciprocal_low.
@@ -341,7 +342,7 @@ HWY_INLINE V CombineLogF32(D d, const LogParts<V, VI>& parts) {
                                                                : -1.0103050052231683e-8f);
     const V product = hn::Mul(f, reciprocal);
     V small = hn::MulAdd(f, reciprocal_low, ProductError(d, f, reciprocal, product));
-    small = hn::MulAdd(parts.tail, reciprocal, small);
+    small = hn::MulAdd(tail, reciprocal, small);
     if constexpr (kBase == LogBase::kTwo) return hn::Add(k, hn::Add(product, small));
     // log10(2) = 0.301025390625 (15 bits) + 4.605038981195214e-6.
     small = hn::MulAdd(k, hn::Set(d, 4.605038981195214e-6f), small);
@@ -365,30 +366,13 @@ template <LogBase kBase, class D, class V>
 HWY_INLINE V LogF32(D d, V x) {
   const hn::RebindToSigned<D> di;
   if (HWY_LIKELY(hn::AllTrue(d, IsPositiveNormalF32(d, x)))) {
-    return CombineLogF32<kBase>(d, ReduceLogF32(d, x, hn::Zero(di)));
+    return LogOfNormalF32<kBase, false>(d, x, x, hn::Zero(di));
   }
   const auto subnormal = hn::Lt(x, hn::Set(d, std::numeric_limits<float>::min()));
   const V scaled = hn::IfThenElse(subnormal, hn::Mul(x, hn::Set(d, 33554432.0f)), x);  // 2^25
   const auto k_offset = hn::IfThenElseZero(hn::RebindMask(di, subnormal), hn::Set(di, -25));
-  const V y = CombineLogF32<kBase>(d, ReduceLogF32(d, scaled, k_offset));
+  const V y = LogOfNormalF32<kBase, false>(d, scaled, scaled, k_offset);
   return LogEdges(d, x, hn::Zero(d), y);
-}
-
-// log(u + c) for a positive normal u and a correction |c| < ulp(u): the
-// parts of log(u), with c / u folded into the tail. c / u is a few ULP of
-// the result at most, so 1 / u = 2^-k / (1 + f) needs only a few bits:
-// 1 - f + f^2 (relative error |f|^3 < 0.08). 2^-k is built from the bits
-// with k clamped to 126: past it, the callers' c is 0.
-template <class D, class V, class VI>
-HWY_INLINE LogParts<V, VI> ReduceCorrectedLogF32(D d, V u, V c, VI k_offset) {
-  const hn::RebindToSigned<D> di;
-  LogParts<V, VI> parts = ReduceLogF32(d, u, k_offset);
-  const VI clamped = hn::Min(parts.k_shifted, hn::Set(di, 126 << 23));
-  const V power = hn::BitCast(d, hn::Sub(hn::Set(di, 127 << 23), clamped));  // 2^-k
-  const V one = hn::Set(d, 1.0f);
-  const V reciprocal = hn::Mul(hn::MulAdd(parts.f, hn::Sub(parts.f, one), one), power);
-  parts.tail = hn::MulAdd(c, reciprocal, parts.tail);
-  return parts;
 }
 
 // log1p(x) = log(u + c) with u = 1 + x rounded and c = x - (u - 1), the
@@ -399,7 +383,7 @@ HWY_INLINE V Log1pF32(D d, V x) {
   const hn::RebindToSigned<D> di;
   const V u = hn::Add(x, hn::Set(d, 1.0f));
   const V c = hn::Sub(x, hn::Sub(u, hn::Set(d, 1.0f)));
-  const V y = CombineLogF32<LogBase::kE>(d, ReduceCorrectedLogF32(d, u, c, hn::Zero(di)));
+  const V y = LogOfNormalF32<LogBase::kE, true>(d, u, c, hn::Zero(di));
   if (HWY_LIKELY(hn::AllTrue(d, IsPositiveNormalF32(d, u)))) return y;
   return LogEdges(d, x, hn::Set(d, -1.0f), y);
 }
@@ -444,7 +428,7 @@ HWY_INLINE V LogOfRootSum(D d, V a) {
     const V r_error = hn::Div(root_residual, twice_r);
     const V c = hn::IfThenZeroElse(large, hn::Add(sum_error, r_error));
     const auto k_offset = hn::IfThenElseZero(hn::RebindMask(di, large), hn::Set(di, 1));
-    return CombineLogF32<LogBase::kE>(d, ReduceCorrectedLogF32(d, s, c, k_offset));
+    return LogOfNormalF32<LogBase::kE, true>(d, s, c, k_offset);
   } else {
     // float64: Highway's log (s >= 1: no subnormals) plus c / s, whose two
     // divisions make one: (2r sum_error + residual) / (2r s); ln 2 for the

@@ -13,7 +13,7 @@ import pytest
 import scipy.special
 
 import simdkit
-from conftest import ELEMENTWISE_FUNCTIONS
+from conftest import ELEMENTWISE_FUNCTIONS, UNDER_EMULATOR
 
 # (function, numpy reference or None, sampled domain (low, high, log-scale))
 ELEMENTWISE = {
@@ -351,6 +351,8 @@ def test_half_formats_rows_and_in_place(target, dtype):
     assert simdkit.logsumexp(x[0]).dtype == np.dtype(dtype)
 
 
+@pytest.mark.skipif(UNDER_EMULATOR, reason="millions of elements; the C++ test covers the split "
+                                           "under emulation")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
 def test_threads_give_the_same_bits(dtype):
     """threads= splits large inputs (elementwise into chunks, row kernels into

@@ -8,6 +8,11 @@ import re
 
 import pytest
 
+from conftest import skip_module_under_emulator
+
+skip_module_under_emulator("the fits run in mpmath, minutes under emulation; they do not depend "
+                           "on the CPU")
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 KERNEL = ROOT / "kernels" / "math-inl.h"
 
