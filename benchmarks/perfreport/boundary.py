@@ -275,7 +275,7 @@ def elementwise(name: str) -> Builder:
         expression = compare_math.numpy_expression(name).replace(", out=", "")
         return [BoundaryCase(name, name, f"x: ({n},)", Call(f"simdkit.{name}(x)", getattr(simdkit, name), (x,)),
                              Call(expression, compare_math.numpy_equivalent(name), (x, None)),
-                             numkong_call(f"numkong.{name}(x)", name, x) if name in cases.NUMKONG_MATH else None,
+                             numkong_call(f"numkong.{name}(x)", name, x) if name in cases.compare_math.NUMKONG_MATH else None,
                              ("math", name, "f32", str(n)))]
     return build
 

@@ -228,7 +228,6 @@ ROW_KERNELS = {
     "logsumexp": (compare_math.stable_logsumexp, "max + log(sum(exp(x - max)))"),
     "normalize": (normalize, "x / numpy.linalg.norm(x, axis=-1, keepdims=True)"),
 }
-NUMKONG_MATH = ("sin", "cos", "atan")
 
 
 def math_case(kernel: str, dtype: str, size: str, inputs: Inputs) -> Case:
@@ -246,7 +245,7 @@ def math_case(kernel: str, dtype: str, size: str, inputs: Inputs) -> Case:
     def numpy_call():
         with np.errstate(all="ignore"):
             return reference(x, out)
-    theirs = numkong and kernel in NUMKONG_MATH and getattr(numkong, kernel)
+    theirs = numkong and kernel in compare_math.NUMKONG_MATH and getattr(numkong, kernel)
     return Case(lambda: ours(x, out=out), (compare_math.numpy_expression(kernel), numpy_call),
                 theirs and (f"numkong.{kernel}(x, out=)", lambda: theirs(x, out=out)))
 
