@@ -69,7 +69,7 @@ def numpy_equivalent(name):
               "sinh": np.sinh, "atan": np.arctan, "asin": np.arcsin, "acos": np.arccos,
               "asinh": np.arcsinh, "sqrt": np.sqrt, "sigmoid": scipy.special.expit,
               "exp2": np.exp2, "cosh": np.cosh, "atanh": np.arctanh, "acosh": np.arccosh,
-              "tan": np.tan}
+              "tan": np.tan, "erf": scipy.special.erf, "erfc": scipy.special.erfc}
     if name in direct:
         function = direct[name]
         return lambda x, out: function(x, out=out)
@@ -90,7 +90,8 @@ def numpy_expression(name):
     written_out = {"sigmoid": "scipy.special.expit(x, out=)", "softplus": "numpy.logaddexp(0, x, out=)",
                    "silu": "x * scipy.special.expit(x)",
                    "gelu_tanh": "0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))",
-                   "gelu": "0.5 x scipy.special.erfc(-x / sqrt(2))"}
+                   "gelu": "0.5 x scipy.special.erfc(-x / sqrt(2))",
+                   "erf": "scipy.special.erf(x, out=)", "erfc": "scipy.special.erfc(x, out=)"}
     ufunc = {"atan": "arctan", "asin": "arcsin", "acos": "arccos", "asinh": "arcsinh",
              "atanh": "arctanh", "acosh": "arccosh"}.get(name, name)
     return written_out.get(name, f"numpy.{ufunc}(x, out=)")
@@ -101,7 +102,7 @@ DOMAINS = {"log": (0.01, 100.0), "log1p": (-0.5, 100.0), "log2": (0.01, 100.0),
            "atanh": (-0.99, 0.99), "acosh": (1.0, 100.0)}
 FUNCTIONS = ["exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos", "tanh", "sinh", "atan",
              "asin", "acos", "asinh", "sqrt", "sigmoid", "softplus", "silu", "gelu_tanh", "gelu",
-             "exp2", "cosh", "atanh", "acosh", "tan"]
+             "exp2", "cosh", "atanh", "acosh", "tan", "erf", "erfc"]
 
 
 def seconds(call, min_time, repeats):

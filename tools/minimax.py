@@ -42,6 +42,54 @@ def tan_tail(t):
     return (mp.tan(r) - r) / r**3
 
 
+TWO_OVER_SQRT_PI = 2 / mp.sqrt(mp.pi)
+
+
+def erf_over_x(s):
+    """erf(x) / x at s = x^2."""
+    x = mp.sqrt(mp.mpf(s))
+    return mp.erf(x) / x if x else TWO_OVER_SQRT_PI
+
+
+def erf_tail(s):
+    """(erf(x) / x - 2 / sqrt(pi)) / s at s = x^2: erf(x) = x (2 / sqrt(pi) +
+    s E(s)), the leading constant applied in two parts by the kernel."""
+    s = mp.mpf(s)
+    return (erf_over_x(s) - TWO_OVER_SQRT_PI) / s
+
+
+# erfc(x) = e^(-x^2) t S(t - 1/2) for x >= ERF_SPLIT, t = 3 / (3 + x):
+# e^(x^2) erfc(x) falls like 1 / (sqrt(pi) x), which the factor t takes, so
+# S stays within [0.19, 0.74]; centred on 1/2 (t - 1/2 is exact for most t),
+# the terms fall fast enough that Horner's roundings do not pile up as they
+# do in powers of t near 1. Past ERFC_ZERO_F32 / _F64, erfc is below half
+# the least subnormal.
+ERF_SPLIT = 0.5
+ERFC_ZERO_F32 = 10.5
+ERFC_ZERO_F64 = 27.5
+
+
+def erfc_scaled(u):
+    """e^(x^2) erfc(x) / t at t = u + 1/2, x = 3 (1 / t - 1)."""
+    t = mp.mpf(u) + mp.mpf(0.5)
+    x = 3 * (1 / t - 1)
+    return mp.erfc(x) * mp.exp(x * x) / t
+
+
+def erf_small_fit(degree, dtype):
+    """erf(x) = x (2 / sqrt(pi) + s E(s)), s = x^2 below the split."""
+    return dict(target=erf_tail, interval=(0.0, ERF_SPLIT**2), degree=degree, dtype=dtype,
+                weight=lambda s: s, result=lambda s, p: TWO_OVER_SQRT_PI + s * p,
+                exact=erf_over_x)
+
+
+def erfc_scaled_fit(zero, degree, dtype):
+    """S in erfc(x) = e^(-x^2) t S(t - 1/2) from the split up to `zero`."""
+    return dict(target=erfc_scaled, interval=(3 / (3 + zero) - 0.5, 3 / (3 + ERF_SPLIT) - 0.5),
+                degree=degree, dtype=dtype, weight=lambda u: 1 / float(erfc_scaled(u)),
+                result=lambda u, p: p, exact=erfc_scaled)
+
+
 HALF_LN2 = float(mp.log(2) / 2)
 QUARTER_PI_SQUARED = float((mp.pi / 4)**2)
 
@@ -70,6 +118,10 @@ FITS = {
         weight=lambda r: r * r / np.exp(r),
         result=lambda r, p: 1 + r + r * r * p,
         exact=lambda r: mp.exp(r)),
+    "erf_small_f32": erf_small_fit(degree=4, dtype=np.float32),
+    "erf_small_f64": erf_small_fit(degree=9, dtype=np.float64),
+    "erfc_scaled_f32": erfc_scaled_fit(ERFC_ZERO_F32, degree=10, dtype=np.float32),
+    "erfc_scaled_f64": erfc_scaled_fit(ERFC_ZERO_F64, degree=22, dtype=np.float64),
 }
 
 

@@ -231,6 +231,8 @@ R Reference(R x) {
   if constexpr (kF == Function::kAtanh) return std::atanh(x);
   if constexpr (kF == Function::kAcosh) return std::acosh(x);
   if constexpr (kF == Function::kTan) return std::tan(x);
+  if constexpr (kF == Function::kErf) return std::erf(x);
+  if constexpr (kF == Function::kErfc) return std::erfc(x);
 }
 
 // Calls body(std::integral_constant<Function, f>) for the runtime function.
@@ -264,6 +266,8 @@ void ForFunction(Function function, const Body& body) {
     SIMDKIT_CASE(kAtanh)
     SIMDKIT_CASE(kAcosh)
     SIMDKIT_CASE(kTan)
+    SIMDKIT_CASE(kErf)
+    SIMDKIT_CASE(kErfc)
 #undef SIMDKIT_CASE
   }
 }
@@ -571,6 +575,8 @@ std::vector<Region> EdgeRegions(Function function) {
       return {Near(1, 1, 1e-17, 1e-2), Linear(1, 10), Magnitudes(1e30, kHuge, false)};
     case Function::kTan:
       return {Magnitudes(1e4, kHuge), Linear(-2e5, 2e5), Linear(-4, 4), tiny};
+    case Function::kErf: return {Linear(-6, 6), Linear(-0.5, 0.5), tiny};
+    case Function::kErfc: return {Linear(-6, 30), Linear(-0.5, 0.5), Linear(25, 27.5), tiny};
   }
   return {};
 }

@@ -36,6 +36,8 @@ from ._core import (  # math
     atanh as atanh,
     cos as cos,
     cosh as cosh,
+    erf as erf,
+    erfc as erfc,
     exp as exp,
     exp2 as exp2,
     expm1 as expm1,

@@ -60,6 +60,8 @@ inline long double ExactValue(Function function, long double x) {
     case Function::kAtanh: return std::atanh(x);
     case Function::kAcosh: return std::acosh(x);
     case Function::kTan: return std::tan(x);
+    case Function::kErf: return std::erf(x);
+    case Function::kErfc: return std::erfc(x);
   }
   return 0;
 }
@@ -100,6 +102,8 @@ inline UlpBound BoundOf(Function function) {
     case Function::kAtanh: return {3, 4};
     case Function::kAcosh: return {2, 2};
     case Function::kTan: return {3, 3};
+    case Function::kErf: return {2, 2};
+    case Function::kErfc: return {4, 4};  // 3.5 without FMA (SSE4)
   }
   return {0, 0};
 }

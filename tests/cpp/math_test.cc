@@ -66,6 +66,8 @@ Domain DomainOf(Function function, bool is_float) {
     case Function::kAtanh: return {-1, 1, false};
     case Function::kAcosh: return {1, is_float ? 3e38 : 1e308, true};
     case Function::kTan: return {-1e5, 1e5, false};
+    case Function::kErf: return {-7, 7, false};
+    case Function::kErfc: return {-7, is_float ? 11.0 : 28.0, false};  // into the subnormal tail
   }
   return {-1, 1, false};
 }

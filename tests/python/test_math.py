@@ -43,6 +43,8 @@ ELEMENTWISE = {
     "atanh": (np.arctanh, (-1.0, 1.0, False)),
     "acosh": (np.arccosh, (1.0, 3e38, True)),
     "tan": (np.tan, (-1e5, 1e5, False)),
+    "erf": (scipy.special.erf, (-7.0, 7.0, False)),
+    "erfc": (scipy.special.erfc, (-7.0, 28.0, False)),
 }
 
 
@@ -54,7 +56,8 @@ def test_references_cover_every_elementwise_function():
 ULP_BOUNDS = {"exp": 2, "expm1": 2, "log": 4, "log1p": 2, "log2": 2, "log10": 2, "sin": 4,
               "cos": 4, "tanh": 3, "sinh": 3, "atan": 3, "asin": 3, "acos": 3, "asinh": 2,
               "sqrt": 0.5, "sigmoid": 5, "softplus": 5, "silu": 6, "gelu_tanh": 256, "gelu": 256,
-              "exp2": 2, "cosh": 3, "atanh": 3, "acosh": 2, "tan": 3}
+              "exp2": 2, "cosh": 3, "atanh": 3, "acosh": 2, "tan": 3,
+              "erf": 2, "erfc": 4}
 ULP_BOUNDS_F64 = dict(ULP_BOUNDS, expm1=3, log1p=3, log2=3, log10=3, gelu_tanh=4096,
                       gelu=4096, atanh=4)
 
@@ -65,11 +68,29 @@ WIDE = np.longdouble if np.finfo(np.longdouble).nmant > np.finfo(np.float64).nma
 # (scipy.special has no wider form): a float64 result is held to its bound
 # plus the reference's own error.
 FLOAT64_REFERENCES = {"gelu"}
+# scipy.special.erf and erfc are float64 only, and erfc is hundreds of ULP off
+# in its tail (x^2 rounded in exp(-x^2)) and 0 past x = 26.64: float64 input
+# takes mpmath's values instead.
+MPMATH_REFERENCES = {"erf", "erfc"}
+
+
+def mpmath_erf(name, v):
+    """erf or erfc at v, as a decimal string of 40 digits (or NaN): past
+    |v| = 30 both have reached their limits in float64 (where mpmath's own
+    series check overflows)."""
+    import mpmath
+    if np.isnan(v):
+        return "nan"
+    if abs(v) > 30:
+        return ("1" if v > 0 else "-1") if name == "erf" else ("0" if v > 0 else "2")
+    return mpmath.nstr(getattr(mpmath, name)(v), 40)
 
 
 def reference(name, x):
     """The function at x (float32 or float64) in a wider type."""
     wide = np.float64 if x.dtype == np.float32 else (WIDE or np.float64)
+    if name in MPMATH_REFERENCES and x.dtype == np.float64:
+        return np.frompyfunc(lambda v: wide(mpmath_erf(name, float(v))), 1, 1)(x).astype(wide)
     with np.errstate(all="ignore"):
         if name == "gelu":
             wide_x = x.astype(np.float64)

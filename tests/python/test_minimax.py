@@ -38,7 +38,9 @@ def kernel_constants():
     return {float(m.rstrip("f")) for m in re.findall(r"-?\d+\.\d+(?:e-?\d+)?f?", text)}
 
 
-@pytest.mark.parametrize("name", ["log_tail_f32", "exp_tail_f64", "tan_tail_f32", "tan_tail_f64"])
+@pytest.mark.parametrize("name", ["log_tail_f32", "exp_tail_f64", "tan_tail_f32", "tan_tail_f64",
+                                  "erf_small_f32", "erf_small_f64", "erfc_scaled_f32",
+                                  "erfc_scaled_f64"])
 def test_kernel_coefficients_are_the_fit(minimax, name):
     spec = minimax.FITS[name]
     coefficients = minimax.fit(spec)
