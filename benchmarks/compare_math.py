@@ -69,7 +69,8 @@ def numpy_equivalent(name):
               "sinh": np.sinh, "atan": np.arctan, "asin": np.arcsin, "acos": np.arccos,
               "asinh": np.arcsinh, "sqrt": np.sqrt, "sigmoid": scipy.special.expit,
               "exp2": np.exp2, "cosh": np.cosh, "atanh": np.arctanh, "acosh": np.arccosh,
-              "tan": np.tan, "erf": scipy.special.erf, "erfc": scipy.special.erfc}
+              "tan": np.tan, "erf": scipy.special.erf, "erfc": scipy.special.erfc,
+              "cbrt": np.cbrt}
     if name in direct:
         function = direct[name]
         return lambda x, out: function(x, out=out)
@@ -102,7 +103,7 @@ DOMAINS = {"log": (0.01, 100.0), "log1p": (-0.5, 100.0), "log2": (0.01, 100.0),
            "atanh": (-0.99, 0.99), "acosh": (1.0, 100.0)}
 FUNCTIONS = ["exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos", "tanh", "sinh", "atan",
              "asin", "acos", "asinh", "sqrt", "sigmoid", "softplus", "silu", "gelu_tanh", "gelu",
-             "exp2", "cosh", "atanh", "acosh", "tan", "erf", "erfc"]
+             "exp2", "cosh", "atanh", "acosh", "tan", "erf", "erfc", "cbrt"]
 
 
 def seconds(call, min_time, repeats):

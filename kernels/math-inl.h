@@ -673,6 +673,110 @@ HWY_INLINE V ErfFull(D d, V x) {
   return KeepNaN(x, y);
 }
 
+// v0, v1 or v2 by the integer lanes of j (0, 1 or 2): one table lookup where
+// a vector holds the three, two blends elsewhere.
+template <class D, class VI, typename T = hn::TFromD<D>>
+HWY_INLINE hn::Vec<D> OneOfThree(D d, VI j, T v0, T v1, T v2) {
+  if constexpr (hn::MaxLanes(d) >= 4) {
+    HWY_ALIGN T table[hn::MaxLanes(d)] = {v0, v1, v2};
+    return hn::TableLookupLanes(hn::Load(d, table), hn::IndicesFromVec(d, j));
+  } else {
+    const hn::RebindToSigned<D> di;
+    const auto one = hn::RebindMask(d, hn::Eq(j, hn::Set(di, 1)));
+    const auto two = hn::RebindMask(d, hn::Eq(j, hn::Set(di, 2)));
+    return hn::IfThenElse(one, hn::Set(d, v1), hn::IfThenElse(two, hn::Set(d, v2), hn::Set(d, v0)));
+  }
+}
+
+// cbrt(x) = sign(x) 2^k cbrt(a') with |x| = 2^(3k + j) m, m in [1, 2) read
+// from the bits and a' = 2^j m in [1, 8) (k and j from the biased exponent
+// by an exact division by 3). y0 = 2^(j/3) P(m), then Newton's step
+// y + (a' - y^3) / (3 y^2) with 1 / (3 y^2) = 2^(-2j/3) R(m) / 3 instead of
+// a division (a division costs more than the rest; its error only scales
+// the step's). P and R are minimax fits on [1, 2] (tools/minimax.py
+// cbrt_f32, cbrt_step_f32: 2^-13.7, 2^-15.6; cbrt_f64, cbrt_step_f64:
+// 2^-22.5, 2^-18.1): one step for float32, two for float64 (2^-58). The
+// last residual a' - y^3 is formed from y^2 and its rounding error
+// (ProductError) in one multiply-add, so it is accurate to its own last bits
+// although it is a tiny part of a': the only rounding that counts is the
+// final sum's. Subnormal x is scaled by 2^24 (2^54) first; +-0, +-Inf and
+// NaN are x itself.
+template <class D, class V>
+HWY_INLINE V Cbrt(D d, V x) {
+  using T = hn::TFromD<D>;
+  constexpr bool kIsFloat = sizeof(T) == 4;
+  constexpr int kMantissaBits = std::numeric_limits<T>::digits - 1;
+  constexpr int kBias = std::numeric_limits<T>::max_exponent - 1;
+  const hn::RebindToUnsigned<D> du;
+  const hn::RebindToSigned<D> di;
+  using TU = hn::TFromD<decltype(du)>;
+  using TI = hn::TFromD<decltype(di)>;
+  const V one = hn::Set(d, T(1));
+  V a = hn::Abs(x);
+  // Lanes other than positive normal finite numbers (one unsigned compare of
+  // the bits) take the slow path: subnormals scaled by 2^(3 kThird), the
+  // rest returned as x.
+  constexpr TU kMinNormal = TU{1} << kMantissaBits;
+  const auto regular = hn::Lt(hn::Sub(hn::BitCast(du, a), hn::Set(du, kMinNormal)),
+                              hn::Set(du, (TU{2 * kBias + 1} << kMantissaBits) - kMinNormal));
+  constexpr int kThird = kIsFloat ? 8 : 18;
+  auto k_offset = hn::Zero(di);
+  const bool all_regular = hn::AllTrue(du, regular);
+  if (HWY_UNLIKELY(!all_regular)) {
+    const auto subnormal = hn::And(hn::Lt(a, hn::Set(d, std::numeric_limits<T>::min())), hn::Gt(a, hn::Zero(d)));
+    a = hn::IfThenElse(subnormal, hn::Mul(a, hn::Set(d, kIsFloat ? T(0x1p24) : T(0x1p54))), a);
+    k_offset = hn::IfThenElseZero(hn::RebindMask(di, subnormal), hn::Set(di, TI{kThird}));
+  }
+  const auto bits = hn::BitCast(du, a);
+  const V m = hn::BitCast(d, hn::Or(hn::And(bits, hn::Set(du, kMinNormal - 1)), hn::BitCast(du, one)));
+  // The biased exponent plus 2 is 3 (k + 43) + j (float32; the biased
+  // exponent is 3 (k + 341) + j for float64): q = k + 43 (341) and j, exactly.
+  const auto n = hn::Add(hn::BitCast(di, hn::ShiftRight<kMantissaBits>(bits)), hn::Set(di, TI{kIsFloat ? 2 : 0}));
+  hn::Vec<decltype(di)> q;
+  if constexpr (kIsFloat) {
+    q = hn::ShiftRight<16>(hn::Mul(n, hn::Set(di, 21846)));  // n / 3 for n < 2^15
+  } else {
+    // n / 3 in float64 (exact for these n; 64-bit integer products are not
+    // on every target).
+    q = hn::ConvertTo(di, hn::Floor(hn::Mul(hn::ConvertTo(d, n), hn::Set(d, T(1) / T(3) + T(1e-9)))));
+  }
+  const auto j = hn::Sub(n, hn::Add(q, hn::Add(q, q)));
+  const V a_reduced = hn::BitCast(d, hn::Add(hn::BitCast(di, m), hn::ShiftLeft<kMantissaBits>(j)));  // 2^j m
+  V p, r;
+  if constexpr (kIsFloat) {
+    p = hn::MulAdd(hn::Set(d, 0.023104552f), m, hn::Set(d, -0.16296785f));
+    for (const float c : {0.58711165f, 0.5528246f}) p = hn::MulAdd(p, m, hn::Set(d, c));
+    r = hn::MulAdd(hn::Set(d, -0.050448895f), m, hn::Set(d, 0.4579461f));
+    for (const float c : {-1.723293f, 3.4625218f, -3.9998224f, 2.8530757f}) r = hn::MulAdd(r, m, hn::Set(d, c));
+  } else {
+    p = hn::MulAdd(hn::Set(d, -0.002859633588248863), m, hn::Set(d, 0.030904146803016685));
+    for (const double c : {-0.14447069186593497, 0.38536303451853504, -0.6661768233861032,
+                           0.9500986346706304, 0.44714150408595876}) {
+      p = hn::MulAdd(p, m, hn::Set(d, c));
+    }
+    r = hn::MulAdd(hn::Set(d, 0.032706946225297163), m, hn::Set(d, -0.3453476103380048));
+    for (const double c : {1.5535788306839684, -3.8694201323250996, 5.799345784896623,
+                           -5.3405745880051505, 3.1697074139995323}) {
+      r = hn::MulAdd(r, m, hn::Set(d, c));
+    }
+  }
+  // 2^(j/3), and 2^(-2j/3) / 3.
+  V y = hn::Mul(p, OneOfThree(d, j, T(1), T(1.2599210498948731648), T(1.5874010519681994748)));
+  const V step = hn::Mul(r, OneOfThree(d, j, T(1) / T(3), T(0.20998684164914552746),
+                                       T(0.13228342099734995623)));
+  if constexpr (!kIsFloat) y = hn::MulAdd(hn::NegMulAdd(y, hn::Mul(y, y), a_reduced), step, y);
+  const V square = hn::Mul(y, y);
+  const V residual = hn::NegMulAdd(y, ProductError(d, y, y, square), hn::NegMulAdd(y, square, a_reduced));
+  y = hn::MulAdd(residual, step, y);
+  // 2^k: biased, k + bias = q - 43 + 127 (q - 341 + 1023).
+  constexpr TI kScaleBias = kIsFloat ? TI{84} : TI{682};
+  const V scale = hn::BitCast(d, hn::ShiftLeft<kMantissaBits>(hn::Sub(hn::Add(q, hn::Set(di, kScaleBias)), k_offset)));
+  const V result = hn::CopySignToAbs(hn::Mul(y, scale), x);
+  if (HWY_LIKELY(all_regular)) return result;
+  // +-0, +-Inf and NaN: x itself.
+  return hn::IfThenElse(hn::And(hn::Gt(a, hn::Zero(d)), hn::Lt(a, Infinity(d))), result, x);
+}
+
 // f of each lane through the C library.
 template <class D, class V, typename F>
 HWY_INLINE V ByLane(D d, V w, F f) {
@@ -806,6 +910,8 @@ HWY_INLINE V Evaluate(D d, V x) {
     return OddPassThrough(x, ErfFull</*kComplement=*/false>(d, x));
   } else if constexpr (kFunction == Function::kErfc) {
     return ErfFull</*kComplement=*/true>(d, x);
+  } else if constexpr (kFunction == Function::kCbrt) {
+    return Cbrt(d, x);
   }
 }
 
@@ -866,6 +972,7 @@ void ForFunction(Function function, const Body& body) {
     SIMDKIT_FUNCTION_CASE(kTan)
     SIMDKIT_FUNCTION_CASE(kErf)
     SIMDKIT_FUNCTION_CASE(kErfc)
+    SIMDKIT_FUNCTION_CASE(kCbrt)
 #undef SIMDKIT_FUNCTION_CASE
   }
 }

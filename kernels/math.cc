@@ -77,7 +77,7 @@ namespace {
 constexpr const char* kFunctionNames[kFunctionCount] = {
     "exp",  "expm1", "log",   "log1p", "log2", "log10",   "sin",      "cos",  "tanh",      "sinh",
     "atan", "asin",  "acos",  "asinh", "sqrt", "sigmoid", "softplus", "silu", "gelu_tanh", "gelu",
-    "exp2", "cosh",  "atanh", "acosh", "tan",  "erf",     "erfc"};
+    "exp2", "cosh",  "atanh", "acosh", "tan",  "erf",     "erfc",     "cbrt"};
 
 using internal::Where;
 

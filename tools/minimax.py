@@ -90,6 +90,21 @@ def erfc_scaled_fit(zero, degree, dtype):
                 result=lambda u, p: p, exact=erfc_scaled)
 
 
+def cbrt_fit(degree, dtype):
+    """cbrt(m) on [1, 2]: the start of cbrt's one Halley step, which triples
+    its bits (2^-12.7 -> float32's, 2^-21 -> float64's)."""
+    return dict(target=mp.cbrt, interval=(1.0, 2.0), degree=degree, dtype=dtype,
+                weight=lambda m: 1 / np.cbrt(m), result=lambda m, p: p, exact=mp.cbrt)
+
+
+def cbrt_step_fit(degree, dtype):
+    """m^(-2/3) on [1, 2]: Newton's step 1 / (3 y^2) for cbrt without a
+    division (to 2^-15 / 2^-22: the step's error is the start's times it)."""
+    return dict(target=lambda m: mp.mpf(m)**(-mp.mpf(2) / 3), interval=(1.0, 2.0), degree=degree,
+                dtype=dtype, weight=lambda m: np.cbrt(m)**2, result=lambda m, p: p,
+                exact=lambda m: mp.mpf(m)**(-mp.mpf(2) / 3))
+
+
 HALF_LN2 = float(mp.log(2) / 2)
 QUARTER_PI_SQUARED = float((mp.pi / 4)**2)
 
@@ -122,6 +137,10 @@ FITS = {
     "erf_small_f64": erf_small_fit(degree=9, dtype=np.float64),
     "erfc_scaled_f32": erfc_scaled_fit(ERFC_ZERO_F32, degree=10, dtype=np.float32),
     "erfc_scaled_f64": erfc_scaled_fit(ERFC_ZERO_F64, degree=22, dtype=np.float64),
+    "cbrt_f32": cbrt_fit(degree=3, dtype=np.float32),
+    "cbrt_f64": cbrt_fit(degree=6, dtype=np.float64),
+    "cbrt_step_f32": cbrt_step_fit(degree=5, dtype=np.float32),
+    "cbrt_step_f64": cbrt_step_fit(degree=6, dtype=np.float64),
 }
 
 

@@ -233,6 +233,7 @@ R Reference(R x) {
   if constexpr (kF == Function::kTan) return std::tan(x);
   if constexpr (kF == Function::kErf) return std::erf(x);
   if constexpr (kF == Function::kErfc) return std::erfc(x);
+  if constexpr (kF == Function::kCbrt) return std::cbrt(x);
 }
 
 // Calls body(std::integral_constant<Function, f>) for the runtime function.
@@ -268,6 +269,7 @@ void ForFunction(Function function, const Body& body) {
     SIMDKIT_CASE(kTan)
     SIMDKIT_CASE(kErf)
     SIMDKIT_CASE(kErfc)
+    SIMDKIT_CASE(kCbrt)
 #undef SIMDKIT_CASE
   }
 }
@@ -511,7 +513,7 @@ constexpr double kHuge = std::numeric_limits<double>::max();
 
 // The domain each function is sampled on in tests/cpp/math_test.cc
 // (DomainOf for float64): log-uniform magnitudes for the log family, sqrt,
-// tanh, atan and asinh; uniform otherwise.
+// tanh, atan, asinh and cbrt; uniform otherwise.
 Region TestDomain(Function function) {
   switch (function) {
     case Function::kExp:
@@ -526,6 +528,7 @@ Region TestDomain(Function function) {
     case Function::kTanh:
     case Function::kAtan:
     case Function::kAsinh: return Magnitudes(kTiny, 1e30);
+    case Function::kCbrt: return Magnitudes(kTiny, 1e308);
     case Function::kSinh: return Linear(-710, 710);
     case Function::kAsin:
     case Function::kAcos: return Linear(-1, 1);
@@ -577,6 +580,7 @@ std::vector<Region> EdgeRegions(Function function) {
       return {Magnitudes(1e4, kHuge), Linear(-2e5, 2e5), Linear(-4, 4), tiny};
     case Function::kErf: return {Linear(-6, 6), Linear(-0.5, 0.5), tiny};
     case Function::kErfc: return {Linear(-6, 30), Linear(-0.5, 0.5), Linear(25, 27.5), tiny};
+    case Function::kCbrt: return {Magnitudes(kTiny, 1e-300), Magnitudes(1e300, kHuge), Linear(-8, 8)};
   }
   return {};
 }

@@ -3,7 +3,7 @@
 //
 // Elementwise, y[i] = f(x[i]):
 //   exp expm1 log log1p log2 log10 sin cos tanh sinh atan asin acos asinh
-//   sqrt exp2 cosh atanh acosh tan erf erfc, and the activations
+//   sqrt exp2 cosh atanh acosh tan erf erfc cbrt, and the activations
 //   sigmoid    1 / (1 + exp(-x))                  (scipy.special.expit)
 //   softplus   log(1 + exp(x))                     (numpy.logaddexp(0, x))
 //   silu       x * sigmoid(x)
@@ -72,11 +72,12 @@ enum class Function : std::uint8_t {
   kTan,
   kErf,
   kErfc,
+  kCbrt,
 };
-inline constexpr std::size_t kFunctionCount = 27;
+inline constexpr std::size_t kFunctionCount = 28;
 
 // "exp", "expm1", ..., "sqrt", "sigmoid", "softplus", "silu", "gelu_tanh",
-// "gelu", "exp2", "cosh", "atanh", "acosh", "tan", "erf", "erfc".
+// "gelu", "exp2", "cosh", "atanh", "acosh", "tan", "erf", "erfc", "cbrt".
 // std::invalid_argument listing them for another name.
 SIMDKIT_EXPORT Function function_from_name(std::string_view name);
 SIMDKIT_EXPORT const char* function_name(Function function);

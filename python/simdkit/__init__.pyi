@@ -34,6 +34,7 @@ from ._core import (  # math
     asinh as asinh,
     atan as atan,
     atanh as atanh,
+    cbrt as cbrt,
     cos as cos,
     cosh as cosh,
     erf as erf,

@@ -62,6 +62,7 @@ inline long double ExactValue(Function function, long double x) {
     case Function::kTan: return std::tan(x);
     case Function::kErf: return std::erf(x);
     case Function::kErfc: return std::erfc(x);
+    case Function::kCbrt: return std::cbrt(x);
   }
   return 0;
 }
@@ -104,6 +105,7 @@ inline UlpBound BoundOf(Function function) {
     case Function::kTan: return {3, 3};
     case Function::kErf: return {2, 2};
     case Function::kErfc: return {4, 4};  // 3.5 without FMA (SSE4)
+    case Function::kCbrt: return {1, 1};
   }
   return {0, 0};
 }

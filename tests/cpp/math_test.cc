@@ -68,6 +68,7 @@ Domain DomainOf(Function function, bool is_float) {
     case Function::kTan: return {-1e5, 1e5, false};
     case Function::kErf: return {-7, 7, false};
     case Function::kErfc: return {-7, is_float ? 11.0 : 28.0, false};  // into the subnormal tail
+    case Function::kCbrt: return {is_float ? -3e38 : -1e308, is_float ? 3e38 : 1e308, true};
   }
   return {-1, 1, false};
 }

@@ -49,7 +49,7 @@ REDUCTIONS = ["sum", "norm", "min", "max", "argmin", "argmax"]
 ELEMENTWISE_FUNCTIONS = ["exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos", "tanh",
                          "sinh", "atan", "asin", "acos", "asinh", "sqrt", "sigmoid", "softplus",
                          "silu", "gelu_tanh", "gelu", "exp2", "cosh", "atanh", "acosh", "tan",
-                         "erf", "erfc"]
+                         "erf", "erfc", "cbrt"]
 # The public API that is not a kernel: functions that take no arrays (the
 # dispatch API) and types. Every other callable in simdkit.__all__ is a kernel,
 # which test_bad_input.py (SPECS) and the boundary benchmark

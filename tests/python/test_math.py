@@ -45,6 +45,7 @@ ELEMENTWISE = {
     "tan": (np.tan, (-1e5, 1e5, False)),
     "erf": (scipy.special.erf, (-7.0, 7.0, False)),
     "erfc": (scipy.special.erfc, (-7.0, 28.0, False)),
+    "cbrt": (np.cbrt, (-3e38, 3e38, True)),
 }
 
 
@@ -57,7 +58,7 @@ ULP_BOUNDS = {"exp": 2, "expm1": 2, "log": 4, "log1p": 2, "log2": 2, "log10": 2,
               "cos": 4, "tanh": 3, "sinh": 3, "atan": 3, "asin": 3, "acos": 3, "asinh": 2,
               "sqrt": 0.5, "sigmoid": 5, "softplus": 5, "silu": 6, "gelu_tanh": 256, "gelu": 256,
               "exp2": 2, "cosh": 3, "atanh": 3, "acosh": 2, "tan": 3,
-              "erf": 2, "erfc": 4}
+              "erf": 2, "erfc": 4, "cbrt": 1}
 ULP_BOUNDS_F64 = dict(ULP_BOUNDS, expm1=3, log1p=3, log2=3, log10=3, gelu_tanh=4096,
                       gelu=4096, atanh=4)
 

@@ -40,7 +40,8 @@ def kernel_constants():
 
 @pytest.mark.parametrize("name", ["log_tail_f32", "exp_tail_f64", "tan_tail_f32", "tan_tail_f64",
                                   "erf_small_f32", "erf_small_f64", "erfc_scaled_f32",
-                                  "erfc_scaled_f64"])
+                                  "erfc_scaled_f64", "cbrt_f32", "cbrt_f64",
+                                  "cbrt_step_f32", "cbrt_step_f64"])
 def test_kernel_coefficients_are_the_fit(minimax, name):
     spec = minimax.FITS[name]
     coefficients = minimax.fit(spec)

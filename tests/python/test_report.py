@@ -35,7 +35,7 @@ FLOOR_MODULE = "simdkit_boundary_floor"
 METRICS = ["dot", "cosine", "sqeuclidean", "euclidean", "cityblock", "hamming", "jaccard"]
 MATH_FUNCTIONS = ["exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos", "tanh", "sinh", "atan", "asin",
                   "acos", "asinh", "sqrt", "sigmoid", "softplus", "silu", "gelu_tanh", "gelu", "exp2", "cosh",
-                  "atanh", "acosh", "tan", "erf", "erfc"]
+                  "atanh", "acosh", "tan", "erf", "erfc", "cbrt"]
 # Every kernel of every family, as the report names them (dtypes aside).
 KERNELS = {
     "reduce": {"sum", "dot", "norm", "min", "max", "argmin", "argmax", "sum_rows"},
