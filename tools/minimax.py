@@ -42,6 +42,21 @@ def tan_tail(t):
     return (mp.tan(r) - r) / r**3
 
 
+def atan_tail(t):
+    """(atan r - r) / r^3 as a function of t = r^2: atan r = r + r^3 A(r^2)."""
+    r = mp.sqrt(mp.mpf(t))
+    return (mp.atan(r) - r) / r**3
+
+
+def log_odd_tail(w):
+    """(log((1 + s) / (1 - s)) - 2 s - 2 s^3 / 3) / s^5 as a function of w = s^2."""
+    s = mp.sqrt(mp.mpf(w))
+    return (2 * mp.atanh(s) - 2 * s - 2 * s**3 / 3) / s**5
+
+
+# s = f / (2 + f) for 1 + f in [sqrt(1/2), sqrt(2)): |s| <= (sqrt(2) - 1) / (sqrt(2) + 1).
+LOG_ODD_S2 = float(((mp.sqrt(2) - 1) / (mp.sqrt(2) + 1))**2)
+
 HALF_LN2 = float(mp.log(2) / 2)
 QUARTER_PI_SQUARED = float((mp.pi / 4)**2)
 
@@ -70,6 +85,23 @@ FITS = {
         weight=lambda r: r * r / np.exp(r),
         result=lambda r, p: 1 + r + r * r * p,
         exact=lambda r: mp.exp(r)),
+    "atan_tail_f32": dict(
+        target=atan_tail, interval=(0.0, 1.0), degree=7, dtype=np.float32,
+        weight=lambda t: t,
+        result=lambda t, p: mp.sqrt(t) + t * mp.sqrt(t) * p,
+        exact=lambda t: mp.atan(mp.sqrt(t))),
+    "atan_tail_f64": dict(
+        target=atan_tail, interval=(0.0, 1.0), degree=18, dtype=np.float64,
+        weight=lambda t: t,
+        result=lambda t, p: mp.sqrt(t) + t * mp.sqrt(t) * p,
+        exact=lambda t: mp.atan(mp.sqrt(t))),
+    # pow's log in float64 (kernels/binary_math-inl.h): log(1 + f) =
+    # 2 s + 2 s^3 / 3 + s^5 P(s^2), the first two terms in double-double.
+    "log_odd_tail_f64": dict(
+        target=log_odd_tail, interval=(0.0, LOG_ODD_S2), degree=6, dtype=np.float64,
+        weight=lambda w: w * w,
+        result=lambda w, p: 2 * mp.sqrt(w) + 2 * w * mp.sqrt(w) / 3 + w * w * mp.sqrt(w) * p,
+        exact=lambda w: 2 * mp.atanh(mp.sqrt(w))),
 }
 
 
