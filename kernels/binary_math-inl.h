@@ -300,6 +300,53 @@ HWY_INLINE V Exp2HighLow(D d, V z, V z_low) {
   return hn::IfThenElse(hn::IsNaN(z), z, result);
 }
 
+// log2(a) for float64 lanes that hold float32 values (normal in float64,
+// subnormals included), to about 2^-35 relative: a = 2^k (1 + f) with
+// 1 + f in [sqrt(1/2), sqrt(2)), log2(1 + f) = f L(f), L a minimax fit
+// (tools/minimax.py log2_ratio_f64: degree 12, 2^-35.5). Enough for float32
+// power, whose y log2 x then errs by 2^-28 at most where it matters
+// (|y log2 x| <= 160). a = 0 gives -Inf, Inf gives Inf.
+template <class D, class V>
+HWY_INLINE V Log2OfFloat(D d, V a) {
+  const hn::RebindToSigned<D> di;
+  using VI = hn::Vec<decltype(di)>;
+  const VI bits = hn::BitCast(di, a);
+  const VI k_int = hn::ShiftRight<52>(hn::Sub(bits, hn::Set(di, int64_t{0x3FE6A09E667F3BCD})));
+  const V f = hn::Sub(hn::BitCast(d, hn::Sub(bits, hn::ShiftLeft<52>(k_int))), hn::Set(d, 1.0));
+  V q = hn::MulAdd(hn::Set(d, 0.07954340366627546), f, hn::Set(d, -0.14442014113347273));
+  for (const double c : {0.14446059000193268, -0.14276896097158717, 0.15876418050055296,
+                         -0.18033580337628993, 0.2061775098519705, -0.24045173036712042,
+                         0.2885372017819654, -0.36067369947671435, 0.4808983625085103,
+                         -0.7213475207460752, 1.4426950408667791}) {
+    q = hn::MulAdd(q, f, hn::Set(d, c));
+  }
+  V log2 = hn::MulAdd(f, q, hn::ConvertTo(d, k_int));
+  const auto regular = hn::And(hn::Gt(a, hn::Zero(d)), hn::Lt(a, Infinity(d)));
+  if (HWY_UNLIKELY(!hn::AllTrue(d, regular))) {
+    log2 = hn::IfThenElse(hn::Eq(a, hn::Zero(d)), hn::Neg(Infinity(d)),
+                          hn::IfThenElse(hn::Eq(a, Infinity(d)), a, log2));
+  }
+  return log2;
+}
+
+// 2^z for float64 lanes whose result is rounded to float32 next: z clamped
+// to [-160, 160] (already 0 or Inf in float32), z = q + r with |r| <= 1/2,
+// 2^r a minimax fit (tools/minimax.py exp2_f64: degree 7, 2^-34.5), 2^q
+// from the bits.
+template <class D, class V>
+HWY_INLINE V Exp2OfFloat(D d, V z) {
+  const V clamped = hn::Min(hn::Max(z, hn::Set(d, -160.0)), hn::Set(d, 160.0));
+  const V shift = hn::Set(d, 0x1.8p52 + 1023.0);
+  const V t = hn::Add(clamped, shift);
+  const V r = hn::Sub(clamped, hn::Sub(t, shift));
+  V p = hn::MulAdd(hn::Set(d, 0.00001520191385756573), r, hn::Set(d, 0.00015469291078657575));
+  for (const double c : {0.0013333922597132362, 0.009618027253904126, 0.05550410353406466,
+                         0.24022651198155387, 0.6931471807284598, 0.9999999999616822}) {
+    p = hn::MulAdd(p, r, hn::Set(d, c));
+  }
+  return hn::Mul(p, PowerOfTwoOf(d, t));
+}
+
 // x^y for float64 lanes with C99's (and NumPy's) special values:
 // |x|^y = 2^(y log2 |x|) with log2 |x| in two parts (Log2HighLow) and the
 // product y log2|x| too (ProductError), so that its error stays near 2^-53
@@ -308,21 +355,28 @@ HWY_INLINE V Exp2HighLow(D d, V z, V z_low) {
 // (-1)^+-Inf, even with NaN; NaN otherwise for NaN in either. +-0 and +-Inf
 // in x or y come out of the arithmetic (log2 0 = -Inf, y log2 x = +-Inf,
 // 2^+-Inf = Inf or 0).
-template <class D, class V>
+// kFromFloat: x and y are float32 values (the result is rounded to float32
+// next), and |x|^y takes Log2OfFloat and Exp2OfFloat, a third of the work.
+template <bool kFromFloat = false, class D, class V>
 HWY_INLINE V Power(D d, V x, V y) {
   using T = hn::TFromD<D>;
   static_assert(sizeof(T) == 8, "float32 power is computed in float64 lanes");
   const V a = hn::Abs(x);
-  V log_low;
-  const V log_high = Log2HighLow(d, a, log_low);
-  const V z = hn::Mul(y, log_high);
-  V z_low = hn::MulAdd(y, log_low, ProductError(d, y, log_high, z));
+  V magnitude;
+  if constexpr (kFromFloat) {
+    magnitude = Exp2OfFloat(d, hn::Mul(y, Log2OfFloat(d, a)));
+  } else {
+    V log_low;
+    const V log_high = Log2HighLow(d, a, log_low);
+    const V z = hn::Mul(y, log_high);
+    V z_low = hn::MulAdd(y, log_low, ProductError(d, y, log_high, z));
 #if !HWY_NATIVE_FMA
-  // Dekker's splitting overflows for |y| near the largest floats; there
-  // y log2 x is 0 (x = 1) or far past the edges, where z_low is irrelevant.
-  z_low = hn::IfThenZeroElse(hn::Gt(hn::Abs(y), hn::Set(d, T(0x1p900))), z_low);
+    // Dekker's splitting overflows for |y| near the largest floats; there
+    // y log2 x is 0 (x = 1) or far past the edges, where z_low is irrelevant.
+    z_low = hn::IfThenZeroElse(hn::Gt(hn::Abs(y), hn::Set(d, T(0x1p900))), z_low);
 #endif
-  const V magnitude = Exp2HighLow(d, z, z_low);
+    magnitude = Exp2HighLow(d, z, z_low);
+  }
   const auto regular = hn::And(hn::And(hn::Gt(x, hn::Zero(d)), hn::Lt(x, Infinity(d))),
                                hn::IsFinite(y));
   if (HWY_LIKELY(hn::AllTrue(d, regular))) return magnitude;
@@ -380,7 +434,7 @@ HWY_INLINE V EvaluateBinary(D d, V a, V b) {
       }
       return NarrowToFloat(d, result);
     } else {
-      return NarrowToFloat(d, Power(dd, wide_a, wide_b));
+      return NarrowToFloat(d, Power</*kFromFloat=*/true>(dd, wide_a, wide_b));
     }
   } else if constexpr (kFunction == BinaryFunction::kHypot) {
     return Hypot(d, a, b);

@@ -54,6 +54,16 @@ def log_odd_tail(w):
     return (2 * mp.atanh(s) - 2 * s - 2 * s**3 / 3) / s**5
 
 
+def log2_ratio(f):
+    """log2(1 + f) / f: log2(1 + f) = f L(f)."""
+    f = mp.mpf(f)
+    return mp.log1p(f) / mp.log(2) / f
+
+
+def exp2(r):
+    return mp.mpf(2)**mp.mpf(r)
+
+
 # s = f / (2 + f) for 1 + f in [sqrt(1/2), sqrt(2)): |s| <= (sqrt(2) - 1) / (sqrt(2) + 1).
 LOG_ODD_S2 = float(((mp.sqrt(2) - 1) / (mp.sqrt(2) + 1))**2)
 
@@ -95,6 +105,18 @@ FITS = {
         weight=lambda t: t,
         result=lambda t, p: mp.sqrt(t) + t * mp.sqrt(t) * p,
         exact=lambda t: mp.atan(mp.sqrt(t))),
+    # float32 pow, computed in float64 lanes (kernels/binary_math-inl.h):
+    # log2 and 2^r to about 2^-35, far below float32's rounding.
+    "log2_ratio_f64": dict(
+        target=log2_ratio, interval=(SQRT_HALF_M1, SQRT_TWO_M1), degree=12, dtype=np.float64,
+        weight=lambda f: 1.0,
+        result=lambda f, q: f * q,
+        exact=lambda f: mp.log1p(f) / mp.log(2)),
+    "exp2_f64": dict(
+        target=exp2, interval=(-0.5, 0.5), degree=7, dtype=np.float64,
+        weight=lambda r: 2.0**-r,
+        result=lambda r, p: p,
+        exact=lambda r: mp.mpf(2)**r),
     # pow's log in float64 (kernels/binary_math-inl.h): log(1 + f) =
     # 2 s + 2 s^3 / 3 + s^5 P(s^2), the first two terms in double-double.
     "log_odd_tail_f64": dict(
