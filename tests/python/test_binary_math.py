@@ -220,3 +220,44 @@ def test_bad_arguments():
         simdkit.power(buffer[:1], buffer[:4], out=buffer[:4][::-1])
     with pytest.raises(ValueError, match="threads must be None"):
         simdkit.atan2(x64, x64, threads=0)
+
+
+from hypothesis import given, note  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+
+@st.composite
+def broadcast_pairs(draw):
+    """Two arrays of one dtype, of shapes that broadcast together, holding
+    any values (NaN, infinities, subnormals included), possibly reversed."""
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=5))
+    arrays = [draw(hnp.arrays(dtype, shape, elements=st.floats(width=32 if dtype == np.float32
+                                                                 else 64)))
+              for shape in shapes.input_shapes]
+    if draw(st.booleans()) and arrays[0].ndim:
+        arrays[0] = arrays[0][..., ::-1]
+    return draw(st.sampled_from(list(NUMPY))), arrays[0], arrays[1]
+
+
+@given(broadcast_pairs())
+def test_any_values_and_shapes_as_numpy(case):
+    """NumPy's shape, NaN where NumPy has NaN, NumPy's zeros and infinities
+    with their signs, the rest within the bound of the wider reference."""
+    name, a, b = case
+    note(f"{name}({a!r}, {b!r})")
+    got = getattr(simdkit, name)(a, b)
+    with np.errstate(all="ignore"):
+        expected = NUMPY[name](a, b)
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    # Exact zeros and infinities (of the wider reference, not only rounded
+    # to them) with their signs; the rest within the bound.
+    wide = np.broadcast_to(reference(name, a, b), got.shape)
+    exact = (wide == 0) | np.isinf(wide)
+    np.testing.assert_array_equal(got[exact], wide[exact].astype(got.dtype))
+    np.testing.assert_array_equal(np.signbit(got[exact]), np.signbit(wide[exact]))
+    rest = ~exact & ~np.isnan(expected)
+    bound = BOUNDS[name][0 if a.dtype == np.float32 else 1] + (1 if WIDE is None else 0)
+    assert np.all(ulp_error(got[rest], wide[rest]) <= bound)
