@@ -108,7 +108,7 @@ HWY_INLINE V AtanOfUnit(D d, V t) {
 // t = 0 and Inf/Inf as t = 1, which gives C99's +-0, +-pi, +-pi/4 and
 // +-3pi/4 there; NaN in either gives NaN.
 template <class D, class V>
-HWY_INLINE V Atan2(D d, V y, V x) {
+HWY_INLINE V Atan2Lanes(D d, V y, V x) {
   using T = hn::TFromD<D>;
   const V a = hn::Abs(y);
   const V b = hn::Abs(x);
@@ -146,7 +146,7 @@ HWY_INLINE V Atan2(D d, V y, V x) {
 // with a NaN (C99, NumPy); otherwise NaN if either is NaN. Float32 lanes
 // come here promoted to float64, where neither can happen.
 template <class D, class V>
-HWY_INLINE V Hypot(D d, V x, V y) {
+HWY_INLINE V HypotLanes(D d, V x, V y) {
   using T = hn::TFromD<D>;
   static_assert(sizeof(T) == 8, "float32 hypot is computed in float64 lanes");
   const V a = hn::Abs(x);
@@ -358,7 +358,7 @@ HWY_INLINE V Exp2OfFloat(D d, V z) {
 // kFromFloat: x and y are float32 values (the result is rounded to float32
 // next), and |x|^y takes Log2OfFloat and Exp2OfFloat, a third of the work.
 template <bool kFromFloat = false, class D, class V>
-HWY_INLINE V Power(D d, V x, V y) {
+HWY_INLINE V PowerLanes(D d, V x, V y) {
   using T = hn::TFromD<D>;
   static_assert(sizeof(T) == 8, "float32 power is computed in float64 lanes");
   const V a = hn::Abs(x);
@@ -419,7 +419,7 @@ template <BinaryFunction kFunction, class D, class V = hn::Vec<D>>
 HWY_INLINE V EvaluateBinary(D d, V a, V b) {
   using T = hn::TFromD<D>;
   if constexpr (kFunction == BinaryFunction::kAtan2) {
-    return Atan2(d, a, b);
+    return Atan2Lanes(d, a, b);
   } else if constexpr (sizeof(T) == 4) {
     const hn::Rebind<double, D> dd;
     const auto wide_a = hn::PromoteTo(dd, a);
@@ -434,12 +434,12 @@ HWY_INLINE V EvaluateBinary(D d, V a, V b) {
       }
       return NarrowToFloat(d, result);
     } else {
-      return NarrowToFloat(d, Power</*kFromFloat=*/true>(dd, wide_a, wide_b));
+      return NarrowToFloat(d, PowerLanes</*kFromFloat=*/true>(dd, wide_a, wide_b));
     }
   } else if constexpr (kFunction == BinaryFunction::kHypot) {
-    return Hypot(d, a, b);
+    return HypotLanes(d, a, b);
   } else {
-    return Power(d, a, b);
+    return PowerLanes(d, a, b);
   }
 }
 
