@@ -103,26 +103,37 @@ std::pair<std::vector<T>, std::vector<T>> SamplePairs(BinaryFunction function, s
   return {a, b};
 }
 
+// The worst ULP error over `count` sampled pairs (seeded per function), and
+// where it is.
 template <typename T>
-void ExpectWithinBound(BinaryFunction function, size_t count) {
-  std::mt19937_64 rng(1234 + static_cast<int>(function));
+struct Worst {
+  double error = 0;
+  T a = 0, b = 0, y = 0;
+};
+
+template <typename T>
+Worst<T> WorstOverPairs(BinaryFunction function, size_t count, unsigned seed) {
+  std::mt19937_64 rng(seed + static_cast<unsigned>(function));
   const auto [a, b] = SamplePairs<T>(function, count, rng);
   std::vector<T> y(count);
   apply(function, a.data(), b.data(), y.data(), count);
-  const double limit = sizeof(T) == 4 ? BinaryBoundOf(function).f32 : BinaryBoundOf(function).f64;
-  double worst = 0;
-  size_t worst_i = 0;
+  Worst<T> worst;
   for (size_t i = 0; i < count; ++i) {
     const double error = UlpError(y[i], ExactBinaryValue(function, a[i], b[i]));
-    if (error > worst) {
-      worst = error;
-      worst_i = i;
-    }
+    if (error > worst.error) worst = {error, a[i], b[i], y[i]};
   }
-  EXPECT_LE(worst, limit) << binary_function_name(function) << (sizeof(T) == 4 ? " f32" : " f64")
-                          << "(" << static_cast<double>(a[worst_i]) << ", "
-                          << static_cast<double>(b[worst_i]) << ") = "
-                          << static_cast<double>(y[worst_i]) << " on " << active_target();
+  return worst;
+}
+
+template <typename T>
+void ExpectWithinBound(BinaryFunction function, size_t count) {
+  const Worst<T> worst = WorstOverPairs<T>(function, count, 1234);
+  const double limit = sizeof(T) == 4 ? BinaryBoundOf(function).f32 : BinaryBoundOf(function).f64;
+  EXPECT_LE(worst.error, limit) << binary_function_name(function)
+                                << (sizeof(T) == 4 ? " f32" : " f64") << "("
+                                << static_cast<double>(worst.a) << ", "
+                                << static_cast<double>(worst.b) << ") = "
+                                << static_cast<double>(worst.y) << " on " << active_target();
 }
 
 class BinaryMathTest : public PerTarget {};
@@ -367,24 +378,11 @@ TEST(BinaryMathApi, NamesAndBadArguments) {
 // The measured accuracy (docs/math.md quotes it): 10^6 sampled pairs per
 // function and dtype (SamplePairs' forms) on the active target, the worst
 // error printed and held to the bound.
-template <typename T>
-double MeasuredMaxUlp(BinaryFunction function, size_t count) {
-  std::mt19937_64 rng(777 + static_cast<int>(function));
-  const auto [a, b] = SamplePairs<T>(function, count, rng);
-  std::vector<T> y(count);
-  apply(function, a.data(), b.data(), y.data(), count);
-  double worst = 0;
-  for (size_t i = 0; i < count; ++i) {
-    worst = std::max(worst, UlpError(y[i], ExactBinaryValue(function, a[i], b[i])));
-  }
-  return worst;
-}
-
 TEST(BinaryMathAccuracy, MillionSampledPairs) {
   const size_t count = SampledRun() ? 20000 : 1000000;
   for (BinaryFunction function : kAllBinary) {
-    const double f32 = MeasuredMaxUlp<float>(function, count);
-    const double f64 = MeasuredMaxUlp<double>(function, count);
+    const double f32 = WorstOverPairs<float>(function, count, 777).error;
+    const double f64 = WorstOverPairs<double>(function, count, 777).error;
     std::printf("%s on %s, %zu pairs: max %.3f ULP float32, %.3f ULP float64\n",
                 binary_function_name(function), active_target().c_str(), count, f32, f64);
     EXPECT_LE(f32, BinaryBoundOf(function).f32);
