@@ -128,6 +128,42 @@ def seconds(call, min_time, repeats):
     return best
 
 
+BINARY = {"atan2": np.arctan2, "hypot": np.hypot, "power": np.power}
+BINARY_DOMAINS = {"atan2": ((-10.0, 10.0), (-10.0, 10.0)), "hypot": ((-10.0, 10.0), (-10.0, 10.0)),
+                  "power": ((0.1, 10.0), (-3.0, 3.0))}
+
+
+def run_binary(quick, best_target=False):
+    """atan2, hypot, power of two arrays (float32, float64) against NumPy's
+    ufuncs with out=, at 1 Mi (1 Ki with --quick): issue 18's >= 1.2x."""
+    min_time, repeats = (0.002, 2) if quick else (0.05, 5)
+    n = 1024 if quick else 1 << 20
+    targets = [simdkit.targets()["active"]] if best_target else simdkit.targets()["supported"]
+    rng = np.random.default_rng(1)
+    results = []
+    for dtype in (np.float32, np.float64):
+        for name, reference in BINARY.items():
+            (low1, high1), (low2, high2) = BINARY_DOMAINS[name]
+            x1 = rng.uniform(low1, high1, n).astype(dtype)
+            x2 = rng.uniform(low2, high2, n).astype(dtype)
+            out = np.empty_like(x1)
+            theirs = seconds(lambda: reference(x1, x2, out=out), min_time, repeats)
+            row = {"case": "binary", "function": name, "dtype": np.dtype(dtype).name, "n": n,
+                   "numpy": theirs, "simdkit": {}}
+            function = getattr(simdkit, name)
+            for target in targets:
+                with simdkit.use_target(target):
+                    row["simdkit"][target] = seconds(lambda: function(x1, x2, out=out), min_time,
+                                                     repeats)
+            results.append(row)
+            best = min(row["simdkit"].values())
+            print(f"  {name:10s} {row['dtype']:8s} n={n:<8d} numpy {theirs * 1e6:9.2f} us   simdkit best "
+                  f"{best * 1e6:9.2f} us  x{theirs / best:5.2f}  "
+                  f"{'PASS' if theirs / best >= 1.2 else 'MISS'} (>= 1.2x)  "
+                  + " ".join(f"{t}={v * 1e6:.2f}" for t, v in row["simdkit"].items()), flush=True)
+    return results
+
+
 def stable_softmax(x):
     e = np.exp(x - x.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
@@ -345,6 +381,8 @@ def main():
           f"{', '.join(simdkit.targets()['supported'])}; NumPy {np.__version__}, SciPy "
           f"{scipy.__version__}; one thread, best CPU time of the calling thread")
     results = run(args.quick, args.best_target)
+    print("binary (x1, x2 of n, out=):")
+    results += run_binary(args.quick, args.best_target)
     held = held_to_avx2(args.quick)
     if held:
         print("held to AVX2 (NumPy: NPY_DISABLE_CPU_FEATURES, simdkit: SIMDKIT_TARGET=AVX2 -> "

@@ -103,6 +103,24 @@ void BenchmarkApplyFloat16(benchmark::State& state, const std::string& target, F
 
 // The row kernels: softmax, log_softmax and normalize write a matrix,
 // logsumexp one value per row.
+// atan2, hypot, power of two arrays (power's base positive, as NumPy's
+// comparison in compare_math.py).
+template <typename T>
+void BenchmarkBinary(benchmark::State& state, const std::string& target, BinaryFunction function,
+                     std::size_t n) {
+  if (!ForceTarget(state, target)) return;
+  const bool power = function == BinaryFunction::kPower;
+  const T* a = UniformData<T>(n, power ? Domain{0.1, 10.0} : Domain{-10.0, 10.0}).data();
+  const T* b = UniformData<T>(n, power ? Domain{-3.0, 3.0} : Domain{-10.0, 9.0}).data();
+  std::vector<T> y(n);
+  for (auto _ : state) {
+    simdkit::apply(function, a, b, y.data(), n);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  SetThroughput(state, n, 3 * n * sizeof(T));
+}
+
 enum class RowKernel { kSoftmax, kLogSoftmax, kNormalize, kLogsumexp };
 constexpr std::pair<RowKernel, const char*> kRowKernels[] = {{RowKernel::kSoftmax, "softmax"},
                                                              {RowKernel::kLogSoftmax, "log_softmax"},
@@ -151,6 +169,18 @@ void RegisterForType(const std::vector<std::string>& targets) {
         benchmark::RegisterBenchmark(
             BenchmarkName({"math", function_name(function), ShortName<T>(), target, std::to_string(n)}).c_str(),
             [=](benchmark::State& state) { BenchmarkApply<T>(state, target, function, n); });
+      }
+    }
+  }
+  for (std::size_t index = 0; index < kBinaryFunctionCount; ++index) {
+    const auto function = static_cast<BinaryFunction>(index);
+    for (std::size_t n : {std::size_t{16}, std::size_t{1024}, std::size_t{1048576}}) {
+      for (const std::string& target : targets) {
+        benchmark::RegisterBenchmark(
+            BenchmarkName({"math", binary_function_name(function), ShortName<T>(), target,
+                           std::to_string(n)})
+                .c_str(),
+            [=](benchmark::State& state) { BenchmarkBinary<T>(state, target, function, n); });
       }
     }
   }

@@ -291,8 +291,6 @@ ByteRange ByteRangeOf(const py::array& array) {
   return range;
 }
 
-namespace {
-
 // What every out= must be, in the same words for every function: an ndarray
 // of one of `accepted` (TypeError), of the result's `shape`, writeable
 // (ValueError).
@@ -310,8 +308,6 @@ py::array RequireOut(const py::handle& out, DTypes accepted,
   }
   return array;
 }
-
-}  // namespace
 
 py::array ResultLike(const py::handle& out, DType dtype, DTypes accepted,
                      const py::array& input, const char* function, bool in_place,

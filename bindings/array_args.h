@@ -189,6 +189,14 @@ py::array ResultLike(const py::handle& out, DType dtype, DTypes accepted,
                      const py::array& input, const char* function, bool in_place,
                      OutLayout layout);
 
+// An `out=` argument as every function checks it, in the same words: an
+// ndarray of one of `accepted` (TypeError, followed by `dtype_note` if
+// given) with the result's `shape`, writeable (ValueError). Layout and
+// overlap are the caller's.
+py::array RequireOut(const py::handle& out, DTypes accepted,
+                     const std::vector<py::ssize_t>& shape, const char* function,
+                     const char* dtype_note);
+
 // An `out=` argument for a result of `dtype` and 2-D `shape`: an ndarray of
 // exactly that dtype (TypeError otherwise) and shape, writeable (the checks
 // it shares with ResultLike, in the same words), aligned,

@@ -9,6 +9,7 @@ PYBIND11_MODULE(_core, module) {
   simdkit::python::RegisterReduce(module);
   simdkit::python::RegisterDistance(module);
   simdkit::python::RegisterMath(module);
+  simdkit::python::RegisterBinaryMath(module);
   simdkit::python::RegisterConvert(module);
   simdkit::python::RegisterEntryPoints(module);
 }

@@ -10,6 +10,7 @@ void RegisterConvert(pybind11::module_& module);
 void RegisterDispatch(pybind11::module_& module);
 void RegisterDistance(pybind11::module_& module);
 void RegisterMath(pybind11::module_& module);
+void RegisterBinaryMath(pybind11::module_& module);
 void RegisterReduce(pybind11::module_& module);
 
 }  // namespace simdkit::python

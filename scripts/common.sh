@@ -8,7 +8,7 @@ BENCHMARK_BINARY="$PWD/$BUILD_DIR/benchmarks/simdkit_benchmarks"
 AARCH64_BUILD_DIR=build/aarch64
 OTHER_HIGHWAY_BUILD_DIR=build/other-highway/cmake
 SANITIZE_BUILD_DIR=build/sanitize
-FUZZ_FAMILIES=(convert distance math reduce)
+FUZZ_FAMILIES=(convert distance math reduce binary_math)
 
 scripts/setup.sh "${SETUP_PROFILE:?set SETUP_PROFILE to main or test before sourcing common.sh}"
 if [ "$SETUP_PROFILE" = test ]; then

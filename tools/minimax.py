@@ -91,8 +91,8 @@ def erfc_scaled_fit(zero, degree, dtype):
 
 
 def cbrt_fit(degree, dtype):
-    """cbrt(m) on [1, 2]: the start of cbrt's one Halley step, which triples
-    its bits (2^-12.7 -> float32's, 2^-21 -> float64's)."""
+    """cbrt(m) on [1, 2]: the start of cbrt's Newton steps, each of which
+    doubles its bits (2^-13.7 -> float32's; 2^-22.5, two steps, float64's)."""
     return dict(target=mp.cbrt, interval=(1.0, 2.0), degree=degree, dtype=dtype,
                 weight=lambda m: 1 / np.cbrt(m), result=lambda m, p: p, exact=mp.cbrt)
 
@@ -104,6 +104,30 @@ def cbrt_step_fit(degree, dtype):
                 dtype=dtype, weight=lambda m: np.cbrt(m)**2, result=lambda m, p: p,
                 exact=lambda m: mp.mpf(m)**(-mp.mpf(2) / 3))
 
+def atan_tail(t):
+    """(atan r - r) / r^3 as a function of t = r^2: atan r = r + r^3 A(r^2)."""
+    r = mp.sqrt(mp.mpf(t))
+    return (mp.atan(r) - r) / r**3
+
+
+def log_odd_tail(w):
+    """(log((1 + s) / (1 - s)) - 2 s - 2 s^3 / 3) / s^5 as a function of w = s^2."""
+    s = mp.sqrt(mp.mpf(w))
+    return (2 * mp.atanh(s) - 2 * s - 2 * s**3 / 3) / s**5
+
+
+def log2_ratio(f):
+    """log2(1 + f) / f: log2(1 + f) = f L(f)."""
+    f = mp.mpf(f)
+    return mp.log1p(f) / mp.log(2) / f
+
+
+def exp2(r):
+    return mp.mpf(2)**mp.mpf(r)
+
+
+# s = f / (2 + f) for 1 + f in [sqrt(1/2), sqrt(2)): |s| <= (sqrt(2) - 1) / (sqrt(2) + 1).
+LOG_ODD_S2 = float(((mp.sqrt(2) - 1) / (mp.sqrt(2) + 1))**2)
 
 HALF_LN2 = float(mp.log(2) / 2)
 QUARTER_PI_SQUARED = float((mp.pi / 4)**2)
@@ -141,6 +165,36 @@ FITS = {
     "cbrt_f64": cbrt_fit(degree=6, dtype=np.float64),
     "cbrt_step_f32": cbrt_step_fit(degree=5, dtype=np.float32),
     "cbrt_step_f64": cbrt_step_fit(degree=6, dtype=np.float64),
+
+    "atan_tail_f32": dict(
+        target=atan_tail, interval=(0.0, 1.0), degree=7, dtype=np.float32,
+        weight=lambda t: t,
+        result=lambda t, p: mp.sqrt(t) + t * mp.sqrt(t) * p,
+        exact=lambda t: mp.atan(mp.sqrt(t))),
+    "atan_tail_f64": dict(
+        target=atan_tail, interval=(0.0, 1.0), degree=18, dtype=np.float64,
+        weight=lambda t: t,
+        result=lambda t, p: mp.sqrt(t) + t * mp.sqrt(t) * p,
+        exact=lambda t: mp.atan(mp.sqrt(t))),
+    # float32 pow, computed in float64 lanes (kernels/binary_math-inl.h):
+    # log2 and 2^r to about 2^-35, far below float32's rounding.
+    "log2_ratio_f64": dict(
+        target=log2_ratio, interval=(SQRT_HALF_M1, SQRT_TWO_M1), degree=12, dtype=np.float64,
+        weight=lambda f: 1.0,
+        result=lambda f, q: f * q,
+        exact=lambda f: mp.log1p(f) / mp.log(2)),
+    "exp2_f64": dict(
+        target=exp2, interval=(-0.5, 0.5), degree=7, dtype=np.float64,
+        weight=lambda r: 2.0**-r,
+        result=lambda r, p: p,
+        exact=lambda r: mp.mpf(2)**r),
+    # pow's log in float64 (kernels/binary_math-inl.h): log(1 + f) =
+    # 2 s + 2 s^3 / 3 + s^5 P(s^2), the first two terms in double-double.
+    "log_odd_tail_f64": dict(
+        target=log_odd_tail, interval=(0.0, LOG_ODD_S2), degree=6, dtype=np.float64,
+        weight=lambda w: w * w,
+        result=lambda w, p: 2 * mp.sqrt(w) + 2 * w * mp.sqrt(w) / 3 + w * w * mp.sqrt(w) * p,
+        exact=lambda w: 2 * mp.atanh(mp.sqrt(w))),
 }
 
 

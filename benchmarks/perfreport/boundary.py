@@ -291,12 +291,26 @@ def row_kernel(name: str) -> Builder:
     return build
 
 
+def binary(name: str) -> Builder:
+    """atan2, hypot, power of two arrays of n, beside NumPy's ufunc."""
+    ufunc = {"atan2": "arctan2", "hypot": "hypot", "power": "power"}[name]
+    def build(n: int, inputs: cases.Inputs) -> list[BoundaryCase]:
+        x1 = inputs.get("f32", (n,), 0, (0.1, 10.0))
+        x2 = inputs.get("f32", (n,), 1, (-3.0, 3.0))
+        return [BoundaryCase(name, name, f"x1, x2: ({n},)",
+                             Call(f"simdkit.{name}(x1, x2)", getattr(simdkit, name), (x1, x2)),
+                             Call(f"numpy.{ufunc}(x1, x2)", getattr(np, ufunc), (x1, x2)), None,
+                             ("math", name, "f32", str(n)))]
+    return build
+
+
 # The builders of the functions that have one of their own; the others
 # (the reductions, the conversions, the elementwise functions and the row
 # kernels) take their family's, by their signature.
 OWN_BUILDERS: dict[str, Builder] = {
     "distance": distance, "paired": paired, "cdist": cdist, "topk": topk, "pack": pack,
     "quantize_int8": quantize_int8, "dequantize_int8": dequantize_int8,
+    "atan2": binary("atan2"), "hypot": binary("hypot"), "power": binary("power"),
 }
 
 

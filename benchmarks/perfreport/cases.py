@@ -236,6 +236,14 @@ def math_case(kernel: str, dtype: str, size: str, inputs: Inputs) -> Case:
         function, expression = ROW_KERNELS[kernel]
         ours = getattr(simdkit, kernel)
         return Case(lambda: ours(x), (expression, lambda: function(x)), None)
+    if kernel in compare_math.BINARY:
+        (domain1, domain2), ufunc = compare_math.BINARY_DOMAINS[kernel], compare_math.BINARY[kernel]
+        x1 = inputs.get(dtype, (int(size),), 0, domain1)
+        x2 = inputs.get(dtype, (int(size),), 1, domain2)
+        out = np.empty_like(x1)
+        ours = getattr(simdkit, kernel)
+        return Case(lambda: ours(x1, x2, out=out),
+                    (f"numpy.{ufunc.__name__}(x1, x2, out=)", lambda: ufunc(x1, x2, out=out)), None)
     domain = compare_math.DOMAINS.get(kernel, (-10.0, 10.0))
     x = inputs.get(dtype, (int(size),), 0, domain)
     out = np.empty_like(x)

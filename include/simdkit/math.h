@@ -142,6 +142,64 @@ SIMDKIT_EXPORT void logsumexp(const MatrixView& x, Span<float> out);
 SIMDKIT_EXPORT void logsumexp(const MatrixView& x, Span<double> out);
 SIMDKIT_EXPORT void logsumexp(const MatrixView& x, Span<std::uint16_t> out);
 
+
+// Binary elementwise functions, y = f(a, b), NumPy's ufuncs of the same
+// names over float dtypes:
+//   atan2   the angle of the point (b, a) in [-pi, pi]  (numpy.arctan2(a, b))
+//   hypot   sqrt(a^2 + b^2), without spurious overflow or underflow
+//   power   a^b                                         (numpy.power)
+// with C99 Annex F's special values (as NumPy gives them): atan2 of signed
+// zeros and infinities (+-0, +-pi, +-pi/2, +-pi/4, +-3pi/4), hypot(+-Inf,
+// NaN) = Inf, power(x, +-0) = 1 and power(1, y) = 1 even for NaN,
+// power(-1, +-Inf) = 1, NaN for a finite negative base and a non-integer
+// exponent, the sign of a negative base to an odd integer, +-0 and +-Inf at
+// +-0 and +-Inf, overflow to Inf and underflow to 0. float16 and bfloat16
+// go through float32 as the unary functions do. Accuracy: docs/math.md.
+enum class BinaryFunction : std::uint8_t {
+  kAtan2,
+  kHypot,
+  kPower,
+};
+inline constexpr std::size_t kBinaryFunctionCount = 3;
+
+// "atan2", "hypot", "power"; std::invalid_argument listing them for another
+// name.
+SIMDKIT_EXPORT BinaryFunction binary_function_from_name(std::string_view name);
+SIMDKIT_EXPORT const char* binary_function_name(BinaryFunction function);
+
+// One operand of apply_binary, in elements of the call's dtype: row r of it
+// starts at data + row_offsets[r] if row_offsets is given (any layout of
+// rows, negative offsets included), else at data + r * row_stride
+// (row_stride 0: every row reads the same one). broadcast_cols: a row is one
+// element, used for every column (else `cols` consecutive elements).
+struct BinaryOperand {
+  const void* data = nullptr;
+  std::size_t row_stride = 0;
+  bool broadcast_cols = false;
+  const std::ptrdiff_t* row_offsets = nullptr;
+};
+
+// y[r][c] = f(a[r][c], b[r][c]) for a rows x cols batch (NumPy's broadcasting
+// in two dimensions, e.g. a column of rows against a row of columns), y's
+// row r at y + r * y_row_stride (y_row_stride >= cols when rows > 1).
+// y may be a's or b's memory exactly (the same data and row stride, not
+// broadcast, no row_offsets): in place; any other overlap of y with an input
+// is refused. `threads` as for apply: the batch is split into chunks of
+// whole cache lines in row-major order, so results are the same bits for
+// every count.
+SIMDKIT_EXPORT void apply_binary(BinaryFunction function, DType dtype, const BinaryOperand& a,
+                                 const BinaryOperand& b, void* y, std::size_t rows,
+                                 std::size_t cols, std::size_t y_row_stride,
+                                 std::size_t threads = 1);
+
+// y[i] = f(a[i], b[i]) for i < n (y may be a or b: in place).
+SIMDKIT_EXPORT void apply(BinaryFunction function, DType dtype, const void* a, const void* b,
+                          void* y, std::size_t n, std::size_t threads = 1);
+SIMDKIT_EXPORT void apply(BinaryFunction function, const float* a, const float* b, float* y,
+                          std::size_t n);
+SIMDKIT_EXPORT void apply(BinaryFunction function, const double* a, const double* b, double* y,
+                          std::size_t n);
+
 }  // namespace simdkit
 
 #endif  // SIMDKIT_MATH_H_

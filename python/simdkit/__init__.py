@@ -93,6 +93,11 @@ from ._core import (  # math: elementwise functions and row kernels (docs/math.m
     tan,
     tanh,
 )
+from ._core import (  # math: binary elementwise functions with broadcasting (docs/math.md)
+    atan2,
+    hypot,
+    power,
+)
 
 __all__ = [
     "__version__",
@@ -172,3 +177,8 @@ def use_target(name: str | None) -> Iterator[None]:
 
 for _warning in _core._apply_environment():
     warnings.warn(_warning, RuntimeWarning, stacklevel=2)
+__all__ += [  # math: binary elementwise functions
+    "atan2",
+    "hypot",
+    "power",
+]

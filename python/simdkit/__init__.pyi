@@ -61,5 +61,10 @@ from ._core import (  # math
     tan as tan,
     tanh as tanh,
 )
+from ._core import (  # math: binary elementwise functions
+    atan2 as atan2,
+    hypot as hypot,
+    power as power,
+)
 
 def use_target(name: str | None) -> AbstractContextManager[None]: ...

@@ -184,6 +184,40 @@ TEST_P(BoundsTest, Math) {
   MathStaysInBounds(DType::kBFloat16, HalfPatterns(kMaxN), input_, output_);
 }
 
+// atan2, hypot, power: both inputs and the output at a page's edge, every
+// function (each loads its tail with its own tag: float32 power and hypot
+// in float64-lane halves).
+template <typename T>
+void BinaryMathStaysInBounds(DType dtype, const std::vector<T>& values, GuardedPages& input,
+                             GuardedPages& second_input, GuardedPages& output) {
+  const std::vector<T> zeros(kMaxN);
+  for (std::size_t n = 1; n <= kMaxN; ++n) {
+    for (const bool at_end : {false, true}) {
+      const T* ga = input.Place(values, n, at_end);
+      const T* gb = second_input.Place(values, n, !at_end);
+      T* gy = output.Place(zeros, n, at_end);
+      for (const BinaryFunction function :
+           {BinaryFunction::kAtan2, BinaryFunction::kHypot, BinaryFunction::kPower}) {
+        std::vector<T> expected(n);
+        simdkit::apply(function, dtype, values.data(), values.data(), expected.data(), n);
+        simdkit::apply(function, dtype, ga, gb, gy, n);
+        // Bits: negative bases to non-integer powers are NaN.
+        EXPECT_EQ(std::memcmp(gy, expected.data(), n * sizeof(T)), 0)
+            << binary_function_name(function) << " " << dtype_name(dtype) << " n=" << n;
+      }
+    }
+  }
+}
+
+TEST_P(BoundsTest, BinaryMath) {
+  BinaryMathStaysInBounds(DType::kFloat32, Values<float>(kMaxN, 1.0), input_, second_input_,
+                          output_);
+  BinaryMathStaysInBounds(DType::kFloat64, Values<double>(kMaxN, 1.0), input_, second_input_,
+                          output_);
+  BinaryMathStaysInBounds(DType::kFloat16, HalfPatterns(kMaxN), input_, second_input_, output_);
+  BinaryMathStaysInBounds(DType::kBFloat16, HalfPatterns(kMaxN), input_, second_input_, output_);
+}
+
 TEST_P(BoundsTest, Conversions) {
   const std::vector<float> floats = Values<float>(kMaxN, 100.0);
   const std::vector<std::uint16_t> halves = HalfPatterns(kMaxN);

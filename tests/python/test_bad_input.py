@@ -66,6 +66,7 @@ class Spec:
     distance: bool = False          # the distance family's metric=, dtype=, extents
     threads: bool = False           # takes threads=
     required: tuple = ()            # required parameters, in order
+    python_scalars: bool = False    # its arrays may also be Python floats or ints (binary math)
 
 
 AXIS_KINDS = {"axis_or_none": "none-or-int", "axis": "int"}
@@ -126,6 +127,8 @@ SPECS = {
     **{name: elementwise_spec(name) for name in ELEMENTWISE},
     **{name: rowwise_spec(name) for name in ("softmax", "log_softmax", "normalize")},
     "logsumexp": rowwise_spec("logsumexp", out=False),
+    **{name: spec(name, {"x1": ones((3, 4)), "x2": ones((3, 4))}, out="float32", out_shape=(3, 4),
+                  in_place=True, python_scalars=True) for name in ("atan2", "hypot", "power")},
 }
 
 
@@ -166,6 +169,8 @@ def add_array_cases(name, spec):
     for arg, accepted in spec.arrays.items():
         valid = spec.valid[arg]
         for key, bad in NON_ARRAYS.items():
+            if spec.python_scalars and key == "float":
+                continue  # a weak scalar, as NumPy takes it
             case(f"{name}-{arg}-not-an-array-{key}", lambda n=name, a=arg, b=bad: call(n, **{a: b}),
                  TypeError, prefix(name) + f"argument '{arg}' must be a numpy\\.ndarray, got "
                  f"{type(bad).__name__}")

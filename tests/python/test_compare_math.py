@@ -13,7 +13,8 @@ from conftest import run_quick_benchmark, skip_under_emulator
 def test_quick_run_measures_every_case_and_target(tmp_path):
     report, stdout = run_quick_benchmark("compare_math.py", tmp_path)
     results = report["results"]
-    assert {r["case"] for r in results} == {"elementwise", "rows", "threads"}
+    assert {r["case"] for r in results} == {"elementwise", "rows", "threads", "binary"}
+    assert {r["function"] for r in results if r["case"] == "binary"} == {"atan2", "hypot", "power"}
     supported = set(simdkit.targets()["supported"])
     for result in results:
         if result["case"] == "threads":

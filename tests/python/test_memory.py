@@ -228,9 +228,13 @@ def allocation_cases():
     yield "dequantize_int8", lambda: simdkit.dequantize_int8(broadcast(HUGE, np.int8),
                                                              broadcast(HUGE[:1])), \
         result.format(huge, "float32")
-    for name in [n for n, spec in SPECS.items() if spec.in_place]:
-        yield name, lambda n=name: getattr(simdkit, n)(broadcast(HUGE)), \
-            result.format(huge, "float32")
+    for name, spec in [(n, spec) for n, spec in SPECS.items() if spec.in_place]:
+        # (atan2, hypot and power take two arrays.)
+        yield name, lambda n=name, k=len(spec.required): getattr(simdkit, n)(
+            *[broadcast(HUGE)] * k), result.format(huge, "float32")
+    for name in ("atan2", "hypot", "power"):  # a broadcast result of 2^58 elements
+        yield f"{name} broadcast", lambda n=name: getattr(simdkit, n)(
+            broadcast((HUGE[0], 1)), broadcast(HUGE[1:])), result.format(huge, "float32")
     yield "logsumexp", lambda: simdkit.logsumexp(broadcast(WIDE)), cannot_copy
     yield "logsumexp all", lambda: simdkit.logsumexp(broadcast(WIDE), axis=None), cannot_copy
 
