@@ -43,7 +43,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="report.py", description="Per-ISA benchmark report of simdkit on this machine: every kernel on "
         "every supported target (C++), against NumPy/SciPy and NumKong (Python), the math family at 1 Mi and "
-        "16 Mi elements on one and two threads against numexpr, and against this machine's measured limits. Writes report.md, report.json and charts/*.png.")
+        "16 Mi elements on one and two threads against numexpr, and against this machine's measured limits. "
+        "Writes report.md, report.json and charts/*.png.")
     parser.add_argument("--benchmark-binary", required=True, type=Path,
                         help=f"the simdkit_benchmarks executable ({BUILD_HINT})")
     parser.add_argument("--out-dir", type=Path,

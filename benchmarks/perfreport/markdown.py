@@ -71,6 +71,8 @@ def size_label(entry: dict) -> str:
 
 def header(info: dict, settings: dict, context: dict) -> str:
     versions = ", ".join(f"{name} {version or 'not installed'}" for name, version in info["versions"].items())
+    threaded = " but for the math family at scale (wall-clock, one and two threads)" \
+        if "math" in settings["families"] else ""
     lines = [
         f"# simdkit on {info['cpu_model']}\n\n",
         f"- Date: {info['date_utc']}; mode: {settings['mode']}; families: {', '.join(settings['families'])}\n",
@@ -81,7 +83,7 @@ def header(info: dict, settings: dict, context: dict) -> str:
         f"{info.get('highway_loaded_version', info['highway_version'])}), NumPy {info['numpy_version']}, "
         f"{versions}; Python {info['python']}, {info['platform']}\n",
         f"- Times are CPU time of the calling thread (the machine may be shared), single-threaded throughout"
-        f"{' but for the math family at scale (wall-clock, one and two threads)' if 'math' in settings['families'] else ''}: "
+        f"{threaded}: "
         f"C++ from Google Benchmark (min time {settings['benchmark_min_time_s']} s per benchmark), Python best "
         f"of {settings['python_timing']['repeats']} repeats of at least {settings['python_timing']['min_time']} s; "
         f"NumPy's BLAS: {settings['blas_threads']}.\n",
@@ -277,22 +279,28 @@ def scale_title(settings: dict) -> str:
     return f"## Elementwise at scale: {sizes}, one and two threads, beside NumPy and numexpr\n\n"
 
 
-def scale_section(rows: list[dict], settings: dict, info: dict) -> str:
+def scale_section(rows: list[dict], settings: dict, info: dict, described: list[dict]) -> str:
     """The math family on float32 arrays of the scale sizes, simdkit on one
-    and two threads beside NumPy/SciPy, NumKong and numexpr on one and two."""
+    and two threads beside NumPy/SciPy, NumKong and numexpr on one and two;
+    the math kernels of the detail tables that it has not, named."""
     repeats = " and ".join(f"{settings['repeats'][n]} calls at {elements_label(n)}" for n in settings["sizes"])
     numexpr_version = info["versions"].get("numexpr")
+    measured = {row["kernel"] for row in rows}
+    with_numkong = list(dict.fromkeys(row["kernel"] for row in rows if row["numkong"]))
+    left_out = list(dict.fromkeys(entry["kernel"] for entry in described
+                                  if entry["family"] == "math" and entry["kernel"] not in measured))
     out = [scale_title(settings),
            f"Every math function numexpr {numexpr_version or '(not installed)'} has, as a function or as the "
            f"expression its users write, and softmax (square matrices of the same element counts), on float32 "
            f"arrays, simdkit on {info['active_target']} with threads=1 and threads=2, numexpr with its own pool "
-           f"set to 1 and 2 threads (numexpr.set_num_threads), NumPy/SciPy and NumKong (sin, cos, atan) on their "
-           f"one thread; all on the same arrays, into the same out= where the call has one. Wall-clock time "
+           f"set to 1 and 2 threads (numexpr.set_num_threads), NumPy/SciPy and NumKong "
+           f"({', '.join(with_numkong) or 'none'}) on their one thread; all on the same arrays, into an out= "
+           f"where the call has one. Wall-clock time "
            f"(the rest of the report is CPU time of the calling thread, which cannot see a second thread), "
            f"best of {repeats}, after an untimed one. ×2 threads = simdkit threads=1 ÷ threads=2; "
            f"×NumPy/SciPy, ×NumKong = their time ÷ simdkit's on one thread; ×numexpr = numexpr's time ÷ "
-           f"simdkit's on as many threads (> 1: simdkit is faster). Not here: exp2, erf, erfc, cbrt and gelu "
-           f"(numexpr has no such function), and the row kernels but softmax. numexpr's calls are "
+           f"simdkit's on as many threads (> 1: simdkit is faster). Not here: {', '.join(left_out) or 'none'} "
+           f"(numexpr has no such function, or the report no numexpr form of the row kernel). numexpr's calls are "
            f"`numexpr.evaluate(expression, out=)` of the expressions below (half, sqrt_2_over_pi and cubic are "
            f"float32 constants: a Python float would make numexpr compute in float64; it computes hypot in "
            f"float64 whatever the operands).\n\n"]
@@ -378,7 +386,7 @@ def render(report: dict, chart_paths: list[Path], out_dir: Path, limits: Limits)
         parts.append(boundary_section(report["boundary"], report["settings"]["boundary_timing"],
                                       report["batches"], report["rows"], info))
     if report["scale"]:
-        parts.append("\n" + scale_section(report["scale"], report["settings"]["scale"], info))
+        parts.append("\n" + scale_section(report["scale"], report["settings"]["scale"], info, report["rows"]))
     if chart_paths:
         parts.append("\n## Charts\n\nThroughput against size per target (lines), and the Python calls "
                      "(dashed) for the same work.\n\n")
