@@ -259,6 +259,8 @@ def test_math_at_scale_beside_numpy_and_numexpr_on_one_and_two_threads(quick_rep
             assert all(row["over_numexpr"][threads] > 0 for threads in ("1", "2")), row
     assert raw["settings"]["time"].endswith("(at scale: wall-clock)")
     assert "## Elementwise at scale: 4 Ki and 16 Ki, one and two threads, beside NumPy and numexpr" in markdown
+    left_out = markdown.split("Not here: ", 1)[1].split(" (", 1)[0]
+    assert set(left_out.split(", ")) == KERNELS["math"] - AT_SCALE
     table = table_rows(markdown, "## Elementwise at scale")
     assert [(cells[0], cells[1]) for cells in table] == [(row["kernel"], row["size"]) for row in raw["scale"]]
     assert all(len(cells) == 12 and cells[2].endswith("s") and cells[4].endswith("×") for cells in table)
