@@ -29,7 +29,8 @@ TIMING = {
 }
 # The math family at scale (perfreport.scale): elements per array and timed
 # calls per contender at each. 16 Mi float32 exp is ~5 ms a call, numexpr's
-# slowest functions ~250 ms on one thread: about 40 s for the section.
+# slowest functions ~250 ms on one thread: about 50 s for the section
+# (estimated from the quick run, scaled to these sizes and repeats).
 SCALE = {"full": {"sizes": [1 << 20, 1 << 24], "repeats": {1 << 20: 10, 1 << 24: 3}},
          "quick": {"sizes": [1 << 12, 1 << 14], "repeats": {1 << 12: 2, 1 << 14: 2}}}
 # --filter: a C++ family (its kernels in C++ on every target and from Python),
