@@ -284,6 +284,39 @@ def numexpr_softmax(x):
     return numexpr.evaluate("e / s", out=e)
 
 
+# What a numexpr user writes for simdkit.<name>: its own functions (numexpr
+# 2.14 has no exp2, erf, erfc or cbrt, so neither gelu), and the expressions
+# of sigmoid, silu, softplus (the stable form, numpy.logaddexp(0, x)'s
+# answer) and gelu_tanh. Operands x, or x1 and x2; float constants are
+# float32 names (NUMEXPR_CONSTANTS): a Python float constant would make
+# numexpr compute the whole expression in float64. numexpr computes hypot
+# in float64 whatever the operands (it has no float32 hypot).
+NUMEXPR = {
+    **{name: f"{name}(x)" for name in ("exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos", "tan",
+                                       "tanh", "sinh", "cosh", "sqrt")},
+    **{name: f"arc{name[1:]}(x)" for name in ("atan", "asin", "acos", "atanh", "asinh", "acosh")},
+    "sigmoid": "1 / (1 + exp(-x))",
+    "silu": "x / (1 + exp(-x))",
+    "softplus": "where(x > 0, x, 0) + log1p(exp(-abs(x)))",
+    "gelu_tanh": "half * x * (1 + tanh(sqrt_2_over_pi * (x + cubic * x**3)))",
+    "atan2": "arctan2(x1, x2)",
+    "hypot": "hypot(x1, x2)",
+    "power": "x1 ** x2",
+}
+NUMEXPR_CONSTANTS = {"half": np.float32(0.5), "sqrt_2_over_pi": np.float32(np.sqrt(2 / np.pi)),
+                     "cubic": np.float32(0.044715)}
+
+
+def numexpr_call(name, operands, out):
+    """(numexpr's expression for simdkit.<name> as it reads in a report, the
+    call on `operands` into `out`); softmax is numexpr_softmax (a new array)."""
+    if name == "softmax":
+        return "exp(x - max) / sum, two numexpr.evaluate", lambda: numexpr_softmax(operands[0])
+    expression = NUMEXPR[name]
+    local = {**NUMEXPR_CONSTANTS, **dict(zip(("x",) if len(operands) == 1 else ("x1", "x2"), operands))}
+    return expression, lambda: numexpr.evaluate(expression, local_dict=local, out=out)
+
+
 def run_threads(quick):
     """simdkit threads=1/2 against numexpr on 1/2 threads, wall-clock."""
     repeats = 2 if quick else 7
@@ -292,15 +325,15 @@ def run_threads(quick):
     for n in ([1 << 16] if quick else [1 << 20, 1 << 24]):
         x = rng.uniform(-10, 10, n).astype(np.float32)
         out = np.empty_like(x)
-        cases.append(("exp", n, lambda t, x=x, out=out: simdkit.exp(x, out=out, threads=t),
-                      lambda x=x, out=out: numexpr.evaluate("exp(x)", out=out)))
-        cases.append(("sigmoid", n, lambda t, x=x, out=out: simdkit.sigmoid(x, out=out, threads=t),
-                      lambda x=x, out=out: numexpr.evaluate("1 / (1 + exp(-x))", out=out)))
+        for name in ("exp", "sigmoid"):
+            ours = getattr(simdkit, name)
+            cases.append((name, n, lambda t, x=x, out=out, ours=ours: ours(x, out=out, threads=t),
+                          numexpr_call(name, [x], out)[1]))
     for side in ([256] if quick else [1024, 4096]):
         x = rng.normal(0, 3, (side, side)).astype(np.float32)
         out = np.empty_like(x)
         cases.append(("softmax", side * side, lambda t, x=x, out=out: simdkit.softmax(x, out=out, threads=t),
-                      lambda x=x: numexpr_softmax(x)))
+                      numexpr_call("softmax", [x], out)[1]))
     rows = []
     for name, n, ours, theirs in cases:
         row = {"case": "threads", "function": name, "dtype": "float32", "n": n,

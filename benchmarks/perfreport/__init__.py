@@ -10,6 +10,9 @@ Modules, in the order a run uses them:
   timing    CPU time per call, NumPy's BLAS on one thread, the progress bar
   rows      C++ and Python measurements joined into one row per kernel,
             dtype and size; the summary and the batches
+  scale     the math family at 1 Mi and 16 Mi float32 elements, simdkit
+            with threads=1 and 2 beside NumPy/SciPy, NumKong and numexpr
+            on 1 and 2 threads (wall-clock)
   boundary  every public function's small call beside the floor of a
             Python call (simdkit_boundary_floor), NumKong and NumPy/SciPy;
             also benchmarks/boundary.py alone

@@ -230,22 +230,33 @@ ROW_KERNELS = {
 }
 
 
-def math_case(kernel: str, dtype: str, size: str, inputs: Inputs) -> Case:
+def math_operands(kernel: str, dtype: str, size: str, inputs: Inputs) -> list[np.ndarray]:
+    """The arrays a math kernel's row is measured on: a matrix for the row
+    kernels, x1 and x2 in their domains for the binary functions, x in the
+    function's domain otherwise."""
     if kernel in ROW_KERNELS:
-        x = inputs.get(dtype, tuple(dims(size)))
+        return [inputs.get(dtype, tuple(dims(size)))]
+    if kernel in compare_math.BINARY:
+        return [inputs.get(dtype, (int(size),), operand, domain)
+                for operand, domain in enumerate(compare_math.BINARY_DOMAINS[kernel])]
+    return [inputs.get(dtype, (int(size),), 0, compare_math.DOMAINS.get(kernel, (-10.0, 10.0)))]
+
+
+def math_case(kernel: str, dtype: str, size: str, inputs: Inputs) -> Case:
+    operands = math_operands(kernel, dtype, size, inputs)
+    if kernel in ROW_KERNELS:
+        x, = operands
         function, expression = ROW_KERNELS[kernel]
         ours = getattr(simdkit, kernel)
         return Case(lambda: ours(x), (expression, lambda: function(x)), None)
     if kernel in compare_math.BINARY:
-        (domain1, domain2), ufunc = compare_math.BINARY_DOMAINS[kernel], compare_math.BINARY[kernel]
-        x1 = inputs.get(dtype, (int(size),), 0, domain1)
-        x2 = inputs.get(dtype, (int(size),), 1, domain2)
+        x1, x2 = operands
+        ufunc = compare_math.BINARY[kernel]
         out = np.empty_like(x1)
         ours = getattr(simdkit, kernel)
         return Case(lambda: ours(x1, x2, out=out),
                     (f"numpy.{ufunc.__name__}(x1, x2, out=)", lambda: ufunc(x1, x2, out=out)), None)
-    domain = compare_math.DOMAINS.get(kernel, (-10.0, 10.0))
-    x = inputs.get(dtype, (int(size),), 0, domain)
+    x, = operands
     out = np.empty_like(x)
     ours = getattr(simdkit, kernel)
     reference = compare_math.numpy_equivalent(kernel)

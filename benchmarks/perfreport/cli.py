@@ -12,7 +12,7 @@ from pathlib import Path
 
 import simdkit
 
-from . import boundary, charts, cpp, limits, markdown, rows
+from . import boundary, charts, cpp, limits, markdown, rows, scale
 from .machine import machine_info, slug
 from .timing import blas_one_thread
 
@@ -27,6 +27,12 @@ TIMING = {
     "quick": {"benchmark_min_time_s": 0.001,
               "python": {"min_time": 0.0005, "repeats": 2, "budget": 0.005}},
 }
+# The math family at scale (perfreport.scale): elements per array and timed
+# calls per contender at each. 16 Mi float32 exp is ~5 ms a call, numexpr's
+# slowest functions ~250 ms on one thread: about 50 s for the section
+# (estimated from the quick run, scaled to these sizes and repeats).
+SCALE = {"full": {"sizes": [1 << 20, 1 << 24], "repeats": {1 << 20: 10, 1 << 24: 3}},
+         "quick": {"sizes": [1 << 12, 1 << 14], "repeats": {1 << 12: 2, 1 << 14: 2}}}
 # --filter: a C++ family (its kernels in C++ on every target and from Python),
 # or the boundary (Python only: every public function's small call beside
 # the floor module, and the batches; the benchmark binary is not run for it).
@@ -37,8 +43,9 @@ FILTERS = (*cpp.FAMILIES, BOUNDARY)
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="report.py", description="Per-ISA benchmark report of simdkit on this machine: every kernel on "
-        "every supported target (C++), against NumPy/SciPy and NumKong (Python), and against this machine's "
-        "measured limits. Writes report.md, report.json and charts/*.png.")
+        "every supported target (C++), against NumPy/SciPy and NumKong (Python), the math family at 1 Mi and "
+        "16 Mi elements on one and two threads against numexpr, and against this machine's measured limits. "
+        "Writes report.md, report.json and charts/*.png.")
     parser.add_argument("--benchmark-binary", required=True, type=Path,
                         help=f"the simdkit_benchmarks executable ({BUILD_HINT})")
     parser.add_argument("--out-dir", type=Path,
@@ -89,11 +96,15 @@ def main(argv: list[str] | None = None) -> int:
     joined = rows.join(results)
 
     print(f"[2/4] Python: {len(joined)} rows, simdkit on {info['active_target']} beside NumPy/SciPy and NumKong"
+          + (", the math family at scale beside numexpr" if "math" in cpp_families else "")
           + (", and the boundary" if floor else ""), file=sys.stderr, flush=True)
     limit_blas, blas_threads = blas_one_thread()
     boundary_rows, boundary_settings, batches = [], None, []
+    scale_rows = []
     with limit_blas:
         rows.measure_python(joined, timing["python"])
+        if "math" in cpp_families:
+            scale_rows = scale.measure(SCALE[mode]["sizes"], SCALE[mode]["repeats"])
         if floor is not None:
             boundary_rows, boundary_settings = boundary.measure(floor, arguments.quick)
             batches = rows.measure_batches(arguments.quick, timing["python"])
@@ -106,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {"mode": mode, "families": families, "benchmark_binary": str(binary.resolve()),
                      "benchmark_min_time_s": timing["benchmark_min_time_s"], "python_timing": timing["python"],
                      "boundary_timing": boundary_settings, "blas_threads": blas_threads,
-                     "time": "CPU time of the calling thread"},
+                     "scale": SCALE[mode], "time": "CPU time of the calling thread (at scale: wall-clock)"},
         "targets": targets,
         "baseline_target": rows.baseline_target(targets),
         "cpp_context": context,
@@ -116,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         "summary": chosen,
         "boundary": boundary.join_cpp(boundary_rows, described),
         "batches": batches,
+        "scale": scale_rows,
         "rows": described,
         "failures": failures,
     }

@@ -13,7 +13,7 @@ import numpy as np
 import simdkit
 
 # Libraries whose versions the report states (the ones it measures against).
-OTHER_LIBRARIES = ("scipy", "numkong", "faiss-cpu", "ml_dtypes", "matplotlib", "threadpoolctl")
+OTHER_LIBRARIES = ("scipy", "numkong", "faiss-cpu", "numexpr", "ml_dtypes", "matplotlib", "threadpoolctl")
 
 
 def slug(text: str) -> str:

@@ -71,6 +71,8 @@ def size_label(entry: dict) -> str:
 
 def header(info: dict, settings: dict, context: dict) -> str:
     versions = ", ".join(f"{name} {version or 'not installed'}" for name, version in info["versions"].items())
+    threaded = " but for the math family at scale (wall-clock, one and two threads)" \
+        if "math" in settings["families"] else ""
     lines = [
         f"# simdkit on {info['cpu_model']}\n\n",
         f"- Date: {info['date_utc']}; mode: {settings['mode']}; families: {', '.join(settings['families'])}\n",
@@ -80,7 +82,8 @@ def header(info: dict, settings: dict, context: dict) -> str:
         f"- simdkit {info['simdkit_version']}, Highway {info['highway_version']} (loaded: "
         f"{info.get('highway_loaded_version', info['highway_version'])}), NumPy {info['numpy_version']}, "
         f"{versions}; Python {info['python']}, {info['platform']}\n",
-        f"- Times are CPU time of the calling thread (the machine may be shared), single-threaded throughout: "
+        f"- Times are CPU time of the calling thread (the machine may be shared), single-threaded throughout"
+        f"{threaded}: "
         f"C++ from Google Benchmark (min time {settings['benchmark_min_time_s']} s per benchmark), Python best "
         f"of {settings['python_timing']['repeats']} repeats of at least {settings['python_timing']['min_time']} s; "
         f"NumPy's BLAS: {settings['blas_threads']}.\n",
@@ -205,12 +208,13 @@ def boundary_goal(rows: list[dict], goal: float, furthest: int = 8) -> str:
     return line + ".\n"
 
 
-def boundary_calls(rows: list[dict]) -> str:
-    """NumKong's and NumPy/SciPy's calls, each once with the rows that make it
-    (simdkit's are its functions on the inputs as stated, the floor's the
-    one the floor column names)."""
+def boundary_calls(rows: list[dict], named: tuple[tuple[str, str], ...] = BOUNDARY_CONTENDERS) -> str:
+    """The `named` contenders' calls (default: NumKong's and NumPy/SciPy's),
+    each once with the rows that make it (simdkit's are its functions on the
+    inputs as stated, the floor's the one the floor column names), and the
+    calls that did not run."""
     out = []
-    for contender, title in BOUNDARY_CONTENDERS:
+    for contender, title in named:
         unique: dict[str, list[str]] = {}
         for row in rows:
             if row[contender]:
@@ -221,7 +225,7 @@ def boundary_calls(rows: list[dict]) -> str:
             out.append(f"\n{title}: " + "; ".join(f"`{call}` ({', '.join(kernels)})"
                                                 for call, kernels in unique.items()) + ".\n")
     errors = [f"- {contender} for {row['kernel']} n = {row['n']}: {row[contender]['error']}\n"
-              for row in rows for contender, _ in BOUNDARY_CONTENDERS if row[contender] and row[contender]["error"]]
+              for row in rows for contender, _ in named if row[contender] and row[contender]["error"]]
     if errors:
         out.append("\nDid not run:\n\n" + "".join(errors))
     return "".join(out)
@@ -256,6 +260,63 @@ def boundary_section(rows: list[dict], settings: dict | None, batches: list[dict
             out.append("\nC++ on " + active + ", 1024 rows of 16: " + "; ".join(
                 f"{'sum' if kernel == 'sum_rows' else kernel} {number(ns)} ns per row"
                 for kernel, ns in cpp_per_row.items()) + ".\n")
+    return "".join(out)
+
+
+SCALE_CONTENDERS = (("reference", "NumPy/SciPy"), ("numkong", "NumKong"), ("numexpr", "numexpr"))
+
+
+def elements_label(n: int) -> str:
+    """1048576 -> '1 Mi', 4096 -> '4 Ki'."""
+    for unit, scale in (("Mi", 1 << 20), ("Ki", 1 << 10)):
+        if n >= scale and n % scale == 0:
+            return f"{n // scale} {unit}"
+    return str(n)
+
+
+def scale_title(settings: dict) -> str:
+    sizes = " and ".join(elements_label(n) for n in settings["sizes"])
+    return f"## Elementwise at scale: {sizes}, one and two threads, beside NumPy and numexpr\n\n"
+
+
+def scale_section(rows: list[dict], settings: dict, info: dict, described: list[dict]) -> str:
+    """The math family on float32 arrays of the scale sizes, simdkit on one
+    and two threads beside NumPy/SciPy, NumKong and numexpr on one and two;
+    the math kernels of the detail tables that it has not, named."""
+    repeats = " and ".join(f"{settings['repeats'][n]} calls at {elements_label(n)}" for n in settings["sizes"])
+    numexpr_version = info["versions"].get("numexpr")
+    measured = {row["kernel"] for row in rows}
+    with_numkong = list(dict.fromkeys(row["kernel"] for row in rows if row["numkong"]))
+    left_out = list(dict.fromkeys(entry["kernel"] for entry in described
+                                  if entry["family"] == "math" and entry["kernel"] not in measured))
+    out = [scale_title(settings),
+           f"Every math function numexpr {numexpr_version or '(not installed)'} has, as a function or as the "
+           f"expression its users write, and softmax (square matrices of the same element counts), on float32 "
+           f"arrays, simdkit on {info['active_target']} with threads=1 and threads=2, numexpr with its own pool "
+           f"set to 1 and 2 threads (numexpr.set_num_threads), NumPy/SciPy and NumKong "
+           f"({', '.join(with_numkong) or 'none'}) on their one thread; all on the same arrays, into an out= "
+           f"where the call has one. Wall-clock time "
+           f"(the rest of the report is CPU time of the calling thread, which cannot see a second thread), "
+           f"best of {repeats}, after an untimed one. ×2 threads = simdkit threads=1 ÷ threads=2; "
+           f"×NumPy/SciPy, ×NumKong = their time ÷ simdkit's on one thread; ×numexpr = numexpr's time ÷ "
+           f"simdkit's on as many threads (> 1: simdkit is faster). Not here: {', '.join(left_out) or 'none'} "
+           f"(numexpr has no such function, or the report no numexpr form of the row kernel). numexpr's calls are "
+           f"`numexpr.evaluate(expression, out=)` of the expressions below (half, sqrt_2_over_pi and cubic are "
+           f"float32 constants: a Python float would make numexpr compute in float64; it computes hypot in "
+           f"float64 whatever the operands).\n\n"]
+    body = []
+    for row in rows:
+        numexpr = row["numexpr"] or {"ns": {}}
+        ratios = row["over_numexpr"] or {}
+        body.append([row["kernel"], row["size"], duration(row["simdkit_ns"]["1"]), duration(row["simdkit_ns"]["2"]),
+                     times(row["two_threads_over_one"]), duration((row["reference"] or {}).get("ns")),
+                     times(row["over_reference"]), times(row["over_numkong"]),
+                     duration(numexpr["ns"].get("1")), times(ratios.get("1")),
+                     duration(numexpr["ns"].get("2")), times(ratios.get("2"))])
+    out.append(table(["kernel", "size", "simdkit, 1 thread", "2 threads", "×2 threads", "NumPy/SciPy",
+                      "×NumPy/SciPy", "×NumKong", "numexpr, 1 thread", "×numexpr", "numexpr, 2 threads",
+                      "×numexpr"], body, text_columns=2))
+    out.append(boundary_calls(rows, SCALE_CONTENDERS))
     return "".join(out)
 
 
@@ -324,6 +385,8 @@ def render(report: dict, chart_paths: list[Path], out_dir: Path, limits: Limits)
     if report["boundary"] or report["batches"]:
         parts.append(boundary_section(report["boundary"], report["settings"]["boundary_timing"],
                                       report["batches"], report["rows"], info))
+    if report["scale"]:
+        parts.append("\n" + scale_section(report["scale"], report["settings"]["scale"], info, report["rows"]))
     if chart_paths:
         parts.append("\n## Charts\n\nThroughput against size per target (lines), and the Python calls "
                      "(dashed) for the same work.\n\n")

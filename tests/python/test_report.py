@@ -5,7 +5,8 @@ boundary.py --quick times every public function beside the floor.
 
 Checks structure only, never timings: every kernel has its row on every
 supported target, each row has its Python, NumPy/SciPy and NumKong
-measurements where they exist, the limits, the boundary tables (a row for
+measurements where they exist, the math family at scale (one and two
+threads beside NumPy and numexpr), the limits, the boundary tables (a row for
 every public function, derived from simdkit.__all__, so that a new function
 without a boundary case fails), the charts and the per-target JSON files are
 there. The runs need the benchmark binary, named by the environment variable
@@ -43,8 +44,13 @@ KERNELS = {
     "math": {*MATH_FUNCTIONS, "atan2", "hypot", "power", "softmax", "log_softmax", "logsumexp", "normalize"},
     "convert": {"to_bfloat16", "from_bfloat16", "to_float16", "from_float16", "quantize_int8", "dequantize_int8"},
 }
-SECTIONS = ["## Summary", "## This machine's limits", "## The cost of the boundary", "## Charts",
-            "## Every kernel, dtype and size"]
+SECTIONS = ["## Summary", "## This machine's limits", "## The cost of the boundary", "## Elementwise at scale",
+            "## Charts", "## Every kernel, dtype and size"]
+# The math functions numexpr has, as a function or an expression of its
+# functions, and softmax: the rows of the section at scale.
+AT_SCALE = {"exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos", "tan", "tanh", "sinh", "cosh", "sqrt",
+            "atan", "asin", "acos", "atanh", "asinh", "acosh", "sigmoid", "silu", "softplus", "gelu_tanh", "atan2",
+            "hypot", "power", "softmax"}
 
 
 def run_report(*arguments, script=REPORT_SCRIPT):
@@ -231,6 +237,55 @@ def test_boundary_tables(quick_report):
         assert set(batch["ns_per_row"]) >= {"simdkit", "simdkit_per_row", "numpy"}
 
 
+def test_math_at_scale_beside_numpy_and_numexpr_on_one_and_two_threads(quick_report):
+    """--quick measures the section at 4 Ki and 16 Ki elements (the full
+    report at 1 Mi and 16 Mi): every row has simdkit on 1 and 2 threads,
+    NumPy/SciPy, numexpr on 1 and 2 threads and NumKong where it has the
+    function, wall-clock."""
+    _, markdown, raw = quick_report
+    sizes = raw["settings"]["scale"]["sizes"]
+    assert sizes == [1 << 12, 1 << 14]
+    assert {(row["kernel"], row["n"]) for row in raw["scale"]} == {(kernel, n) for kernel in AT_SCALE for n in sizes}
+    numexpr_installed = importlib.util.find_spec("numexpr") is not None
+    for row in raw["scale"]:
+        square = {4096: "64x64", 16384: "128x128"}[row["n"]]
+        assert row["size"] == (square if row["kernel"] == "softmax" else str(row["n"])), row
+        assert set(row["simdkit_ns"]) == {"1", "2"} and all(ns > 0 for ns in row["simdkit_ns"].values()), row
+        assert row["reference"]["ns"] > 0 and row["reference"]["error"] is None, row
+        assert row["over_reference"] > 0 and row["two_threads_over_one"] > 0, row
+        assert (row["over_numkong"] is not None) == (row["kernel"] in ("sin", "cos", "atan")), row
+        if numexpr_installed:
+            assert row["numexpr"]["error"] is None and set(row["numexpr"]["ns"]) == {"1", "2"}, row
+            assert all(row["over_numexpr"][threads] > 0 for threads in ("1", "2")), row
+    assert raw["settings"]["time"].endswith("(at scale: wall-clock)")
+    assert "## Elementwise at scale: 4 Ki and 16 Ki, one and two threads, beside NumPy and numexpr" in markdown
+    left_out = markdown.split("Not here: ", 1)[1].split(" (", 1)[0]
+    assert set(left_out.split(", ")) == KERNELS["math"] - AT_SCALE
+    table = table_rows(markdown, "## Elementwise at scale")
+    assert [(cells[0], cells[1]) for cells in table] == [(row["kernel"], row["size"]) for row in raw["scale"]]
+    assert all(len(cells) == 12 and cells[2].endswith("s") and cells[4].endswith("×") for cells in table)
+    if numexpr_installed:
+        assert "numexpr: `exp(x)` (exp)" in markdown and "`1 / (1 + exp(-x))` (sigmoid)" in markdown
+
+
+def test_at_scale_is_1_and_16_mi_and_uses_only_numexpr_functions(monkeypatch):
+    """Without a run: the full report's sizes, and numexpr's expressions
+    name only functions numexpr has."""
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    import re
+    import compare_math
+    from perfreport import scale
+    from perfreport.cli import SCALE
+    from perfreport.markdown import scale_title
+    assert scale_title(SCALE["full"]).startswith(
+        "## Elementwise at scale: 1 Mi and 16 Mi, one and two threads, beside NumPy and numexpr")
+    assert set(SCALE["full"]["repeats"]) == set(SCALE["full"]["sizes"]) == {1 << 20, 1 << 24}
+    assert set(scale.KERNELS) == AT_SCALE and set(compare_math.NUMEXPR) <= public_kernels()
+    expressions = pytest.importorskip("numexpr.expressions")
+    for kernel, expression in compare_math.NUMEXPR.items():
+        assert set(re.findall(r"(\w+)\(", expression)) <= set(expressions.functions), (kernel, expression)
+
+
 @skip_under_emulator
 def test_boundary_has_a_case_for_every_public_function(monkeypatch):
     """Without a build: a new public function fails here until it has its
@@ -328,3 +383,4 @@ def test_filter_runs_one_family(binary, tmp_path):
     assert {row["kernel"] for row in raw["rows"]} == KERNELS["convert"]
     assert raw["limits"]["triad"]  # the limits run with any family
     assert raw["boundary"] == [] and raw["batches"] == []  # the boundary is a --filter of its own
+    assert raw["scale"] == []  # the math family's section at scale runs with the math family
