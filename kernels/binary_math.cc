@@ -52,12 +52,6 @@ constexpr const char* kBinaryFunctionNames[kBinaryFunctionCount] = {"atan2", "hy
 
 using internal::Where;
 
-// Below this many elements a call stays on the calling thread; threads share
-// the batch in chunks of this many elements (whole cache lines of every
-// dtype), as the unary functions do (kernels/math.cc).
-constexpr std::size_t kParallelElements = std::size_t{1} << 18;
-constexpr std::size_t kChunkElements = std::size_t{1} << 14;
-
 // The bytes an operand reads (offsets: from the least to the largest row
 // start).
 internal::Extent OperandExtent(const BinaryOperand& operand, std::size_t rows, std::size_t cols,

@@ -175,16 +175,6 @@ void WithStorage(DType dtype, const Call& call) {
 }
 #undef SIMDKIT_DISPATCHED
 
-// Below this many elements the math family stays on the calling thread: a
-// thread's start and join (tens of microseconds) would cost more than its
-// share of the work saves.
-constexpr std::size_t kParallelElements = std::size_t{1} << 18;
-
-// One row's elements go to threads in chunks of this many: whole cache
-// lines of every dtype (and whole vectors of every target), large enough
-// that a chunk's start costs nothing.
-constexpr std::size_t kChunkElements = std::size_t{1} << 14;
-
 // Calls kernel(first row, rows) over slices of x's rows on `threads`
 // threads; row kernels, whose rows must stay whole.
 template <typename Kernel>

@@ -48,6 +48,15 @@ class FunctionRef<R(Args...)> {
 // family, rows x rows x elements of the pairs.
 constexpr std::size_t kParallelWork = std::size_t{1} << 21;
 
+// The elementwise math functions (unary and binary): below this many
+// elements a call stays on the calling thread (a thread's start and join,
+// tens of microseconds, would cost more than its share saves); one row's
+// elements go to threads in chunks of kChunkElements, whole cache lines of
+// every dtype (and whole vectors of every target), large enough that a
+// chunk's start costs nothing.
+constexpr std::size_t kParallelElements = std::size_t{1} << 18;
+constexpr std::size_t kChunkElements = std::size_t{1} << 14;
+
 // Calls body(begin, end) over contiguous slices of [0, rows), on `threads`
 // threads (0: one per core; never more than one per core, as more only
 // share the cores and the caches), the caller's among them. Rethrows the

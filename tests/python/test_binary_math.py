@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import simdkit
+from conftest import skip_under_emulator
 from test_math import WIDE, ulp_error
 
 NUMPY = {"atan2": np.arctan2, "hypot": np.hypot, "power": np.power}
@@ -179,6 +180,7 @@ def test_half_formats(target, dtype, name):
     assert getattr(simdkit, name)(a, 2.0).dtype == np.dtype(dtype)
 
 
+@skip_under_emulator  # 2^18 pairs; threads split the same target code
 @pytest.mark.parametrize("name", list(NUMPY))
 def test_threads_give_the_same_bits(name):
     a, b = pairs(name, np.float32, 1 << 18, seed=9)
@@ -241,6 +243,7 @@ def broadcast_pairs(draw):
     return draw(st.sampled_from(list(NUMPY))), arrays[0], arrays[1]
 
 
+@skip_under_emulator  # hundreds of drawn cases; the tests above cover the target
 @given(broadcast_pairs())
 def test_any_values_and_shapes_as_numpy(case):
     """NumPy's shape, NaN where NumPy has NaN, NumPy's zeros and infinities
