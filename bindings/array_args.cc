@@ -191,11 +191,11 @@ std::string DescribeDType(const py::array& array) { return DescribeDType(array.d
 
 std::string ErrorPrefix(const char* function) { return std::string("simdkit.") + function + ": "; }
 
-py::array RequireArray(const py::handle& obj, const char* function, const char* argument) {
+py::array RequireArray(const py::handle& obj, const char* function, const char* argument,
+                       const char* what_else) {
   if (!py::isinstance<py::array>(obj)) {
     throw py::type_error(ErrorPrefix(function) + "argument '" + argument +
-                         "' must be a numpy.ndarray, got " + TypeNameOf(obj) +
-                         " (simdkit does not convert; use numpy.asarray)");
+                         "' must be a numpy.ndarray, got " + TypeNameOf(obj) + what_else);
   }
   return py::reinterpret_borrow<py::array>(obj);
 }

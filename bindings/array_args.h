@@ -125,8 +125,11 @@ std::string ErrorPrefix(const char* function);
 // The name of obj's type ("list", "ndarray"), for messages.
 std::string TypeNameOf(const py::handle& obj);
 
-// `obj` as an ndarray; TypeError naming `function` and `argument` otherwise.
-py::array RequireArray(const py::handle& obj, const char* function, const char* argument);
+// `obj` as an ndarray; TypeError naming `function` and `argument` otherwise,
+// ending with `what_else` (what the caller takes besides an ndarray, with
+// its leading separator).
+py::array RequireArray(const py::handle& obj, const char* function, const char* argument,
+                       const char* what_else = " (simdkit does not convert; use numpy.asarray)");
 
 // The array's dtype if it is one of `accepted` (native byte order);
 // TypeError listing the accepted dtypes otherwise, followed by `note` if

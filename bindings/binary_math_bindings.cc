@@ -49,12 +49,8 @@ bool IsPythonScalar(const py::handle& value) {
 }
 
 py::array RequireOperand(const py::handle& value, const char* function, const char* argument) {
-  if (!py::isinstance<py::array>(value)) {
-    throw py::type_error(ErrorPrefix(function) + "argument '" + argument +
-                         "' must be a numpy.ndarray, got " + TypeNameOf(value) +
-                         "; a Python float or int also works (nothing else is converted)");
-  }
-  return py::reinterpret_borrow<py::array>(value);
+  return RequireArray(value, function, argument,
+                      "; a Python float or int also works (nothing else is converted)");
 }
 
 // The value as a 0-d array of `dtype`, converted by NumPy itself (float16

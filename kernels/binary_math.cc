@@ -37,6 +37,7 @@ HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 #include "api/checks.h"
+#include "kernels/dispatched.h"
 #include "kernels/parallel.h"
 
 namespace simdkit {
@@ -119,10 +120,6 @@ BinaryRows<T> RowsOf(const BinaryOperand& operand) {
 }
 
 // Calls call(storage value, entry point) for the dtype's storage type.
-#define SIMDKIT_DISPATCHED(entry)                                                        \
-  [](auto&&... arguments) {                                                              \
-    return HWY_DYNAMIC_DISPATCH(entry)(std::forward<decltype(arguments)>(arguments)...); \
-  }
 template <typename Call>
 void WithBinaryStorage(DType dtype, const Call& call) {
   switch (dtype) {
@@ -133,7 +130,6 @@ void WithBinaryStorage(DType dtype, const Call& call) {
     default: throw std::logic_error("simdkit: unhandled math dtype");
   }
 }
-#undef SIMDKIT_DISPATCHED
 
 }  // namespace
 

@@ -58,6 +58,7 @@ HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 #include "api/checks.h"
+#include "kernels/dispatched.h"
 #include "kernels/parallel.h"
 
 namespace simdkit {
@@ -145,13 +146,6 @@ bool math_supports(DType dtype) {
          dtype == DType::kBFloat16;
 }
 
-// One of the dtype's entry points, dispatched when it is called: a public
-// call pays HWY_DYNAMIC_DISPATCH once, for the entry point it uses.
-#define SIMDKIT_DISPATCHED(entry)                                                        \
-  [](auto&&... arguments) {                                                              \
-    return HWY_DYNAMIC_DISPATCH(entry)(std::forward<decltype(arguments)>(arguments)...); \
-  }
-
 // Calls call(storage value, apply, rowwise, logsumexp entry points of
 // `dtype`'s storage type): the one place where a DType becomes a storage
 // type.
@@ -173,7 +167,6 @@ void WithStorage(DType dtype, const Call& call) {
     default: throw std::logic_error("simdkit: unhandled math dtype");
   }
 }
-#undef SIMDKIT_DISPATCHED
 
 // Calls kernel(first row, rows) over slices of x's rows on `threads`
 // threads; row kernels, whose rows must stay whole.
