@@ -56,7 +56,10 @@ HWY_INLINE void StoreFirstN(D d, hn::Vec<D> v, T* HWY_RESTRICT p, size_t count) 
     if (count == hn::Lanes(d)) return hn::StoreU(v, d, p);
     HWY_ALIGN T buffer[kBufferLanes<T>];
     hn::Store(v, d, buffer);
-    for (size_t i = 0; i < count; ++i) p[i] = buffer[i];
+    // count <= Lanes(d) is the contract; saying so lets GCC see that only
+    // stored lanes are read (it warned of uninitialised reads on SCALAR).
+    const size_t stored = HWY_MIN(count, hn::Lanes(d));
+    for (size_t i = 0; i < stored; ++i) p[i] = buffer[i];
   }
 }
 
