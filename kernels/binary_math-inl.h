@@ -176,27 +176,81 @@ HWY_INLINE V HypotLanes(D d, V x, V y) {
   return hn::IfThenElse(hn::Or(hn::IsInf(x), hn::IsInf(y)), Infinity(d), result);
 }
 
+// log2's table (Log2HighLow, Log2OfFloat): a positive normal float64 is
+// 2^k z with z in [0.71875, 1.4375), and z lies in one of 8 cells of 2^49
+// bit patterns each (the top three bits of its offset from 0.71875). Each
+// cell has a c whose 1/c has at most 5 significant bits, so that
+// r = z / c - 1 = z (1/c) - 1 is exact in one FMA (|r| <= 0.0703), and
+// log2 c as high, a multiple of 2^-42 (k + high is exact for every k), and
+// low. The cell around 1 has c = 1: near x = 1, log2 x = log2(1 + r) keeps
+// its relative accuracy. tools/minimax.py --log2-table derives them.
+alignas(64) constexpr double kLog2InverseC[8] = {1.3125, 1.25, 1.125, 1.0625,
+                                                 1.0,    0.875, 0.8125, 0.71875};
+alignas(64) constexpr double kLog2CHigh[8] = {
+    -0.39231742277866033, -0.3219280948874257, -0.16992500144237965, -0.0874628412502716,
+    0.0,                  0.1926450779424158,  0.29956028185893047,  0.47643804394306244};
+alignas(64) constexpr double kLog2CLow[8] = {
+    -9.995925486528699e-14,  6.33385952568616e-14,    6.728996427240727e-14,
+    -6.781363655020842e-14,  0.0,                     -1.9917399279874596e-14,
+    -2.262651135603261e-14,  -7.531150579247643e-14};
+
+// table[index] per lane for an 8-entry table (index in [0, 8)): one
+// TableLookupLanes where a vector holds exactly 8 lanes, a gather elsewhere.
+template <class D, class VI>
+HWY_INLINE hn::Vec<D> LookupEight(D d, const hn::TFromD<D>* HWY_RESTRICT table, VI index) {
+  if constexpr (!HWY_HAVE_SCALABLE && hn::MaxLanes(D()) == 8) {
+    return hn::TableLookupLanes(hn::LoadU(d, table), hn::IndicesFromVec(d, index));
+  } else {
+    return hn::GatherIndex(d, table, index);
+  }
+}
+
+// The table's reduction of a positive normal float64 (as its bits): r, with
+// k and the cell left in k_out and cell_out. Without FMA, z (1/c) rounds
+// (float64 z has up to 53 bits; float32 values in float64 lanes do not):
+// r = z (1/c) - 1 is then formed from the rounded product (exactly), and
+// kWithError leaves the product's rounding error in product_error, the
+// e of z / c = (1 + r) + e (0 with FMA).
+template <bool kWithError, class D, class VI, class V = hn::Vec<D>>
+HWY_INLINE V ReduceLog2(D d, VI bits, VI& k_out, VI& cell_out, V& product_error) {
+  const hn::RebindToSigned<D> di;
+  const VI offset = hn::Sub(bits, hn::Set(di, int64_t{0x3FE7000000000000}));  // 0.71875
+  k_out = hn::ShiftRight<52>(offset);
+  cell_out = hn::And(hn::ShiftRight<49>(offset), hn::Set(di, int64_t{7}));
+  const V z = hn::BitCast(d, hn::Sub(bits, hn::ShiftLeft<52>(k_out)));
+  const V inverse_c = LookupEight(d, kLog2InverseC, cell_out);
+#if HWY_NATIVE_FMA
+  product_error = hn::Zero(d);
+  return hn::MulAdd(z, inverse_c, hn::Set(d, -1.0));
+#else
+  const V product = hn::Mul(z, inverse_c);
+  product_error = kWithError ? ProductError(d, z, inverse_c, product) : hn::Zero(d);
+  return hn::Sub(product, hn::Set(d, 1.0));  // exact: product is within [0.9, 1.1]
+#endif
+}
+
 // log2(a) = high + low for float64 a > 0, to about 2^-64 relative (pow's
 // y log2 x reaches 1075 in magnitude, and each 2^-53 of it is most of an
-// ULP of the result). a = 2^k (1 + f), 1 + f in [sqrt(1/2), sqrt(2)) read
-// from the bits (subnormals scaled by 2^54 first), f exact;
-// log(1 + f) = 2 s + 2 s^3 / 3 + s^5 P(s^2) with s = f / (2 + f), |s| <=
-// 0.1716: s and the first two terms in double-double (ProductError: one FMA
-// where the target has it), s^5 P (tools/minimax.py log_odd_tail_f64: degree
-// 6) in double, which it is far below (2^-12.5 of the sum). The natural log
-// is turned into base 2 by 1 / ln 2 in two parts. a = 0 gives -Inf, Inf
-// gives Inf (low 0); NaN and negatives are left to the caller.
+// ULP of the result). a = 2^k c (1 + r) by the table (subnormals scaled by
+// 2^54 first); log2(1 + r) = r A + r^2 B + r^3 P(r) (tools/minimax.py
+// log2_tail_f64: P of degree 10), A = 1/ln 2 and B = -1/(2 ln 2) in two
+// parts, and r A, r^2 B and r^3 P(0) in double-double (ProductError: one
+// FMA where the target has it); the rest of r^3 P is at most 2^-13 of the
+// sum, where double suffices. The terms are summed smallest first into
+// k + log2 c (exact), each rounding error kept in low (|low| a few ULP of
+// high). a = 0 gives -Inf, Inf gives Inf (low 0); NaN and negatives are
+// left to the caller. all_normal: the caller knows every lane is a
+// positive normal float64 (the range check is then skipped).
 template <class D, class V>
-HWY_INLINE V Log2HighLow(D d, V a, V& low_out) {
+HWY_INLINE V Log2HighLow(D d, V a, V& low_out, bool all_normal) {
   using T = hn::TFromD<D>;
   static_assert(sizeof(T) == 8, "float64 only");
   const hn::RebindToSigned<D> di;
   using VI = hn::Vec<decltype(di)>;
-  const V one = hn::Set(d, 1.0);
-  const V two = hn::Set(d, 2.0);
-  const auto normal = hn::And(hn::Ge(a, hn::Set(d, std::numeric_limits<double>::min())),
-                              hn::Lt(a, Infinity(d)));
-  const bool all_normal = hn::AllTrue(d, normal);
+  if (!all_normal) {
+    all_normal = hn::AllTrue(d, hn::And(hn::Ge(a, hn::Set(d, std::numeric_limits<double>::min())),
+                                        hn::Lt(a, Infinity(d))));
+  }
   V u_in = a;
   VI k_offset = hn::Zero(di);
   if (HWY_UNLIKELY(!all_normal)) {
@@ -204,53 +258,55 @@ HWY_INLINE V Log2HighLow(D d, V a, V& low_out) {
     u_in = hn::IfThenElse(subnormal, hn::Mul(a, hn::Set(d, 0x1p54)), a);
     k_offset = hn::IfThenElseZero(hn::RebindMask(di, subnormal), hn::Set(di, int64_t{-54}));
   }
-  const VI bits = hn::BitCast(di, u_in);
-  const VI below = hn::Sub(bits, hn::Set(di, int64_t{0x3FE6A09E667F3BCD}));  // sqrt(1/2)
-  const VI k_int = hn::ShiftRight<52>(below);
-  const V f = hn::Sub(hn::BitCast(d, hn::Sub(bits, hn::ShiftLeft<52>(k_int))), one);
-  // s = f / (2 + f) = s_high + s_low; 2 + f = d_high + d_low exactly.
-  const V d_high = hn::Add(f, two);
-  const V d_low = hn::Sub(f, hn::Sub(d_high, two));
-  const V reciprocal = hn::Div(one, d_high);
-  const V s = hn::Mul(f, reciprocal);
-  const V product = hn::Mul(s, d_high);
-  // f - s d_high exactly: f - product is exact (they agree to a few ULP).
-  const V remainder = hn::Sub(hn::Sub(f, product), ProductError(d, s, d_high, product));
-  const V s_low = hn::Mul(hn::NegMulAdd(s, d_low, remainder), reciprocal);
-  // s^2 and s^3 in two parts.
-  const V w = hn::Mul(s, s);
-  const V w_low = hn::MulAdd(hn::Add(s, s), s_low, ProductError(d, s, s, w));
-  const V s3 = hn::Mul(w, s);
-  const V s3_low = hn::MulAdd(w_low, s, hn::MulAdd(w, s_low, ProductError(d, w, s, s3)));
-  // 2/3 = two_thirds + two_thirds_low.
-  const V two_thirds = hn::Set(d, 0.66666666666666662966);
-  const V t3 = hn::Mul(s3, two_thirds);
-  const V t3_low = hn::MulAdd(s3, hn::Set(d, 3.7007434154171882e-17),
-                              hn::MulAdd(s3_low, two_thirds, ProductError(d, s3, two_thirds, t3)));
-  V p = hn::MulAdd(hn::Set(d, 0.13196223719965505), w, hn::Set(d, 0.13256828331250678));
-  for (const double c : {0.1538675691156972, 0.18181784375377738, 0.22222222519839724,
-                         0.28571428570099966, 0.40000000000002256}) {
-    p = hn::MulAdd(p, w, hn::Set(d, c));
+  VI k_int, cell;
+  V product_error;
+  const V r = ReduceLog2</*kWithError=*/true>(d, hn::BitCast(di, u_in), k_int, cell,
+                                               product_error);
+  // r A = m1 + e1.
+  const V inv_ln2 = hn::Set(d, 1.4426950408889634);
+  const V m1 = hn::Mul(r, inv_ln2);
+  const V e1 = hn::MulAdd(r, hn::Set(d, 2.0355273740931033e-17), ProductError(d, r, inv_ln2, m1));
+  // r^2 B = t2 + e2.
+  const V r2 = hn::Mul(r, r);
+  const V minus_half_inv_ln2 = hn::Set(d, -0.7213475204444817);
+  const V t2 = hn::Mul(r2, minus_half_inv_ln2);
+  const V e2 = hn::MulAdd(
+      r2, hn::Set(d, -1.0177636870465517e-17),
+      hn::MulAdd(ProductError(d, r, r, r2), minus_half_inv_ln2,
+                 ProductError(d, r2, minus_half_inv_ln2, t2)));
+  // r^3 P(r) = r^3 P(0) + r^4 (P(r) - P(0)) / r, r^3 P(0) = t3 + e3: it
+  // reaches 2^-9 of the sum, where a few roundings would be 2^-62 of it.
+  const V r3 = hn::Mul(r2, r);
+  const V r3_error = hn::MulAdd(ProductError(d, r, r, r2), r, ProductError(d, r2, r, r3));
+  const V p0 = hn::Set(d, 0.4808983469629877);
+  const V t3 = hn::Mul(r3, p0);
+  const V e3 = hn::MulAdd(r3_error, p0, ProductError(d, r3, p0, t3));
+  V p = hn::MulAdd(hn::Set(d, 0.115321894701107), r, hn::Set(d, -0.12170785141164377));
+  for (const double c : {0.1311100505346693, -0.14426145303295262, 0.160299633180403,
+                         -0.1803369004638756, 0.20609929120220638, -0.2404491734580888,
+                         0.2885390081780805, -0.3606737602222503}) {
+    p = hn::MulAdd(p, r, hn::Set(d, c));
   }
-  const V rest = hn::Mul(hn::Mul(s3, w), p);
-  // log(1 + f) = h + h_low: 2s + t3 (|2s| > |t3|, the same sign) and the rest.
-  const V twice_s = hn::Add(s, s);
-  const V h = hn::Add(twice_s, t3);
-  const V h_error = hn::Sub(t3, hn::Sub(h, twice_s));
-  const V h_low = hn::Add(h_error, hn::Add(hn::Add(s_low, s_low), hn::Add(t3_low, rest)));
-  // To base 2: 1 / ln 2 = inv_ln2 + inv_ln2_low.
-  const V inv_ln2 = hn::Set(d, 1.4426950408889634074);
-  const V m = hn::Mul(h, inv_ln2);
-  const V m_low = hn::MulAdd(h_low, inv_ln2, hn::MulAdd(h, hn::Set(d, 2.0355273740931033e-17),
-                                                        ProductError(d, h, inv_ln2, m)));
-  // + k, exactly: |k| >= 1 > |m| unless k = 0.
-  const V k = hn::ConvertTo(d, hn::Add(k_int, k_offset));
-  const V sum = hn::Add(k, m);
-  const V sum_low = hn::Add(hn::Sub(m, hn::Sub(sum, k)), m_low);
-  // Renormalized (|low| <= ULP of high): Exp2HighLow takes e^(low ln 2) as
-  // 1 + low ln 2.
-  V high = hn::Add(sum, sum_low);
-  V low = hn::Sub(sum_low, hn::Sub(high, sum));
+  const V tail = hn::Mul(hn::Mul(r2, r2), p);
+  // k + log2 c exactly; then each sum's error by Fast2Sum (the first
+  // operand the larger in magnitude, or k + log2 c = 0: the cells keep
+  // |log2 c| > |r A| elsewhere).
+  const V base =
+      hn::Add(hn::ConvertTo(d, hn::Add(k_int, k_offset)), LookupEight(d, kLog2CHigh, cell));
+  const V w = hn::Add(t3, tail);
+  const V w_error = hn::Sub(tail, hn::Sub(w, t3));
+  const V v = hn::Add(t2, w);
+  const V v_error = hn::Sub(w, hn::Sub(v, t2));
+  const V s1 = hn::Add(base, m1);
+  const V s1_error = hn::Sub(m1, hn::Sub(s1, base));
+  V high = hn::Add(s1, v);
+  const V s2_error = hn::Sub(v, hn::Sub(high, s1));
+  V low = hn::Add(hn::Add(hn::Add(LookupEight(d, kLog2CLow, cell), e1), hn::Add(e2, e3)),
+                  hn::Add(hn::Add(w_error, v_error), hn::Add(s1_error, s2_error)));
+#if !HWY_NATIVE_FMA
+  // log2(1 + r + e) = log2(1 + r) + e A / (1 + r) to 2^-106.
+  low = hn::Add(low, hn::Div(hn::Mul(product_error, inv_ln2), hn::Add(r, hn::Set(d, 1.0))));
+#endif
   if (HWY_UNLIKELY(!all_normal)) {
     const auto zero = hn::Eq(a, hn::Zero(d));
     const auto inf = hn::Eq(a, Infinity(d));
@@ -301,28 +357,27 @@ HWY_INLINE V Exp2HighLow(D d, V z, V z_low) {
 }
 
 // log2(a) for float64 lanes that hold float32 values (normal in float64,
-// subnormals included), to about 2^-35 relative: a = 2^k (1 + f) with
-// 1 + f in [sqrt(1/2), sqrt(2)), log2(1 + f) = f L(f), L a minimax fit
-// (tools/minimax.py log2_ratio_f64: degree 12, 2^-35.5). Enough for float32
-// power, whose y log2 x then errs by 2^-28 at most where it matters
-// (|y log2 x| <= 160). a = 0 gives -Inf, Inf gives Inf.
+// subnormals included), to about 2^-35 relative: a = 2^k c (1 + r) by the
+// table (ReduceLog2), log2(1 + r) = r L(r), L a minimax fit
+// (tools/minimax.py log2_table_ratio_f64: degree 6, 2^-36.0), log2 c's high
+// part alone (2^-43 off at most). Enough for float32 power, whose y log2 x
+// then errs by 2^-28 at most where it matters (|y log2 x| <= 160). Unless
+// the caller knows every lane of a is positive and finite (all_regular),
+// a = 0 gives -Inf and Inf gives Inf.
 template <class D, class V>
-HWY_INLINE V Log2OfFloat(D d, V a) {
+HWY_INLINE V Log2OfFloat(D d, V a, bool all_regular) {
   const hn::RebindToSigned<D> di;
   using VI = hn::Vec<decltype(di)>;
-  const VI bits = hn::BitCast(di, a);
-  const VI k_int = hn::ShiftRight<52>(hn::Sub(bits, hn::Set(di, int64_t{0x3FE6A09E667F3BCD})));
-  const V f = hn::Sub(hn::BitCast(d, hn::Sub(bits, hn::ShiftLeft<52>(k_int))), hn::Set(d, 1.0));
-  V q = hn::MulAdd(hn::Set(d, 0.07954340366627546), f, hn::Set(d, -0.14442014113347273));
-  for (const double c : {0.14446059000193268, -0.14276896097158717, 0.15876418050055296,
-                         -0.18033580337628993, 0.2061775098519705, -0.24045173036712042,
-                         0.2885372017819654, -0.36067369947671435, 0.4808983625085103,
-                         -0.7213475207460752, 1.4426950408667791}) {
-    q = hn::MulAdd(q, f, hn::Set(d, c));
+  VI k_int, cell;
+  V unused;
+  const V r = ReduceLog2</*kWithError=*/false>(d, hn::BitCast(di, a), k_int, cell, unused);
+  V q = hn::MulAdd(hn::Set(d, 0.2103044211990079), r, hn::Set(d, -0.24191705591250443));
+  for (const double c : {0.28851865624261597, -0.3606703460854468, 0.48089837387079376,
+                         -0.7213475224347474, 1.4426950408837749}) {
+    q = hn::MulAdd(q, r, hn::Set(d, c));
   }
-  V log2 = hn::MulAdd(f, q, hn::ConvertTo(d, k_int));
-  const auto regular = hn::And(hn::Gt(a, hn::Zero(d)), hn::Lt(a, Infinity(d)));
-  if (HWY_UNLIKELY(!hn::AllTrue(d, regular))) {
+  V log2 = hn::MulAdd(r, q, hn::Add(hn::ConvertTo(d, k_int), LookupEight(d, kLog2CHigh, cell)));
+  if (HWY_UNLIKELY(!all_regular)) {
     log2 = hn::IfThenElse(hn::Eq(a, hn::Zero(d)), hn::Neg(Infinity(d)),
                           hn::IfThenElse(hn::Eq(a, Infinity(d)), a, log2));
   }
@@ -331,7 +386,7 @@ HWY_INLINE V Log2OfFloat(D d, V a) {
 
 // 2^z for float64 lanes whose result is rounded to float32 next: z clamped
 // to [-160, 160] (already 0 or Inf in float32), z = q + r with |r| <= 1/2,
-// 2^r a minimax fit (tools/minimax.py exp2_f64: degree 7, 2^-34.5), 2^q
+// 2^r a minimax fit (tools/minimax.py exp2_f64: degree 6, 2^-29.0), 2^q
 // from the bits.
 template <class D, class V>
 HWY_INLINE V Exp2OfFloat(D d, V z) {
@@ -339,9 +394,9 @@ HWY_INLINE V Exp2OfFloat(D d, V z) {
   const V shift = hn::Set(d, 0x1.8p52 + 1023.0);
   const V t = hn::Add(clamped, shift);
   const V r = hn::Sub(clamped, hn::Sub(t, shift));
-  V p = hn::MulAdd(hn::Set(d, 0.00001520191385756573), r, hn::Set(d, 0.00015469291078657575));
-  for (const double c : {0.0013333922597132362, 0.009618027253904126, 0.05550410353406466,
-                         0.24022651198155387, 0.6931471807284598, 0.9999999999616822}) {
+  V p = hn::MulAdd(hn::Set(d, 0.00015345801959743702), r, hn::Set(d, 0.00133999311382334));
+  for (const double c : {0.009618488994450948, 0.05550328777217318, 0.2402264689028914,
+                         0.6931472057371113, 1.000000000554213}) {
     p = hn::MulAdd(p, r, hn::Set(d, c));
   }
   return hn::Mul(p, PowerOfTwoOf(d, t));
@@ -362,12 +417,17 @@ HWY_INLINE V PowerLanes(D d, V x, V y) {
   using T = hn::TFromD<D>;
   static_assert(sizeof(T) == 8, "float32 power is computed in float64 lanes");
   const V a = hn::Abs(x);
+  // Positive finite x (normal in float64: float32 lanes are) and finite y.
+  const auto regular = hn::And(
+      hn::And(hn::Ge(x, hn::Set(d, std::numeric_limits<T>::min())), hn::Lt(x, Infinity(d))),
+      hn::IsFinite(y));
+  const bool all_regular = hn::AllTrue(d, regular);
   V magnitude;
   if constexpr (kFromFloat) {
-    magnitude = Exp2OfFloat(d, hn::Mul(y, Log2OfFloat(d, a)));
+    magnitude = Exp2OfFloat(d, hn::Mul(y, Log2OfFloat(d, a, all_regular)));
   } else {
     V log_low;
-    const V log_high = Log2HighLow(d, a, log_low);
+    const V log_high = Log2HighLow(d, a, log_low, all_regular);
     const V z = hn::Mul(y, log_high);
     V z_low = hn::MulAdd(y, log_low, ProductError(d, y, log_high, z));
 #if !HWY_NATIVE_FMA
@@ -377,9 +437,7 @@ HWY_INLINE V PowerLanes(D d, V x, V y) {
 #endif
     magnitude = Exp2HighLow(d, z, z_low);
   }
-  const auto regular = hn::And(hn::And(hn::Gt(x, hn::Zero(d)), hn::Lt(x, Infinity(d))),
-                               hn::IsFinite(y));
-  if (HWY_LIKELY(hn::AllTrue(d, regular))) return magnitude;
+  if (HWY_LIKELY(all_regular)) return magnitude;
   const V one = hn::Set(d, T(1));
   const auto integer = hn::Eq(hn::Round(y), y);  // +-Inf too; NaN not
   const V half = hn::Mul(y, hn::Set(d, T(0.5)));

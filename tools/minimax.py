@@ -110,12 +110,6 @@ def atan_tail(t):
     return (mp.atan(r) - r) / r**3
 
 
-def log_odd_tail(w):
-    """(log((1 + s) / (1 - s)) - 2 s - 2 s^3 / 3) / s^5 as a function of w = s^2."""
-    s = mp.sqrt(mp.mpf(w))
-    return (2 * mp.atanh(s) - 2 * s - 2 * s**3 / 3) / s**5
-
-
 def log2_ratio(f):
     """log2(1 + f) / f: log2(1 + f) = f L(f)."""
     f = mp.mpf(f)
@@ -126,8 +120,21 @@ def exp2(r):
     return mp.mpf(2)**mp.mpf(r)
 
 
-# s = f / (2 + f) for 1 + f in [sqrt(1/2), sqrt(2)): |s| <= (sqrt(2) - 1) / (sqrt(2) + 1).
-LOG_ODD_S2 = float(((mp.sqrt(2) - 1) / (mp.sqrt(2) + 1))**2)
+INV_LN2 = 1 / mp.log(2)
+
+
+def log2_tail(r):
+    """(log2(1 + r) - r / ln 2 + r^2 / (2 ln 2)) / r^3: log2(1 + r) =
+    r A + r^2 B + r^3 P(r), A and B applied in two parts by the kernel."""
+    r = mp.mpf(r)
+    return (mp.log1p(r) * INV_LN2 - r * INV_LN2 + r * r * INV_LN2 / 2) / r**3
+
+
+# pow's table-driven log2 (kernels/binary_math-inl.h, ReduceLog2): 1 + r =
+# z / c for z in the table's cell of c, r within these bounds (the cells of
+# [0.71875, 1.4375), 1/c of at most 5 bits so that r is exact).
+LOG2_TABLE_R = (-0.0703125, 0.06640625)
+
 
 HALF_LN2 = float(mp.log(2) / 2)
 QUARTER_PI_SQUARED = float((mp.pi / 4)**2)
@@ -177,25 +184,59 @@ FITS = {
         result=lambda t, p: mp.sqrt(t) + t * mp.sqrt(t) * p,
         exact=lambda t: mp.atan(mp.sqrt(t))),
     # float32 pow, computed in float64 lanes (kernels/binary_math-inl.h):
-    # log2 and 2^r to about 2^-35, far below float32's rounding.
-    "log2_ratio_f64": dict(
-        target=log2_ratio, interval=(SQRT_HALF_M1, SQRT_TWO_M1), degree=12, dtype=np.float64,
-        weight=lambda f: 1.0,
-        result=lambda f, q: f * q,
-        exact=lambda f: mp.log1p(f) / mp.log(2)),
+    # 2^r to 2^-29 (log2 below, to 2^-36), far below float32's rounding.
     "exp2_f64": dict(
-        target=exp2, interval=(-0.5, 0.5), degree=7, dtype=np.float64,
+        target=exp2, interval=(-0.5, 0.5), degree=6, dtype=np.float64,
         weight=lambda r: 2.0**-r,
         result=lambda r, p: p,
         exact=lambda r: mp.mpf(2)**r),
-    # pow's log in float64 (kernels/binary_math-inl.h): log(1 + f) =
-    # 2 s + 2 s^3 / 3 + s^5 P(s^2), the first two terms in double-double.
-    "log_odd_tail_f64": dict(
-        target=log_odd_tail, interval=(0.0, LOG_ODD_S2), degree=6, dtype=np.float64,
-        weight=lambda w: w * w,
-        result=lambda w, p: 2 * mp.sqrt(w) + 2 * w * mp.sqrt(w) / 3 + w * w * mp.sqrt(w) * p,
-        exact=lambda w: 2 * mp.atanh(mp.sqrt(w))),
+    # pow's log2 in float64 past the table (kernels/binary_math-inl.h):
+    # log2(1 + r) = r A + r^2 B + r^3 P(r), the first two terms in
+    # double-double; the error relative to log2(1 + r) (about r / ln 2).
+    "log2_tail_f64": dict(
+        target=log2_tail, interval=LOG2_TABLE_R, degree=10, dtype=np.float64,
+        weight=lambda r: r * r,
+        result=lambda r, p: r * INV_LN2 - r * r * INV_LN2 / 2 + r**3 * p,
+        exact=lambda r: mp.log1p(r) * INV_LN2),
+    # float32 pow's log2 past the table, in float64: log2(1 + r) = r L(r).
+    "log2_table_ratio_f64": dict(
+        target=log2_ratio, interval=LOG2_TABLE_R, degree=6, dtype=np.float64,
+        weight=lambda r: 1.0,
+        result=lambda r, q: r * q,
+        exact=lambda r: mp.log1p(r) / mp.log(2)),
 }
+
+
+def log2_table():
+    """Prints pow's log2 table (kernels/binary_math-inl.h): per cell of z
+    (8 cells of 2^49 float64 bit patterns from 0.71875), the 1/c of at most
+    5 significant bits (so that z (1/c) - 1 is exact) that makes |r| = |z / c - 1| smallest over the
+    cell, and log2 c as a multiple of 2^-42 and the rest."""
+    worst = 0
+    for cell in range(8):
+        low_bits = 0x3FE7000000000000 + (cell << 49)
+        low = mp.mpf(float(np.int64(low_bits).view(np.float64)))
+        high = mp.mpf(float(np.int64(low_bits + (1 << 49)).view(np.float64)))
+        if low < 1 < high:
+            inverse = mp.mpf(1)
+        else:
+            # z is a multiple of 2^-53 below 1 (2^-52 above) and 1/c of
+            # 2^-q: r = z (1/c) - 1 is exact while |r| < 2^-q (2^(1 - q)).
+            fits = []
+            for q in (4, 5):
+                limit = mp.mpf(2)**(-q if high <= 1 else 1 - q)
+                for i in range(2**q // 2, 2**(q + 1)):
+                    v = mp.mpf(i) / 2**q
+                    error = max(abs(low * v - 1), abs(high * v - 1))
+                    if error < limit:
+                        fits.append((error, v))
+            inverse = min(fits)[1]
+        worst = max(worst, abs(low * inverse - 1), abs(high * inverse - 1))
+        log2c = -mp.log(inverse, 2)
+        high_part = mp.nint(log2c * 2**42) / 2**42
+        print(f"  [{float(low):.6f}, {float(high):.6f}): 1/c {float(inverse)!r}, "
+              f"log2 c {float(high_part)!r} + {float(log2c - high_part)!r}")
+    print(f"  max |r| {float(worst)!r}")
 
 
 def fit(spec, nodes=600, iterations=40):
@@ -236,8 +277,12 @@ def fit(spec, nodes=600, iterations=40):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--log2-table", action="store_true", help="print pow's log2 table")
     parser.add_argument("fits", nargs="*", metavar="FIT", help="one of: " + ", ".join(sorted(FITS)))
     args = parser.parse_args()
+    if args.log2_table:
+        log2_table()
+        return 0
     unknown = [name for name in args.fits if name not in FITS]
     if unknown:
         parser.error(f"unknown fit {unknown[0]!r}; expected one of {sorted(FITS)}")
@@ -258,7 +303,7 @@ def main():
         digits = np.finfo(spec["dtype"]).nmant + 1
         worst = float(worst) * 2.0**digits
         print(f"{name}: degree {spec['degree']} on [{lo:.9g}, {hi:.9g}], "
-              f"max relative error {worst:.3f} x 2^-{digits}")
+              f"max relative error {worst:.3g} x 2^-{digits}")
         suffix = "f" if spec["dtype"] == np.float32 else ""
         for c in coefficients:
             print(f"  {np.format_float_positional(c, unique=True)}{suffix}")
