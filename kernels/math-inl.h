@@ -464,10 +464,10 @@ HWY_INLINE V LogHighLowF64(D d, V u, V c, VI k_offset, V& low_out) {
   q = hn::MulAdd(q, r, hn::Set(d, -0.2499999999988895));
   q = hn::MulAdd(q, r, hn::Set(d, 0.33333333333332116));
   q = hn::MulAdd(q, r, hn::Set(d, -0.5));
-  const V tail = hn::Mul(hn::Mul(r, r), q);  // log(1 + r) - r
+  // low = k ln2_low + log_c_low + high_error + r_low (1 - r) + r^2 q.
   V low = hn::MulAdd(k, hn::Set(d, 5.497923018708371e-14), LookUp8(d, kLogCLow, index));
-  low = hn::Add(hn::Add(low, high_error), hn::NegMulAdd(r, r_low, r_low));
-  low_out = hn::Add(low, tail);
+  low = hn::NegMulAdd(r, r_low, hn::Add(hn::Add(low, high_error), r_low));
+  low_out = hn::MulAdd(hn::Mul(r, r), q, low);
   return high;
 }
 
@@ -530,15 +530,19 @@ HWY_INLINE V LogOfRootSum(D d, V a) {
   using T = hn::TFromD<D>;
   const hn::RebindToSigned<D> di;
   const V one = hn::Set(d, T(1));
-  // Past it, a^2 +- 1 rounds to a^2.
+  // Past it, a^2 +- 1 rounds to a^2. There the square root's argument is
+  // made 0 (b = 0 and no 1 for asinh, b = 1 for acosh), so that r = 0,
+  // s = a and both corrections are 0 without blends.
   const auto large = hn::Gt(a, hn::Set(d, sizeof(T) == 4 ? T(4096) : T(134217728)));
-  const V b = hn::IfThenElse(large, one, a);  // the square root's argument
   V h, h_error;  // b^2 +- 1 = h + h_error exactly
   if constexpr (kPlusOne) {
-    h = hn::MulAdd(b, b, one);
-    h_error = ProductError(d, b, b, hn::Sub(h, one));  // h - 1 is exact
+    const V b = hn::IfThenZeroElse(large, a);
+    const V addend = hn::IfThenZeroElse(large, one);
+    h = hn::MulAdd(b, b, addend);
+    h_error = ProductError(d, b, b, hn::Sub(h, addend));  // h - 1 is exact
   } else {
     // b^2 - 1 = (square - 1) + square_error, square - 1 exact for b >= 1.
+    const V b = hn::IfThenElse(large, one, a);
     const V square = hn::Mul(b, b);
     const V square_error = ProductError(d, b, b, square);
     const V square_m1 = hn::Sub(square, one);
@@ -547,14 +551,13 @@ HWY_INLINE V LogOfRootSum(D d, V a) {
   }
   const V r = hn::Sqrt(h);
   // sqrt(h + e) = r + (h - r^2 + e) / (2 r) to well below r's ULP (the
-  // denominator kept off 0 for acosh(1), where the numerator is 0).
-  const V twice_r = hn::Max(hn::Add(r, r), hn::Set(d, std::numeric_limits<T>::min()));
-  const V root_residual = hn::Sub(h_error, ProductError(d, r, r, h));
-  const V s = hn::IfThenElse(large, a, hn::Add(a, r));
+  // denominator kept off 0 where h = 0, where the numerator is 0).
+  const V twice_r_error = hn::Div(hn::Sub(h_error, ProductError(d, r, r, h)),
+                                  hn::Max(r, hn::Set(d, std::numeric_limits<T>::min())));
+  const V s = hn::Add(a, r);
   // (a + r) - s exactly, the larger of the two subtracted first.
   const V sum_error = kPlusOne ? hn::Sub(a, hn::Sub(s, r)) : hn::Sub(r, hn::Sub(s, a));
-  const V r_error = hn::Div(root_residual, twice_r);
-  const V c = hn::IfThenZeroElse(large, hn::Add(sum_error, r_error));
+  const V c = hn::MulAdd(twice_r_error, hn::Set(d, T(0.5)), sum_error);
   const auto k_offset = hn::IfThenElseZero(hn::RebindMask(di, large), hn::Set(di, 1));
   V y;
   if constexpr (sizeof(T) == 4) {
@@ -588,8 +591,12 @@ HWY_INLINE V AtanhF64(D d, V x) {
   const V m = hn::Sub(one, a);
   const V m_error = hn::Sub(hn::Sub(one, m), a);
   const V q = hn::Div(one, m);
+#if HWY_NATIVE_FMA
+  const V e = hn::NegMulAdd(m, q, one);  // exact: q is m's reciprocal rounded
+#else
   const V mq = hn::Mul(m, q);
   const V e = hn::Sub(hn::Sub(one, mq), ProductError(d, m, q, mq));
+#endif
   const V u = hn::Mul(n, q);
   const V c = hn::MulAdd(u, hn::NegMulAdd(m_error, q, e), hn::MulAdd(n_error, q, ProductError(d, n, q, u)));
   V low;
