@@ -282,18 +282,22 @@ HWY_INLINE V ProductError(D d, V a, V b, V p) {
 #endif
 }
 
-// Whether u is positive, normal and finite: one unsigned compare of the
-// bits, so that the common vector tests a single mask.
+// Whether lo <= u < hi for 0 <= lo < hi <= Inf: one unsigned compare of the
+// bits (negatives and NaN fall above), so that the common vector tests a
+// single mask.
+template <class D, class V>
+HWY_INLINE auto IsInRange(D d, V u, hn::TFromD<D> lo, hn::TFromD<D> hi) {
+  const hn::RebindToUnsigned<D> du;
+  const auto lo_bits = hn::BitCast(du, hn::Set(d, lo));
+  const auto above_lo = hn::Sub(hn::BitCast(du, u), lo_bits);
+  return hn::RebindMask(d, hn::Lt(above_lo, hn::Sub(hn::BitCast(du, hn::Set(d, hi)), lo_bits)));
+}
+
+// Whether u is positive, normal and finite.
 template <class D, class V>
 HWY_INLINE auto IsPositiveNormal(D d, V u) {
   using T = hn::TFromD<D>;
-  const hn::RebindToUnsigned<D> du;
-  using TU = hn::TFromD<decltype(du)>;
-  constexpr int kMantissaBits = std::numeric_limits<T>::digits - 1;
-  constexpr TU kMinBits = TU{1} << kMantissaBits;                                 // the least normal
-  constexpr TU kInfBits = TU(2 * std::numeric_limits<T>::max_exponent - 1) << kMantissaBits;
-  const auto above_min = hn::Sub(hn::BitCast(du, u), hn::Set(du, kMinBits));
-  return hn::RebindMask(d, hn::Lt(above_min, hn::Set(du, TU(kInfBits - kMinBits))));
+  return IsInRange(d, u, std::numeric_limits<T>::min(), std::numeric_limits<T>::infinity());
 }
 
 // float32 logarithms without a division (hn::Log divides, and a division
@@ -559,19 +563,13 @@ HWY_INLINE V LogOfRootSum(D d, V a) {
   const V sum_error = kPlusOne ? hn::Sub(a, hn::Sub(s, r)) : hn::Sub(r, hn::Sub(s, a));
   const V c = hn::MulAdd(twice_r_error, hn::Set(d, T(0.5)), sum_error);
   const auto k_offset = hn::IfThenElseZero(hn::RebindMask(di, large), hn::Set(di, 1));
-  V y;
   if constexpr (sizeof(T) == 4) {
-    y = LogOfNormalF32<LogBase::kE, true>(d, s, c, k_offset);
+    return LogOfNormalF32<LogBase::kE, true>(d, s, c, k_offset);
   } else {
     V low;
     const V high = LogHighLowF64<true>(d, s, c, k_offset, low);
-    y = hn::Add(high, low);
+    return hn::Add(high, low);
   }
-  if constexpr (!kPlusOne) return y;
-  // Below 2^-12 (float32) or 2^-26 (float64), asinh a rounds to a, while s
-  // is 1 + a ULP or two and the rounding of the correction could cost up to
-  // an ULP.
-  return hn::IfThenElse(hn::Lt(a, hn::Set(d, sizeof(T) == 4 ? T(0x1p-12) : T(0x1p-26))), a, y);
 }
 
 // atanh x = sign(x) log(N / M) / 2, N = 1 + a, M = 1 - a, a = |x|: one
@@ -580,7 +578,7 @@ HWY_INLINE V LogOfRootSum(D d, V a) {
 // N / M = u + c to well below u's ULP with c = u_error + n_error q +
 // u (e - m_error q), e = 1 - m q exactly (a reciprocal's residual), passed
 // to the log as its correction. a = 1 (Inf) and a > 1 (NaN) are patched
-// in vectors that hold them; NaN and zeros are left to the caller.
+// in vectors that hold them.
 template <class D, class V>
 HWY_INLINE V AtanhF64(D d, V x) {
   const hn::RebindToSigned<D> di;
@@ -601,13 +599,15 @@ HWY_INLINE V AtanhF64(D d, V x) {
   const V c = hn::MulAdd(u, hn::NegMulAdd(m_error, q, e), hn::MulAdd(n_error, q, ProductError(d, n, q, u)));
   V low;
   const V high = LogHighLowF64<true>(d, u, c, hn::Zero(di), low);
-  // Below 2^-27, atanh a rounds to a, while u is 1 + a ULP or two and the
-  // rounding of the low part could cost up to an ULP.
-  const V half_log = hn::Mul(hn::Add(high, low), hn::Set(d, 0.5));
-  const V y = hn::CopySignToAbs(hn::IfThenElse(hn::Lt(a, hn::Set(d, 0x1p-27)), a, half_log), x);
-  if (HWY_LIKELY(hn::AllTrue(d, hn::Lt(a, one)))) return y;
-  return hn::IfThenElse(hn::Eq(a, one), hn::CopySignToAbs(Infinity(d), x),
-                        hn::IfThenElse(hn::Gt(a, one), QuietNaN(d), y));
+  const V y = hn::CopySignToAbs(hn::Mul(hn::Add(high, low), hn::Set(d, 0.5)), x);
+  // Below 2^-27, atanh a rounds to a (while u is 1 + a ULP or two, and the
+  // rounding of the low part could cost up to an ULP): x itself, as for
+  // zeros and NaN. One test for all the edges.
+  const auto regular = IsInRange(d, a, 0x1p-27, 1.0);
+  if (HWY_LIKELY(hn::AllTrue(d, regular))) return y;
+  const V edge = hn::IfThenElse(hn::Eq(a, one), hn::CopySignToAbs(Infinity(d), x),
+                                hn::IfThenElse(hn::Gt(a, one), QuietNaN(d), x));
+  return hn::IfThenElse(regular, y, edge);
 }
 
 // sin or cos: lanes beyond hn::Sin's valid range (and Inf) go through the
@@ -1018,8 +1018,14 @@ HWY_INLINE V Evaluate(D d, V x) {
     const V result = KeepNaN(x, hn::IfThenElse(hn::Gt(hn::Abs(x), one), QuietNaN(d), y));
     return kFunction == Function::kAsin ? OddPassThrough(x, result) : result;
   } else if constexpr (kFunction == Function::kAsinh) {
-    const V y = LogOfRootSum</*kPlusOne=*/true>(d, hn::Abs(x));
-    return OddPassThrough(x, hn::IfThenElse(hn::IsInf(x), x, hn::CopySignToAbs(y, x)));
+    // Below 2^-12 (float32) or 2^-26 (float64), asinh a rounds to a (while
+    // s is 1 + a ULP or two, and the rounding of the correction could cost
+    // up to an ULP): x itself, as for zeros, Inf and NaN. One test for all.
+    const V a = hn::Abs(x);
+    const V y = hn::CopySignToAbs(LogOfRootSum</*kPlusOne=*/true>(d, a), x);
+    const auto regular = IsInRange(d, a, sizeof(T) == 4 ? T(0x1p-12) : T(0x1p-26), std::numeric_limits<T>::infinity());
+    if (HWY_LIKELY(hn::AllTrue(d, regular))) return y;
+    return hn::IfThenElse(regular, y, x);
   } else if constexpr (kFunction == Function::kSqrt) {
     return hn::Sqrt(x);
   } else if constexpr (kFunction == Function::kSigmoid) {
@@ -1069,7 +1075,7 @@ HWY_INLINE V Evaluate(D d, V x) {
       const V y = Log1pF32(d, hn::Div(hn::Add(a, a), hn::Sub(one, a)));
       return OddPassThrough(x, hn::CopySignToAbs(hn::Mul(y, hn::Set(d, T(0.5))), x));
     } else {
-      return OddPassThrough(x, AtanhF64(d, x));
+      return AtanhF64(d, x);
     }
   } else if constexpr (kFunction == Function::kAcosh) {
     // Defined for x >= 1: NaN below (and for NaN), Inf at Inf.
