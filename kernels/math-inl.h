@@ -572,20 +572,18 @@ HWY_INLINE V LogOfRootSum(D d, V a) {
   }
 }
 
-// atanh x = sign(x) log(N / M) / 2, N = 1 + a, M = 1 - a, a = |x|: one
-// division, q = 1 / m for m = M rounded, and no other: N = n + n_error and
-// M = m + m_error exactly (the 1 is the larger term), u = n q rounded, and
-// N / M = u + c to well below u's ULP with c = u_error + n_error q +
-// u (e - m_error q), e = 1 - m q exactly (a reciprocal's residual), passed
-// to the log as its correction. a = 1 (Inf) and a > 1 (NaN) are patched
-// in vectors that hold them.
+// atanh x = sign(x) log(N / M) / 2, N = 1 + a, M = 1 - a, a = |x|, with
+// N / M = 2 / M - 1 (N = 2 - M): one division, q = 1 / m for m = M
+// rounded, and M = m + m_error exactly (the 1 is the larger term); u =
+// 2 q - 1 is exact (q >= 1), and 2 / M - 1 = u + c to well below u's ULP
+// with c = 2 q (e - m_error q), e = 1 - m q exactly (a reciprocal's
+// residual), passed to the log as its correction. a = 1 (Inf) and a > 1
+// (NaN) are patched in vectors that hold them.
 template <class D, class V>
 HWY_INLINE V AtanhF64(D d, V x) {
   const hn::RebindToSigned<D> di;
   const V one = hn::Set(d, 1.0);
   const V a = hn::Abs(x);
-  const V n = hn::Add(one, a);
-  const V n_error = hn::Sub(a, hn::Sub(n, one));
   const V m = hn::Sub(one, a);
   const V m_error = hn::Sub(hn::Sub(one, m), a);
   const V q = hn::Div(one, m);
@@ -595,8 +593,8 @@ HWY_INLINE V AtanhF64(D d, V x) {
   const V mq = hn::Mul(m, q);
   const V e = hn::Sub(hn::Sub(one, mq), ProductError(d, m, q, mq));
 #endif
-  const V u = hn::Mul(n, q);
-  const V c = hn::MulAdd(u, hn::NegMulAdd(m_error, q, e), hn::MulAdd(n_error, q, ProductError(d, n, q, u)));
+  const V u = hn::MulSub(q, hn::Set(d, 2.0), one);
+  const V c = hn::Mul(hn::Add(q, q), hn::NegMulAdd(m_error, q, e));
   V low;
   const V high = LogHighLowF64<true>(d, u, c, hn::Zero(di), low);
   const V y = hn::CopySignToAbs(hn::Mul(hn::Add(high, low), hn::Set(d, 0.5)), x);
