@@ -1077,7 +1077,7 @@ HWY_INLINE V Evaluate(D d, V x) {
     }
   } else if constexpr (kFunction == Function::kAcosh) {
     // Defined for x >= 1: NaN below (and for NaN), Inf at Inf.
-    const auto regular = hn::And(hn::Ge(x, one), hn::Lt(x, Infinity(d)));
+    const auto regular = IsInRange(d, x, T(1), std::numeric_limits<T>::infinity());
     V y = LogOfRootSum</*kPlusOne=*/false>(d, x);
     if (HWY_LIKELY(hn::AllTrue(d, regular))) return y;
     y = hn::IfThenElse(regular, y, hn::IfThenElse(hn::Eq(x, Infinity(d)), x, QuietNaN(d)));
