@@ -442,14 +442,15 @@ HWY_INLINE V LogHighLowF64(D d, V u, V c, VI k_offset, V& low_out) {
   const VI from_start = hn::Sub(bits, hn::Set(di, int64_t{0x3FE7000000000000}));
   const VI k_int = hn::ShiftRight<52>(from_start);
   const VI index = hn::And(hn::ShiftRight<49>(from_start), hn::Set(di, int64_t{7}));
-  const V m = hn::BitCast(d, hn::Sub(bits, hn::ShiftLeft<52>(k_int)));
+  const VI k_shifted = hn::ShiftLeft<52>(k_int);
+  const V m = hn::BitCast(d, hn::Sub(bits, k_shifted));
   const V inv_c = LookUp8(d, kLogInverseC, index);
   const V p = hn::Mul(m, inv_c);
   const V r = hn::Sub(p, hn::Set(d, 1.0));
   V r_low = ProductError(d, m, inv_c, p);
   if constexpr (kCorrected) {
-    const VI k_clamped = hn::Min(k_int, hn::Set(di, int64_t{1000}));
-    const V power = hn::BitCast(d, hn::Sub(hn::Set(di, int64_t{1023} << 52), hn::ShiftLeft<52>(k_clamped)));
+    const VI k_clamped = hn::Min(k_shifted, hn::Set(di, int64_t{1000} << 52));
+    const V power = hn::BitCast(d, hn::Sub(hn::Set(di, int64_t{1023} << 52), k_clamped));  // 2^-k
     r_low = hn::MulAdd(hn::Mul(c, power), inv_c, r_low);
   } else {
     (void)c;
