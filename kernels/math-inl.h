@@ -476,7 +476,8 @@ HWY_INLINE V LogHighLowF64(D d, V u, V c, VI k_offset, V& low_out) {
   return high;
 }
 
-// high + low times 1 / ln(base), the product's rounding error kept.
+// high + low times 1 / ln(base) (in two parts), high times its leading part
+// rounded once.
 template <LogBase kBase, class D, class V>
 HWY_INLINE V ToBase(D d, V high, V low) {
   if constexpr (kBase == LogBase::kE) {
@@ -487,10 +488,13 @@ HWY_INLINE V ToBase(D d, V high, V low) {
     const V reciprocal = hn::Set(d, kBase == LogBase::kTwo ? 1.4426950408889634 : 0.4342944819032518);
     const V reciprocal_low =
         hn::Set(d, kBase == LogBase::kTwo ? 2.0355273740931033e-17 : 1.098319650216765e-17);
+    const V small = hn::MulAdd(low, reciprocal, hn::Mul(high, reciprocal_low));
+#if HWY_NATIVE_FMA
+    return hn::MulAdd(high, reciprocal, small);  // the product exact inside the FMA
+#else
     const V product = hn::Mul(high, reciprocal);
-    V small = hn::MulAdd(high, reciprocal_low, ProductError(d, high, reciprocal, product));
-    small = hn::MulAdd(low, reciprocal, small);
-    return hn::Add(product, small);
+    return hn::Add(product, hn::Add(small, ProductError(d, high, reciprocal, product)));
+#endif
   }
 }
 
