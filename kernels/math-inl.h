@@ -282,6 +282,24 @@ HWY_INLINE V ProductError(D d, V a, V b, V p) {
 #endif
 }
 
+// Whether lo <= u < hi for 0 <= lo < hi <= Inf: one unsigned compare of the
+// bits (negatives and NaN fall above), so that the common vector tests a
+// single mask.
+template <class D, class V>
+HWY_INLINE auto IsInRange(D d, V u, hn::TFromD<D> lo, hn::TFromD<D> hi) {
+  const hn::RebindToUnsigned<D> du;
+  const auto lo_bits = hn::BitCast(du, hn::Set(d, lo));
+  const auto above_lo = hn::Sub(hn::BitCast(du, u), lo_bits);
+  return hn::RebindMask(d, hn::Lt(above_lo, hn::Sub(hn::BitCast(du, hn::Set(d, hi)), lo_bits)));
+}
+
+// Whether u is positive, normal and finite.
+template <class D, class V>
+HWY_INLINE auto IsPositiveNormal(D d, V u) {
+  using T = hn::TFromD<D>;
+  return IsInRange(d, u, std::numeric_limits<T>::min(), std::numeric_limits<T>::infinity());
+}
+
 // float32 logarithms without a division (hn::Log divides, and a division
 // costs as much as the rest of the function): a positive normal u is
 // 2^k (1 + f) with 1 + f in [sqrt(1/2), sqrt(2)) read from the bits, f exact,
@@ -350,14 +368,6 @@ HWY_INLINE V LogOfNormalF32(D d, V u, V c, VI k_offset) {
   }
 }
 
-// Whether u is positive, normal and finite: one unsigned compare of the
-// bits, so that the common vector tests a single mask.
-template <class D, class V>
-HWY_INLINE auto IsPositiveNormalF32(D d, V u) {
-  const hn::RebindToUnsigned<D> du;
-  const auto above_min = hn::Sub(hn::BitCast(du, u), hn::Set(du, 0x00800000u));
-  return hn::RebindMask(d, hn::Lt(above_min, hn::Set(du, 0x7F000000u)));
-}
 
 // log_base(x) on the whole line: subnormals are scaled into the normal range
 // first, and LogEdges gives the rest (0, negatives, Inf, NaN); both only in
@@ -365,7 +375,7 @@ HWY_INLINE auto IsPositiveNormalF32(D d, V u) {
 template <LogBase kBase, class D, class V>
 HWY_INLINE V LogF32(D d, V x) {
   const hn::RebindToSigned<D> di;
-  if (HWY_LIKELY(hn::AllTrue(d, IsPositiveNormalF32(d, x)))) {
+  if (HWY_LIKELY(hn::AllTrue(d, IsPositiveNormal(d, x)))) {
     return LogOfNormalF32<kBase, false>(d, x, x, hn::Zero(di));
   }
   const auto subnormal = hn::Lt(x, hn::Set(d, std::numeric_limits<float>::min()));
@@ -384,8 +394,136 @@ HWY_INLINE V Log1pF32(D d, V x) {
   const V u = hn::Add(x, hn::Set(d, 1.0f));
   const V c = hn::Sub(x, hn::Sub(u, hn::Set(d, 1.0f)));
   const V y = LogOfNormalF32<LogBase::kE, true>(d, u, c, hn::Zero(di));
-  if (HWY_LIKELY(hn::AllTrue(d, IsPositiveNormalF32(d, u)))) return y;
+  if (HWY_LIKELY(hn::AllTrue(d, IsPositiveNormal(d, u)))) return y;
   return LogEdges(d, x, hn::Set(d, -1.0f), y);
+}
+
+// float64 logarithms without a division: a positive normal u is 2^k m with
+// m in [0.71875, 1.4375) read from the bits; 3 bits of m pick one of 8
+// intervals, each with a centre c (c = 1 on the one around 1, so that log
+// near 1 has no table rounding), and log(u) = k ln 2 + log(c) + log(1 + r),
+// r = m / c - 1 = m inv_c - 1 in [-0.056, 0.0625]: m inv_c = p + p_error
+// exactly (ProductError) and r = p - 1 exactly (Sterbenz), p_error kept as
+// r_low; log(1 + r + r_low) = r - r^2 / 2 + r^3 P(r) + r_low (1 - r), P a
+// degree-8 minimax fit (tools/minimax.py log1p_tail_f64: 0.03 x 2^-53).
+// The table (tools/minimax.py --log-table) sits in one register where a
+// vector holds 8 lanes and is gathered elsewhere. log(c) is split into a
+// high part on the grid of 2^-42, like ln 2's high part, so that k ln2_high
+// + log_c_high is exact (|k| < 2^11); the result is high + low, high that
+// sum plus r (exact error kept in low: the sum is 0 or larger than r), to
+// about 2^-58 relative, so that a change of base loses little.
+HWY_ALIGN constexpr double kLogInverseC[8] = {
+    1.3333333333333333, 1.2307692307692308, 1.1428571428571428, 1.0666666666666667,
+    1.0,                0.8888888888888888, 0.8,                0.7272727272727273};
+HWY_ALIGN constexpr double kLogCHigh[8] = {
+    -0.28768207245184385, -0.20763936477828793, -0.13353139262449076, -0.0645385211375924,
+    0.0,                  0.11778303565643,     0.22314355131425145,  0.31845373111855224};
+HWY_ALIGN constexpr double kLogCLow[8] = {
+    6.297908504131321e-14,  4.3369911444011306e-14, -3.1804225197847076e-14, 2.1239485832617812e-14,
+    0.0,                    -4.649178632475319e-14, -4.175347699650321e-14,  -1.765318688778829e-14};
+
+// table[index] for index in [0, 8).
+template <class D, class VI>
+HWY_INLINE hn::Vec<D> LookUp8(D d, const double* table, VI index) {
+  if constexpr (hn::MaxLanes(d) == 8) {
+    return hn::TableLookupLanes(hn::Load(d, table), hn::IndicesFromVec(d, index));
+  } else {
+    return hn::GatherIndex(d, table, index);
+  }
+}
+
+// log(2^k_offset (u + c)) = high + low for u a positive normal double and,
+// with kCorrected, a correction |c| < a few ULP of u (c 2^-k inv_c is
+// added to r_low; 2^-k from the bits, k clamped where c is 0 anyway).
+template <bool kCorrected, class D, class V, class VI>
+HWY_INLINE V LogHighLowF64(D d, V u, V c, VI k_offset, V& low_out) {
+  const hn::RebindToSigned<D> di;
+  const VI bits = hn::BitCast(di, u);
+  const VI from_start = hn::Sub(bits, hn::Set(di, int64_t{0x3FE7000000000000}));
+  const VI k_int = hn::ShiftRight<52>(from_start);
+  const VI index = hn::And(hn::ShiftRight<49>(from_start), hn::Set(di, int64_t{7}));
+  const VI k_shifted = hn::ShiftLeft<52>(k_int);
+  const V m = hn::BitCast(d, hn::Sub(bits, k_shifted));
+  const V inv_c = LookUp8(d, kLogInverseC, index);
+  const V p = hn::Mul(m, inv_c);
+  const V r = hn::Sub(p, hn::Set(d, 1.0));
+  V r_low = ProductError(d, m, inv_c, p);
+  if constexpr (kCorrected) {
+    const VI k_clamped = hn::Min(k_shifted, hn::Set(di, int64_t{1000} << 52));
+    const V power = hn::BitCast(d, hn::Sub(hn::Set(di, int64_t{1023} << 52), k_clamped));  // 2^-k
+    r_low = hn::MulAdd(hn::Mul(c, power), inv_c, r_low);
+  } else {
+    (void)c;
+  }
+  const V k = hn::ConvertTo(d, hn::Add(k_int, k_offset));
+  // ln 2 = 0.6931471805598903 (on the grid of 2^-42) + 5.497923018708371e-14.
+  const V t = hn::MulAdd(k, hn::Set(d, 0.6931471805598903), LookUp8(d, kLogCHigh, index));
+  const V high = hn::Add(t, r);
+  const V high_error = hn::Add(hn::Sub(t, high), r);
+  V q = hn::MulAdd(hn::Set(d, 0.08860124631067173), r, hn::Set(d, -0.10070579263684586));
+  q = hn::MulAdd(q, r, hn::Set(d, 0.11113049287860907));
+  q = hn::MulAdd(q, r, hn::Set(d, -0.12499787583317346));
+  q = hn::MulAdd(q, r, hn::Set(d, 0.14285709354739998));
+  q = hn::MulAdd(q, r, hn::Set(d, -0.16666666931128435));
+  q = hn::MulAdd(q, r, hn::Set(d, 0.20000000004626176));
+  q = hn::MulAdd(q, r, hn::Set(d, -0.2499999999988895));
+  q = hn::MulAdd(q, r, hn::Set(d, 0.33333333333332116));
+  q = hn::MulAdd(q, r, hn::Set(d, -0.5));
+  // low = k ln2_low + log_c_low + high_error + r_low (1 - r) + r^2 q.
+  V low = hn::MulAdd(k, hn::Set(d, 5.497923018708371e-14), LookUp8(d, kLogCLow, index));
+  low = hn::NegMulAdd(r, r_low, hn::Add(hn::Add(low, high_error), r_low));
+  low_out = hn::MulAdd(hn::Mul(r, r), q, low);
+  return high;
+}
+
+// high + low times 1 / ln(base) (in two parts), high times its leading part
+// rounded once.
+template <LogBase kBase, class D, class V>
+HWY_INLINE V ToBase(D d, V high, V low) {
+  if constexpr (kBase == LogBase::kE) {
+    (void)d;
+    return hn::Add(high, low);
+  } else {
+    // 1 / ln(base) = reciprocal + reciprocal_low.
+    const V reciprocal = hn::Set(d, kBase == LogBase::kTwo ? 1.4426950408889634 : 0.4342944819032518);
+    const V reciprocal_low =
+        hn::Set(d, kBase == LogBase::kTwo ? 2.0355273740931033e-17 : 1.098319650216765e-17);
+    const V small = hn::MulAdd(low, reciprocal, hn::Mul(high, reciprocal_low));
+#if HWY_NATIVE_FMA
+    return hn::MulAdd(high, reciprocal, small);  // the product exact inside the FMA
+#else
+    const V product = hn::Mul(high, reciprocal);
+    return hn::Add(product, hn::Add(small, ProductError(d, high, reciprocal, product)));
+#endif
+  }
+}
+
+// The float64 counterparts of LogF32 and Log1pF32.
+template <LogBase kBase, class D, class V>
+HWY_INLINE V LogF64(D d, V x) {
+  const hn::RebindToSigned<D> di;
+  V low;
+  if (HWY_LIKELY(hn::AllTrue(d, IsPositiveNormal(d, x)))) {
+    const V high = LogHighLowF64<false>(d, x, x, hn::Zero(di), low);
+    return ToBase<kBase>(d, high, low);
+  }
+  const auto subnormal = hn::Lt(x, hn::Set(d, std::numeric_limits<double>::min()));
+  const V scaled = hn::IfThenElse(subnormal, hn::Mul(x, hn::Set(d, 0x1p54)), x);
+  const auto k_offset = hn::IfThenElseZero(hn::RebindMask(di, subnormal), hn::Set(di, int64_t{-54}));
+  const V high = LogHighLowF64<false>(d, scaled, scaled, k_offset, low);
+  return LogEdges(d, x, hn::Zero(d), ToBase<kBase>(d, high, low));
+}
+
+template <class D, class V>
+HWY_INLINE V Log1pF64(D d, V x) {
+  const hn::RebindToSigned<D> di;
+  const V u = hn::Add(x, hn::Set(d, 1.0));
+  const V c = hn::Sub(x, hn::Sub(u, hn::Set(d, 1.0)));
+  V low;
+  const V high = LogHighLowF64<true>(d, u, c, hn::Zero(di), low);
+  const V y = hn::Add(high, low);
+  if (HWY_LIKELY(hn::AllTrue(d, IsPositiveNormal(d, u)))) return y;
+  return LogEdges(d, x, hn::Set(d, -1.0), y);
 }
 
 // asinh a = log(s), s = a + sqrt(a^2 + 1) (kPlusOne), or acosh a = log(s),
@@ -401,15 +539,19 @@ HWY_INLINE V LogOfRootSum(D d, V a) {
   using T = hn::TFromD<D>;
   const hn::RebindToSigned<D> di;
   const V one = hn::Set(d, T(1));
-  // Past it, a^2 +- 1 rounds to a^2.
+  // Past it, a^2 +- 1 rounds to a^2. There the square root's argument is
+  // made 0 (b = 0 and no 1 for asinh, b = 1 for acosh), so that r = 0,
+  // s = a and both corrections are 0 without blends.
   const auto large = hn::Gt(a, hn::Set(d, sizeof(T) == 4 ? T(4096) : T(134217728)));
-  const V b = hn::IfThenElse(large, one, a);  // the square root's argument
   V h, h_error;  // b^2 +- 1 = h + h_error exactly
   if constexpr (kPlusOne) {
-    h = hn::MulAdd(b, b, one);
-    h_error = ProductError(d, b, b, hn::Sub(h, one));  // h - 1 is exact
+    const V b = hn::IfThenZeroElse(large, a);
+    const V addend = hn::IfThenZeroElse(large, one);
+    h = hn::MulAdd(b, b, addend);
+    h_error = ProductError(d, b, b, hn::Sub(h, addend));  // h - 1 is exact
   } else {
     // b^2 - 1 = (square - 1) + square_error, square - 1 exact for b >= 1.
+    const V b = hn::IfThenElse(large, one, a);
     const V square = hn::Mul(b, b);
     const V square_error = ProductError(d, b, b, square);
     const V square_m1 = hn::Sub(square, one);
@@ -418,25 +560,57 @@ HWY_INLINE V LogOfRootSum(D d, V a) {
   }
   const V r = hn::Sqrt(h);
   // sqrt(h + e) = r + (h - r^2 + e) / (2 r) to well below r's ULP (the
-  // denominator kept off 0 for acosh(1), where the numerator is 0).
-  const V twice_r = hn::Max(hn::Add(r, r), hn::Set(d, std::numeric_limits<T>::min()));
-  const V root_residual = hn::Sub(h_error, ProductError(d, r, r, h));
-  const V s = hn::IfThenElse(large, a, hn::Add(a, r));
+  // denominator kept off 0 where h = 0, where the numerator is 0).
+  const V twice_r_error = hn::Div(hn::Sub(h_error, ProductError(d, r, r, h)),
+                                  hn::Max(r, hn::Set(d, std::numeric_limits<T>::min())));
+  const V s = hn::Add(a, r);
   // (a + r) - s exactly, the larger of the two subtracted first.
   const V sum_error = kPlusOne ? hn::Sub(a, hn::Sub(s, r)) : hn::Sub(r, hn::Sub(s, a));
+  const V c = hn::MulAdd(twice_r_error, hn::Set(d, T(0.5)), sum_error);
+  const auto k_offset = hn::IfThenElseZero(hn::RebindMask(di, large), hn::Set(di, 1));
   if constexpr (sizeof(T) == 4) {
-    const V r_error = hn::Div(root_residual, twice_r);
-    const V c = hn::IfThenZeroElse(large, hn::Add(sum_error, r_error));
-    const auto k_offset = hn::IfThenElseZero(hn::RebindMask(di, large), hn::Set(di, 1));
     return LogOfNormalF32<LogBase::kE, true>(d, s, c, k_offset);
   } else {
-    // float64: Highway's log (s >= 1: no subnormals) plus c / s, whose two
-    // divisions make one: (2r sum_error + residual) / (2r s); ln 2 for the
-    // large lanes.
-    const V c_over_s = hn::Div(hn::MulAdd(twice_r, sum_error, root_residual), hn::Mul(twice_r, s));
-    const V correction = hn::IfThenElse(large, hn::Set(d, T(0.69314718055994530942)), c_over_s);
-    return hn::Add(hn::Log(d, s), correction);
+    V low;
+    const V high = LogHighLowF64<true>(d, s, c, k_offset, low);
+    return hn::Add(high, low);
   }
+}
+
+// atanh x = sign(x) log(N / M) / 2, N = 1 + a, M = 1 - a, a = |x|, with
+// N / M = 2 / M - 1 (N = 2 - M): one division, q = 1 / m for m = M
+// rounded, and M = m + m_error exactly (the 1 is the larger term); u =
+// 2 q - 1 is exact (q >= 1), and 2 / M - 1 = u + c to well below u's ULP
+// with c = 2 q (e - m_error q), e = 1 - m q exactly (a reciprocal's
+// residual), passed to the log as its correction. a = 1 (Inf) and a > 1
+// (NaN) are patched in vectors that hold them.
+template <class D, class V>
+HWY_INLINE V AtanhF64(D d, V x) {
+  const hn::RebindToSigned<D> di;
+  const V one = hn::Set(d, 1.0);
+  const V a = hn::Abs(x);
+  const V m = hn::Sub(one, a);
+  const V m_error = hn::Sub(hn::Sub(one, m), a);
+  const V q = hn::Div(one, m);
+#if HWY_NATIVE_FMA
+  const V e = hn::NegMulAdd(m, q, one);  // exact: q is m's reciprocal rounded
+#else
+  const V mq = hn::Mul(m, q);
+  const V e = hn::Sub(hn::Sub(one, mq), ProductError(d, m, q, mq));
+#endif
+  const V u = hn::MulSub(q, hn::Set(d, 2.0), one);
+  const V c = hn::Mul(hn::Add(q, q), hn::NegMulAdd(m_error, q, e));
+  V low;
+  const V high = LogHighLowF64<true>(d, u, c, hn::Zero(di), low);
+  const V y = hn::CopySignToAbs(hn::Mul(hn::Add(high, low), hn::Set(d, 0.5)), x);
+  // Below 2^-27, atanh a rounds to a (while u is 1 + a ULP or two, and the
+  // rounding of the low part could cost up to an ULP): x itself, as for
+  // zeros and NaN. One test for all the edges.
+  const auto regular = IsInRange(d, a, 0x1p-27, 1.0);
+  if (HWY_LIKELY(hn::AllTrue(d, regular))) return y;
+  const V edge = hn::IfThenElse(hn::Eq(a, one), hn::CopySignToAbs(Infinity(d), x),
+                                hn::IfThenElse(hn::Gt(a, one), QuietNaN(d), x));
+  return hn::IfThenElse(regular, y, edge);
 }
 
 // sin or cos: lanes beyond hn::Sin's valid range (and Inf) go through the
@@ -810,13 +984,17 @@ HWY_INLINE V Evaluate(D d, V x) {
     constexpr LogBase kBase = kFunction == Function::kLog    ? LogBase::kE
                               : kFunction == Function::kLog2 ? LogBase::kTwo
                                                              : LogBase::kTen;
-    if constexpr (sizeof(T) == 4) return LogF32<kBase>(d, x);
-    if constexpr (kBase == LogBase::kE) return LogEdges(d, x, zero, hn::Log(d, x));
-    if constexpr (kBase == LogBase::kTwo) return LogEdges(d, x, zero, hn::Log2(d, x));
-    return LogEdges(d, x, zero, hn::Log10(d, x));
+    if constexpr (sizeof(T) == 4) {
+      return LogF32<kBase>(d, x);
+    } else {
+      return LogF64<kBase>(d, x);
+    }
   } else if constexpr (kFunction == Function::kLog1p) {
-    if constexpr (sizeof(T) == 4) return OddPassThrough(x, Log1pF32(d, x));
-    return OddPassThrough(x, LogEdges(d, x, hn::Neg(one), hn::Log1p(d, x)));
+    if constexpr (sizeof(T) == 4) {
+      return OddPassThrough(x, Log1pF32(d, x));
+    } else {
+      return OddPassThrough(x, Log1pF64(d, x));
+    }
   } else if constexpr (kFunction == Function::kSin) {
     return OddPassThrough(x, SinCos<true>(d, x));
   } else if constexpr (kFunction == Function::kCos) {
@@ -843,8 +1021,14 @@ HWY_INLINE V Evaluate(D d, V x) {
     const V result = KeepNaN(x, hn::IfThenElse(hn::Gt(hn::Abs(x), one), QuietNaN(d), y));
     return kFunction == Function::kAsin ? OddPassThrough(x, result) : result;
   } else if constexpr (kFunction == Function::kAsinh) {
-    const V y = LogOfRootSum</*kPlusOne=*/true>(d, hn::Abs(x));
-    return OddPassThrough(x, hn::IfThenElse(hn::IsInf(x), x, hn::CopySignToAbs(y, x)));
+    // Below 2^-12 (float32) or 2^-26 (float64), asinh a rounds to a (while
+    // s is 1 + a ULP or two, and the rounding of the correction could cost
+    // up to an ULP): x itself, as for zeros, Inf and NaN. One test for all.
+    const V a = hn::Abs(x);
+    const V y = hn::CopySignToAbs(LogOfRootSum</*kPlusOne=*/true>(d, a), x);
+    const auto regular = IsInRange(d, a, sizeof(T) == 4 ? T(0x1p-12) : T(0x1p-26), std::numeric_limits<T>::infinity());
+    if (HWY_LIKELY(hn::AllTrue(d, regular))) return y;
+    return hn::IfThenElse(regular, y, x);
   } else if constexpr (kFunction == Function::kSqrt) {
     return hn::Sqrt(x);
   } else if constexpr (kFunction == Function::kSigmoid) {
@@ -887,19 +1071,18 @@ HWY_INLINE V Evaluate(D d, V x) {
     if (HWY_LIKELY(hn::AllTrue(d, fast_lanes))) return fast;
     return KeepNaN(x, hn::IfThenElse(fast_lanes, fast, HalfExpOfLarge(d, a)));
   } else if constexpr (kFunction == Function::kAtanh) {
-    // sign(x) log1p(2a / (1 - a)) / 2, a = |x|: a = 1 gives log1p(Inf) =
-    // Inf and a > 1 a log1p argument below -1 (NaN), as NumPy's edges.
-    const V a = hn::Abs(x);
     if constexpr (sizeof(T) == 4) {
+      // sign(x) log1p(2a / (1 - a)) / 2, a = |x|: a = 1 gives log1p(Inf) =
+      // Inf and a > 1 a log1p argument below -1 (NaN), as NumPy's edges.
+      const V a = hn::Abs(x);
       const V y = Log1pF32(d, hn::Div(hn::Add(a, a), hn::Sub(one, a)));
       return OddPassThrough(x, hn::CopySignToAbs(hn::Mul(y, hn::Set(d, T(0.5))), x));
+    } else {
+      return AtanhF64(d, x);
     }
-    V y = hn::Atanh(d, x);
-    y = hn::IfThenElse(hn::Eq(a, one), hn::CopySignToAbs(Infinity(d), x), y);
-    return OddPassThrough(x, hn::IfThenElse(hn::Gt(a, one), QuietNaN(d), y));
   } else if constexpr (kFunction == Function::kAcosh) {
     // Defined for x >= 1: NaN below (and for NaN), Inf at Inf.
-    const auto regular = hn::And(hn::Ge(x, one), hn::Lt(x, Infinity(d)));
+    const auto regular = IsInRange(d, x, T(1), std::numeric_limits<T>::infinity());
     V y = LogOfRootSum</*kPlusOne=*/false>(d, x);
     if (HWY_LIKELY(hn::AllTrue(d, regular))) return y;
     y = hn::IfThenElse(regular, y, hn::IfThenElse(hn::Eq(x, Infinity(d)), x, QuietNaN(d)));

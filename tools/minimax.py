@@ -137,6 +137,50 @@ LOG2_TABLE_R = (-0.0703125, 0.06640625)
 
 
 HALF_LN2 = float(mp.log(2) / 2)
+
+
+# The float64 log's table (kernels/math-inl.h LogHighLowF64): a positive
+# normal u is 2^k m with m in [LOG_TABLE_START, 2 LOG_TABLE_START), read from
+# the bits; the 3 bits below m's leading ones (counted from the start's bits)
+# pick one of 8 intervals, and m / c - 1 = m inv_c - 1 = r is what the
+# polynomial sees. The start puts 1 in the middle of its interval's bits,
+# where c = 1 (no table rounding near log's zero); elsewhere inv_c is
+# 2 / (a + b) rounded, and log(c) = -log(inv_c) is split into a high part on
+# the grid of 2^-42 (k ln2_high + log_c_high is then exact for |k| < 2^11)
+# and the rest.
+LOG_TABLE_START = 0.71875  # bits 0x3FE7000000000000
+LOG_TABLE_BITS = 3
+
+
+def log_table():
+    """Rows (a, b, inv_c, log_c_high, log_c_low) of the 8 intervals [a, b)."""
+    start = int(np.float64(LOG_TABLE_START).view(np.int64))
+    step = 1 << (52 - LOG_TABLE_BITS)
+    rows = []
+    for i in range(1 << LOG_TABLE_BITS):
+        a = float(np.int64(start + i * step).view(np.float64))
+        b = float(np.int64(start + (i + 1) * step).view(np.float64))
+        inv_c = 1.0 if a <= 1.0 < b else float(2 / (mp.mpf(a) + b))
+        log_c = -mp.log(mp.mpf(inv_c))
+        high = float(mp.nint(log_c * 2**42) / 2**42)
+        rows.append((a, b, inv_c, high, float(log_c - high)))
+    return rows
+
+
+def log_table_r_range():
+    """The r = m inv_c - 1 the table leaves, over all intervals."""
+    rows = log_table()
+    return (float(min(mp.mpf(a) * inv - 1 for a, _, inv, _, _ in rows)),
+            float(max(mp.mpf(b) * inv - 1 for _, b, inv, _, _ in rows)))
+
+
+def log1p_tail(r):
+    """(log(1 + r) - r + r^2 / 2) / r^3: log(1 + r) = r - r^2 / 2 + r^3 P(r)."""
+    r = mp.mpf(r)
+    return (mp.log1p(r) - r + r * r / 2) / r**3
+
+
+LOG_TABLE_R = log_table_r_range()
 QUARTER_PI_SQUARED = float((mp.pi / 4)**2)
 
 # name: target, interval, degree, lane type, weight (the factor from an
@@ -204,6 +248,14 @@ FITS = {
         weight=lambda r: 1.0,
         result=lambda r, q: r * q,
         exact=lambda r: mp.log1p(r) / mp.log(2)),
+    # The float64 log family's core (kernels/math-inl.h LogHighLowF64): r
+    # from the 8-interval table; weighted as where c = 1 (the result is r
+    # itself there), the worst case.
+    "log1p_tail_f64": dict(
+        target=log1p_tail, interval=LOG_TABLE_R, degree=8, dtype=np.float64,
+        weight=lambda r: r * r,
+        result=lambda r, p: r - r * r / 2 + r**3 * p,
+        exact=lambda r: mp.log1p(r)),
 }
 
 
@@ -279,9 +331,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--log2-table", action="store_true", help="print pow's log2 table")
     parser.add_argument("fits", nargs="*", metavar="FIT", help="one of: " + ", ".join(sorted(FITS)))
+    parser.add_argument("--log-table", action="store_true",
+                        help="print the float64 log's table (inv_c, log_c high, log_c low)")
     args = parser.parse_args()
     if args.log2_table:
         log2_table()
+        return 0
+    if args.log_table:
+        for a, b, inv_c, high, low in log_table():
+            print(f"  [{a}, {b}): {inv_c!r}, {high!r}, {low!r}")
         return 0
     unknown = [name for name in args.fits if name not in FITS]
     if unknown:

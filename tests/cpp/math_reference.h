@@ -76,10 +76,10 @@ inline UlpBound BoundOf(Function function) {
   switch (function) {
     case Function::kExp: return {2, 2};
     case Function::kExpm1: return {2, 3};
-    case Function::kLog: return {4, 4};
-    case Function::kLog1p: return {2, 3};
+    case Function::kLog: return {4, 1};
+    case Function::kLog1p: return {2, 1};
     case Function::kLog2:
-    case Function::kLog10: return {2, 3};
+    case Function::kLog10: return {2, 1};
     case Function::kSin:
     case Function::kCos: return {4, 4};
     case Function::kTanh: return {3, 3};
@@ -87,7 +87,7 @@ inline UlpBound BoundOf(Function function) {
     case Function::kAtan: return {3, 3};
     case Function::kAsin:
     case Function::kAcos: return {3, 3};
-    case Function::kAsinh: return {2, 2};
+    case Function::kAsinh: return {2, 1};
     case Function::kSqrt: return {0.5, 0.5};
     case Function::kSigmoid: return {5, 5};
     case Function::kSoftplus: return {5, 5};
@@ -100,8 +100,8 @@ inline UlpBound BoundOf(Function function) {
     case Function::kGelu: return {256, 4096};
     case Function::kExp2: return {2, 2};
     case Function::kCosh: return {3, 3};
-    case Function::kAtanh: return {3, 4};
-    case Function::kAcosh: return {2, 2};
+    case Function::kAtanh: return {3, 1};
+    case Function::kAcosh: return {2, 1};
     case Function::kTan: return {3, 3};
     case Function::kErf: return {2, 2};
     case Function::kErfc: return {4, 4};  // 3.5 without FMA (SSE4)
