@@ -456,8 +456,12 @@ template <typename T>
 constexpr T kHalfPiReductionLimit = sizeof(T) == 4 ? T(10000) : T(100000);
 
 // r = x - q pi/2 as r_high (returned) + r_low, q integral and round(x 2/pi)
-// for |x| <= kHalfPiReductionLimit: pi/2 = c1 + c2 + c3 + rest, float32
-// parts of 11 bits (and the rest in two floats, 68 bits in all: 0.1 ULP of
+// for |x| <= kHalfPiReductionLimit. float64 with FMA: pi/2 = C1 + C2 + C3
+// (53-bit parts, 159 bits); r1 = x - q C1 is exact in one FMA (a multiple
+// of 2^-52 below 1), q C2 = p + p_error exactly, and r1 - p = r_high +
+// its rounding exactly by Fast2Sum (r1, a multiple of 2^-52, is one of
+// p's ULP: |p| < 2^-36). Otherwise pi/2 = c1 + c2 + c3 + rest, float32 parts of
+// 11 bits (and the rest in two floats, 68 bits in all: 0.1 ULP of
 // the smallest |r| below the limit, 4.2e-9 at x = 252.898), float64 parts
 // of 26 bits (131 bits). q times a part is exact with or without FMA;
 // x - q c1 - q c2 is exact too, and r_low carries the rounding of
@@ -466,6 +470,18 @@ template <class D, class V>
 HWY_INLINE V ReduceByHalfPi(D d, V x, V q, V& r_low) {
   using T = hn::TFromD<D>;
   constexpr bool kIsFloat = sizeof(T) == 4;
+#if HWY_NATIVE_FMA
+  if constexpr (!kIsFloat) {
+    const V c2 = hn::Set(d, 6.123233995736766e-17);
+    const V r1 = hn::NegMulAdd(q, hn::Set(d, 1.5707963267948966), x);
+    const V p = hn::Mul(q, c2);
+    const V r_high = hn::Sub(r1, p);
+    const V rounding = hn::Sub(hn::Sub(r1, r_high), p);
+    r_low = hn::NegMulAdd(q, hn::Set(d, -1.4973849048591698e-33),
+                          hn::Sub(rounding, ProductError(d, q, c2, p)));
+    return r_high;
+  }
+#endif
   const V c1 = hn::Set(d, kIsFloat ? T(1.5703125) : T(1.5707963109016418));
   const V c2 = hn::Set(d, kIsFloat ? T(0.0004837512969970703) : T(1.5893254712295857e-08));
   const V c3 = hn::Set(d, kIsFloat ? T(7.549533620476723e-08) : T(6.123233932053594e-17));
@@ -476,8 +492,7 @@ HWY_INLINE V ReduceByHalfPi(D d, V x, V q, V& r_low) {
   const V r_high = hn::Sub(reduced, product);
   // reduced - product - r_high exactly (TwoSum: either may be the larger).
   const V back = hn::Sub(r_high, reduced);
-  r_low = hn::Sub(
-      hn::Add(hn::Sub(reduced, hn::Sub(r_high, back)), hn::Sub(hn::Neg(product), back)), rest);
+  r_low = hn::Sub(hn::Sub(hn::Sub(reduced, hn::Sub(r_high, back)), hn::Add(product, back)), rest);
   return r_high;
 }
 
@@ -533,12 +548,20 @@ template <bool kSine, class D, class V>
 HWY_INLINE V SinCos(D d, V x) {
   using T = hn::TFromD<D>;
   if constexpr (sizeof(T) == 8) {
+    const hn::RebindToUnsigned<D> du;
     V y = SinCosByReduction<kSine>(d, x);
     const V a = hn::Abs(x);
     const auto in_range = hn::Le(a, hn::Set(d, kHalfPiReductionLimit<T>));
-    const auto regular = kSine ? hn::And(in_range, hn::Gt(a, hn::Zero(d))) : in_range;
-    if (HWY_LIKELY(hn::AllTrue(d, regular))) return y;
-    if constexpr (kSine) y = hn::IfThenElse(hn::Eq(a, hn::Zero(d)), x, y);
+    if constexpr (kSine) {
+      // 0 < |x| <= limit in one unsigned compare: |x|'s bits minus 1 wrap
+      // around for zeros.
+      const auto bits = hn::Sub(hn::BitCast(du, a), hn::Set(du, 1));
+      const auto limit = hn::BitCast(du, hn::Set(d, kHalfPiReductionLimit<T>));
+      if (HWY_LIKELY(hn::AllTrue(du, hn::Lt(bits, limit)))) return y;
+      y = hn::IfThenElse(hn::Eq(a, hn::Zero(d)), x, y);
+    } else {
+      if (HWY_LIKELY(hn::AllTrue(d, in_range))) return y;
+    }
     if (!hn::AllTrue(d, in_range)) {
       y = hn::IfThenElse(in_range, y, ByLane(d, x, [](T v) { return kSine ? std::sin(v) : std::cos(v); }));
     }
@@ -606,8 +629,8 @@ HWY_INLINE V TanByReduction(D d, V x) {
 // then c + m w + (m u + c_low): c in {0, pi/2, pi} as high + low parts,
 // m w exact (m in {+-1, +-2}), u = asin w - w, and the sum c + m w's
 // rounding carried (|c| >= |m w|, so Fast2Sum); the square root's rounding
-// e = (z - w^2) / (2w) (residual exact from ProductError) joins u, times
-// 1 + z/2 (asin's slope at w), divided by w in float32's approximate
+// e = (z - w^2) / (2w) joins u (asin's slope, up to 1.155 at w = 1/2, taken
+// as 1: 0.06 ULP at most), the division by float32's approximate
 // reciprocal (e is below half an ULP of w: a few bits of it suffice).
 // |x| > 1 and NaN come out NaN through the square root or the arithmetic.
 template <bool kAsin, class D, class V>
@@ -617,24 +640,37 @@ HWY_INLINE V AsinAcosF64(D d, V x) {
   const V half = hn::Set(d, 0.5);
   const V a = hn::Abs(x);
   const auto outer = hn::Gt(a, half);
-  const V z = hn::Mul(hn::Sub(one, a), half);
+  const V one_minus_a = hn::Sub(one, a);
+  const V z = hn::Mul(one_minus_a, half);
   const V root = hn::Sqrt(z);
   const V t = hn::IfThenElse(outer, z, hn::Mul(x, x));
   const V w = hn::IfThenElse(outer, root, a);
-  V p = hn::MulAdd(hn::Set(d, 0.03267680239223717), t, hn::Set(d, -0.02107715423363025));
-  for (const double c : {0.02176340344035132, 0.0036830802066285155, 0.010786519375100567,
-                         0.011397777597004104, 0.013980961275644329, 0.017351600104018122,
-                         0.02237221565981758, 0.03038194268362496, 0.04464285717512091,
-                         0.07499999999970261, 0.16666666666666763}) {
-    p = hn::MulAdd(p, t, hn::Set(d, c));
-  }
+  // P(t) = E(t^2) + t O(t^2): two chains of half the latency.
+  const V t2 = hn::Mul(t, t);
+  V even = hn::MulAdd(hn::Set(d, 0.03267680239223717), t2, hn::Set(d, 0.02176340344035132));
+  V odd = hn::MulAdd(hn::Set(d, -0.02107715423363025), t2, hn::Set(d, 0.0036830802066285155));
+  even = hn::MulAdd(even, t2, hn::Set(d, 0.010786519375100567));
+  odd = hn::MulAdd(odd, t2, hn::Set(d, 0.011397777597004104));
+  even = hn::MulAdd(even, t2, hn::Set(d, 0.013980961275644329));
+  odd = hn::MulAdd(odd, t2, hn::Set(d, 0.017351600104018122));
+  even = hn::MulAdd(even, t2, hn::Set(d, 0.02237221565981758));
+  odd = hn::MulAdd(odd, t2, hn::Set(d, 0.03038194268362496));
+  even = hn::MulAdd(even, t2, hn::Set(d, 0.04464285717512091));
+  odd = hn::MulAdd(odd, t2, hn::Set(d, 0.07499999999970261));
+  even = hn::MulAdd(even, t2, hn::Set(d, 0.16666666666666763));
+  const V p = hn::MulAdd(odd, t, even);
+  // z - root^2, exact (the residual of a rounded square root is a float).
+#if HWY_NATIVE_FMA
+  const V residual = hn::NegMulAdd(root, root, z);
+#else
   const V square = hn::Mul(root, root);
   const V residual = hn::Sub(hn::Sub(z, square), ProductError(d, root, root, square));
-  // 1 / w, clamped off 0 for x = +-1 (where the residual is 0).
-  const V reciprocal = hn::PromoteTo(
-      d, hn::ApproximateReciprocal(hn::DemoteTo(df, hn::Max(root, hn::Set(d, 1e-30)))));
-  const V e = hn::IfThenElseZero(
-      outer, hn::Mul(residual, hn::Mul(reciprocal, hn::MulAdd(z, hn::Set(d, 0.25), half))));
+#endif
+  // 1 / (2 root) from z, beside the square root rather than after it; kept
+  // finite for x = +-1 (where the residual is 0).
+  const V reciprocal = hn::PromoteTo(d, hn::ApproximateReciprocalSqrt(hn::DemoteTo(
+                                            df, hn::Max(hn::Add(one_minus_a, one_minus_a), hn::Set(d, 1e-30)))));
+  const V e = hn::IfThenElseZero(outer, hn::Mul(residual, reciprocal));
   const V u = hn::MulAdd(hn::Mul(w, t), p, e);
   const V half_pi = hn::Set(d, 1.5707963267948966);
   const V half_pi_low = hn::Set(d, 6.123233995736766e-17);
