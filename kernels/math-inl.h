@@ -630,18 +630,17 @@ HWY_INLINE V TanByReduction(D d, V x) {
 // m w exact (m in {+-1, +-2}), u = asin w - w, and the sum c + m w's
 // rounding carried (|c| >= |m w|, so Fast2Sum); the square root's rounding
 // e = (z - w^2) / (2w) joins u (asin's slope, up to 1.155 at w = 1/2, taken
-// as 1: 0.06 ULP at most), the division by float32's approximate
-// reciprocal (e is below half an ULP of w: a few bits of it suffice).
+// as 1: 0.06 ULP at most), 1 / (2w) approximated from w's bits (e is below
+// half an ULP of w: a few bits of it suffice; 0.06 ULP at most again).
 // |x| > 1 and NaN come out NaN through the square root or the arithmetic.
 template <bool kAsin, class D, class V>
 HWY_INLINE V AsinAcosF64(D d, V x) {
-  const hn::Rebind<float, D> df;
+  const hn::RebindToSigned<D> di;
   const V one = hn::Set(d, 1.0);
   const V half = hn::Set(d, 0.5);
   const V a = hn::Abs(x);
   const auto outer = hn::Gt(a, half);
-  const V one_minus_a = hn::Sub(one, a);
-  const V z = hn::Mul(one_minus_a, half);
+  const V z = hn::Mul(hn::Sub(one, a), half);
   const V root = hn::Sqrt(z);
   const V t = hn::IfThenElse(outer, z, hn::Mul(x, x));
   const V w = hn::IfThenElse(outer, root, a);
@@ -666,10 +665,11 @@ HWY_INLINE V AsinAcosF64(D d, V x) {
   const V square = hn::Mul(root, root);
   const V residual = hn::Sub(hn::Sub(z, square), ProductError(d, root, root, square));
 #endif
-  // 1 / (2 root) from z, beside the square root rather than after it; kept
-  // finite for x = +-1 (where the residual is 0).
-  const V reciprocal = hn::PromoteTo(d, hn::ApproximateReciprocalSqrt(hn::DemoteTo(
-                                            df, hn::Max(hn::Add(one_minus_a, one_minus_a), hn::Set(d, 1e-30)))));
+  // 1 / (2 root) within 12.5 % (over, never under) by negating root's
+  // exponent in the bits: 2^-(k+1) (1 - f/2) for root = 2^k (1 + f). For
+  // root = 0 (x = +-1) it is finite, and the residual is 0.
+  const V reciprocal = hn::BitCast(
+      d, hn::Sub(hn::Set(di, int64_t{0x7FD0000000000000}), hn::BitCast(di, root)));
   const V e = hn::IfThenElseZero(outer, hn::Mul(residual, reciprocal));
   const V u = hn::MulAdd(hn::Mul(w, t), p, e);
   const V half_pi = hn::Set(d, 1.5707963267948966);
@@ -684,9 +684,10 @@ HWY_INLINE V AsinAcosF64(D d, V x) {
     const V sign = hn::And(x, hn::Set(d, -0.0));
     m = hn::Xor(hn::IfThenElse(outer, hn::Set(d, 2.0), hn::Set(d, -1.0)), sign);
     const auto negative = hn::Lt(x, hn::Zero(d));
-    const V twice = hn::IfThenElseZero(negative, hn::Set(d, 2.0));
-    c_high = hn::IfThenElse(outer, hn::Mul(twice, half_pi), half_pi);
-    c_low = hn::IfThenElse(outer, hn::Mul(twice, half_pi_low), half_pi_low);
+    c_high = hn::IfThenElse(outer, hn::IfThenElseZero(negative, hn::Set(d, 3.1415926535897931)),
+                            half_pi);
+    c_low = hn::IfThenElse(outer, hn::IfThenElseZero(negative, hn::Set(d, 1.2246467991473532e-16)),
+                           half_pi_low);
   }
   const V mw = hn::Mul(m, w);
   const V sum = hn::Add(c_high, mw);
