@@ -458,9 +458,9 @@ constexpr T kHalfPiReductionLimit = sizeof(T) == 4 ? T(10000) : T(100000);
 // r = x - q pi/2 as r_high (returned) + r_low, q integral and round(x 2/pi)
 // for |x| <= kHalfPiReductionLimit. float64 with FMA: pi/2 = C1 + C2 + C3
 // (53-bit parts, 159 bits); r1 = x - q C1 is exact in one FMA (a multiple
-// of 2^-52 below 1), q C2 = p + p_error exactly, and r1 - p = r_high +
-// its rounding exactly by Fast2Sum (r1, a multiple of 2^-52, is one of
-// p's ULP: |p| < 2^-36). Otherwise pi/2 = c1 + c2 + c3 + rest, float32 parts of
+// of 2^-52 below 1), and r1 - p = r_high + its rounding exactly by
+// Fast2Sum for p = q C2 rounded (r1, a multiple of 2^-52, is one of p's
+// ULP: |p| < 2^-36). Otherwise pi/2 = c1 + c2 + c3 + rest, float32 parts of
 // 11 bits (and the rest in two floats, 68 bits in all: 0.1 ULP of
 // the smallest |r| below the limit, 4.2e-9 at x = 252.898), float64 parts
 // of 26 bits (131 bits). q times a part is exact with or without FMA;
@@ -474,11 +474,11 @@ HWY_INLINE V ReduceByHalfPi(D d, V x, V q, V& r_low) {
   if constexpr (!kIsFloat) {
     const V c2 = hn::Set(d, 6.123233995736766e-17);
     const V r1 = hn::NegMulAdd(q, hn::Set(d, 1.5707963267948966), x);
-    const V p = hn::Mul(q, c2);
-    const V r_high = hn::Sub(r1, p);
-    const V rounding = hn::Sub(hn::Sub(r1, r_high), p);
+    const V r_high = hn::Sub(r1, hn::Mul(q, c2));
+    // (r1 - r_high) - q c2: Fast2Sum's exact difference, then the rounding
+    // and the product's error in one FMA.
     r_low = hn::NegMulAdd(q, hn::Set(d, -1.4973849048591698e-33),
-                          hn::Sub(rounding, ProductError(d, q, c2, p)));
+                          hn::NegMulAdd(q, c2, hn::Sub(r1, r_high)));
     return r_high;
   }
 #endif
@@ -501,7 +501,7 @@ HWY_INLINE V ReduceByHalfPi(D d, V x, V q, V& r_low) {
 // sin r = r + r^3 S(r^2), cos r = 1 - r^2/2 + r^4 C(r^2) (tools/minimax.py
 // sin_tail_f64, cos_tail_f64: degree 5, 0.06 and 0.01 x 2^-53), both
 // computed and one picked by q's parity (the result's sign by q's second
-// bit; cos x = sin(x + pi/2) adds 1 to q). r_low enters at first order:
+// bit; cos x = sin(x + pi/2) takes the quadrant one ahead). r_low enters at first order:
 // sin(r + r_low) = sin r + r_low (1 - r^2/2), cos(r + r_low) = cos r -
 // r_low r. cos keeps the rounding of 1 - r^2/2 (0.5 ULP otherwise).
 // q = round(x 2/pi) lands in the low mantissa bits of x 2/pi + 1.5 2^52,
@@ -511,7 +511,8 @@ HWY_INLINE V SinCosByReduction(D d, V x) {
   const hn::RebindToSigned<D> di;
   const V one = hn::Set(d, 1.0);
   const V half = hn::Set(d, 0.5);
-  const V shift = hn::Set(d, 6755399441055744.0);  // 1.5 * 2^52
+  // 1.5 * 2^52, plus 1 for cos (whose quadrant is one ahead).
+  const V shift = hn::Set(d, kSine ? 6755399441055744.0 : 6755399441055745.0);
   const V shifted = hn::MulAdd(x, hn::Set(d, 0.63661977236758134308), shift);
   V r_low;
   const V r = ReduceByHalfPi(d, x, hn::Sub(shifted, shift), r_low);
@@ -534,10 +535,10 @@ HWY_INLINE V SinCosByReduction(D d, V x) {
   const V w = hn::Sub(one, half_t);
   const V w_error = hn::Sub(hn::Sub(one, w), half_t);  // exact: 1 - w is
   const V cos_r = hn::Add(w, hn::MulAdd(hn::Mul(t, t), c, hn::NegMulAdd(r, r_low, w_error)));
-  auto quadrant = hn::BitCast(di, shifted);
-  if constexpr (!kSine) quadrant = hn::Add(quadrant, hn::Set(di, 1));
+  const auto quadrant = hn::BitCast(di, shifted);
   const auto odd = hn::RebindMask(d, hn::TestBit(quadrant, hn::Set(di, 1)));
-  const V sign = hn::BitCast(d, hn::ShiftLeft<62>(hn::And(quadrant, hn::Set(di, 2))));
+  // The quadrant's second bit moved to the sign (its first lands in bit 62).
+  const V sign = hn::And(hn::BitCast(d, hn::ShiftLeft<62>(quadrant)), hn::Set(d, -0.0));
   return hn::Xor(hn::IfThenElse(odd, cos_r, sin_r), sign);
 }
 
