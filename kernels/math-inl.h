@@ -641,7 +641,7 @@ HWY_INLINE V AsinAcosF64(D d, V x) {
   const V half = hn::Set(d, 0.5);
   const V a = hn::Abs(x);
   const auto outer = hn::Gt(a, half);
-  const V z = hn::Mul(hn::Sub(one, a), half);
+  const V z = hn::NegMulAdd(a, half, half);  // exact for a >= 1/2
   const V root = hn::Sqrt(z);
   const V t = hn::IfThenElse(outer, z, hn::Mul(x, x));
   const V w = hn::IfThenElse(outer, root, a);
@@ -672,7 +672,7 @@ HWY_INLINE V AsinAcosF64(D d, V x) {
   const V reciprocal = hn::BitCast(
       d, hn::Sub(hn::Set(di, int64_t{0x7FD0000000000000}), hn::BitCast(di, root)));
   const V e = hn::IfThenElseZero(outer, hn::Mul(residual, reciprocal));
-  const V u = hn::MulAdd(hn::Mul(w, t), p, e);
+
   const V half_pi = hn::Set(d, 1.5707963267948966);
   const V half_pi_low = hn::Set(d, 6.123233995736766e-17);
   V m, c_high, c_low;
@@ -693,7 +693,9 @@ HWY_INLINE V AsinAcosF64(D d, V x) {
   const V mw = hn::Mul(m, w);
   const V sum = hn::Add(c_high, mw);
   const V sum_error = hn::Sub(mw, hn::Sub(sum, c_high));
-  const V y = hn::Add(sum, hn::MulAdd(m, u, hn::Add(c_low, sum_error)));
+  // m u = m w t P + m e, the polynomial's term last (the longest chain).
+  const V low = hn::MulAdd(m, e, hn::Add(c_low, sum_error));
+  const V y = hn::Add(sum, hn::MulAdd(hn::Mul(mw, t), p, low));
   return kAsin ? hn::CopySign(y, x) : y;
 }
 
