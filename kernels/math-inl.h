@@ -53,7 +53,6 @@ template <>
 struct MathLimits<double> {
   static constexpr double kExpOverflow = 709.782712893383973096;
   static constexpr double kSiluTail = -700.0;
-  static constexpr double kTrigLimit = 39000.0;
 };
 
 template <class D>
@@ -613,46 +612,49 @@ HWY_INLINE V AtanhF64(D d, V x) {
   return hn::IfThenElse(regular, y, edge);
 }
 
-// sin or cos: lanes beyond hn::Sin's valid range (and Inf) go through the
-// C library, which reduces large arguments exactly.
-template <bool kSine, class D, class V>
-HWY_INLINE V SinCos(D d, V x) {
+// f of each lane through the C library.
+template <class D, class V, typename F>
+HWY_INLINE V ByLane(D d, V w, F f) {
   using T = hn::TFromD<D>;
-  V y = kSine ? hn::Sin(d, x) : hn::Cos(d, x);
-  const auto large = hn::Gt(hn::Abs(x), hn::Set(d, MathLimits<T>::kTrigLimit));
-  if (HWY_UNLIKELY(!hn::AllFalse(d, large))) {
-    HWY_ALIGN T lanes[hn::MaxLanes(d)];
-    HWY_ALIGN T values[hn::MaxLanes(d)];
-    hn::Store(x, d, lanes);
-    hn::Store(y, d, values);
-    for (size_t i = 0; i < hn::Lanes(d); ++i) {
-      if (std::abs(lanes[i]) > MathLimits<T>::kTrigLimit) {
-        values[i] = kSine ? std::sin(lanes[i]) : std::cos(lanes[i]);
-      }
-    }
-    y = hn::Load(d, values);
-  }
-  return KeepNaN(x, y);
+  HWY_ALIGN T lanes[hn::MaxLanes(d)];
+  hn::Store(w, d, lanes);
+  for (size_t i = 0; i < hn::Lanes(d); ++i) lanes[i] = f(lanes[i]);
+  return hn::Load(d, lanes);
 }
 
-// tan x: x = q pi/2 + r, |r| <= pi/4, q = round(x 2/pi) and r by Cody-Waite
-// (pi/2 in parts short enough that q times them is exact for |x| up to the
-// limit); tan r = r + r^3 T(r^2), T a minimax fit
-// (tools/minimax.py tan_tail_f32: degree 5, 0.38 x 2^-24; tan_tail_f64:
-// degree 14, 0.12 x 2^-53), and tan x = -1 / tan r for odd q. Lanes beyond
-// the limit (and Inf) go through the C library, which reduces large
-// arguments exactly. NaN comes through the arithmetic; zeros are left to the
-// caller (r loses -0's sign).
+// Below it, x = q pi/2 + r is reduced exactly enough by ReduceByHalfPi
+// (q < 2^17: the products by pi/2's parts stay exact, and the smallest |r|
+// there, about 2^-52, keeps 60 good bits); beyond, the C library reduces.
+template <typename T>
+constexpr T kHalfPiReductionLimit = sizeof(T) == 4 ? T(10000) : T(100000);
+
+// r = x - q pi/2 as r_high (returned) + r_low, q integral and round(x 2/pi)
+// for |x| <= kHalfPiReductionLimit. float64 with FMA: pi/2 = C1 + C2 + C3
+// (53-bit parts, 159 bits); r1 = x - q C1 is exact in one FMA (a multiple
+// of 2^-52 below 1), and r1 - p = r_high + its rounding exactly by
+// Fast2Sum for p = q C2 rounded (r1, a multiple of 2^-52, is one of p's
+// ULP: |p| < 2^-36). Otherwise pi/2 = c1 + c2 + c3 + rest, float32 parts of
+// 11 bits (and the rest in two floats, 68 bits in all: 0.1 ULP of
+// the smallest |r| below the limit, 4.2e-9 at x = 252.898), float64 parts
+// of 26 bits (131 bits). q times a part is exact with or without FMA;
+// x - q c1 - q c2 is exact too, and r_low carries the rounding of
+// subtracting q c3 and the rest.
 template <class D, class V>
-HWY_INLINE V TanByReduction(D d, V x) {
+HWY_INLINE V ReduceByHalfPi(D d, V x, V q, V& r_low) {
   using T = hn::TFromD<D>;
   constexpr bool kIsFloat = sizeof(T) == 4;
-  const V q = hn::Round(hn::Mul(x, hn::Set(d, T(0.63661977236758134308))));  // 2/pi
-  // pi/2 = c1 + c2 + c3 + rest: float32 parts of 11 bits (and the rest in
-  // two floats, 68 bits in all: 0.1 ULP of the smallest |r| below the limit,
-  // 4.2e-9 at x = 252.898), float64 parts of 26 bits (131 bits). q times a
-  // part is exact with or without FMA; x - q c1 - q c2 is exact too, and
-  // r = r_high + r_low carries the rounding of subtracting q c3 and the rest.
+#if HWY_NATIVE_FMA
+  if constexpr (!kIsFloat) {
+    const V c2 = hn::Set(d, 6.123233995736766e-17);
+    const V r1 = hn::NegMulAdd(q, hn::Set(d, 1.5707963267948966), x);
+    const V r_high = hn::Sub(r1, hn::Mul(q, c2));
+    // (r1 - r_high) - q c2: Fast2Sum's exact difference, then the rounding
+    // and the product's error in one FMA.
+    r_low = hn::NegMulAdd(q, hn::Set(d, -1.4973849048591698e-33),
+                          hn::NegMulAdd(q, c2, hn::Sub(r1, r_high)));
+    return r_high;
+  }
+#endif
   const V c1 = hn::Set(d, kIsFloat ? T(1.5703125) : T(1.5707963109016418));
   const V c2 = hn::Set(d, kIsFloat ? T(0.0004837512969970703) : T(1.5893254712295857e-08));
   const V c3 = hn::Set(d, kIsFloat ? T(7.549533620476723e-08) : T(6.123233932053594e-17));
@@ -663,9 +665,106 @@ HWY_INLINE V TanByReduction(D d, V x) {
   const V r_high = hn::Sub(reduced, product);
   // reduced - product - r_high exactly (TwoSum: either may be the larger).
   const V back = hn::Sub(r_high, reduced);
-  const V r_low = hn::Sub(
-      hn::Add(hn::Sub(reduced, hn::Sub(r_high, back)), hn::Sub(hn::Neg(product), back)), rest);
-  const V r = r_high;
+  r_low = hn::Sub(hn::Sub(hn::Sub(reduced, hn::Sub(r_high, back)), hn::Add(product, back)), rest);
+  return r_high;
+}
+
+// float64 sin x (kSine) or cos x for |x| <= kHalfPiReductionLimit (other
+// lanes: anything): x = q pi/2 + r (ReduceByHalfPi), |r| <= pi/4, and
+// sin r = r + r^3 S(r^2), cos r = 1 - r^2/2 + r^4 C(r^2) (tools/minimax.py
+// sin_tail_f64, cos_tail_f64: degree 5, 0.06 and 0.01 x 2^-53), both
+// computed and one picked by q's parity (the result's sign by q's second
+// bit; cos x = sin(x + pi/2) takes the quadrant one ahead). r_low enters at first order:
+// sin(r + r_low) = sin r + r_low (1 - r^2/2), cos(r + r_low) = cos r -
+// r_low r. cos keeps the rounding of 1 - r^2/2 (0.5 ULP otherwise).
+// q = round(x 2/pi) lands in the low mantissa bits of x 2/pi + 1.5 2^52,
+// from where its parity and sign bit are read.
+template <bool kSine, class D, class V>
+HWY_INLINE V SinCosByReduction(D d, V x) {
+  const hn::RebindToSigned<D> di;
+  const V one = hn::Set(d, 1.0);
+  const V half = hn::Set(d, 0.5);
+  // 1.5 * 2^52, plus 1 for cos (whose quadrant is one ahead).
+  const V shift = hn::Set(d, kSine ? 6755399441055744.0 : 6755399441055745.0);
+  const V shifted = hn::MulAdd(x, hn::Set(d, 0.63661977236758134308), shift);
+  V r_low;
+  const V r = ReduceByHalfPi(d, x, hn::Sub(shifted, shift), r_low);
+  const V t = hn::Mul(r, r);
+  V s = hn::MulAdd(hn::Set(d, 0.0000000001589682740059711), t,
+                   hn::Set(d, -0.000000025050758643154687));
+  for (const double c : {0.0000027557313695153394, -0.00019841269829816706, 0.008333333333322424,
+                         -0.16666666666666632}) {
+    s = hn::MulAdd(s, t, hn::Set(d, c));
+  }
+  V c = hn::MulAdd(hn::Set(d, -0.000000000011358535779373611), t,
+                   hn::Set(d, 0.0000000020875700826359285));
+  for (const double k : {-0.00000027557314179170013, 0.000024801587288851213,
+                         -0.0013888888888873056, 0.041666666666666595}) {
+    c = hn::MulAdd(c, t, hn::Set(d, k));
+  }
+  // sin r = r + t (r S - r_low / 2) + r_low.
+  const V sin_r = hn::Add(r, hn::MulAdd(t, hn::MulSub(r, s, hn::Mul(r_low, half)), r_low));
+  const V half_t = hn::Mul(t, half);
+  const V w = hn::Sub(one, half_t);
+  const V w_error = hn::Sub(hn::Sub(one, w), half_t);  // exact: 1 - w is
+  const V cos_r = hn::Add(w, hn::MulAdd(hn::Mul(t, t), c, hn::NegMulAdd(r, r_low, w_error)));
+  const auto quadrant = hn::BitCast(di, shifted);
+  const auto odd = hn::RebindMask(d, hn::TestBit(quadrant, hn::Set(di, 1)));
+  // The quadrant's second bit moved to the sign (its first lands in bit 62).
+  const V sign = hn::And(hn::BitCast(d, hn::ShiftLeft<62>(quadrant)), hn::Set(d, -0.0));
+  return hn::Xor(hn::IfThenElse(odd, cos_r, sin_r), sign);
+}
+
+// sin or cos. float64: SinCosByReduction; float32: hn::Sin / hn::Cos.
+// Lanes beyond the range (and Inf) go through the C library, which
+// reduces large arguments exactly; sin keeps -0.
+template <bool kSine, class D, class V>
+HWY_INLINE V SinCos(D d, V x) {
+  using T = hn::TFromD<D>;
+  if constexpr (sizeof(T) == 8) {
+    const hn::RebindToUnsigned<D> du;
+    V y = SinCosByReduction<kSine>(d, x);
+    const V a = hn::Abs(x);
+    const auto in_range = hn::Le(a, hn::Set(d, kHalfPiReductionLimit<T>));
+    if constexpr (kSine) {
+      // 0 < |x| <= limit in one unsigned compare: |x|'s bits minus 1 wrap
+      // around for zeros.
+      const auto bits = hn::Sub(hn::BitCast(du, a), hn::Set(du, 1));
+      const auto limit = hn::BitCast(du, hn::Set(d, kHalfPiReductionLimit<T>));
+      if (HWY_LIKELY(hn::AllTrue(du, hn::Lt(bits, limit)))) return y;
+      y = hn::IfThenElse(hn::Eq(a, hn::Zero(d)), x, y);
+    } else {
+      if (HWY_LIKELY(hn::AllTrue(d, in_range))) return y;
+    }
+    if (!hn::AllTrue(d, in_range)) {
+      y = hn::IfThenElse(in_range, y, ByLane(d, x, [](T v) { return kSine ? std::sin(v) : std::cos(v); }));
+    }
+    return KeepNaN(x, y);
+  } else {
+    V y = kSine ? hn::Sin(d, x) : hn::Cos(d, x);
+    const auto large = hn::Gt(hn::Abs(x), hn::Set(d, MathLimits<T>::kTrigLimit));
+    if (HWY_UNLIKELY(!hn::AllFalse(d, large))) {
+      y = hn::IfThenElse(large, ByLane(d, x, [](T v) { return kSine ? std::sin(v) : std::cos(v); }), y);
+    }
+    y = KeepNaN(x, y);
+    return kSine ? OddPassThrough(x, y) : y;
+  }
+}
+
+// tan x: x = q pi/2 + r, |r| <= pi/4, q = round(x 2/pi) (ReduceByHalfPi);
+// tan r = r + r^3 T(r^2), T a minimax fit
+// (tools/minimax.py tan_tail_f32: degree 5, 0.38 x 2^-24; tan_tail_f64:
+// degree 14, 0.12 x 2^-53), and tan x = -1 / tan r for odd q. Lanes beyond
+// the limit (and Inf) go through the C library, which reduces large
+// arguments exactly. NaN comes through the arithmetic; zeros are left to the
+// caller (r loses -0's sign).
+template <class D, class V>
+HWY_INLINE V TanByReduction(D d, V x) {
+  using T = hn::TFromD<D>;
+  constexpr bool kIsFloat = sizeof(T) == 4;
+  const V q = hn::Round(hn::Mul(x, hn::Set(d, T(0.63661977236758134308))));  // 2/pi
+  V r_low;
+  const V r = ReduceByHalfPi(d, x, q, r_low);
   const V t = hn::Mul(r, r);
   V p;
   if constexpr (kIsFloat) {
@@ -690,11 +789,87 @@ HWY_INLINE V TanByReduction(D d, V x) {
   const V half_q = hn::Mul(q, hn::Set(d, T(0.5)));
   const auto odd = hn::Ne(hn::Floor(half_q), half_q);
   V y = hn::IfThenElse(odd, hn::Neg(hn::Div(hn::Set(d, T(1)), tan_r)), tan_r);
-  const auto large = hn::Gt(hn::Abs(x), hn::Set(d, sizeof(T) == 4 ? T(10000) : T(100000)));
+  const auto large = hn::Gt(hn::Abs(x), hn::Set(d, kHalfPiReductionLimit<T>));
   if (HWY_UNLIKELY(!hn::AllFalse(d, large))) {
     y = hn::IfThenElse(large, ByLane(d, x, [](T v) { return std::tan(v); }), y);
   }
   return y;
+}
+
+// float64 asin x (kAsin) or acos x: asin w = w + w^3 P(w^2) for w <= 1/2
+// (tools/minimax.py asin_tail_f64: degree 12, 0.015 x 2^-53), with
+// w = |x| for |x| <= 1/2 and w = sqrt(z), z = (1 - |x|) / 2 (exact) above,
+// where asin|x| = pi/2 - 2 asin w and acos|x| = 2 asin w. Every result is
+// then c + m w + (m u + c_low): c in {0, pi/2, pi} as high + low parts,
+// m w exact (m in {+-1, +-2}), u = asin w - w, and the sum c + m w's
+// rounding carried (|c| >= |m w|, so Fast2Sum); the square root's rounding
+// e = (z - w^2) / (2w) joins u (asin's slope, up to 1.155 at w = 1/2, taken
+// as 1: 0.06 ULP at most), 1 / (2w) approximated from w's bits (e is below
+// half an ULP of w: a few bits of it suffice; 0.06 ULP at most again).
+// |x| > 1 and NaN come out NaN through the square root or the arithmetic.
+template <bool kAsin, class D, class V>
+HWY_INLINE V AsinAcosF64(D d, V x) {
+  const hn::RebindToSigned<D> di;
+  const V one = hn::Set(d, 1.0);
+  const V half = hn::Set(d, 0.5);
+  const V a = hn::Abs(x);
+  const auto outer = hn::Gt(a, half);
+  const V z = hn::NegMulAdd(a, half, half);  // exact for a >= 1/2
+  const V root = hn::Sqrt(z);
+  const V t = hn::IfThenElse(outer, z, hn::Mul(x, x));
+  const V w = hn::IfThenElse(outer, root, a);
+  // P(t) = E(t^2) + t O(t^2): two chains of half the latency.
+  const V t2 = hn::Mul(t, t);
+  V even = hn::MulAdd(hn::Set(d, 0.03267680239223717), t2, hn::Set(d, 0.02176340344035132));
+  V odd = hn::MulAdd(hn::Set(d, -0.02107715423363025), t2, hn::Set(d, 0.0036830802066285155));
+  even = hn::MulAdd(even, t2, hn::Set(d, 0.010786519375100567));
+  odd = hn::MulAdd(odd, t2, hn::Set(d, 0.011397777597004104));
+  even = hn::MulAdd(even, t2, hn::Set(d, 0.013980961275644329));
+  odd = hn::MulAdd(odd, t2, hn::Set(d, 0.017351600104018122));
+  even = hn::MulAdd(even, t2, hn::Set(d, 0.02237221565981758));
+  odd = hn::MulAdd(odd, t2, hn::Set(d, 0.03038194268362496));
+  even = hn::MulAdd(even, t2, hn::Set(d, 0.04464285717512091));
+  odd = hn::MulAdd(odd, t2, hn::Set(d, 0.07499999999970261));
+  even = hn::MulAdd(even, t2, hn::Set(d, 0.16666666666666763));
+  const V p = hn::MulAdd(odd, t, even);
+  // z - root^2, exact (the residual of a rounded square root is a float).
+#if HWY_NATIVE_FMA
+  const V residual = hn::NegMulAdd(root, root, z);
+#else
+  const V square = hn::Mul(root, root);
+  const V residual = hn::Sub(hn::Sub(z, square), ProductError(d, root, root, square));
+#endif
+  // 1 / (2 root) within 12.5 % (over, never under) by negating root's
+  // exponent in the bits: 2^-(k+1) (1 - f/2) for root = 2^k (1 + f). For
+  // root = 0 (x = +-1) it is finite, and the residual is 0.
+  const V reciprocal = hn::BitCast(
+      d, hn::Sub(hn::Set(di, int64_t{0x7FD0000000000000}), hn::BitCast(di, root)));
+  const V e = hn::IfThenElseZero(outer, hn::Mul(residual, reciprocal));
+
+  const V half_pi = hn::Set(d, 1.5707963267948966);
+  const V half_pi_low = hn::Set(d, 6.123233995736766e-17);
+  V m, c_high, c_low;
+  if constexpr (kAsin) {
+    m = hn::IfThenElse(outer, hn::Set(d, -2.0), one);
+    c_high = hn::IfThenElseZero(outer, half_pi);
+    c_low = hn::IfThenElseZero(outer, half_pi_low);
+  } else {
+    // acos x = pi/2 - x inside; outside 2 asin w, or pi - 2 asin w for x < 0.
+    const V sign = hn::And(x, hn::Set(d, -0.0));
+    m = hn::Xor(hn::IfThenElse(outer, hn::Set(d, 2.0), hn::Set(d, -1.0)), sign);
+    const auto negative = hn::Lt(x, hn::Zero(d));
+    c_high = hn::IfThenElse(outer, hn::IfThenElseZero(negative, hn::Set(d, 3.1415926535897931)),
+                            half_pi);
+    c_low = hn::IfThenElse(outer, hn::IfThenElseZero(negative, hn::Set(d, 1.2246467991473532e-16)),
+                           half_pi_low);
+  }
+  const V mw = hn::Mul(m, w);
+  const V sum = hn::Add(c_high, mw);
+  const V sum_error = hn::Sub(mw, hn::Sub(sum, c_high));
+  // m u = m w t P + m e, the polynomial's term last (the longest chain).
+  const V low = hn::MulAdd(m, e, hn::Add(c_low, sum_error));
+  const V y = hn::Add(sum, hn::MulAdd(hn::Mul(mw, t), p, low));
+  return kAsin ? hn::CopySign(y, x) : y;
 }
 
 // sigmoid(x) = 1 / (1 + e^-x), as e^x / (1 + e^x) for x < 0 so that the
@@ -951,16 +1126,6 @@ HWY_INLINE V Cbrt(D d, V x) {
   return hn::IfThenElse(hn::And(hn::Gt(a, hn::Zero(d)), hn::Lt(a, Infinity(d))), result, x);
 }
 
-// f of each lane through the C library.
-template <class D, class V, typename F>
-HWY_INLINE V ByLane(D d, V w, F f) {
-  using T = hn::TFromD<D>;
-  HWY_ALIGN T lanes[hn::MaxLanes(d)];
-  hn::Store(w, d, lanes);
-  for (size_t i = 0; i < hn::Lanes(d); ++i) lanes[i] = f(lanes[i]);
-  return hn::Load(d, lanes);
-}
-
 // f(x) for one vector of float32 or float64 lanes.
 template <Function kFunction, class D, class V = hn::Vec<D>>
 HWY_INLINE V Evaluate(D d, V x) {
@@ -996,7 +1161,7 @@ HWY_INLINE V Evaluate(D d, V x) {
       return OddPassThrough(x, Log1pF64(d, x));
     }
   } else if constexpr (kFunction == Function::kSin) {
-    return OddPassThrough(x, SinCos<true>(d, x));
+    return SinCos<true>(d, x);
   } else if constexpr (kFunction == Function::kCos) {
     return SinCos<false>(d, x);
   } else if constexpr (kFunction == Function::kTanh) {
@@ -1017,9 +1182,16 @@ HWY_INLINE V Evaluate(D d, V x) {
   } else if constexpr (kFunction == Function::kAtan) {
     return OddPassThrough(x, (hn::Atan(d, x)));
   } else if constexpr (kFunction == Function::kAsin || kFunction == Function::kAcos) {
-    const V y = kFunction == Function::kAsin ? hn::Asin(d, x) : hn::Acos(d, x);
-    const V result = KeepNaN(x, hn::IfThenElse(hn::Gt(hn::Abs(x), one), QuietNaN(d), y));
-    return kFunction == Function::kAsin ? OddPassThrough(x, result) : result;
+    if constexpr (sizeof(T) == 8) {
+      const V y = AsinAcosF64<kFunction == Function::kAsin>(d, x);
+      const auto inside = hn::Le(hn::Abs(x), one);
+      if (HWY_LIKELY(hn::AllTrue(d, inside))) return y;
+      return KeepNaN(x, hn::IfThenElse(inside, y, QuietNaN(d)));
+    } else {
+      const V y = kFunction == Function::kAsin ? hn::Asin(d, x) : hn::Acos(d, x);
+      const V result = KeepNaN(x, hn::IfThenElse(hn::Gt(hn::Abs(x), one), QuietNaN(d), y));
+      return kFunction == Function::kAsin ? OddPassThrough(x, result) : result;
+    }
   } else if constexpr (kFunction == Function::kAsinh) {
     // Below 2^-12 (float32) or 2^-26 (float64), asinh a rounds to a (while
     // s is 1 + a ULP or two, and the rounding of the correction could cost

@@ -42,6 +42,24 @@ def tan_tail(t):
     return (mp.tan(r) - r) / r**3
 
 
+def sin_tail(t):
+    """(sin r - r) / r^3 as a function of t = r^2: sin r = r + r^3 S(r^2)."""
+    r = mp.sqrt(mp.mpf(t))
+    return (mp.sin(r) - r) / r**3
+
+
+def cos_tail(t):
+    """(cos r - 1 + t / 2) / t^2 at t = r^2: cos r = 1 - t / 2 + t^2 C(t)."""
+    t = mp.mpf(t)
+    return (mp.cos(mp.sqrt(t)) - 1 + t / 2) / t**2
+
+
+def asin_tail(t):
+    """(asin x - x) / x^3 as a function of t = x^2: asin x = x + x^3 P(x^2)."""
+    x = mp.sqrt(mp.mpf(t))
+    return (mp.asin(x) - x) / x**3
+
+
 TWO_OVER_SQRT_PI = 2 / mp.sqrt(mp.pi)
 
 
@@ -203,6 +221,24 @@ FITS = {
         weight=lambda t: t,
         result=lambda t, p: mp.sqrt(t) + t * mp.sqrt(t) * p,
         exact=lambda t: mp.tan(mp.sqrt(t))),
+    # float64 sin and cos after the reduction by pi/2, |r| <= pi/4.
+    "sin_tail_f64": dict(
+        target=sin_tail, interval=(0.0, QUARTER_PI_SQUARED), degree=5, dtype=np.float64,
+        weight=lambda t: t,
+        result=lambda t, p: mp.sqrt(t) + t * mp.sqrt(t) * p,
+        exact=lambda t: mp.sin(mp.sqrt(t))),
+    "cos_tail_f64": dict(
+        target=cos_tail, interval=(0.0, QUARTER_PI_SQUARED), degree=5, dtype=np.float64,
+        weight=lambda t: t * t / np.cos(np.sqrt(t)),
+        result=lambda t, p: 1 - t / 2 + t * t * p,
+        exact=lambda t: mp.cos(mp.sqrt(t))),
+    # float64 asin and acos: asin x = x + x^3 P(x^2) for |x| <= 1/2, and
+    # the same polynomial at (1 - |x|) / 2 above (t up to 1/4 either way).
+    "asin_tail_f64": dict(
+        target=asin_tail, interval=(0.0, 0.25), degree=12, dtype=np.float64,
+        weight=lambda t: t,
+        result=lambda t, p: mp.sqrt(t) + t * mp.sqrt(t) * p,
+        exact=lambda t: mp.asin(mp.sqrt(t))),
     "exp_tail_f64": dict(
         target=exp_tail, interval=(-HALF_LN2, HALF_LN2), degree=9, dtype=np.float64,
         weight=lambda r: r * r / np.exp(r),

@@ -81,12 +81,12 @@ inline UlpBound BoundOf(Function function) {
     case Function::kLog2:
     case Function::kLog10: return {2, 1};
     case Function::kSin:
-    case Function::kCos: return {4, 4};
+    case Function::kCos: return {4, 1};
     case Function::kTanh: return {3, 3};
     case Function::kSinh: return {3, 3};
     case Function::kAtan: return {3, 3};
     case Function::kAsin:
-    case Function::kAcos: return {3, 3};
+    case Function::kAcos: return {3, 1};
     case Function::kAsinh: return {2, 1};
     case Function::kSqrt: return {0.5, 0.5};
     case Function::kSigmoid: return {5, 5};
