@@ -820,8 +820,8 @@ HWY_INLINE V AsinAcosF64(D d, V x) {
   const V w = hn::IfThenElse(outer, root, a);
   // P(t) = E(t^2) + t O(t^2): two chains of half the latency.
   const V t2 = hn::Mul(t, t);
-  V even = hn::MulAdd(hn::Set(d, 0.03267680239223717), t2, hn::Set(d, 0.02176340344035132));
-  V odd = hn::MulAdd(hn::Set(d, -0.02107715423363025), t2, hn::Set(d, 0.0036830802066285155));
+  V even = hn::MulAdd(hn::Set(d, 0.032676802392237164), t2, hn::Set(d, 0.021763403440351315));
+  V odd = hn::MulAdd(hn::Set(d, -0.021077154233630248), t2, hn::Set(d, 0.003683080206628517));
   even = hn::MulAdd(even, t2, hn::Set(d, 0.010786519375100567));
   odd = hn::MulAdd(odd, t2, hn::Set(d, 0.011397777597004104));
   even = hn::MulAdd(even, t2, hn::Set(d, 0.013980961275644329));

@@ -36,28 +36,22 @@ def exp_tail(r):
     return (mp.expm1(r) - r) / r**2
 
 
-def tan_tail(t):
-    """(tan r - r) / r^3 as a function of t = r^2: tan r = r + r^3 T(r^2)."""
-    r = mp.sqrt(mp.mpf(t))
-    return (mp.tan(r) - r) / r**3
-
-
-def sin_tail(t):
-    """(sin r - r) / r^3 as a function of t = r^2: sin r = r + r^3 S(r^2)."""
-    r = mp.sqrt(mp.mpf(t))
-    return (mp.sin(r) - r) / r**3
+def odd_tail_fit(function, upper, degree, dtype):
+    """f(x) = x + x^3 P(x^2) for an odd f with f'(0) = 1 (tan, sin, asin,
+    atan), P fitted at t = x^2 in [0, upper], the error relative to f."""
+    def tail(t):
+        x = mp.sqrt(mp.mpf(t))
+        return (function(x) - x) / x**3
+    return dict(target=tail, interval=(0.0, upper), degree=degree, dtype=dtype,
+                weight=lambda t: t,
+                result=lambda t, p: mp.sqrt(t) + t * mp.sqrt(t) * p,
+                exact=lambda t: function(mp.sqrt(t)))
 
 
 def cos_tail(t):
     """(cos r - 1 + t / 2) / t^2 at t = r^2: cos r = 1 - t / 2 + t^2 C(t)."""
     t = mp.mpf(t)
     return (mp.cos(mp.sqrt(t)) - 1 + t / 2) / t**2
-
-
-def asin_tail(t):
-    """(asin x - x) / x^3 as a function of t = x^2: asin x = x + x^3 P(x^2)."""
-    x = mp.sqrt(mp.mpf(t))
-    return (mp.asin(x) - x) / x**3
 
 
 TWO_OVER_SQRT_PI = 2 / mp.sqrt(mp.pi)
@@ -121,12 +115,6 @@ def cbrt_step_fit(degree, dtype):
     return dict(target=lambda m: mp.mpf(m)**(-mp.mpf(2) / 3), interval=(1.0, 2.0), degree=degree,
                 dtype=dtype, weight=lambda m: np.cbrt(m)**2, result=lambda m, p: p,
                 exact=lambda m: mp.mpf(m)**(-mp.mpf(2) / 3))
-
-def atan_tail(t):
-    """(atan r - r) / r^3 as a function of t = r^2: atan r = r + r^3 A(r^2)."""
-    r = mp.sqrt(mp.mpf(t))
-    return (mp.atan(r) - r) / r**3
-
 
 def log2_ratio(f):
     """log2(1 + f) / f: log2(1 + f) = f L(f)."""
@@ -211,22 +199,10 @@ FITS = {
         weight=lambda f: np.abs(f),
         result=lambda f, q: f + f * f * q,
         exact=lambda f: mp.log1p(f)),
-    "tan_tail_f32": dict(
-        target=tan_tail, interval=(0.0, QUARTER_PI_SQUARED), degree=5, dtype=np.float32,
-        weight=lambda t: t,
-        result=lambda t, p: mp.sqrt(t) + t * mp.sqrt(t) * p,
-        exact=lambda t: mp.tan(mp.sqrt(t))),
-    "tan_tail_f64": dict(
-        target=tan_tail, interval=(0.0, QUARTER_PI_SQUARED), degree=14, dtype=np.float64,
-        weight=lambda t: t,
-        result=lambda t, p: mp.sqrt(t) + t * mp.sqrt(t) * p,
-        exact=lambda t: mp.tan(mp.sqrt(t))),
+    "tan_tail_f32": odd_tail_fit(mp.tan, QUARTER_PI_SQUARED, degree=5, dtype=np.float32),
+    "tan_tail_f64": odd_tail_fit(mp.tan, QUARTER_PI_SQUARED, degree=14, dtype=np.float64),
     # float64 sin and cos after the reduction by pi/2, |r| <= pi/4.
-    "sin_tail_f64": dict(
-        target=sin_tail, interval=(0.0, QUARTER_PI_SQUARED), degree=5, dtype=np.float64,
-        weight=lambda t: t,
-        result=lambda t, p: mp.sqrt(t) + t * mp.sqrt(t) * p,
-        exact=lambda t: mp.sin(mp.sqrt(t))),
+    "sin_tail_f64": odd_tail_fit(mp.sin, QUARTER_PI_SQUARED, degree=5, dtype=np.float64),
     "cos_tail_f64": dict(
         target=cos_tail, interval=(0.0, QUARTER_PI_SQUARED), degree=5, dtype=np.float64,
         weight=lambda t: t * t / np.cos(np.sqrt(t)),
@@ -234,11 +210,7 @@ FITS = {
         exact=lambda t: mp.cos(mp.sqrt(t))),
     # float64 asin and acos: asin x = x + x^3 P(x^2) for |x| <= 1/2, and
     # the same polynomial at (1 - |x|) / 2 above (t up to 1/4 either way).
-    "asin_tail_f64": dict(
-        target=asin_tail, interval=(0.0, 0.25), degree=12, dtype=np.float64,
-        weight=lambda t: t,
-        result=lambda t, p: mp.sqrt(t) + t * mp.sqrt(t) * p,
-        exact=lambda t: mp.asin(mp.sqrt(t))),
+    "asin_tail_f64": odd_tail_fit(mp.asin, 0.25, degree=12, dtype=np.float64),
     "exp_tail_f64": dict(
         target=exp_tail, interval=(-HALF_LN2, HALF_LN2), degree=9, dtype=np.float64,
         weight=lambda r: r * r / np.exp(r),
@@ -253,16 +225,8 @@ FITS = {
     "cbrt_step_f32": cbrt_step_fit(degree=5, dtype=np.float32),
     "cbrt_step_f64": cbrt_step_fit(degree=6, dtype=np.float64),
 
-    "atan_tail_f32": dict(
-        target=atan_tail, interval=(0.0, 1.0), degree=7, dtype=np.float32,
-        weight=lambda t: t,
-        result=lambda t, p: mp.sqrt(t) + t * mp.sqrt(t) * p,
-        exact=lambda t: mp.atan(mp.sqrt(t))),
-    "atan_tail_f64": dict(
-        target=atan_tail, interval=(0.0, 1.0), degree=18, dtype=np.float64,
-        weight=lambda t: t,
-        result=lambda t, p: mp.sqrt(t) + t * mp.sqrt(t) * p,
-        exact=lambda t: mp.atan(mp.sqrt(t))),
+    "atan_tail_f32": odd_tail_fit(mp.atan, 1.0, degree=7, dtype=np.float32),
+    "atan_tail_f64": odd_tail_fit(mp.atan, 1.0, degree=18, dtype=np.float64),
     # float32 pow, computed in float64 lanes (kernels/binary_math-inl.h):
     # 2^r to 2^-29 (log2 below, to 2^-36), far below float32's rounding.
     "exp2_f64": dict(
