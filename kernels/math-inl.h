@@ -97,6 +97,24 @@ HWY_INLINE V OddPassThrough(V x, V result) {
 template <typename T>
 constexpr T kExpNormalRange = sizeof(T) == 4 ? T(87.3) : T(708.0);
 
+// exp_tail_f64_carried's P(r) = even(r^2) + r odd(r^2): P(-r) from the
+// same two (sinh's e^|x| and e^-|x|), and each a chain of half the length
+// of Horner's in r.
+template <class D, class V>
+HWY_INLINE V ExpTailEvenOdd(D d, V r, V& odd) {
+  const V r2 = hn::Mul(r, r);
+  V even = hn::MulAdd(hn::Set(d, 0.0000000020826632886062006), r2, hn::Set(d, 0.0000002755758175951737));
+  even = hn::MulAdd(even, r2, hn::Set(d, 0.000024801586926834244));
+  even = hn::MulAdd(even, r2, hn::Set(d, 0.0013888888889115464));
+  even = hn::MulAdd(even, r2, hn::Set(d, 0.041666666666666095));
+  even = hn::MulAdd(even, r2, hn::Set(d, 0.5));
+  odd = hn::MulAdd(hn::Set(d, 0.000000025112025300501553), r2, hn::Set(d, 0.0000027557234894207066));
+  odd = hn::MulAdd(odd, r2, hn::Set(d, 0.0001984126989635243));
+  odd = hn::MulAdd(odd, r2, hn::Set(d, 0.008333333333317046));
+  odd = hn::MulAdd(odd, r2, hn::Set(d, 0.16666666666666682));
+  return even;
+}
+
 // P(r) of e^r = 1 + r + r^2 P(r) on [-ln2/2, ln2/2] (tools/minimax.py
 // exp_tail_f32 / exp_tail_f64; with kCarried, for float64,
 // exp_tail_f64_carried: one degree more, for ExpParts).
@@ -105,16 +123,24 @@ HWY_INLINE V ExpTailPolynomial(D d, V r) {
   using T = hn::TFromD<D>;
   V p;
   if constexpr (kCarried && sizeof(T) == 8) {
-    p = hn::MulAdd(hn::Set(d, 0.0000000020826632886062006), r, hn::Set(d, 0.000000025112025300501553));
-    p = hn::MulAdd(p, r, hn::Set(d, 0.0000002755758175951737));
-    p = hn::MulAdd(p, r, hn::Set(d, 0.0000027557234894207066));
-    p = hn::MulAdd(p, r, hn::Set(d, 0.000024801586926834244));
-    p = hn::MulAdd(p, r, hn::Set(d, 0.0001984126989635243));
-    p = hn::MulAdd(p, r, hn::Set(d, 0.0013888888889115464));
-    p = hn::MulAdd(p, r, hn::Set(d, 0.008333333333317046));
-    p = hn::MulAdd(p, r, hn::Set(d, 0.041666666666666095));
-    p = hn::MulAdd(p, r, hn::Set(d, 0.16666666666666682));
-    p = hn::MulAdd(p, r, hn::Set(d, 0.5));
+    // ExpParts' chain of dependent steps is long: the terms from r^3 on in
+    // Estrin's scheme (two products more than Horner, half its latency),
+    // the last three in Horner's, whose roundings are the ones that count
+    // (expm1 scales them by up to 3.4: ExpTailEvenOdd's two roundings at
+    // 1/2 cost it 0.15 ULP).
+    const V r2 = hn::Mul(r, r);
+    const V r4 = hn::Mul(r2, r2);
+    const auto pair = [d, r](double high, double low) HWY_ATTR {
+      return hn::MulAdd(hn::Set(d, high), r, hn::Set(d, low));
+    };
+    const V p3_6 = hn::MulAdd(pair(0.000024801586926834244, 0.0001984126989635243), r2,
+                              pair(0.0013888888889115464, 0.008333333333317046));
+    const V p7_10 = hn::MulAdd(pair(0.0000000020826632886062006, 0.000000025112025300501553), r2,
+                               pair(0.0000002755758175951737, 0.0000027557234894207066));
+    p = hn::MulAdd(p7_10, r4, p3_6);
+    p = hn::MulAdd(p, r, hn::Set(d, T(0.041666666666666095)));
+    p = hn::MulAdd(p, r, hn::Set(d, T(0.16666666666666682)));
+    p = hn::MulAdd(p, r, hn::Set(d, T(0.5)));
   } else if constexpr (sizeof(T) == 4) {
     p = hn::MulAdd(hn::Set(d, 0.001381461275741458f), r, hn::Set(d, 0.008368710055947304f));
     p = hn::MulAdd(p, r, hn::Set(d, 0.04166838899254799f));
@@ -141,11 +167,17 @@ HWY_INLINE V ExpTailPolynomial(D d, V r) {
 // q's), q's biased value left in t's low mantissa bits. Callers that drop
 // r_low_out drop its computation with it. (Out-parameters, not a struct:
 // SVE's vectors cannot be members.)
+// 1.5 2^(mantissa bits) + the exponent bias: t = x / ln2 + kExpShift holds
+// q + the bias in its low mantissa bits, and 2 kExpShift - t (exact) -q + the
+// bias.
+template <typename T>
+constexpr T kExpShift =
+    T(1.5) * T(1ull << (std::numeric_limits<T>::digits - 1)) + T(std::numeric_limits<T>::max_exponent - 1);
+
 template <bool kBaseTwo = false, class D, class V>
 HWY_INLINE V ReduceExpArgument(D d, V x, V& t_out, V& r_low_out) {
   using T = hn::TFromD<D>;
-  constexpr int kMantissaBits = std::numeric_limits<T>::digits - 1;
-  const V shift = hn::Set(d, T(1.5) * T(1ull << kMantissaBits) + T(std::numeric_limits<T>::max_exponent - 1));
+  const V shift = hn::Set(d, kExpShift<T>);
   const V t = kBaseTwo ? hn::Add(x, shift) : hn::MulAdd(x, hn::Set(d, T(1.44269504088896340736)), shift);
   t_out = t;
   const V q = hn::Sub(t, shift);
@@ -221,74 +253,49 @@ HWY_INLINE V ProductError(D d, V a, V b, V p) {
 // 2^q = 2 scales e^r - 1 by 3.4 (0.45 without FMA); expm1 is high alone.
 // Below q = -53, 2^q - 1 rounds to -1: e^x - 1 is then -1 within 0.7 ULP.
 // With kOffset, e^x 2^kOffset (no kMinusOne then).
-template <bool kMinusOne, int kOffset = 0, class D, class V>
-HWY_INLINE V ExpParts(D d, V x, V& low) {
+// ExpPartsOfReduction takes the reduction (r, r_low, 2^q) and P(r) from
+// the caller: sinh takes e^-|x| from the same ones (-r, -r_low, 2^-q, P(-r)
+// from P's even and odd parts).
+template <bool kMinusOne, class D, class V>
+HWY_INLINE V ExpPartsOfReduction(D d, V r, V r_low, V scale, V polynomial, V& low) {
   using T = hn::TFromD<D>;
-  static_assert(!kMinusOne || kOffset == 0, "e^x - 1 is not scaled");
-  V t, r_low;
-  const V r = ReduceExpArgument(d, x, t, r_low);
-  const V scale = PowerOfTwoOf<kOffset>(d, t);
   const V a = kMinusOne ? hn::Sub(scale, hn::Set(d, T(1))) : scale;
   const V b = hn::Mul(r, scale);
   const V sum = hn::Add(a, b);
   V sum_low = hn::Add(hn::Sub(a, sum), b);
   if constexpr (kMinusOne) sum_low = hn::Add(sum_low, hn::Sub(hn::Sub(scale, a), hn::Set(d, T(1))));
   const V scaled_r_low = hn::Mul(r_low, scale);
-  const V rest = hn::MulAdd(hn::Mul(hn::Mul(r, r), scale), ExpTailPolynomial</*kCarried=*/true>(d, r),
+  const V rest = hn::MulAdd(hn::Mul(r, b), polynomial,
                             hn::Add(hn::MulAdd(r, scaled_r_low, scaled_r_low), sum_low));
   const V high = hn::Add(sum, rest);
   low = hn::Add(hn::Sub(sum, high), rest);
   return high;
 }
 
-// n - q b exactly, for q = n / b rounded (the division's remainder): one
-// FMA, or ProductError without one (|q b| below 2^996 there, or its
-// splitting overflows).
-template <class D, class V>
-HWY_INLINE V DivisionRemainder(D d, V n, V q, V b) {
-#if HWY_NATIVE_FMA
-  (void)d;
-  return hn::NegMulAdd(q, b, n);
-#else
-  const V product = hn::Mul(q, b);
-  return hn::Sub(hn::Sub(n, product), ProductError(d, q, b, product));
-#endif
+template <bool kMinusOne, int kOffset = 0, class D, class V>
+HWY_INLINE V ExpParts(D d, V x, V& low) {
+  static_assert(!kMinusOne || kOffset == 0, "e^x - 1 is not scaled");
+  V t, r_low;
+  const V r = ReduceExpArgument(d, x, t, r_low);
+  return ExpPartsOfReduction<kMinusOne>(d, r, r_low, PowerOfTwoOf<kOffset>(d, t),
+                                        ExpTailPolynomial</*kCarried=*/true>(d, r), low);
 }
 
-// m / (m + kC) = high + low for m = m_high + m_low >= 0 and kC = 1 or 2
-// (sinh's and tanh's ratio), within a few 2^-106, with one division. For m
-// <= kC, f = m / (m + kC) itself; beyond, 1 - f with f = kC / (m + kC), so
-// that f's low part never needs 1 / (m + kC) from a quotient near 1. f's
-// low part is the division's remainder (m + kC as a sum of two, the
-// remainder exact) times 1 / (m + kC), which is (1 - f) / kC or f / kC.
-// Without FMA, m is clamped to 2^60 first (ProductError's range): the ratio
-// then rounds to 1 either way.
-template <int kC, class D, class V>
-HWY_INLINE V RatioToSum(D d, V m_high, V m_low, V& low) {
+// e^a and e^-a as sums of two (ExpPartsOfReduction), for 0 <= a <=
+// kExpNormalRange: one reduction, one polynomial's even and odd parts, and
+// no division (sinh's m / (m + 1) after ExpParts made a chain of dependent
+// steps too long for consecutive vectors to overlap: twice the time).
+template <class D, class V>
+HWY_INLINE V ExpPartsOfBothSigns(D d, V a, V& low, V& inverse_high, V& inverse_low) {
   using T = hn::TFromD<D>;
-  const V c = hn::Set(d, T(kC));
-  const V one = hn::Set(d, T(1));
-#if !HWY_NATIVE_FMA
-  const V limit = hn::Set(d, T(0x1p60));
-  m_low = hn::IfThenZeroElse(hn::Gt(m_high, limit), m_low);
-  m_high = hn::Min(m_high, limit);
-#endif
-  const V denominator = hn::Add(m_high, c);
-  const V denominator_low =
-      hn::Add(hn::Add(hn::Sub(hn::Max(m_high, c), denominator), hn::Min(m_high, c)), m_low);
-  const auto small = hn::Le(m_high, c);
-  const V numerator = hn::Min(m_high, c);
-  const V f = hn::Div(numerator, denominator);
-  const V remainder = hn::NegMulAdd(
-      f, denominator_low,
-      hn::Add(DivisionRemainder(d, numerator, f, denominator), hn::IfThenElseZero(small, m_low)));
-  // The sign of f in the result folded into its low part's factor.
-  const V inverse = hn::Mul(hn::IfThenElse(small, hn::Sub(one, f), hn::Neg(f)), hn::Set(d, T(1.0 / kC)));
-  const V signed_f = hn::IfThenElse(small, f, hn::Neg(f));
-  const V base = hn::IfThenZeroElse(small, one);
-  const V high = hn::Add(base, signed_f);  // Fast2Sum: f <= 1/2 where base is 1
-  low = hn::MulAdd(remainder, inverse, hn::Add(hn::Sub(base, high), signed_f));
-  return high;
+  V t, r_low;
+  const V r = ReduceExpArgument(d, a, t, r_low);
+  const V inverse_t = hn::Sub(hn::Set(d, T(2) * kExpShift<T>), t);
+  V odd;
+  const V even = ExpTailEvenOdd(d, r, odd);
+  inverse_high = ExpPartsOfReduction</*kMinusOne=*/false>(d, hn::Neg(r), hn::Neg(r_low), PowerOfTwoOf(d, inverse_t),
+                                                          hn::NegMulAdd(r, odd, even), inverse_low);
+  return ExpPartsOfReduction</*kMinusOne=*/false>(d, r, r_low, PowerOfTwoOf(d, t), hn::MulAdd(r, odd, even), low);
 }
 
 template <bool kMinusOne = false, class D, class V>
@@ -371,20 +378,10 @@ HWY_INLINE V ExpFull(D d, V x) {
 // instead of hn::Expm1, which costs twice as much. 2|x| is clamped into
 // the fast range: beyond, m / (m + 2) rounds to 1. Zeros come out with
 // their sign; NaN is left to the caller (OddPassThrough).
-//
-// float64 takes m and the ratio as sums of two (ExpParts, RatioToSum):
-// 2.6 ULP to under 1. 2|x| is clamped to 44 there (tanh 22 rounds to 1),
-// in the range RatioToSum needs without FMA.
 template <class D, class V>
 HWY_INLINE V TanhByExpm1(D d, V x) {
   using T = hn::TFromD<D>;
   const V a = hn::Abs(x);
-  if constexpr (sizeof(T) == 8) {
-    V m_low, w_low;
-    const V m = ExpParts</*kMinusOne=*/true>(d, hn::Min(hn::Add(a, a), hn::Set(d, T(44))), m_low);
-    const V w = RatioToSum<2>(d, m, m_low, w_low);
-    return hn::CopySignToAbs(hn::Add(w, w_low), x);
-  }
   const V m = ExpNormalRange</*kMinusOne=*/true>(
       d, hn::Min(hn::Add(a, a), hn::Set(d, kExpNormalRange<T>)));
   return hn::CopySignToAbs(hn::Div(m, hn::Add(m, hn::Set(d, T(2)))), x);
@@ -973,8 +970,9 @@ HWY_INLINE V Evaluate(D d, V x) {
     // no cancellation near 0, and a third of hn::Sinh's cost. Lanes past
     // the fast range take the whole line's path; the others keep these
     // values whatever their neighbours.
-    // For float64, m = e^|x| - 1 and m / (m + 1) are each carried as a sum
-    // of two (ExpParts, RatioToSum) and their sum as well, so the
+    // For float64, (E - 1/E) / 2 with E = e^|x| and 1/E = e^-|x| each a
+    // sum of two (ExpPartsOfBothSigns) and E - 1/E by Fast2Sum: no
+    // cancellation left near 0 (both carry r exactly there), and the
     // roundings left are a fraction of an ULP and the last one.
     const V a = hn::Abs(x);
     const auto fast_lanes = hn::Le(a, hn::Set(d, kExpNormalRange<T>));
@@ -983,11 +981,10 @@ HWY_INLINE V Evaluate(D d, V x) {
       const V m = ExpNormalRange</*kMinusOne=*/true>(d, a);
       sum = hn::Add(m, hn::Div(m, hn::Add(m, one)));
     } else {
-      V m_low, w_low;
-      const V m = ExpParts</*kMinusOne=*/true>(d, a, m_low);
-      const V w = RatioToSum<1>(d, m, m_low, w_low);
-      const V high = hn::Add(m, w);  // Fast2Sum: m >= w
-      sum = hn::Add(high, hn::Add(hn::Add(hn::Sub(m, high), w), hn::Add(m_low, w_low)));
+      V e_low, inverse, inverse_low;
+      const V e = ExpPartsOfBothSigns(d, a, e_low, inverse, inverse_low);
+      const V high = hn::Sub(e, inverse);  // Fast2Sum: E >= 1/E
+      sum = hn::Add(high, hn::Add(hn::Sub(hn::Sub(e, high), inverse), hn::Sub(e_low, inverse_low)));
     }
     const V fast = hn::CopySignToAbs(hn::Mul(sum, hn::Set(d, T(0.5))), x);
     if (HWY_LIKELY(hn::AllTrue(d, fast_lanes))) return OddPassThrough(x, fast);
@@ -1037,30 +1034,10 @@ HWY_INLINE V Evaluate(D d, V x) {
   } else if constexpr (kFunction == Function::kCosh) {
     // (E + 1/E) / 2, E = e^|x| from the fast exp; past its range e^|x| / 2,
     // which cosh is there to the last bit (Inf past the overflow edge).
-    // For float64, E as a sum of two (ExpParts), 1/E with its remainder,
-    // and their sum with its error: 1.46 ULP to under 1.
     const V a = hn::Abs(x);
     const auto fast_lanes = hn::Le(a, hn::Set(d, kExpNormalRange<T>));
-    V sum;
-    if constexpr (sizeof(T) == 4) {
-      const V e = ExpNormalRange(d, a);
-      sum = hn::Add(e, hn::Div(one, e));
-    } else {
-      V e_low;
-      const V e = ExpParts</*kMinusOne=*/false>(d, a, e_low);
-      const V inverse = hn::Div(one, e);
-#if HWY_NATIVE_FMA
-      const V e_remainder = e;
-#else
-      // ProductError's range; past 2^60, 1/E is below E's last bit anyway.
-      const V e_remainder = hn::Min(e, hn::Set(d, T(0x1p60)));
-#endif
-      const V inverse_low = hn::Mul(
-          inverse, hn::NegMulAdd(inverse, e_low, DivisionRemainder(d, one, inverse, e_remainder)));
-      const V high = hn::Add(e, inverse);  // Fast2Sum: E >= 1/E
-      sum = hn::Add(high, hn::Add(hn::Add(hn::Sub(e, high), inverse), hn::Add(e_low, inverse_low)));
-    }
-    const V fast = hn::Mul(sum, hn::Set(d, T(0.5)));
+    const V e = ExpNormalRange(d, a);
+    const V fast = hn::Mul(hn::Add(e, hn::Div(one, e)), hn::Set(d, T(0.5)));
     if (HWY_LIKELY(hn::AllTrue(d, fast_lanes))) return fast;
     return KeepNaN(x, hn::IfThenElse(fast_lanes, fast, HalfExpOfLarge(d, a)));
   } else if constexpr (kFunction == Function::kAtanh) {
