@@ -256,7 +256,10 @@ HWY_INLINE V ProductError(D d, V a, V b, V p) {
 // ExpPartsOfReduction takes the reduction (r, r_low, 2^q) and P(r) from
 // the caller: sinh takes e^-|x| from the same ones (-r, -r_low, 2^-q, P(-r)
 // from P's even and odd parts).
-template <bool kMinusOne, class D, class V>
+// Without kNormalized, high is 2^q - 1 + 2^q r (or 2^q + 2^q r) rounded and
+// low all the rest, up to a fifth of high: two instructions fewer where the
+// caller sums further anyway.
+template <bool kMinusOne, bool kNormalized = true, class D, class V>
 HWY_INLINE V ExpPartsOfReduction(D d, V r, V r_low, V scale, V polynomial, V& low) {
   using T = hn::TFromD<D>;
   const V a = kMinusOne ? hn::Sub(scale, hn::Set(d, T(1))) : scale;
@@ -267,6 +270,10 @@ HWY_INLINE V ExpPartsOfReduction(D d, V r, V r_low, V scale, V polynomial, V& lo
   const V scaled_r_low = hn::Mul(r_low, scale);
   const V rest = hn::MulAdd(hn::Mul(r, b), polynomial,
                             hn::Add(hn::MulAdd(r, scaled_r_low, scaled_r_low), sum_low));
+  if constexpr (!kNormalized) {
+    low = rest;
+    return sum;
+  }
   const V high = hn::Add(sum, rest);
   low = hn::Add(hn::Sub(sum, high), rest);
   return high;
@@ -281,8 +288,9 @@ HWY_INLINE V ExpParts(D d, V x, V& low) {
                                         ExpTailPolynomial</*kCarried=*/true>(d, r), low);
 }
 
-// e^a and e^-a as sums of two (ExpPartsOfReduction), for 0 <= a <=
-// kExpNormalRange: one reduction, one polynomial's even and odd parts, and
+// e^a and e^-a as sums of two (ExpPartsOfReduction, not normalized: high
+// >= inverse_high still, so E - 1/E's highs subtract by Fast2Sum), for
+// 0 <= a <= kExpNormalRange: one reduction, one polynomial's even and odd parts, and
 // no division (sinh's m / (m + 1) after ExpParts made a chain of dependent
 // steps too long for consecutive vectors to overlap: twice the time).
 template <class D, class V>
@@ -293,9 +301,10 @@ HWY_INLINE V ExpPartsOfBothSigns(D d, V a, V& low, V& inverse_high, V& inverse_l
   const V inverse_t = hn::Sub(hn::Set(d, T(2) * kExpShift<T>), t);
   V odd;
   const V even = ExpTailEvenOdd(d, r, odd);
-  inverse_high = ExpPartsOfReduction</*kMinusOne=*/false>(d, hn::Neg(r), hn::Neg(r_low), PowerOfTwoOf(d, inverse_t),
-                                                          hn::NegMulAdd(r, odd, even), inverse_low);
-  return ExpPartsOfReduction</*kMinusOne=*/false>(d, r, r_low, PowerOfTwoOf(d, t), hn::MulAdd(r, odd, even), low);
+  inverse_high = ExpPartsOfReduction</*kMinusOne=*/false, /*kNormalized=*/false>(
+      d, hn::Neg(r), hn::Neg(r_low), PowerOfTwoOf(d, inverse_t), hn::NegMulAdd(r, odd, even), inverse_low);
+  return ExpPartsOfReduction</*kMinusOne=*/false, /*kNormalized=*/false>(d, r, r_low, PowerOfTwoOf(d, t),
+                                                                          hn::MulAdd(r, odd, even), low);
 }
 
 template <bool kMinusOne = false, class D, class V>
