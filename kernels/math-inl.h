@@ -253,58 +253,53 @@ HWY_INLINE V ProductError(D d, V a, V b, V p) {
 // 2^q = 2 scales e^r - 1 by 3.4 (0.45 without FMA); expm1 is high alone.
 // Below q = -53, 2^q - 1 rounds to -1: e^x - 1 is then -1 within 0.7 ULP.
 // With kOffset, e^x 2^kOffset (no kMinusOne then).
-// ExpPartsOfReduction takes the reduction (r, r_low, 2^q) and P(r) from
-// the caller: sinh takes e^-|x| from the same ones (-r, -r_low, 2^-q, P(-r)
-// from P's even and odd parts).
-// Without kNormalized, high is 2^q - 1 + 2^q r (or 2^q + 2^q r) rounded and
-// low all the rest, up to a fifth of high: two instructions fewer where the
-// caller sums further anyway.
-template <bool kMinusOne, bool kNormalized = true, class D, class V>
-HWY_INLINE V ExpPartsOfReduction(D d, V r, V r_low, V scale, V polynomial, V& low) {
+template <bool kMinusOne, int kOffset = 0, class D, class V>
+HWY_INLINE V ExpParts(D d, V x, V& low) {
   using T = hn::TFromD<D>;
+  static_assert(!kMinusOne || kOffset == 0, "e^x - 1 is not scaled");
+  V t, r_low;
+  const V r = ReduceExpArgument(d, x, t, r_low);
+  const V scale = PowerOfTwoOf<kOffset>(d, t);
   const V a = kMinusOne ? hn::Sub(scale, hn::Set(d, T(1))) : scale;
   const V b = hn::Mul(r, scale);
   const V sum = hn::Add(a, b);
   V sum_low = hn::Add(hn::Sub(a, sum), b);
   if constexpr (kMinusOne) sum_low = hn::Add(sum_low, hn::Sub(hn::Sub(scale, a), hn::Set(d, T(1))));
   const V scaled_r_low = hn::Mul(r_low, scale);
-  const V rest = hn::MulAdd(hn::Mul(r, b), polynomial,
+  const V rest = hn::MulAdd(hn::Mul(r, b), ExpTailPolynomial</*kCarried=*/true>(d, r),
                             hn::Add(hn::MulAdd(r, scaled_r_low, scaled_r_low), sum_low));
-  if constexpr (!kNormalized) {
-    low = rest;
-    return sum;
-  }
   const V high = hn::Add(sum, rest);
   low = hn::Add(hn::Sub(sum, high), rest);
   return high;
 }
 
-template <bool kMinusOne, int kOffset = 0, class D, class V>
-HWY_INLINE V ExpParts(D d, V x, V& low) {
-  static_assert(!kMinusOne || kOffset == 0, "e^x - 1 is not scaled");
-  V t, r_low;
-  const V r = ReduceExpArgument(d, x, t, r_low);
-  return ExpPartsOfReduction<kMinusOne>(d, r, r_low, PowerOfTwoOf<kOffset>(d, t),
-                                        ExpTailPolynomial</*kCarried=*/true>(d, r), low);
-}
-
-// e^a and e^-a as sums of two (ExpPartsOfReduction, not normalized: high
-// >= inverse_high still, so E - 1/E's highs subtract by Fast2Sum), for
-// 0 <= a <= kExpNormalRange: one reduction, one polynomial's even and odd parts, and
-// no division (sinh's m / (m + 1) after ExpParts made a chain of dependent
-// steps too long for consecutive vectors to overlap: twice the time).
+// 2 sinh a = e^a - e^-a = high + low for 0 <= a <= kExpNormalRange, as
+// ExpParts for both signs from one reduction: 2^q + 2^q r and 2^-q - 2^-q r
+// each summed exactly, their difference by Fast2Sum (the first is the
+// larger), then the rest: 2^+-q r^2 P(+-r) (P's even and odd parts shared)
+// and r's rounding error times e^a + e^-a. No division (m / (m + 1) after
+// expm1 made a chain of dependent steps too long for consecutive vectors
+// to overlap: twice the time).
 template <class D, class V>
-HWY_INLINE V ExpPartsOfBothSigns(D d, V a, V& low, V& inverse_high, V& inverse_low) {
+HWY_INLINE V TwiceSinhParts(D d, V a, V& low) {
   using T = hn::TFromD<D>;
   V t, r_low;
   const V r = ReduceExpArgument(d, a, t, r_low);
-  const V inverse_t = hn::Sub(hn::Set(d, T(2) * kExpShift<T>), t);
+  const V scale = PowerOfTwoOf(d, t);
+  const V inverse_scale = PowerOfTwoOf(d, hn::Sub(hn::Set(d, T(2) * kExpShift<T>), t));
   V odd;
   const V even = ExpTailEvenOdd(d, r, odd);
-  inverse_high = ExpPartsOfReduction</*kMinusOne=*/false, /*kNormalized=*/false>(
-      d, hn::Neg(r), hn::Neg(r_low), PowerOfTwoOf(d, inverse_t), hn::NegMulAdd(r, odd, even), inverse_low);
-  return ExpPartsOfReduction</*kMinusOne=*/false, /*kNormalized=*/false>(d, r, r_low, PowerOfTwoOf(d, t),
-                                                                          hn::MulAdd(r, odd, even), low);
+  const V b = hn::Mul(r, scale);
+  const V minus_b_inverse = hn::Mul(r, inverse_scale);  // -(the same for -r)
+  const V e = hn::Add(scale, b);
+  const V inverse = hn::Sub(inverse_scale, minus_b_inverse);
+  const V e_rest = hn::MulAdd(hn::Mul(r, b), hn::MulAdd(r, odd, even), hn::Add(hn::Sub(scale, e), b));
+  const V inverse_rest = hn::MulAdd(hn::Mul(r, minus_b_inverse), hn::NegMulAdd(r, odd, even),
+                                    hn::Sub(hn::Sub(inverse_scale, inverse), minus_b_inverse));
+  const V high = hn::Sub(e, inverse);
+  low = hn::Add(hn::MulAdd(r_low, hn::Add(e, inverse), hn::Sub(hn::Sub(e, high), inverse)),
+                hn::Sub(e_rest, inverse_rest));
+  return high;
 }
 
 template <bool kMinusOne = false, class D, class V>
@@ -979,10 +974,10 @@ HWY_INLINE V Evaluate(D d, V x) {
     // no cancellation near 0, and a third of hn::Sinh's cost. Lanes past
     // the fast range take the whole line's path; the others keep these
     // values whatever their neighbours.
-    // For float64, (E - 1/E) / 2 with E = e^|x| and 1/E = e^-|x| each a
-    // sum of two (ExpPartsOfBothSigns) and E - 1/E by Fast2Sum: no
-    // cancellation left near 0 (both carry r exactly there), and the
-    // roundings left are a fraction of an ULP and the last one.
+    // For float64, (E - 1/E) / 2 with E = e^|x| and 1/E = e^-|x| carried as
+    // sums of two (TwiceSinhParts): no cancellation left near 0 (both carry
+    // r exactly there), and the roundings left are a fraction of an ULP and
+    // the last one.
     const V a = hn::Abs(x);
     const auto fast_lanes = hn::Le(a, hn::Set(d, kExpNormalRange<T>));
     V sum;
@@ -990,10 +985,9 @@ HWY_INLINE V Evaluate(D d, V x) {
       const V m = ExpNormalRange</*kMinusOne=*/true>(d, a);
       sum = hn::Add(m, hn::Div(m, hn::Add(m, one)));
     } else {
-      V e_low, inverse, inverse_low;
-      const V e = ExpPartsOfBothSigns(d, a, e_low, inverse, inverse_low);
-      const V high = hn::Sub(e, inverse);  // Fast2Sum: E >= 1/E
-      sum = hn::Add(high, hn::Add(hn::Sub(hn::Sub(e, high), inverse), hn::Sub(e_low, inverse_low)));
+      V low;
+      const V high = TwiceSinhParts(d, a, low);
+      sum = hn::Add(high, low);
     }
     const V fast = hn::CopySignToAbs(hn::Mul(sum, hn::Set(d, T(0.5))), x);
     if (HWY_LIKELY(hn::AllTrue(d, fast_lanes))) return OddPassThrough(x, fast);
