@@ -96,31 +96,51 @@ HWY_INLINE V OddPassThrough(V x, V result) {
 template <typename T>
 constexpr T kExpNormalRange = sizeof(T) == 4 ? T(87.3) : T(708.0);
 
-// The reduction and polynomial of ExpNormalRange (with kBaseTwo, of 2^x:
-// q = round(x) and r = (x - q) ln2, x - q exact, so only the product
-// rounds: 0.35 ULP of r at most): e^x = (1 + p) 2^q, p returned and q's
-// biased value left in t's low mantissa bits. (An out-parameter, not a
-// struct: SVE's vectors cannot be members.)
-template <bool kBaseTwo = false, class D, class V>
-HWY_INLINE V ReduceExp(D d, V x, V& t_out) {
+// exp_tail_f64_carried's P(r) = even(r^2) + r odd(r^2): P(-r) from the
+// same two (sinh's e^|x| and e^-|x|), and each a chain of half the length
+// of Horner's in r.
+template <class D, class V>
+HWY_INLINE V ExpTailEvenOdd(D d, V r, V& odd) {
+  const V r2 = hn::Mul(r, r);
+  V even = hn::MulAdd(hn::Set(d, 0.0000000020826632886062006), r2, hn::Set(d, 0.0000002755758175951737));
+  even = hn::MulAdd(even, r2, hn::Set(d, 0.000024801586926834244));
+  even = hn::MulAdd(even, r2, hn::Set(d, 0.0013888888889115464));
+  even = hn::MulAdd(even, r2, hn::Set(d, 0.041666666666666095));
+  even = hn::MulAdd(even, r2, hn::Set(d, 0.5));
+  odd = hn::MulAdd(hn::Set(d, 0.000000025112025300501553), r2, hn::Set(d, 0.0000027557234894207066));
+  odd = hn::MulAdd(odd, r2, hn::Set(d, 0.0001984126989635243));
+  odd = hn::MulAdd(odd, r2, hn::Set(d, 0.008333333333317046));
+  odd = hn::MulAdd(odd, r2, hn::Set(d, 0.16666666666666682));
+  return even;
+}
+
+// P(r) of e^r = 1 + r + r^2 P(r) on [-ln2/2, ln2/2] (tools/minimax.py
+// exp_tail_f32 / exp_tail_f64; with kCarried, for float64,
+// exp_tail_f64_carried: one degree more, for ExpParts).
+template <bool kCarried = false, class D, class V>
+HWY_INLINE V ExpTailPolynomial(D d, V r) {
   using T = hn::TFromD<D>;
-  constexpr int kMantissaBits = std::numeric_limits<T>::digits - 1;
-  const V shift = hn::Set(d, T(1.5) * T(1ull << kMantissaBits) + T(std::numeric_limits<T>::max_exponent - 1));
-  const V t = kBaseTwo ? hn::Add(x, shift) : hn::MulAdd(x, hn::Set(d, T(1.44269504088896340736)), shift);
-  t_out = t;
-  const V q = hn::Sub(t, shift);
-  V r, p;
-  if constexpr (kBaseTwo) {
-    r = hn::Mul(hn::Sub(x, q), hn::Set(d, T(0.69314718055994530942)));
+  V p;
+  if constexpr (kCarried && sizeof(T) == 8) {
+    // ExpParts' chain of dependent steps is long: the terms from r^3 on in
+    // Estrin's scheme (two products more than Horner, half its latency),
+    // the last three in Horner's, whose roundings are the ones that count
+    // (expm1 scales them by up to 3.4: ExpTailEvenOdd's two roundings at
+    // 1/2 cost it 0.15 ULP).
+    const V r2 = hn::Mul(r, r);
+    const V r4 = hn::Mul(r2, r2);
+    const auto pair = [d, r](double high, double low) HWY_ATTR {
+      return hn::MulAdd(hn::Set(d, high), r, hn::Set(d, low));
+    };
+    const V p3_6 = hn::MulAdd(pair(0.000024801586926834244, 0.0001984126989635243), r2,
+                              pair(0.0013888888889115464, 0.008333333333317046));
+    const V p7_10 = hn::MulAdd(pair(0.0000000020826632886062006, 0.000000025112025300501553), r2,
+                               pair(0.0000002755758175951737, 0.0000027557234894207066));
+    p = hn::MulAdd(p7_10, r4, p3_6);
+    p = hn::MulAdd(p, r, hn::Set(d, T(0.041666666666666095)));
+    p = hn::MulAdd(p, r, hn::Set(d, T(0.16666666666666682)));
+    p = hn::MulAdd(p, r, hn::Set(d, T(0.5)));
   } else if constexpr (sizeof(T) == 4) {
-    // Cody-Waite: q times ln2's leading bits is exact.
-    r = hn::MulAdd(q, hn::Set(d, -0.693145751953125f), x);
-    r = hn::MulAdd(q, hn::Set(d, -1.428606765330187045e-6f), r);
-  } else {
-    r = hn::MulAdd(q, hn::Set(d, -6.93147180369123816490e-01), x);  // 32 bits
-    r = hn::MulAdd(q, hn::Set(d, -1.90821492927058770002e-10), r);
-  }
-  if constexpr (sizeof(T) == 4) {
     p = hn::MulAdd(hn::Set(d, 0.001381461275741458f), r, hn::Set(d, 0.008368710055947304f));
     p = hn::MulAdd(p, r, hn::Set(d, 0.04166838899254799f));
     p = hn::MulAdd(p, r, hn::Set(d, 0.1666652113199234f));
@@ -136,7 +156,52 @@ HWY_INLINE V ReduceExp(D d, V x, V& t_out) {
     p = hn::MulAdd(p, r, hn::Set(d, 0.16666666666666413));
     p = hn::MulAdd(p, r, hn::Set(d, 0.5000000000000011));
   }
-  return hn::MulAdd(p, hn::Mul(r, r), r);
+  return p;
+}
+
+// The reduction of ExpNormalRange (with kBaseTwo, of 2^x: q = round(x) and
+// r = (x - q) ln2, x - q exact, so only the product rounds: 0.35 ULP of r at
+// most): x = q ln2 + r, r returned rounded and r_low_out its rounding error
+// (base e only: x - q ln2_hi is exact, and ln2's two parts leave 2^-76 of
+// q's), q's biased value left in t's low mantissa bits. Callers that drop
+// r_low_out drop its computation with it. (Out-parameters, not a struct:
+// SVE's vectors cannot be members.)
+// 1.5 2^(mantissa bits) + the exponent bias: t = x / ln2 + kExpShift holds
+// q + the bias in its low mantissa bits, and 2 kExpShift - t (exact) -q + the
+// bias.
+template <typename T>
+constexpr T kExpShift =
+    T(1.5) * T(1ull << (std::numeric_limits<T>::digits - 1)) + T(std::numeric_limits<T>::max_exponent - 1);
+
+template <bool kBaseTwo = false, class D, class V>
+HWY_INLINE V ReduceExpArgument(D d, V x, V& t_out, V& r_low_out) {
+  using T = hn::TFromD<D>;
+  const V shift = hn::Set(d, kExpShift<T>);
+  const V t = kBaseTwo ? hn::Add(x, shift) : hn::MulAdd(x, hn::Set(d, T(1.44269504088896340736)), shift);
+  t_out = t;
+  const V q = hn::Sub(t, shift);
+  if constexpr (kBaseTwo) {
+    r_low_out = hn::Zero(d);
+    return hn::Mul(hn::Sub(x, q), hn::Set(d, T(0.69314718055994530942)));
+  } else {
+    // Cody-Waite: q times ln2's leading bits is exact (32 bits for float64).
+    const V minus_ln2_high = hn::Set(d, sizeof(T) == 4 ? T(-0.693145751953125f) : T(-6.93147180369123816490e-01));
+    const V minus_ln2_low =
+        hn::Set(d, sizeof(T) == 4 ? T(-1.428606765330187045e-6f) : T(-1.90821492927058770002e-10));
+    const V r_high = hn::MulAdd(q, minus_ln2_high, x);
+    const V r = hn::MulAdd(q, minus_ln2_low, r_high);
+    r_low_out = hn::MulAdd(q, minus_ln2_low, hn::Sub(r_high, r));
+    return r;
+  }
+}
+
+// ReduceExpArgument and the polynomial: e^x = (1 + p) 2^q, p returned, t as
+// there.
+template <bool kBaseTwo = false, class D, class V>
+HWY_INLINE V ReduceExp(D d, V x, V& t_out) {
+  V r_low;
+  const V r = ReduceExpArgument<kBaseTwo>(d, x, t_out, r_low);
+  return hn::MulAdd(ExpTailPolynomial(d, r), hn::Mul(r, r), r);
 }
 
 // 2^(q + kOffset), q as ReduceExp leaves it in t.
@@ -147,6 +212,93 @@ HWY_INLINE V PowerOfTwoOf(D d, V t) {
   auto biased = hn::BitCast(di, t);
   if constexpr (kOffset != 0) biased = hn::Add(biased, hn::Set(di, kOffset));
   return hn::BitCast(d, hn::ShiftLeft<kMantissaBits>(biased));
+}
+
+// a * b - p exactly, for p = a * b rounded (the rounding error of a
+// product): one FMA where the target has it, Dekker's splitting elsewhere.
+template <class D, class V>
+HWY_INLINE V ProductError(D d, V a, V b, V p) {
+#if HWY_NATIVE_FMA
+  (void)d;
+  return hn::MulSub(a, b, p);
+#else
+  using T = hn::TFromD<D>;
+  // Splits v into a high half of at most half the significand's bits and
+  // the rest, so that products of halves are exact.
+  const V splitter = hn::Set(d, sizeof(T) == 4 ? T(4097) : T(134217729));
+  const auto split = [&](V v, V& high, V& low) {
+    const V scaled = hn::Mul(v, splitter);
+    high = hn::Sub(scaled, hn::Sub(scaled, v));
+    low = hn::Sub(v, high);
+  };
+  V a_high, a_low, b_high, b_low;
+  split(a, a_high, a_low);
+  split(b, b_high, b_low);
+  V error = hn::Sub(hn::Mul(a_high, b_high), p);
+  error = hn::Add(error, hn::Mul(a_high, b_low));
+  error = hn::Add(error, hn::Mul(a_low, b_high));
+  return hn::Add(error, hn::Mul(a_low, b_low));
+#endif
+}
+
+// e^x (or with kMinusOne e^x - 1) = high + low for |x| <= kExpNormalRange,
+// |low| <= ULP(high) / 2, for the float64 functions that need it well within
+// an ULP before their last rounding: ReduceExpArgument's r and its rounding
+// error r_low, 2^q - 1 (or 2^q) + 2^q r summed exactly (Fast2Sum: |2^q - 1|
+// >= 2^q |r| for q != 0, and for q = 0 the sum is 2^q r itself; 2^q - 1's
+// own rounding, q >= 54, kept), then 2^q (r^2 P(r) + r_low (1 + r)) (r_low^2
+// is below 2^-106) and that sum's error in one multiply-add. What rounds is
+// r^2 and that multiply-add: 0.4 ULP of expm1 at most, near x = ln2/2 where
+// 2^q = 2 scales e^r - 1 by 3.4 (0.45 without FMA); expm1 is high alone.
+// Below q = -53, 2^q - 1 rounds to -1: e^x - 1 is then -1 within 0.7 ULP.
+// With kOffset, e^x 2^kOffset (no kMinusOne then).
+template <bool kMinusOne, int kOffset = 0, class D, class V>
+HWY_INLINE V ExpParts(D d, V x, V& low) {
+  using T = hn::TFromD<D>;
+  static_assert(!kMinusOne || kOffset == 0, "e^x - 1 is not scaled");
+  V t, r_low;
+  const V r = ReduceExpArgument(d, x, t, r_low);
+  const V scale = PowerOfTwoOf<kOffset>(d, t);
+  const V a = kMinusOne ? hn::Sub(scale, hn::Set(d, T(1))) : scale;
+  const V b = hn::Mul(r, scale);
+  const V sum = hn::Add(a, b);
+  V sum_low = hn::Add(hn::Sub(a, sum), b);
+  if constexpr (kMinusOne) sum_low = hn::Add(sum_low, hn::Sub(hn::Sub(scale, a), hn::Set(d, T(1))));
+  const V scaled_r_low = hn::Mul(r_low, scale);
+  const V rest = hn::MulAdd(hn::Mul(r, b), ExpTailPolynomial</*kCarried=*/true>(d, r),
+                            hn::Add(hn::MulAdd(r, scaled_r_low, scaled_r_low), sum_low));
+  const V high = hn::Add(sum, rest);
+  low = hn::Add(hn::Sub(sum, high), rest);
+  return high;
+}
+
+// 2 sinh a = e^a - e^-a = high + low for 0 <= a <= kExpNormalRange, as
+// ExpParts for both signs from one reduction: 2^q + 2^q r and 2^-q - 2^-q r
+// each summed exactly, their difference by Fast2Sum (the first is the
+// larger), then the rest: 2^+-q r^2 P(+-r) (P's even and odd parts shared)
+// and r's rounding error times e^a + e^-a. No division (m / (m + 1) after
+// expm1 made a chain of dependent steps too long for consecutive vectors
+// to overlap: twice the time).
+template <class D, class V>
+HWY_INLINE V TwiceSinhParts(D d, V a, V& low) {
+  using T = hn::TFromD<D>;
+  V t, r_low;
+  const V r = ReduceExpArgument(d, a, t, r_low);
+  const V scale = PowerOfTwoOf(d, t);
+  const V inverse_scale = PowerOfTwoOf(d, hn::Sub(hn::Set(d, T(2) * kExpShift<T>), t));
+  V odd;
+  const V even = ExpTailEvenOdd(d, r, odd);
+  const V b = hn::Mul(r, scale);
+  const V minus_b_inverse = hn::Mul(r, inverse_scale);  // -(the same for -r)
+  const V e = hn::Add(scale, b);
+  const V inverse = hn::Sub(inverse_scale, minus_b_inverse);
+  const V e_rest = hn::MulAdd(hn::Mul(r, b), hn::MulAdd(r, odd, even), hn::Add(hn::Sub(scale, e), b));
+  const V inverse_rest = hn::MulAdd(hn::Mul(r, minus_b_inverse), hn::NegMulAdd(r, odd, even),
+                                    hn::Sub(hn::Sub(inverse_scale, inverse), minus_b_inverse));
+  const V high = hn::Sub(e, inverse);
+  low = hn::Add(hn::MulAdd(r_low, hn::Add(e, inverse), hn::Sub(hn::Sub(e, high), inverse)),
+                hn::Sub(e_rest, inverse_rest));
+  return high;
 }
 
 template <bool kMinusOne = false, class D, class V>
@@ -163,10 +315,16 @@ HWY_INLINE V ExpNormalRange(D d, V x) {
 // they are e^a / 2 to the last bit): the fast exp's steps, with 2^q applied
 // as 2^(q - 2) times 2 so that 2^q need not be representable; Inf past the
 // edge (a is clamped just beyond it first, which keeps q - 2 in range).
+// float64 takes ExpParts' steps (0.55 ULP rather than 1.05, for the
+// float64 edges of sinh, cosh and expm1).
 template <class D, class V>
 HWY_INLINE V HalfExpOfLarge(D d, V a) {
   using T = hn::TFromD<D>;
   const V clamped = hn::Min(a, hn::Set(d, sizeof(T) == 4 ? T(89.5) : T(710.5)));
+  if constexpr (sizeof(T) == 8) {
+    V low;  // below half an ULP of the rounded high
+    return hn::Mul(ExpParts</*kMinusOne=*/false, -2>(d, clamped, low), hn::Set(d, T(2)));
+  }
   V t;
   const V p = ReduceExp(d, clamped, t);
   const V scale = PowerOfTwoOf<-2>(d, t);
@@ -252,33 +410,6 @@ HWY_INLINE V LogEdges(D d, V x, V zero_at, V y) {
   y = hn::IfThenElse(hn::Lt(x, zero_at), QuietNaN(d), y);
   y = hn::IfThenElse(hn::Eq(x, Infinity(d)), x, y);
   return KeepNaN(x, y);
-}
-
-// a * b - p exactly, for p = a * b rounded (the rounding error of a
-// product): one FMA where the target has it, Dekker's splitting elsewhere.
-template <class D, class V>
-HWY_INLINE V ProductError(D d, V a, V b, V p) {
-#if HWY_NATIVE_FMA
-  (void)d;
-  return hn::MulSub(a, b, p);
-#else
-  using T = hn::TFromD<D>;
-  // Splits v into a high half of at most half the significand's bits and
-  // the rest, so that products of halves are exact.
-  const V splitter = hn::Set(d, sizeof(T) == 4 ? T(4097) : T(134217729));
-  const auto split = [&](V v, V& high, V& low) {
-    const V scaled = hn::Mul(v, splitter);
-    high = hn::Sub(scaled, hn::Sub(scaled, v));
-    low = hn::Sub(v, high);
-  };
-  V a_high, a_low, b_high, b_low;
-  split(a, a_high, a_low);
-  split(b, b_high, b_low);
-  V error = hn::Sub(hn::Mul(a_high, b_high), p);
-  error = hn::Add(error, hn::Mul(a_high, b_low));
-  error = hn::Add(error, hn::Mul(a_low, b_high));
-  return hn::Add(error, hn::Mul(a_low, b_low));
-#endif
 }
 
 // Whether lo <= u < hi for 0 <= lo < hi <= Inf: one unsigned compare of the
@@ -1139,10 +1270,25 @@ HWY_INLINE V Evaluate(D d, V x) {
     // cancellation would be, and a third of hn::Expm1's cost. Past the
     // fast range: e^x (the 1 is below its rounding) or -1; a lane's
     // result never depends on its neighbours.
+    // float64 carries the reduction's and the sum's rounding errors
+    // (ExpParts: 2.0 ULP to under 1); float32's error stays under its
+    // bound without.
     const auto fast_lanes = hn::Le(hn::Abs(x), hn::Set(d, kExpNormalRange<T>));
-    const V fast = ExpNormalRange</*kMinusOne=*/true>(d, x);
+    V fast;
+    if constexpr (sizeof(T) == 4) {
+      fast = ExpNormalRange</*kMinusOne=*/true>(d, x);
+    } else {
+      V low;
+      fast = ExpParts</*kMinusOne=*/true>(d, x, low);
+    }
     if (HWY_LIKELY(hn::AllTrue(d, fast_lanes))) return OddPassThrough(x, fast);
-    const V tails = hn::IfThenElse(hn::Gt(x, zero), ExpFull(d, x), hn::Neg(one));
+    V e_tail;
+    if constexpr (sizeof(T) == 4) {
+      e_tail = ExpFull(d, x);
+    } else {
+      e_tail = hn::Mul(HalfExpOfLarge(d, x), hn::Set(d, T(2)));  // Inf past the edge
+    }
+    const V tails = hn::IfThenElse(hn::Gt(x, zero), e_tail, hn::Neg(one));
     return OddPassThrough(x, hn::IfThenElse(fast_lanes, fast, tails));
   } else if constexpr (kFunction == Function::kLog || kFunction == Function::kLog2 ||
                        kFunction == Function::kLog10) {
@@ -1171,11 +1317,22 @@ HWY_INLINE V Evaluate(D d, V x) {
     // no cancellation near 0, and a third of hn::Sinh's cost. Lanes past
     // the fast range take the whole line's path; the others keep these
     // values whatever their neighbours.
+    // For float64, (E - 1/E) / 2 with E = e^|x| and 1/E = e^-|x| carried as
+    // sums of two (TwiceSinhParts): no cancellation left near 0 (both carry
+    // r exactly there), and the roundings left are a fraction of an ULP and
+    // the last one.
     const V a = hn::Abs(x);
     const auto fast_lanes = hn::Le(a, hn::Set(d, kExpNormalRange<T>));
-    const V m = ExpNormalRange</*kMinusOne=*/true>(d, a);
-    const V fast = hn::CopySignToAbs(
-        hn::Mul(hn::Add(m, hn::Div(m, hn::Add(m, one))), hn::Set(d, T(0.5))), x);
+    V sum;
+    if constexpr (sizeof(T) == 4) {
+      const V m = ExpNormalRange</*kMinusOne=*/true>(d, a);
+      sum = hn::Add(m, hn::Div(m, hn::Add(m, one)));
+    } else {
+      V low;
+      const V high = TwiceSinhParts(d, a, low);
+      sum = hn::Add(high, low);
+    }
+    const V fast = hn::CopySignToAbs(hn::Mul(sum, hn::Set(d, T(0.5))), x);
     if (HWY_LIKELY(hn::AllTrue(d, fast_lanes))) return OddPassThrough(x, fast);
     const V large = hn::CopySignToAbs(HalfExpOfLarge(d, a), x);
     return OddPassThrough(x, hn::IfThenElse(fast_lanes, fast, large));

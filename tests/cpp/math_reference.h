@@ -75,7 +75,7 @@ struct UlpBound {
 inline UlpBound BoundOf(Function function) {
   switch (function) {
     case Function::kExp: return {2, 2};
-    case Function::kExpm1: return {2, 3};
+    case Function::kExpm1: return {2, 1};
     case Function::kLog: return {4, 1};
     case Function::kLog1p: return {2, 1};
     case Function::kLog2:
@@ -83,7 +83,7 @@ inline UlpBound BoundOf(Function function) {
     case Function::kSin:
     case Function::kCos: return {4, 1};
     case Function::kTanh: return {3, 3};
-    case Function::kSinh: return {3, 3};
+    case Function::kSinh: return {3, 1};
     case Function::kAtan: return {3, 3};
     case Function::kAsin:
     case Function::kAcos: return {3, 1};

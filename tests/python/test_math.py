@@ -59,8 +59,8 @@ ULP_BOUNDS = {"exp": 2, "expm1": 2, "log": 4, "log1p": 2, "log2": 2, "log10": 2,
               "sqrt": 0.5, "sigmoid": 5, "softplus": 5, "silu": 6, "gelu_tanh": 256, "gelu": 256,
               "exp2": 2, "cosh": 3, "atanh": 3, "acosh": 2, "tan": 3,
               "erf": 2, "erfc": 4, "cbrt": 1}
-ULP_BOUNDS_F64 = dict(ULP_BOUNDS, expm1=3, log=1, log1p=1, log2=1, log10=1, gelu_tanh=4096,
-                      gelu=4096, asinh=1, atanh=1, acosh=1)
+ULP_BOUNDS_F64 = dict(ULP_BOUNDS, expm1=1, log=1, log1p=1, log2=1, log10=1, sin=1, cos=1, sinh=1,
+                      asin=1, acos=1, asinh=1, atanh=1, acosh=1, gelu_tanh=4096, gelu=4096)
 
 WIDE = np.longdouble if np.finfo(np.longdouble).nmant > np.finfo(np.float64).nmant else None
 
