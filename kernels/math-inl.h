@@ -760,11 +760,11 @@ template <typename T>
 constexpr T kHalfPiReductionLimit = sizeof(T) == 4 ? T(10000) : T(100000);
 
 // r = x - q pi/2 as r_high (returned) + r_low, q integral and round(x 2/pi)
-// for |x| <= kHalfPiReductionLimit. float64 with FMA: pi/2 = C1 + C2 + C3
-// (53-bit parts, 159 bits); r1 = x - q C1 is exact in one FMA (a multiple
-// of 2^-52 below 1), and r1 - p = r_high + its rounding exactly by
-// Fast2Sum for p = q C2 rounded (r1, a multiple of 2^-52, is one of p's
-// ULP: |p| < 2^-36). Otherwise pi/2 = c1 + c2 + c3 + rest, float32 parts of
+// for |x| <= kHalfPiReductionLimit. With FMA: pi/2 = C1 + C2 + C3, parts
+// of the lane's precision (159 bits float64, 72 float32); r1 = x - q C1 is
+// exact in one FMA (a multiple of 2^-52 (2^-24) below 1), and r1 - p =
+// r_high + its rounding exactly by Fast2Sum for p = q C2 rounded (r1 is a
+// multiple of p's ULP: |p| < 2^-36 (2^-11)). Otherwise pi/2 = c1 + c2 + c3 + rest, float32 parts of
 // 11 bits (and the rest in two floats, 68 bits in all: 0.1 ULP of
 // the smallest |r| below the limit, 4.2e-9 at x = 252.898), float64 parts
 // of 26 bits (131 bits). q times a part is exact with or without FMA;
@@ -775,13 +775,13 @@ HWY_INLINE V ReduceByHalfPi(D d, V x, V q, V& r_low) {
   using T = hn::TFromD<D>;
   constexpr bool kIsFloat = sizeof(T) == 4;
 #if HWY_NATIVE_FMA
-  if constexpr (!kIsFloat) {
-    const V c2 = hn::Set(d, 6.123233995736766e-17);
-    const V r1 = hn::NegMulAdd(q, hn::Set(d, 1.5707963267948966), x);
+  {
+    const V c2 = hn::Set(d, kIsFloat ? T(-4.371138828673793e-08) : T(6.123233995736766e-17));
+    const V r1 = hn::NegMulAdd(q, hn::Set(d, kIsFloat ? T(1.5707963705062866) : T(1.5707963267948966)), x);
     const V r_high = hn::Sub(r1, hn::Mul(q, c2));
     // (r1 - r_high) - q c2: Fast2Sum's exact difference, then the rounding
     // and the product's error in one FMA.
-    r_low = hn::NegMulAdd(q, hn::Set(d, -1.4973849048591698e-33),
+    r_low = hn::NegMulAdd(q, hn::Set(d, kIsFloat ? T(-1.7151245100058819e-15) : T(-1.4973849048591698e-33)),
                           hn::NegMulAdd(q, c2, hn::Sub(r1, r_high)));
     return r_high;
   }
@@ -882,7 +882,8 @@ HWY_INLINE V SinCos(D d, V x) {
   }
 }
 
-// tan x: x = q pi/2 + r, |r| <= pi/4, q = round(x 2/pi) (ReduceByHalfPi);
+// tan x: x = q pi/2 + r, |r| <= pi/4, q = round(x 2/pi) (ReduceByHalfPi;
+// q in the low bits of x 2/pi + 1.5 2^23 (2^52), parity read from there);
 // tan r = r + r^3 T(r^2), T a minimax fit
 // (tools/minimax.py tan_tail_f32: degree 5, 0.38 x 2^-24; tan_tail_f64:
 // degree 14, 0.12 x 2^-53), and tan x = -1 / tan r for odd q. Lanes beyond
@@ -893,7 +894,10 @@ template <class D, class V>
 HWY_INLINE V TanByReduction(D d, V x) {
   using T = hn::TFromD<D>;
   constexpr bool kIsFloat = sizeof(T) == 4;
-  const V q = hn::Round(hn::Mul(x, hn::Set(d, T(0.63661977236758134308))));  // 2/pi
+  const hn::RebindToSigned<D> di;
+  const V shift = hn::Set(d, kIsFloat ? T(12582912.0) : T(6755399441055744.0));
+  const V shifted = hn::MulAdd(x, hn::Set(d, T(0.63661977236758134308)), shift);
+  const V q = hn::Sub(shifted, shift);
   V r_low;
   const V r = ReduceByHalfPi(d, x, q, r_low);
   const V t = hn::Mul(r, r);
@@ -917,8 +921,7 @@ HWY_INLINE V TanByReduction(D d, V x) {
   // its rounding.
   V tan_r = hn::MulAdd(hn::Mul(r, t), p, r);
   tan_r = hn::MulAdd(r_low, hn::MulAdd(tan_r, tan_r, hn::Set(d, T(1))), tan_r);
-  const V half_q = hn::Mul(q, hn::Set(d, T(0.5)));
-  const auto odd = hn::Ne(hn::Floor(half_q), half_q);
+  const auto odd = hn::RebindMask(d, hn::TestBit(hn::BitCast(di, shifted), hn::Set(di, 1)));
   V y = hn::IfThenElse(odd, hn::Neg(hn::Div(hn::Set(d, T(1)), tan_r)), tan_r);
   const auto large = hn::Gt(hn::Abs(x), hn::Set(d, kHalfPiReductionLimit<T>));
   if (HWY_UNLIKELY(!hn::AllFalse(d, large))) {
@@ -1170,17 +1173,17 @@ HWY_INLINE hn::Vec<D> OneOfThree(D d, VI j, T v0, T v1, T v2) {
 
 // cbrt(x) = sign(x) 2^k cbrt(a') with |x| = 2^(3k + j) m, m in [1, 2) read
 // from the bits and a' = 2^j m in [1, 8) (k and j from the biased exponent
-// by an exact division by 3). y0 = 2^(j/3) P(m), then Newton's step
-// y + (a' - y^3) / (3 y^2) with 1 / (3 y^2) = 2^(-2j/3) R(m) / 3 instead of
-// a division (a division costs more than the rest; its error only scales
-// the step's). P and R are minimax fits on [1, 2] (tools/minimax.py
-// cbrt_f32, cbrt_step_f32: 2^-13.7, 2^-15.6; cbrt_f64, cbrt_step_f64:
-// 2^-22.5, 2^-18.1): one step for float32, two for float64 (2^-58). The
-// last residual a' - y^3 is formed from y^2 and its rounding error
-// (ProductError) in one multiply-add, so it is accurate to its own last bits
-// although it is a tiny part of a': the only rounding that counts is the
-// final sum's. Subnormal x is scaled by 2^24 (2^54) first; +-0, +-Inf and
-// NaN are x itself.
+// by an exact division by 3). The start is u = 2^(-j/3) U(m), about
+// a'^(-1/3) (tools/minimax.py cbrt_inverse_f32, cbrt_inverse_f64: degree 5,
+// 2^-17.4), float64 refined once by Newton's step for the inverse cube
+// root, u + u (1 - a' u^3) / 3 (2 e^2: no division in it). Then y = a' u^2
+// and Newton's step y + (a' - y^3) (u^2 / 3): u^2 / 3 is 1 / (3 y^2) to the
+// start's error, so the result is off by about 8 e^2 (2^-32 float32, 2^-64
+// float64) before the final rounding. The last residual a' - y^3 is formed
+// from y^2 and its rounding error (ProductError) in one multiply-add, so it
+// is accurate to its own last bits although it is a tiny part of a': the
+// only rounding that counts is the final sum's. Subnormal x is scaled by
+// 2^24 (2^54) first; +-0, +-Inf and NaN are x itself.
 template <class D, class V>
 HWY_INLINE V Cbrt(D d, V x) {
   using T = hn::TFromD<D>;
@@ -1212,39 +1215,38 @@ HWY_INLINE V Cbrt(D d, V x) {
   // The biased exponent plus 2 is 3 (k + 43) + j (float32; the biased
   // exponent is 3 (k + 341) + j for float64): q = k + 43 (341) and j, exactly.
   const auto n = hn::Add(hn::BitCast(di, hn::ShiftRight<kMantissaBits>(bits)), hn::Set(di, TI{kIsFloat ? 2 : 0}));
+  // n / 3 = (n 21846) >> 16 for 0 <= n < 2^15, as the high half of a 16-bit
+  // product (n's lane holds zeros beside it, and 0 / 3 = 0); one-lane
+  // vectors cannot be split into 16-bit lanes: there, in the lane type.
   hn::Vec<decltype(di)> q;
-  if constexpr (kIsFloat) {
-    q = hn::ShiftRight<16>(hn::Mul(n, hn::Set(di, 21846)));  // n / 3 for n < 2^15
+  if constexpr (hn::MaxLanes(d) > 1) {
+    const hn::Repartition<uint16_t, D> d16;
+    q = hn::BitCast(di, hn::MulHigh(hn::BitCast(d16, n), hn::Set(d16, uint16_t{21846})));
   } else {
-    // n / 3 in float64 (exact for these n; 64-bit integer products are not
-    // on every target).
-    q = hn::ConvertTo(di, hn::Floor(hn::Mul(hn::ConvertTo(d, n), hn::Set(d, T(1) / T(3) + T(1e-9)))));
+    q = hn::ConvertTo(di, hn::Floor(hn::Mul(hn::ConvertTo(d, n), hn::Set(d, T(1) / T(3) + T(1e-4)))));
   }
   const auto j = hn::Sub(n, hn::Add(q, hn::Add(q, q)));
   const V a_reduced = hn::BitCast(d, hn::Add(hn::BitCast(di, m), hn::ShiftLeft<kMantissaBits>(j)));  // 2^j m
-  V p, r;
+  V u;
   if constexpr (kIsFloat) {
-    p = hn::MulAdd(hn::Set(d, 0.023104552f), m, hn::Set(d, -0.16296785f));
-    for (const float c : {0.58711165f, 0.5528246f}) p = hn::MulAdd(p, m, hn::Set(d, c));
-    r = hn::MulAdd(hn::Set(d, -0.050448895f), m, hn::Set(d, 0.4579461f));
-    for (const float c : {-1.723293f, 3.4625218f, -3.9998224f, 2.8530757f}) r = hn::MulAdd(r, m, hn::Set(d, c));
+    u = hn::MulAdd(hn::Set(d, -0.017018521f), m, hn::Set(d, 0.15606776f));
+    for (const float c : {-0.59786165f, 1.2437694f, -1.5660172f, 1.7810545f}) u = hn::MulAdd(u, m, hn::Set(d, c));
   } else {
-    p = hn::MulAdd(hn::Set(d, -0.002859633588248863), m, hn::Set(d, 0.030904146803016685));
-    for (const double c : {-0.14447069186593497, 0.38536303451853504, -0.6661768233861032,
-                           0.9500986346706304, 0.44714150408595876}) {
-      p = hn::MulAdd(p, m, hn::Set(d, c));
-    }
-    r = hn::MulAdd(hn::Set(d, 0.032706946225297163), m, hn::Set(d, -0.3453476103380048));
-    for (const double c : {1.5535788306839684, -3.8694201323250996, 5.799345784896623,
-                           -5.3405745880051505, 3.1697074139995323}) {
-      r = hn::MulAdd(r, m, hn::Set(d, c));
+    u = hn::MulAdd(hn::Set(d, -0.017018521438870553), m, hn::Set(d, 0.15606776452866503));
+    for (const double c : {-0.5978616668441471, 1.2437694257526173, -1.5660171987782054, 1.7810544470591285}) {
+      u = hn::MulAdd(u, m, hn::Set(d, c));
     }
   }
-  // 2^(j/3), and 2^(-2j/3) / 3.
-  V y = hn::Mul(p, OneOfThree(d, j, T(1), T(1.2599210498948731648), T(1.5874010519681994748)));
-  const V step = hn::Mul(r, OneOfThree(d, j, T(1) / T(3), T(0.20998684164914552746),
-                                       T(0.13228342099734995623)));
-  if constexpr (!kIsFloat) y = hn::MulAdd(hn::NegMulAdd(y, hn::Mul(y, y), a_reduced), step, y);
+  // 2^(-j/3).
+  u = hn::Mul(u, OneOfThree(d, j, T(1), T(0.79370052598409973738), T(0.62996052494743658238)));
+  const V third = hn::Set(d, T(1) / T(3));
+  if constexpr (!kIsFloat) {
+    const V error = hn::NegMulAdd(hn::Mul(u, a_reduced), hn::Mul(u, u), one);  // 1 - a' u^3
+    u = hn::MulAdd(hn::Mul(u, error), third, u);
+  }
+  const V u2 = hn::Mul(u, u);
+  const V step = hn::Mul(u2, third);
+  V y = hn::Mul(a_reduced, u2);
   const V square = hn::Mul(y, y);
   const V residual = hn::NegMulAdd(y, ProductError(d, y, y, square), hn::NegMulAdd(y, square, a_reduced));
   y = hn::MulAdd(residual, step, y);

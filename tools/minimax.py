@@ -102,19 +102,14 @@ def erfc_scaled_fit(zero, degree, dtype):
                 result=lambda u, p: p, exact=erfc_scaled)
 
 
-def cbrt_fit(degree, dtype):
-    """cbrt(m) on [1, 2]: the start of cbrt's Newton steps, each of which
-    doubles its bits (2^-13.7 -> float32's; 2^-22.5, two steps, float64's)."""
-    return dict(target=mp.cbrt, interval=(1.0, 2.0), degree=degree, dtype=dtype,
-                weight=lambda m: 1 / np.cbrt(m), result=lambda m, p: p, exact=mp.cbrt)
-
-
-def cbrt_step_fit(degree, dtype):
-    """m^(-2/3) on [1, 2]: Newton's step 1 / (3 y^2) for cbrt without a
-    division (to 2^-15 / 2^-22: the step's error is the start's times it)."""
-    return dict(target=lambda m: mp.mpf(m)**(-mp.mpf(2) / 3), interval=(1.0, 2.0), degree=degree,
-                dtype=dtype, weight=lambda m: np.cbrt(m)**2, result=lambda m, p: p,
-                exact=lambda m: mp.mpf(m)**(-mp.mpf(2) / 3))
+def cbrt_inverse_fit(degree, dtype):
+    """m^(-1/3) on [1, 2], relative: the start u of cbrt, refined without a
+    division (u^2 / 3 is Newton's 1 / (3 y^2) for y = a u^2), so the final
+    step's error is about 8 times the start's square (float64 first refines u
+    once: 2 e^2)."""
+    return dict(target=lambda m: mp.mpf(m)**(-mp.mpf(1) / 3), interval=(1.0, 2.0), degree=degree,
+                dtype=dtype, weight=lambda m: np.cbrt(m), result=lambda m, p: p,
+                exact=lambda m: mp.mpf(m)**(-mp.mpf(1) / 3))
 
 def log2_ratio(f):
     """log2(1 + f) / f: log2(1 + f) = f L(f)."""
@@ -229,10 +224,8 @@ FITS = {
     "erf_small_f64": erf_small_fit(degree=9, dtype=np.float64),
     "erfc_scaled_f32": erfc_scaled_fit(ERFC_ZERO_F32, degree=10, dtype=np.float32),
     "erfc_scaled_f64": erfc_scaled_fit(ERFC_ZERO_F64, degree=22, dtype=np.float64),
-    "cbrt_f32": cbrt_fit(degree=3, dtype=np.float32),
-    "cbrt_f64": cbrt_fit(degree=6, dtype=np.float64),
-    "cbrt_step_f32": cbrt_step_fit(degree=5, dtype=np.float32),
-    "cbrt_step_f64": cbrt_step_fit(degree=6, dtype=np.float64),
+    "cbrt_inverse_f32": cbrt_inverse_fit(degree=5, dtype=np.float32),
+    "cbrt_inverse_f64": cbrt_inverse_fit(degree=5, dtype=np.float64),
 
     "atan_tail_f32": odd_tail_fit(mp.atan, 1.0, degree=7, dtype=np.float32),
     "atan_tail_f64": odd_tail_fit(mp.atan, 1.0, degree=18, dtype=np.float64),
