@@ -1171,45 +1171,20 @@ HWY_INLINE hn::Vec<D> OneOfThree(D d, VI j, T v0, T v1, T v2) {
   }
 }
 
-// cbrt(x) = sign(x) 2^k cbrt(a') with |x| = 2^(3k + j) m, m in [1, 2) read
-// from the bits and a' = 2^j m in [1, 8) (k and j from the biased exponent
-// by an exact division by 3). The start is u = 2^(-j/3) U(m), about
-// a'^(-1/3) (tools/minimax.py cbrt_inverse_f32, cbrt_inverse_f64: degree 5,
-// 2^-17.4), float64 refined once by Newton's step for the inverse cube
-// root, u + u (1 - a' u^3) / 3 (2 e^2: no division in it). Then y = a' u^2
-// and Newton's step y + (a' - y^3) (u^2 / 3): u^2 / 3 is 1 / (3 y^2) to the
-// start's error, so the result is off by about 8 e^2 (2^-32 float32, 2^-64
-// float64) before the final rounding. The last residual a' - y^3 is formed
-// from y^2 and its rounding error (ProductError) in one multiply-add, so it
-// is accurate to its own last bits although it is a tiny part of a': the
-// only rounding that counts is the final sum's. Subnormal x is scaled by
-// 2^24 (2^54) first; +-0, +-Inf and NaN are x itself.
-template <class D, class V>
-HWY_INLINE V Cbrt(D d, V x) {
+// Cbrt for positive normal a = 2^(-3 k_offset) |x| (the result takes x's
+// sign): k_offset is zero but for scaled subnormals, and the fast path
+// passes a constant zero.
+template <class D, class V, class VI>
+HWY_INLINE V CbrtOfNormal(D d, V a, VI k_offset, V x) {
   using T = hn::TFromD<D>;
   constexpr bool kIsFloat = sizeof(T) == 4;
   constexpr int kMantissaBits = std::numeric_limits<T>::digits - 1;
-  constexpr int kBias = std::numeric_limits<T>::max_exponent - 1;
   const hn::RebindToUnsigned<D> du;
   const hn::RebindToSigned<D> di;
   using TU = hn::TFromD<decltype(du)>;
   using TI = hn::TFromD<decltype(di)>;
-  const V one = hn::Set(d, T(1));
-  V a = hn::Abs(x);
-  // Lanes other than positive normal finite numbers (one unsigned compare of
-  // the bits) take the slow path: subnormals scaled by 2^(3 kThird), the
-  // rest returned as x.
   constexpr TU kMinNormal = TU{1} << kMantissaBits;
-  const auto regular = hn::Lt(hn::Sub(hn::BitCast(du, a), hn::Set(du, kMinNormal)),
-                              hn::Set(du, (TU{2 * kBias + 1} << kMantissaBits) - kMinNormal));
-  constexpr int kThird = kIsFloat ? 8 : 18;
-  auto k_offset = hn::Zero(di);
-  const bool all_regular = hn::AllTrue(du, regular);
-  if (HWY_UNLIKELY(!all_regular)) {
-    const auto subnormal = hn::And(hn::Lt(a, hn::Set(d, std::numeric_limits<T>::min())), hn::Gt(a, hn::Zero(d)));
-    a = hn::IfThenElse(subnormal, hn::Mul(a, hn::Set(d, kIsFloat ? T(0x1p24) : T(0x1p54))), a);
-    k_offset = hn::IfThenElseZero(hn::RebindMask(di, subnormal), hn::Set(di, TI{kThird}));
-  }
+  const V one = hn::Set(d, T(1));
   const auto bits = hn::BitCast(du, a);
   const V m = hn::BitCast(d, hn::Or(hn::And(bits, hn::Set(du, kMinNormal - 1)), hn::BitCast(du, one)));
   // The biased exponent plus 2 is 3 (k + 43) + j (float32; the biased
@@ -1254,7 +1229,45 @@ HWY_INLINE V Cbrt(D d, V x) {
   constexpr TI kScaleBias = kIsFloat ? TI{84} : TI{682};
   const V scale = hn::BitCast(d, hn::ShiftLeft<kMantissaBits>(hn::Sub(hn::Add(q, hn::Set(di, kScaleBias)), k_offset)));
   const V result = hn::CopySignToAbs(hn::Mul(y, scale), x);
-  if (HWY_LIKELY(all_regular)) return result;
+  return result;
+}
+
+// cbrt(x) = sign(x) 2^k cbrt(a') with |x| = 2^(3k + j) m, m in [1, 2) read
+// from the bits and a' = 2^j m in [1, 8) (k and j from the biased exponent
+// by an exact division by 3). The start is u = 2^(-j/3) U(m), about
+// a'^(-1/3) (tools/minimax.py cbrt_inverse_f32, cbrt_inverse_f64: degree 5,
+// 2^-17.4), float64 refined once by Newton's step for the inverse cube
+// root, u + u (1 - a' u^3) / 3 (2 e^2: no division in it). Then y = a' u^2
+// and Newton's step y + (a' - y^3) (u^2 / 3): u^2 / 3 is 1 / (3 y^2) to the
+// start's error, so the result is off by about 8 e^2 (2^-32 float32, 2^-64
+// float64) before the final rounding. The last residual a' - y^3 is formed
+// from y^2 and its rounding error (ProductError) in one multiply-add, so it
+// is accurate to its own last bits although it is a tiny part of a': the
+// only rounding that counts is the final sum's. Subnormal x is scaled by
+// 2^24 (2^54) first; +-0, +-Inf and NaN are x itself.
+template <class D, class V>
+HWY_INLINE V Cbrt(D d, V x) {
+  using T = hn::TFromD<D>;
+  constexpr bool kIsFloat = sizeof(T) == 4;
+  constexpr int kMantissaBits = std::numeric_limits<T>::digits - 1;
+  constexpr int kBias = std::numeric_limits<T>::max_exponent - 1;
+  const hn::RebindToUnsigned<D> du;
+  const hn::RebindToSigned<D> di;
+  using TU = hn::TFromD<decltype(du)>;
+  using TI = hn::TFromD<decltype(di)>;
+  V a = hn::Abs(x);
+  // Lanes other than positive normal finite numbers (one unsigned compare of
+  // the bits) take the slow path: subnormals scaled by 2^(3 kThird), the
+  // rest returned as x.
+  constexpr TU kMinNormal = TU{1} << kMantissaBits;
+  const auto regular = hn::Lt(hn::Sub(hn::BitCast(du, a), hn::Set(du, kMinNormal)),
+                              hn::Set(du, (TU{2 * kBias + 1} << kMantissaBits) - kMinNormal));
+  constexpr int kThird = kIsFloat ? 8 : 18;
+  if (HWY_LIKELY(hn::AllTrue(du, regular))) return CbrtOfNormal(d, a, hn::Zero(di), x);
+  const auto subnormal = hn::And(hn::Lt(a, hn::Set(d, std::numeric_limits<T>::min())), hn::Gt(a, hn::Zero(d)));
+  a = hn::IfThenElse(subnormal, hn::Mul(a, hn::Set(d, kIsFloat ? T(0x1p24) : T(0x1p54))), a);
+  const auto k_offset = hn::IfThenElseZero(hn::RebindMask(di, subnormal), hn::Set(di, TI{kThird}));
+  const V result = CbrtOfNormal(d, a, k_offset, x);
   // +-0, +-Inf and NaN: x itself.
   return hn::IfThenElse(hn::And(hn::Gt(a, hn::Zero(d)), hn::Lt(a, Infinity(d))), result, x);
 }
