@@ -129,7 +129,8 @@ HWY_INLINE V ExpTailPolynomial(D d, V r) {
     // 1/2 cost it 0.15 ULP).
     const V r2 = hn::Mul(r, r);
     const V r4 = hn::Mul(r2, r2);
-    const auto pair = [d, r](double high, double low) HWY_ATTR {
+    // By reference: GCC 12 on aarch64 crashes (ICE) copying an SVE vector into a lambda.
+    const auto pair = [&](double high, double low) HWY_ATTR {
       return hn::MulAdd(hn::Set(d, high), r, hn::Set(d, low));
     };
     const V p3_6 = hn::MulAdd(pair(0.000024801586926834244, 0.0001984126989635243), r2,
