@@ -692,18 +692,8 @@ HWY_INLINE V LogOfRootSum(D d, V a) {
   const V r = hn::Sqrt(h);
   // sqrt(h + e) = r + (h - r^2 + e) / (2 r) to well below r's ULP (the
   // denominator kept off 0 where h = 0, where the numerator is 0).
-  // float32 multiplies by the reciprocal estimate (7 to 14 bits per target)
-  // instead of dividing: the numerator is an ULP of h at most, so that is
-  // 2^-7 of half an ULP of r, and a 16-lane division (about 5 cycles on the
-  // Xeon EMR, where the square root takes the same divider) is 2.5 % of acosh.
-  const V numerator = hn::Sub(h_error, ProductError(d, r, r, h));
-  const V denominator = hn::Max(r, hn::Set(d, std::numeric_limits<T>::min()));
-  V twice_r_error;
-  if constexpr (sizeof(T) == 4) {
-    twice_r_error = hn::Mul(numerator, hn::ApproximateReciprocal(denominator));
-  } else {
-    twice_r_error = hn::Div(numerator, denominator);
-  }
+  const V twice_r_error = hn::Div(hn::Sub(h_error, ProductError(d, r, r, h)),
+                                  hn::Max(r, hn::Set(d, std::numeric_limits<T>::min())));
   const V s = hn::Add(a, r);
   // (a + r) - s exactly, the larger of the two subtracted first.
   const V sum_error = kPlusOne ? hn::Sub(a, hn::Sub(s, r)) : hn::Sub(r, hn::Sub(s, a));
