@@ -194,17 +194,6 @@ alignas(64) constexpr double kLog2CLow[8] = {
     -6.781363655020842e-14,  0.0,                     -1.9917399279874596e-14,
     -2.262651135603261e-14,  -7.531150579247643e-14};
 
-// table[index] per lane for an 8-entry table (index in [0, 8)): one
-// TableLookupLanes where a vector holds exactly 8 lanes, a gather elsewhere.
-template <class D, class VI>
-HWY_INLINE hn::Vec<D> LookupEight(D d, const hn::TFromD<D>* HWY_RESTRICT table, VI index) {
-  if constexpr (!HWY_HAVE_SCALABLE && hn::MaxLanes(D()) == 8) {
-    return hn::TableLookupLanes(hn::LoadU(d, table), hn::IndicesFromVec(d, index));
-  } else {
-    return hn::GatherIndex(d, table, index);
-  }
-}
-
 // The table's reduction of a positive normal float64 (as its bits): r, with
 // k and the cell left in k_out and cell_out. Without FMA, z (1/c) rounds
 // (float64 z has up to 53 bits; float32 values in float64 lanes do not):
@@ -218,7 +207,7 @@ HWY_INLINE V ReduceLog2(D d, VI bits, VI& k_out, VI& cell_out, V& product_error)
   k_out = hn::ShiftRight<52>(offset);
   cell_out = hn::And(hn::ShiftRight<49>(offset), hn::Set(di, int64_t{7}));
   const V z = hn::BitCast(d, hn::Sub(bits, hn::ShiftLeft<52>(k_out)));
-  const V inverse_c = LookupEight(d, kLog2InverseC, cell_out);
+  const V inverse_c = LookUp8(d, kLog2InverseC, cell_out);
 #if HWY_NATIVE_FMA
   product_error = hn::Zero(d);
   return hn::MulAdd(z, inverse_c, hn::Set(d, -1.0));
@@ -292,7 +281,7 @@ HWY_INLINE V Log2HighLow(D d, V a, V& low_out, bool all_normal) {
   // operand the larger in magnitude, or k + log2 c = 0: the cells keep
   // |log2 c| > |r A| elsewhere).
   const V base =
-      hn::Add(hn::ConvertTo(d, hn::Add(k_int, k_offset)), LookupEight(d, kLog2CHigh, cell));
+      hn::Add(hn::ConvertTo(d, hn::Add(k_int, k_offset)), LookUp8(d, kLog2CHigh, cell));
   const V w = hn::Add(t3, tail);
   const V w_error = hn::Sub(tail, hn::Sub(w, t3));
   const V v = hn::Add(t2, w);
@@ -301,7 +290,7 @@ HWY_INLINE V Log2HighLow(D d, V a, V& low_out, bool all_normal) {
   const V s1_error = hn::Sub(m1, hn::Sub(s1, base));
   V high = hn::Add(s1, v);
   const V s2_error = hn::Sub(v, hn::Sub(high, s1));
-  V low = hn::Add(hn::Add(hn::Add(LookupEight(d, kLog2CLow, cell), e1), hn::Add(e2, e3)),
+  V low = hn::Add(hn::Add(hn::Add(LookUp8(d, kLog2CLow, cell), e1), hn::Add(e2, e3)),
                   hn::Add(hn::Add(w_error, v_error), hn::Add(s1_error, s2_error)));
 #if !HWY_NATIVE_FMA
   // log2(1 + r + e) = log2(1 + r) + e A / (1 + r) to 2^-106.
@@ -376,7 +365,7 @@ HWY_INLINE V Log2OfFloat(D d, V a, bool all_regular) {
                          -0.7213475224347474, 1.4426950408837749}) {
     q = hn::MulAdd(q, r, hn::Set(d, c));
   }
-  V log2 = hn::MulAdd(r, q, hn::Add(hn::ConvertTo(d, k_int), LookupEight(d, kLog2CHigh, cell)));
+  V log2 = hn::MulAdd(r, q, hn::Add(hn::ConvertTo(d, k_int), LookUp8(d, kLog2CHigh, cell)));
   if (HWY_UNLIKELY(!all_regular)) {
     log2 = hn::IfThenElse(hn::Eq(a, hn::Zero(d)), hn::Neg(Infinity(d)),
                           hn::IfThenElse(hn::Eq(a, Infinity(d)), a, log2));

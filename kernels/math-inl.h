@@ -556,8 +556,8 @@ HWY_ALIGN constexpr double kLogCLow[8] = {
 // table[index] for index in [0, 8).
 template <class D, class VI>
 HWY_INLINE hn::Vec<D> LookUp8(D d, const double* table, VI index) {
-  if constexpr (hn::MaxLanes(d) == 8) {
-    return hn::TableLookupLanes(hn::Load(d, table), hn::IndicesFromVec(d, index));
+  if constexpr (!HWY_HAVE_SCALABLE && hn::MaxLanes(D()) == 8) {
+    return hn::TableLookupLanes(hn::LoadU(d, table), hn::IndicesFromVec(d, index));
   } else {
     return hn::GatherIndex(d, table, index);
   }
