@@ -553,11 +553,21 @@ HWY_ALIGN constexpr double kLogCLow[8] = {
     6.297908504131321e-14,  4.3369911444011306e-14, -3.1804225197847076e-14, 2.1239485832617812e-14,
     0.0,                    -4.649178632475319e-14, -4.175347699650321e-14,  -1.765318688778829e-14};
 
-// table[index] for index in [0, 8).
+// table[index] for index in [0, 8). Four-lane vectors (AVX2, SVE_256) look
+// up both halves and blend rather than gather: AVX2-only CPUs (Haswell, Zen
+// 1-3) run vgatherqpd as microcode, and qemu 7.2 (Debian 12, the matrix's
+// emulator) returned table[0] for vgatherqpd indexed by ymm4 (SIB index
+// 100b, "no index" outside VSIB) where the lanes held 4.
 template <class D, class VI>
 HWY_INLINE hn::Vec<D> LookUp8(D d, const double* table, VI index) {
   if constexpr (!HWY_HAVE_SCALABLE && hn::MaxLanes(D()) == 8) {
     return hn::TableLookupLanes(hn::LoadU(d, table), hn::IndicesFromVec(d, index));
+  } else if constexpr (!HWY_HAVE_SCALABLE && hn::MaxLanes(D()) == 4) {
+    const hn::RebindToSigned<D> di;
+    const auto within_half = hn::IndicesFromVec(d, hn::And(index, hn::Set(di, 3)));
+    const auto upper = hn::RebindMask(d, hn::Gt(index, hn::Set(di, 3)));
+    return hn::IfThenElse(upper, hn::TableLookupLanes(hn::LoadU(d, table + 4), within_half),
+                          hn::TableLookupLanes(hn::LoadU(d, table), within_half));
   } else {
     return hn::GatherIndex(d, table, index);
   }
