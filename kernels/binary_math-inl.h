@@ -2,8 +2,9 @@
 // and power over float dtypes), y = f(a, b) lane by lane, over rows whose
 // operands are either vectors or one element broadcast along the row.
 //
-// float64 is computed natively; float32 atan2 natively, float32 hypot and
-// power in float64 lanes (promoted, computed, rounded once back); float16 and
+// float64 is computed natively; float32 atan2 natively, float32 power
+// natively where the target has FMA, float32 hypot and (without FMA) power
+// in float64 lanes (promoted, computed, rounded once back); float16 and
 // bfloat16 through float32. The exp and log helpers of kernels/math-inl.h
 // (ReduceExp, PowerOfTwoOf, ProductError, ...) are reused, not copied.
 //
@@ -193,6 +194,18 @@ alignas(64) constexpr double kLog2CLow[8] = {
     -9.995925486528699e-14,  6.33385952568616e-14,    6.728996427240727e-14,
     -6.781363655020842e-14,  0.0,                     -1.9917399279874596e-14,
     -2.262651135603261e-14,  -7.531150579247643e-14};
+// The same cells for float32 lanes (the same 1/c: z (1/c) - 1 is exact in
+// float32 too), log2 c's high part a multiple of 2^-16 (k + high is exact
+// for |k| < 256): tools/minimax.py --log2-table float32. Padded to 16
+// entries, one AVX-512 register (LookUp8).
+alignas(64) constexpr float kLog2InverseCF32[16] = {1.3125f, 1.25f, 1.125f, 1.0625f,
+                                                    1.0f,    0.875f, 0.8125f, 0.71875f};
+alignas(64) constexpr float kLog2CHighF32[16] = {
+    -0.3923187255859375f, -0.321929931640625f, -0.169921875f,  -0.08746337890625f,
+    0.0f,                 0.1926422119140625f, 0.299560546875f, 0.4764404296875f};
+alignas(64) constexpr float kLog2CLowF32[16] = {1.3028072e-06f, 1.8367533e-06f, -3.1264424e-06f,
+                                                5.376559e-07f,  0.0f,           2.8660284e-06f,
+                                                -2.650161e-07f, -2.3857444e-06f};
 
 // The table's reduction of a positive normal float64 (as its bits): r, with
 // k and the cell left in k_out and cell_out. Without FMA, z (1/c) rounds
@@ -200,18 +213,30 @@ alignas(64) constexpr double kLog2CLow[8] = {
 // r = z (1/c) - 1 is then formed from the rounded product (exactly), and
 // kWithError leaves the product's rounding error in product_error, the
 // e of z / c = (1 + r) + e (0 with FMA).
+// Float32 lanes (kernels with FMA only) read the float32 table.
 template <bool kWithError, class D, class VI, class V = hn::Vec<D>>
 HWY_INLINE V ReduceLog2(D d, VI bits, VI& k_out, VI& cell_out, V& product_error) {
+  using T = hn::TFromD<D>;
+  using TI = hn::TFromV<VI>;
+  constexpr int kMantissaBits = std::numeric_limits<T>::digits - 1;
   const hn::RebindToSigned<D> di;
-  const VI offset = hn::Sub(bits, hn::Set(di, int64_t{0x3FE7000000000000}));  // 0.71875
-  k_out = hn::ShiftRight<52>(offset);
-  cell_out = hn::And(hn::ShiftRight<49>(offset), hn::Set(di, int64_t{7}));
-  const V z = hn::BitCast(d, hn::Sub(bits, hn::ShiftLeft<52>(k_out)));
-  const V inverse_c = LookUp8(d, kLog2InverseC, cell_out);
+  const VI offset = hn::Sub(  // from 0.71875
+      bits, hn::Set(di, static_cast<TI>(sizeof(T) == 8 ? 0x3FE7000000000000 : 0x3F380000)));
+  k_out = hn::ShiftRight<kMantissaBits>(offset);
+  cell_out = hn::And(hn::ShiftRight<kMantissaBits - 3>(offset), hn::Set(di, TI{7}));
+  const V z = hn::BitCast(d, hn::Sub(bits, hn::ShiftLeft<kMantissaBits>(k_out)));
+  const V inverse_c = [&]() HWY_ATTR {
+    if constexpr (sizeof(T) == 8) {
+      return LookUp8(d, kLog2InverseC, cell_out);
+    } else {
+      return LookUp8(d, kLog2InverseCF32, cell_out);
+    }
+  }();
 #if HWY_NATIVE_FMA
   product_error = hn::Zero(d);
-  return hn::MulAdd(z, inverse_c, hn::Set(d, -1.0));
+  return hn::MulAdd(z, inverse_c, hn::Set(d, T(-1)));
 #else
+  static_assert(sizeof(T) == 8, "float32 lanes take this table only with FMA");
   const V product = hn::Mul(z, inverse_c);
   product_error = kWithError ? ProductError(d, z, inverse_c, product) : hn::Zero(d);
   return hn::Sub(product, hn::Set(d, 1.0));  // exact: product is within [0.9, 1.1]
@@ -391,6 +416,25 @@ HWY_INLINE V Exp2OfFloat(D d, V z) {
   return hn::Mul(p, PowerOfTwoOf(d, t));
 }
 
+// x^y from |x|^y (magnitude, with log2 0 = -Inf and log2 Inf = Inf taken
+// through) for every x and y: C99's (and NumPy's) special values, as
+// PowerLanes describes them.
+template <class D, class V>
+HWY_INLINE V PowerSpecialValues(D d, V x, V y, V magnitude) {
+  using T = hn::TFromD<D>;
+  const V one = hn::Set(d, T(1));
+  const auto integer = hn::Eq(hn::Round(y), y);  // +-Inf too; NaN not
+  const V half = hn::Mul(y, hn::Set(d, T(0.5)));
+  const auto odd = hn::AndNot(hn::Eq(hn::Round(half), half), integer);
+  V result = hn::IfThenElse(hn::And(odd, SignBitSet(d, x)), hn::Neg(magnitude), magnitude);
+  const auto negative_finite = hn::And(hn::Lt(x, hn::Zero(d)), hn::IsFinite(x));
+  result = hn::IfThenElse(hn::AndNot(integer, negative_finite), QuietNaN(d), result);
+  result = hn::IfThenElse(hn::Or(hn::IsNaN(x), hn::IsNaN(y)), hn::Add(x, y), result);
+  const auto is_one = hn::Or(hn::Or(hn::Eq(y, hn::Zero(d)), hn::Eq(x, one)),
+                             hn::And(hn::Eq(hn::Abs(x), one), hn::IsInf(y)));
+  return hn::IfThenElse(is_one, one, result);
+}
+
 // x^y for float64 lanes with C99's (and NumPy's) special values:
 // |x|^y = 2^(y log2 |x|) with log2 |x| in two parts (Log2HighLow) and the
 // product y log2|x| too (ProductError), so that its error stays near 2^-53
@@ -427,18 +471,127 @@ HWY_INLINE V PowerLanes(D d, V x, V y) {
     magnitude = Exp2HighLow(d, z, z_low);
   }
   if (HWY_LIKELY(all_regular)) return magnitude;
-  const V one = hn::Set(d, T(1));
-  const auto integer = hn::Eq(hn::Round(y), y);  // +-Inf too; NaN not
-  const V half = hn::Mul(y, hn::Set(d, T(0.5)));
-  const auto odd = hn::AndNot(hn::Eq(hn::Round(half), half), integer);
-  V result = hn::IfThenElse(hn::And(odd, SignBitSet(d, x)), hn::Neg(magnitude), magnitude);
-  const auto negative_finite = hn::And(hn::Lt(x, hn::Zero(d)), hn::IsFinite(x));
-  result = hn::IfThenElse(hn::AndNot(integer, negative_finite), QuietNaN(d), result);
-  result = hn::IfThenElse(hn::Or(hn::IsNaN(x), hn::IsNaN(y)), hn::Add(x, y), result);
-  const auto is_one = hn::Or(hn::Or(hn::Eq(y, hn::Zero(d)), hn::Eq(x, one)),
-                             hn::And(hn::Eq(a, one), hn::IsInf(y)));
-  return hn::IfThenElse(is_one, one, result);
+  return PowerSpecialValues(d, x, y, magnitude);
 }
+
+#if HWY_NATIVE_FMA
+// log2(a) = high + low for float32 lanes a > 0, to about 2^-32 relative
+// (float32 pow's y log2 x reaches 150 in magnitude, and each 2^-25 of it is
+// a third of an ULP of the result): Log2HighLow's scheme in float32, FMA
+// required. a = 2^k c (1 + r) by the float32 table (subnormals scaled by 2^23
+// first), log2(1 + r) = r A + r^2 B + r^3 P(r) with r A and r^2 B in
+// double-float (A = 1/ln 2 and B = -A/2 in two parts, the products' errors
+// by FMA) and P of degree 4 (tools/minimax.py log2_tail_f32), at most 2^-9
+// of the sum: |low| stays below 2^-12 |high|. a = 0 gives -Inf, Inf gives
+// Inf (low 0); all_normal as in Log2HighLow.
+template <class D, class V>
+HWY_INLINE V Log2HighLowF32(D d, V a, V& low_out, bool all_normal) {
+  const hn::RebindToSigned<D> di;
+  using VI = hn::Vec<decltype(di)>;
+  if (!all_normal) {
+    all_normal = hn::AllTrue(d, hn::And(hn::Ge(a, hn::Set(d, std::numeric_limits<float>::min())),
+                                        hn::Lt(a, Infinity(d))));
+  }
+  const auto subnormal = hn::Lt(a, hn::Set(d, std::numeric_limits<float>::min()));
+  const V u = all_normal ? a : hn::IfThenElse(subnormal, hn::Mul(a, hn::Set(d, 0x1p23f)), a);
+  VI k_int, cell;
+  V unused;
+  const V r = ReduceLog2</*kWithError=*/false>(d, hn::BitCast(di, u), k_int, cell, unused);
+  const V inv_ln2 = hn::Set(d, 1.442695f);
+  const V t1 = hn::Mul(r, inv_ln2);
+  const V e1 = hn::MulAdd(r, hn::Set(d, 1.925963e-08f), ProductError(d, r, inv_ln2, t1));
+  const V r2 = hn::Mul(r, r);
+  const V minus_half_inv_ln2 = hn::Set(d, -0.7213475f);
+  const V t2 = hn::Mul(r2, minus_half_inv_ln2);
+  const V e2 = hn::MulAdd(r2, hn::Set(d, -9.629815e-09f),
+                          hn::MulAdd(ProductError(d, r, r, r2), minus_half_inv_ln2,
+                                     ProductError(d, r2, minus_half_inv_ln2, t2)));
+  V p = hn::MulAdd(hn::Set(d, 0.21016112f), r, hn::Set(d, -0.24169844f));
+  p = hn::MulAdd(p, r, hn::Set(d, 0.28852203f));
+  p = hn::MulAdd(p, r, hn::Set(d, -0.36067176f));
+  p = hn::MulAdd(p, r, hn::Set(d, 0.48089835f));
+  // k + log2 c exactly, then Fast2Sum twice (|t1| >= |t2|; |base| >= |s| or
+  // base = 0, as the cells are chosen).
+  V base = hn::Add(hn::ConvertTo(d, k_int), LookUp8(d, kLog2CHighF32, cell));
+  if (HWY_UNLIKELY(!all_normal)) {
+    base = hn::Add(base, hn::IfThenElseZero(subnormal, hn::Set(d, -23.0f)));  // exact
+  }
+  const V s = hn::Add(t1, t2);
+  const V s_error = hn::Sub(t2, hn::Sub(s, t1));
+  V high = hn::Add(base, s);
+  const V high_error = hn::Sub(s, hn::Sub(high, base));
+  V low = hn::MulAdd(hn::Mul(r2, r), p,
+                     hn::Add(hn::Add(LookUp8(d, kLog2CLowF32, cell), hn::Add(e1, e2)),
+                             hn::Add(s_error, high_error)));
+  if (HWY_UNLIKELY(!all_normal)) {
+    const auto zero = hn::Eq(a, hn::Zero(d));
+    const auto inf = hn::Eq(a, Infinity(d));
+    high = hn::IfThenElse(zero, hn::Neg(Infinity(d)), hn::IfThenElse(inf, a, high));
+    low = hn::IfThenZeroElse(hn::Or(zero, inf), low);
+  }
+  low_out = low;
+  return high;
+}
+
+// 2^(z + z_low) for float32 lanes, |z| <= 160 and z_low finite (|z_low| <=
+// 2^-12 |z|), rounded once: n = round(z + z_low), f = (z - n) + z_low,
+// 2^f = 1 + f E(f) (tools/minimax.py exp2_ratio_f32: degree 6), times 2^n
+// where that is a normal float (all_in_range: |z| < 125 in every lane), else
+// times 2^(n/2) (exact) and 2^(n - n/2) (one rounding: subnormals, Inf).
+template <class D, class V>
+HWY_INLINE V Exp2F32(D d, V z, V z_low, bool all_in_range) {
+  const hn::RebindToSigned<D> di;
+  // Adding 1.5 2^23 rounds to an integer n, whose bits (plus the bias) are
+  // then t's low bits.
+  const V shift = hn::Set(d, 0x1.8p23f + 127.0f);
+  const V t = hn::Add(hn::Add(z, z_low), shift);
+  const V f = hn::Add(hn::Sub(z, hn::Sub(t, shift)), z_low);
+  V e = hn::MulAdd(hn::Set(d, 0.000015196151f), f, hn::Set(d, 0.00015466756f));
+  e = hn::MulAdd(e, f, hn::Set(d, 0.0013333935f));
+  e = hn::MulAdd(e, f, hn::Set(d, 0.009618038f));
+  e = hn::MulAdd(e, f, hn::Set(d, 0.055504102f));
+  e = hn::MulAdd(e, f, hn::Set(d, 0.2402265f));
+  e = hn::MulAdd(e, f, hn::Set(d, 0.6931472f));
+  const V power = hn::MulAdd(f, e, hn::Set(d, 1.0f));
+  if (HWY_LIKELY(all_in_range)) return hn::Mul(power, PowerOfTwoOf(d, t));
+  const auto n = hn::Sub(hn::BitCast(di, t), hn::BitCast(di, shift));
+  const auto half = hn::ShiftRight<1>(n);
+  const auto scale = [&](hn::Vec<decltype(di)> exponent) HWY_ATTR {
+    return hn::BitCast(d, hn::ShiftLeft<23>(hn::Add(exponent, hn::Set(di, 127))));
+  };
+  return hn::Mul(hn::Mul(power, scale(half)), scale(hn::Sub(n, half)));
+}
+
+// x^y for float32 lanes with FMA, natively (16 lanes a vector on AVX-512
+// rather than PowerLanes' 8): 2^(y log2|x|) with log2|x| in two parts
+// (Log2HighLowF32) and the product's rounding error kept, so that the
+// exponent errs by about 2^-26 where |y log2 x| < 150; the same special
+// values (PowerSpecialValues). Lanes compute the same result whatever their
+// neighbours: the vectors with special lanes take the same arithmetic, with
+// scaling added.
+template <class D, class V>
+HWY_INLINE V PowerF32Lanes(D d, V x, V y) {
+  const V a = hn::Abs(x);
+  const auto normal = hn::And(hn::Ge(x, hn::Set(d, std::numeric_limits<float>::min())),
+                              hn::Lt(x, Infinity(d)));
+  const bool all_normal = hn::AllTrue(d, normal);
+  V log_low;
+  const V log_high = Log2HighLowF32(d, a, log_low, all_normal);
+  const V z = hn::Mul(y, log_high);
+  V z_low = hn::MulAdd(y, log_low, ProductError(d, y, log_high, z));
+  // False for NaN z (and for infinite y).
+  const auto in_range = hn::Lt(hn::Abs(z), hn::Set(d, 125.0f));
+  if (HWY_LIKELY(all_normal && hn::AllTrue(d, in_range))) {
+    return Exp2F32(d, z, z_low, /*all_in_range=*/true);
+  }
+  // Beyond 160 the result is 0 or Inf in float32, and z_low irrelevant (NaN
+  // when z overflowed).
+  const V limit = hn::Set(d, 160.0f);
+  z_low = hn::IfThenElseZero(hn::Lt(hn::Abs(z), limit), z_low);
+  const V clamped = hn::Min(hn::Max(z, hn::Neg(limit)), limit);
+  return PowerSpecialValues(d, x, y, Exp2F32(d, clamped, z_low, /*all_in_range=*/false));
+}
+#endif  // HWY_NATIVE_FMA
 
 // float64 lanes rounded to float32 (d a float tag of as many lanes), with
 // overflow to +-Inf: the portable fallback targets' DemoteTo saturates to
@@ -459,14 +612,22 @@ HWY_INLINE hn::Vec<D> NarrowToFloat(D d, VD v) {
   return narrow;
 }
 
+// Whether float32 power runs in float32 lanes (PowerF32Lanes, which needs
+// FMA) rather than float64 ones.
+constexpr bool kFloatPowerNative = HWY_NATIVE_FMA;
+
 // f(a, b) for one vector of the storage lane type T (float or double):
-// float32 hypot and power through float64 lanes (d must then be a half-width
-// float tag, Rebind<float, ScalableTag<double>>: BinaryLaneTag).
+// float32 hypot, and power without FMA, through float64 lanes (d must then
+// be a half-width float tag, Rebind<float, ScalableTag<double>>:
+// BinaryLaneTag).
 template <BinaryFunction kFunction, class D, class V = hn::Vec<D>>
 HWY_INLINE V EvaluateBinary(D d, V a, V b) {
   using T = hn::TFromD<D>;
   if constexpr (kFunction == BinaryFunction::kAtan2) {
     return Atan2Lanes(d, a, b);
+  } else if constexpr (sizeof(T) == 4 && kFunction == BinaryFunction::kPower &&
+                       kFloatPowerNative) {
+    return PowerF32Lanes(d, a, b);
   } else if constexpr (sizeof(T) == 4) {
     const hn::Rebind<double, D> dd;
     const auto wide_a = hn::PromoteTo(dd, a);
@@ -495,7 +656,8 @@ HWY_INLINE V EvaluateBinary(D d, V a, V b) {
 // has lanes.
 template <BinaryFunction kFunction, typename T>
 using BinaryLaneTag =
-    std::conditional_t<sizeof(T) == 4 && kFunction != BinaryFunction::kAtan2,
+    std::conditional_t<sizeof(T) == 4 && kFunction != BinaryFunction::kAtan2 &&
+                           !(kFunction == BinaryFunction::kPower && kFloatPowerNative),
                        hn::Rebind<float, hn::ScalableTag<double>>, hn::ScalableTag<T>>;
 
 // y[i] = f(a[i], b[i]) for i < n, where an operand marked as a scalar is

@@ -553,16 +553,20 @@ HWY_ALIGN constexpr double kLogCLow[8] = {
     6.297908504131321e-14,  4.3369911444011306e-14, -3.1804225197847076e-14, 2.1239485832617812e-14,
     0.0,                    -4.649178632475319e-14, -4.175347699650321e-14,  -1.765318688778829e-14};
 
-// table[index] for index in [0, 8). Four-lane vectors (AVX2, SVE_256) look
-// up both halves and blend rather than gather: AVX2-only CPUs (Haswell, Zen
-// 1-3) run vgatherqpd as microcode, and qemu 7.2 (Debian 12, the matrix's
-// emulator) returned table[0] for vgatherqpd indexed by ymm4 (SIB index
-// 100b, "no index" outside VSIB) where the lanes held 4.
+// table[index] for index in [0, 8), table of the lane type (float32 tables
+// padded to 16 entries): in one register where a vector holds 8 lanes or
+// 16, and from both halves and a blend on
+// four-lane vectors (AVX2 and SVE_256 float64, NEON float32) rather than a
+// gather: AVX2-only CPUs (Haswell, Zen 1-3) run vgatherqpd as microcode, and
+// qemu 7.2 (Debian 12, the matrix's emulator) returned table[0] for
+// vgatherqpd indexed by ymm4 (SIB index 100b, "no index" outside VSIB)
+// where the lanes held 4.
 template <class D, class VI>
-HWY_INLINE hn::Vec<D> LookUp8(D d, const double* table, VI index) {
-  if constexpr (!HWY_HAVE_SCALABLE && hn::MaxLanes(D()) == 8) {
+HWY_INLINE hn::Vec<D> LookUp8(D d, const hn::TFromD<D>* table, VI index) {
+  constexpr size_t kLanes = HWY_HAVE_SCALABLE ? 0 : hn::MaxLanes(D());
+  if constexpr (kLanes == 8 || kLanes == 16) {
     return hn::TableLookupLanes(hn::LoadU(d, table), hn::IndicesFromVec(d, index));
-  } else if constexpr (!HWY_HAVE_SCALABLE && hn::MaxLanes(D()) == 4) {
+  } else if constexpr (kLanes == 4) {
     const hn::RebindToSigned<D> di;
     const auto within_half = hn::IndicesFromVec(d, hn::And(index, hn::Set(di, 3)));
     const auto upper = hn::RebindMask(d, hn::Gt(index, hn::Set(di, 3)));

@@ -121,6 +121,12 @@ def exp2(r):
     return mp.mpf(2)**mp.mpf(r)
 
 
+def exp2_ratio(f):
+    """(2^f - 1) / f: 2^f = 1 + f E(f)."""
+    f = mp.mpf(f)
+    return mp.expm1(f * mp.log(2)) / f
+
+
 INV_LN2 = 1 / mp.log(2)
 
 
@@ -244,6 +250,19 @@ FITS = {
         weight=lambda r: r * r,
         result=lambda r, p: r * INV_LN2 - r * r * INV_LN2 / 2 + r**3 * p,
         exact=lambda r: mp.log1p(r) * INV_LN2),
+    # float32 pow in float32 lanes (with FMA): log2(1 + r) = r A + r^2 B +
+    # r^3 P(r) as in float64, r^3 P(r) at most 2^-9 of the sum.
+    "log2_tail_f32": dict(
+        target=log2_tail, interval=LOG2_TABLE_R, degree=4, dtype=np.float32,
+        weight=lambda r: r * r,
+        result=lambda r, p: r * INV_LN2 - r * r * INV_LN2 / 2 + r**3 * p,
+        exact=lambda r: mp.log1p(r) * INV_LN2),
+    # and 2^f = 1 + f E(f), |f| <= 1/2 (plus the product's low part).
+    "exp2_ratio_f32": dict(
+        target=exp2_ratio, interval=(-0.5, 0.5), degree=6, dtype=np.float32,
+        weight=lambda f: np.abs(f) * 2.0**-f,
+        result=lambda f, e: 1 + f * e,
+        exact=lambda f: mp.mpf(2)**f),
     # float32 pow's log2 past the table, in float64: log2(1 + r) = r L(r).
     "log2_table_ratio_f64": dict(
         target=log2_ratio, interval=LOG2_TABLE_R, degree=6, dtype=np.float64,
@@ -261,11 +280,14 @@ FITS = {
 }
 
 
-def log2_table():
+def log2_table(grid_bits=42, dtype=np.float64):
     """Prints pow's log2 table (kernels/binary_math-inl.h): per cell of z
-    (8 cells of 2^49 float64 bit patterns from 0.71875), the 1/c of at most
-    5 significant bits (so that z (1/c) - 1 is exact) that makes |r| = |z / c - 1| smallest over the
-    cell, and log2 c as a multiple of 2^-42 and the rest."""
+    (8 cells of 2^49 float64 bit patterns from 0.71875, the same values as
+    float32's 2^20), the 1/c of at most 5 significant bits (so that
+    z (1/c) - 1 is exact, in float32 too) that makes |r| = |z / c - 1|
+    smallest over the cell, and log2 c as a multiple of 2^-grid_bits (2^-42
+    for float64, 2^-16 for float32: k + high is then exact for every k) and
+    the rest in dtype."""
     worst = 0
     for cell in range(8):
         low_bits = 0x3FE7000000000000 + (cell << 49)
@@ -287,9 +309,10 @@ def log2_table():
             inverse = min(fits)[1]
         worst = max(worst, abs(low * inverse - 1), abs(high * inverse - 1))
         log2c = -mp.log(inverse, 2)
-        high_part = mp.nint(log2c * 2**42) / 2**42
+        high_part = mp.nint(log2c * 2**grid_bits) / 2**grid_bits
+        rest = np.format_float_scientific(dtype(float(log2c - high_part)), unique=True)
         print(f"  [{float(low):.6f}, {float(high):.6f}): 1/c {float(inverse)!r}, "
-              f"log2 c {float(high_part)!r} + {float(log2c - high_part)!r}")
+              f"log2 c {float(high_part)!r} + {rest}")
     print(f"  max |r| {float(worst)!r}")
 
 
@@ -331,13 +354,17 @@ def fit(spec, nodes=600, iterations=40):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--log2-table", action="store_true", help="print pow's log2 table")
+    parser.add_argument("--log2-table", choices=("float64", "float32"),
+                        help="print pow's log2 table for that lane type")
     parser.add_argument("fits", nargs="*", metavar="FIT", help="one of: " + ", ".join(sorted(FITS)))
     parser.add_argument("--log-table", action="store_true",
                         help="print the float64 log's table (inv_c, log_c high, log_c low)")
     args = parser.parse_args()
-    if args.log2_table:
+    if args.log2_table == "float64":
         log2_table()
+        return 0
+    if args.log2_table == "float32":
+        log2_table(grid_bits=16, dtype=np.float32)
         return 0
     if args.log_table:
         for a, b, inv_c, high, low in log_table():
