@@ -479,10 +479,9 @@ HWY_INLINE V PowerLanes(D d, V x, V y) {
 // (float32 pow's y log2 x reaches 150 in magnitude, and each 2^-25 of it is
 // a third of an ULP of the result): Log2HighLow's scheme in float32, FMA
 // required. a = 2^k c (1 + r) by the float32 table (subnormals scaled by 2^23
-// first), log2(1 + r) = r A + r^2 B + r^3 P(r) with r A and r^2 B in
-// double-float (A = 1/ln 2 and B = -A/2 in two parts, the products' errors
-// by FMA) and P of degree 4 (tools/minimax.py log2_tail_f32), at most 2^-9
-// of the sum: |low| stays below 2^-12 |high|. a = 0 gives -Inf, Inf gives
+// first), log(1 + r) = r - r^2/2 + r^3 P(r) with the first two terms in
+// double-float (the errors by FMA) and P of degree 4 (tools/minimax.py
+// log1p_tail_f32), then times 1/ln 2 in two parts. a = 0 gives -Inf, Inf gives
 // Inf (low 0); all_normal as in Log2HighLow.
 template <class D, class V>
 HWY_INLINE V Log2HighLowF32(D d, V a, V& low_out, bool all_normal) {
@@ -493,36 +492,36 @@ HWY_INLINE V Log2HighLowF32(D d, V a, V& low_out, bool all_normal) {
                                         hn::Lt(a, Infinity(d))));
   }
   const auto subnormal = hn::Lt(a, hn::Set(d, std::numeric_limits<float>::min()));
-  const V u = all_normal ? a : hn::IfThenElse(subnormal, hn::Mul(a, hn::Set(d, 0x1p23f)), a);
+  const V scaled = all_normal ? a : hn::IfThenElse(subnormal, hn::Mul(a, hn::Set(d, 0x1p23f)), a);
   VI k_int, cell;
   V unused;
-  const V r = ReduceLog2</*kWithError=*/false>(d, hn::BitCast(di, u), k_int, cell, unused);
-  const V inv_ln2 = hn::Set(d, 1.442695f);
-  const V t1 = hn::Mul(r, inv_ln2);
-  const V e1 = hn::MulAdd(r, hn::Set(d, 1.925963e-08f), ProductError(d, r, inv_ln2, t1));
+  const V r = ReduceLog2</*kWithError=*/false>(d, hn::BitCast(di, scaled), k_int, cell, unused);
+  // log(1 + r) = u + u_low: u = r - r^2/2 rounded, its error exact (r - u
+  // is, by Sterbenz), r^2's error and r^3 P(r) (at most 2^-9 of u) added.
   const V r2 = hn::Mul(r, r);
-  const V minus_half_inv_ln2 = hn::Set(d, -0.7213475f);
-  const V t2 = hn::Mul(r2, minus_half_inv_ln2);
-  const V e2 = hn::MulAdd(r2, hn::Set(d, -9.629815e-09f),
-                          hn::MulAdd(ProductError(d, r, r, r2), minus_half_inv_ln2,
-                                     ProductError(d, r2, minus_half_inv_ln2, t2)));
-  V p = hn::MulAdd(hn::Set(d, 0.21016112f), r, hn::Set(d, -0.24169844f));
-  p = hn::MulAdd(p, r, hn::Set(d, 0.28852203f));
-  p = hn::MulAdd(p, r, hn::Set(d, -0.36067176f));
-  p = hn::MulAdd(p, r, hn::Set(d, 0.48089835f));
-  // k + log2 c exactly, then Fast2Sum twice (|t1| >= |t2|; |base| >= |s| or
-  // base = 0, as the cells are chosen).
+  const V minus_half = hn::Set(d, -0.5f);
+  const V u = hn::MulAdd(r2, minus_half, r);
+  V p = hn::MulAdd(hn::Set(d, 0.14567259f), r, hn::Set(d, -0.1675326f));
+  p = hn::MulAdd(p, r, hn::Set(d, 0.19998823f));
+  p = hn::MulAdd(p, r, hn::Set(d, -0.2499986f));
+  p = hn::MulAdd(p, r, hn::Set(d, 0.33333334f));
+  const V u_low = hn::MulAdd(
+      hn::Mul(r2, r), p,
+      hn::MulAdd(ProductError(d, r, r, r2), minus_half, hn::MulAdd(r2, minus_half, hn::Sub(r, u))));
+  // Times 1/ln 2 (in two parts): t + t_error + the low terms.
+  const V inv_ln2 = hn::Set(d, 1.442695f);
+  const V t = hn::Mul(u, inv_ln2);
+  const V t_low = hn::MulAdd(inv_ln2, u_low,
+                             hn::MulAdd(u, hn::Set(d, 1.925963e-08f), ProductError(d, u, inv_ln2, t)));
+  // k + log2 c exactly, then Fast2Sum (|base| >= |t| or base = 0, as the
+  // cells are chosen).
   V base = hn::Add(hn::ConvertTo(d, k_int), LookUp8(d, kLog2CHighF32, cell));
   if (HWY_UNLIKELY(!all_normal)) {
     base = hn::Add(base, hn::IfThenElseZero(subnormal, hn::Set(d, -23.0f)));  // exact
   }
-  const V s = hn::Add(t1, t2);
-  const V s_error = hn::Sub(t2, hn::Sub(s, t1));
-  V high = hn::Add(base, s);
-  const V high_error = hn::Sub(s, hn::Sub(high, base));
-  V low = hn::MulAdd(hn::Mul(r2, r), p,
-                     hn::Add(hn::Add(LookUp8(d, kLog2CLowF32, cell), hn::Add(e1, e2)),
-                             hn::Add(s_error, high_error)));
+  V high = hn::Add(base, t);
+  const V high_error = hn::Sub(t, hn::Sub(high, base));
+  V low = hn::Add(hn::Add(LookUp8(d, kLog2CLowF32, cell), t_low), high_error);
   if (HWY_UNLIKELY(!all_normal)) {
     const auto zero = hn::Eq(a, hn::Zero(d));
     const auto inf = hn::Eq(a, Infinity(d));

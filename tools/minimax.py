@@ -250,13 +250,14 @@ FITS = {
         weight=lambda r: r * r,
         result=lambda r, p: r * INV_LN2 - r * r * INV_LN2 / 2 + r**3 * p,
         exact=lambda r: mp.log1p(r) * INV_LN2),
-    # float32 pow in float32 lanes (with FMA): log2(1 + r) = r A + r^2 B +
-    # r^3 P(r) as in float64, r^3 P(r) at most 2^-9 of the sum.
-    "log2_tail_f32": dict(
-        target=log2_tail, interval=LOG2_TABLE_R, degree=4, dtype=np.float32,
+    # float32 pow in float32 lanes (with FMA): log(1 + r) = r - r^2 / 2 +
+    # r^3 P(r), the first two terms in double-float, r^3 P(r) at most 2^-9
+    # of the sum; then times 1/ln 2 in two parts.
+    "log1p_tail_f32": dict(
+        target=log1p_tail, interval=LOG2_TABLE_R, degree=4, dtype=np.float32,
         weight=lambda r: r * r,
-        result=lambda r, p: r * INV_LN2 - r * r * INV_LN2 / 2 + r**3 * p,
-        exact=lambda r: mp.log1p(r) * INV_LN2),
+        result=lambda r, p: r - r * r / 2 + r**3 * p,
+        exact=lambda r: mp.log1p(r)),
     # and 2^f = 1 + f E(f), |f| <= 1/2 (plus the product's low part).
     "exp2_ratio_f32": dict(
         target=exp2_ratio, interval=(-0.5, 0.5), degree=6, dtype=np.float32,
