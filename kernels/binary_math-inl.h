@@ -481,7 +481,7 @@ HWY_INLINE V PowerLanes(D d, V x, V y) {
 // required. a = 2^k c (1 + r) by the float32 table (subnormals scaled by 2^23
 // first), log(1 + r) = r - r^2/2 + r^3 P(r) with the first two terms in
 // double-float (the errors by FMA) and P of degree 4 (tools/minimax.py
-// log1p_tail_f32), then times 1/ln 2 in two parts. a = 0 gives -Inf, Inf gives
+// log1p_tail_f32), then times 1/ln 2 in two parts; |low| <= 2^-8 |high|. a = 0 gives -Inf, Inf gives
 // Inf (low 0); all_normal as in Log2HighLow.
 template <class D, class V>
 HWY_INLINE V Log2HighLowF32(D d, V a, V& low_out, bool all_normal) {
@@ -532,28 +532,41 @@ HWY_INLINE V Log2HighLowF32(D d, V a, V& low_out, bool all_normal) {
   return high;
 }
 
+// 2^(j/8) for j = 0..7 in two float32 parts (tools/minimax.py --exp2-table),
+// padded to 16 entries (LookUp8).
+alignas(64) constexpr float kExp2EighthsHigh[16] = {1.0f,       1.0905077f, 1.1892071f, 1.2968396f,
+                                                    1.4142135f, 1.5422108f, 1.6817929f, 1.8340081f};
+alignas(64) constexpr float kExp2EighthsLow[16] = {0.0f,          -1.307754e-08f, 3.7976353e-08f,
+                                                   -4.0189995e-08f, 2.4203235e-08f, 8.070905e-09f,
+                                                   -2.4755327e-08f, -1.1239278e-08f};
+
 // 2^(z + z_low) for float32 lanes, |z| <= 160 and z_low finite (|z_low| <=
-// 2^-12 |z|), rounded once: n = round(z + z_low), f = (z - n) + z_low,
-// 2^f = 1 + f E(f) (tools/minimax.py exp2_ratio_f32: degree 6), times 2^n
-// where that is a normal float (all_in_range: |z| < 125 in every lane), else
-// times 2^(n/2) (exact) and 2^(n - n/2) (one rounding: subnormals, Inf).
+// 2^-8 |z|), rounded once: N = round(8 (z + z_low)), f = (z - N/8) + z_low
+// (z - N/8 exact, |f| <= 1/16: f's rounding is 2^-29), 2^(N/8) = 2^n 2^(j/8)
+// (n = floor(N/8), j = N mod 8; the table in two parts) and 2^f = 1 + f E(f)
+// (tools/minimax.py exp2_table_ratio_f32: degree 3), the result's one
+// rounding in high + (high f E + low). Times 2^n where that is a normal
+// float (all_in_range: |z| < 125 in every lane), else times 2^(n/2) (exact)
+// and 2^(n - n/2) (one rounding: subnormals, Inf).
 template <class D, class V>
 HWY_INLINE V Exp2F32(D d, V z, V z_low, bool all_in_range) {
   const hn::RebindToSigned<D> di;
-  // Adding 1.5 2^23 rounds to an integer n, whose bits (plus the bias) are
-  // then t's low bits.
-  const V shift = hn::Set(d, 0x1.8p23f + 127.0f);
-  const V t = hn::Add(hn::Add(z, z_low), shift);
-  const V f = hn::Add(hn::Sub(z, hn::Sub(t, shift)), z_low);
-  V e = hn::MulAdd(hn::Set(d, 0.000015196151f), f, hn::Set(d, 0.00015466756f));
-  e = hn::MulAdd(e, f, hn::Set(d, 0.0013333935f));
-  e = hn::MulAdd(e, f, hn::Set(d, 0.009618038f));
-  e = hn::MulAdd(e, f, hn::Set(d, 0.055504102f));
+  // Adding 1.5 2^23 rounds 8 (z + z_low) to an integer N, whose bits (plus
+  // 8 times the bias) are then t's low bits.
+  const V shift = hn::Set(d, 0x1.8p23f + 8 * 127.0f);
+  const V t = hn::MulAdd(hn::Add(z, z_low), hn::Set(d, 8.0f), shift);
+  const V f = hn::Add(hn::MulAdd(hn::Sub(t, shift), hn::Set(d, -0.125f), z), z_low);
+  V e = hn::MulAdd(hn::Set(d, 0.0096190665f), f, hn::Set(d, 0.05551064f));
   e = hn::MulAdd(e, f, hn::Set(d, 0.2402265f));
   e = hn::MulAdd(e, f, hn::Set(d, 0.6931472f));
-  const V power = hn::MulAdd(f, e, hn::Set(d, 1.0f));
-  if (HWY_LIKELY(all_in_range)) return hn::Mul(power, PowerOfTwoOf(d, t));
-  const auto n = hn::Sub(hn::BitCast(di, t), hn::BitCast(di, shift));
+  const auto bits = hn::BitCast(di, t);
+  const auto j = hn::And(bits, hn::Set(di, 7));
+  const V high = LookUp8(d, kExp2EighthsHigh, j);
+  const V power = hn::Add(high, hn::MulAdd(high, hn::Mul(f, e), LookUp8(d, kExp2EighthsLow, j)));
+  if (HWY_LIKELY(all_in_range)) {
+    return hn::Mul(power, hn::BitCast(d, hn::ShiftLeft<23>(hn::ShiftRight<3>(bits))));
+  }
+  const auto n = hn::ShiftRight<3>(hn::Sub(bits, hn::BitCast(di, shift)));
   const auto half = hn::ShiftRight<1>(n);
   const auto scale = [&](hn::Vec<decltype(di)> exponent) HWY_ATTR {
     return hn::BitCast(d, hn::ShiftLeft<23>(hn::Add(exponent, hn::Set(di, 127))));

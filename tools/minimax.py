@@ -258,10 +258,11 @@ FITS = {
         weight=lambda r: r * r,
         result=lambda r, p: r - r * r / 2 + r**3 * p,
         exact=lambda r: mp.log1p(r)),
-    # and 2^f = 1 + f E(f), |f| <= 1/2 (plus the product's low part).
-    "exp2_ratio_f32": dict(
-        target=exp2_ratio, interval=(-0.5, 0.5), degree=6, dtype=np.float32,
-        weight=lambda f: np.abs(f) * 2.0**-f,
+    # and 2^f = 1 + f E(f) past a table of 2^(j/8), |f| <= 1/16 (plus the
+    # rounding of the product's low part into f).
+    "exp2_table_ratio_f32": dict(
+        target=exp2_ratio, interval=(-0.0626, 0.0626), degree=3, dtype=np.float32,
+        weight=lambda f: np.abs(f),
         result=lambda f, e: 1 + f * e,
         exact=lambda f: mp.mpf(2)**f),
     # float32 pow's log2 past the table, in float64: log2(1 + r) = r L(r).
@@ -317,6 +318,17 @@ def log2_table(grid_bits=42, dtype=np.float64):
     print(f"  max |r| {float(worst)!r}")
 
 
+def exp2_table_f32():
+    """Prints float32 pow's table of 2^(j/8), j = 0..7, as float32 high and
+    low parts (kernels/binary_math-inl.h Exp2F32)."""
+    for j in range(8):
+        exact = mp.mpf(2)**(mp.mpf(j) / 8)
+        high = np.float32(float(exact))
+        low = np.float32(float(exact - mp.mpf(float(high))))
+        print(f"  2^({j}/8): {np.format_float_positional(high, unique=True)}f + "
+              f"{np.format_float_scientific(low, unique=True)}f")
+
+
 def fit(spec, nodes=600, iterations=40):
     """Lawson's weighted least squares, in 60 digits on the scaled variable
     t = x / max|x| (float64 normal equations cannot reach float64's own
@@ -357,6 +369,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--log2-table", choices=("float64", "float32"),
                         help="print pow's log2 table for that lane type")
+    parser.add_argument("--exp2-table", action="store_true",
+                        help="print float32 pow's table of 2^(j/8)")
     parser.add_argument("fits", nargs="*", metavar="FIT", help="one of: " + ", ".join(sorted(FITS)))
     parser.add_argument("--log-table", action="store_true",
                         help="print the float64 log's table (inv_c, log_c high, log_c low)")
@@ -366,6 +380,9 @@ def main():
         return 0
     if args.log2_table == "float32":
         log2_table(grid_bits=16, dtype=np.float32)
+        return 0
+    if args.exp2_table:
+        exp2_table_f32()
         return 0
     if args.log_table:
         for a, b, inv_c, high, low in log_table():
