@@ -243,6 +243,16 @@ HWY_INLINE V ReduceLog2(D d, VI bits, VI& k_out, VI& cell_out, V& product_error)
 #endif
 }
 
+// log2 0 = -Inf and log2 Inf = Inf with low 0, in the lanes of a that hold
+// them (Log2HighLow and Log2HighLowF32, when not every lane is normal).
+template <class D, class V>
+HWY_INLINE void Log2OfZeroAndInfinity(D d, V a, V& high, V& low) {
+  const auto zero = hn::Eq(a, hn::Zero(d));
+  const auto inf = hn::Eq(a, Infinity(d));
+  high = hn::IfThenElse(zero, hn::Neg(Infinity(d)), hn::IfThenElse(inf, a, high));
+  low = hn::IfThenZeroElse(hn::Or(zero, inf), low);
+}
+
 // log2(a) = high + low for float64 a > 0, to about 2^-64 relative (pow's
 // y log2 x reaches 1075 in magnitude, and each 2^-53 of it is most of an
 // ULP of the result). a = 2^k c (1 + r) by the table (subnormals scaled by
@@ -321,12 +331,7 @@ HWY_INLINE V Log2HighLow(D d, V a, V& low_out, bool all_normal) {
   // log2(1 + r + e) = log2(1 + r) + e A / (1 + r) to 2^-106.
   low = hn::Add(low, hn::Div(hn::Mul(product_error, inv_ln2), hn::Add(r, hn::Set(d, 1.0))));
 #endif
-  if (HWY_UNLIKELY(!all_normal)) {
-    const auto zero = hn::Eq(a, hn::Zero(d));
-    const auto inf = hn::Eq(a, Infinity(d));
-    high = hn::IfThenElse(zero, hn::Neg(Infinity(d)), hn::IfThenElse(inf, a, high));
-    low = hn::IfThenZeroElse(hn::Or(zero, inf), low);
-  }
+  if (HWY_UNLIKELY(!all_normal)) Log2OfZeroAndInfinity(d, a, high, low);
   low_out = low;
   return high;
 }
@@ -522,12 +527,7 @@ HWY_INLINE V Log2HighLowF32(D d, V a, V& low_out, bool all_normal) {
   V high = hn::Add(base, t);
   const V high_error = hn::Sub(t, hn::Sub(high, base));
   V low = hn::Add(hn::Add(LookUp8(d, kLog2CLowF32, cell), t_low), high_error);
-  if (HWY_UNLIKELY(!all_normal)) {
-    const auto zero = hn::Eq(a, hn::Zero(d));
-    const auto inf = hn::Eq(a, Infinity(d));
-    high = hn::IfThenElse(zero, hn::Neg(Infinity(d)), hn::IfThenElse(inf, a, high));
-    low = hn::IfThenZeroElse(hn::Or(zero, inf), low);
-  }
+  if (HWY_UNLIKELY(!all_normal)) Log2OfZeroAndInfinity(d, a, high, low);
   low_out = low;
   return high;
 }
