@@ -486,8 +486,8 @@ HWY_INLINE V PowerLanes(D d, V x, V y) {
 // required. a = 2^k c (1 + r) by the float32 table (subnormals scaled by 2^23
 // first), log(1 + r) = r - r^2/2 + r^3 P(r) with the first two terms in
 // double-float (the errors by FMA) and P of degree 4 (tools/minimax.py
-// log1p_tail_f32), then times 1/ln 2 in two parts; |low| <= 2^-8 |high|. a = 0 gives -Inf, Inf gives
-// Inf (low 0); all_normal as in Log2HighLow.
+// log1p_tail_f32), then times 1/ln 2 in two parts; |low| <= 2^-8 |high|.
+// a = 0 gives -Inf, Inf gives Inf (low 0); all_normal as in Log2HighLow.
 template <class D, class V>
 HWY_INLINE V Log2HighLowF32(D d, V a, V& low_out, bool all_normal) {
   const hn::RebindToSigned<D> di;
@@ -568,10 +568,8 @@ HWY_INLINE V Exp2F32(D d, V z, V z_low, bool all_in_range) {
   }
   const auto n = hn::ShiftRight<3>(hn::Sub(bits, hn::BitCast(di, shift)));
   const auto half = hn::ShiftRight<1>(n);
-  const auto scale = [&](hn::Vec<decltype(di)> exponent) HWY_ATTR {
-    return hn::BitCast(d, hn::ShiftLeft<23>(hn::Add(exponent, hn::Set(di, 127))));
-  };
-  return hn::Mul(hn::Mul(power, scale(half)), scale(hn::Sub(n, half)));
+  return hn::Mul(hn::Mul(power, PowerOfTwoOf<127>(d, hn::BitCast(d, half))),
+                 PowerOfTwoOf<127>(d, hn::BitCast(d, hn::Sub(n, half))));
 }
 
 // x^y for float32 lanes with FMA, natively (16 lanes a vector on AVX-512

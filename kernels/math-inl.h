@@ -555,12 +555,11 @@ HWY_ALIGN constexpr double kLogCLow[8] = {
 
 // table[index] for index in [0, 8), table of the lane type (float32 tables
 // padded to 16 entries): in one register where a vector holds 8 lanes or
-// 16, and from both halves and a blend on
-// four-lane vectors (AVX2 and SVE_256 float64, NEON float32) rather than a
-// gather: AVX2-only CPUs (Haswell, Zen 1-3) run vgatherqpd as microcode, and
-// qemu 7.2 (Debian 12, the matrix's emulator) returned table[0] for
-// vgatherqpd indexed by ymm4 (SIB index 100b, "no index" outside VSIB)
-// where the lanes held 4.
+// 16, and from both halves and a blend on four-lane vectors (AVX2 and
+// SVE_256 float64, NEON float32) rather than a gather: AVX2-only CPUs
+// (Haswell, Zen 1-3) run vgatherqpd as microcode, and qemu 7.2 (Debian 12,
+// the matrix's emulator) returned table[0] for vgatherqpd indexed by ymm4
+// (SIB index 100b, "no index" outside VSIB) where the lanes held 4.
 template <class D, class VI>
 HWY_INLINE hn::Vec<D> LookUp8(D d, const hn::TFromD<D>* table, VI index) {
   constexpr size_t kLanes = HWY_HAVE_SCALABLE ? 0 : hn::MaxLanes(D());
