@@ -196,16 +196,16 @@ alignas(64) constexpr double kLog2CLow[8] = {
     -2.262651135603261e-14,  -7.531150579247643e-14};
 // The same cells for float32 lanes (the same 1/c: z (1/c) - 1 is exact in
 // float32 too), log2 c's high part a multiple of 2^-16 (k + high is exact
-// for |k| < 256): tools/minimax.py --log2-table float32. Padded to 16
-// entries, one AVX-512 register (LookUp8).
-alignas(64) constexpr float kLog2InverseCF32[16] = {1.3125f, 1.25f, 1.125f, 1.0625f,
-                                                    1.0f,    0.875f, 0.8125f, 0.71875f};
-alignas(64) constexpr float kLog2CHighF32[16] = {
-    -0.3923187255859375f, -0.321929931640625f, -0.169921875f,  -0.08746337890625f,
-    0.0f,                 0.1926422119140625f, 0.299560546875f, 0.4764404296875f};
-alignas(64) constexpr float kLog2CLowF32[16] = {1.3028072e-06f, 1.8367533e-06f, -3.1264424e-06f,
-                                                5.376559e-07f,  0.0f,           2.8660284e-06f,
-                                                -2.650161e-07f, -2.3857444e-06f};
+// for |k| < 256): tools/minimax.py --log2-table float32. The 8 twice, one
+// AVX-512 register (LookUp8).
+constexpr FloatTable16 kLog2InverseCF32 =
+    RepeatEight({1.3125f, 1.25f, 1.125f, 1.0625f, 1.0f, 0.875f, 0.8125f, 0.71875f});
+constexpr FloatTable16 kLog2CHighF32 =
+    RepeatEight({-0.3923187255859375f, -0.321929931640625f, -0.169921875f, -0.08746337890625f, 0.0f,
+                 0.1926422119140625f, 0.299560546875f, 0.4764404296875f});
+constexpr FloatTable16 kLog2CLowF32 =
+    RepeatEight({1.3028072e-06f, 1.8367533e-06f, -3.1264424e-06f, 5.376559e-07f, 0.0f,
+                 2.8660284e-06f, -2.650161e-07f, -2.3857444e-06f});
 
 // The table's reduction of a positive normal float64 (as its bits): r, with
 // k and the cell left in k_out and cell_out. Without FMA, z (1/c) rounds
@@ -223,13 +223,13 @@ HWY_INLINE V ReduceLog2(D d, VI bits, VI& k_out, VI& cell_out, V& product_error)
   const VI offset = hn::Sub(  // from 0.71875
       bits, hn::Set(di, static_cast<TI>(sizeof(T) == 8 ? 0x3FE7000000000000 : 0x3F380000)));
   k_out = hn::ShiftRight<kMantissaBits>(offset);
-  cell_out = hn::And(hn::ShiftRight<kMantissaBits - 3>(offset), hn::Set(di, TI{7}));
+  cell_out = hn::ShiftRight<kMantissaBits - 3>(offset);  // its low 3 bits: LookUp8
   const V z = hn::BitCast(d, hn::Sub(bits, hn::ShiftLeft<kMantissaBits>(k_out)));
   const V inverse_c = [&]() HWY_ATTR {
     if constexpr (sizeof(T) == 8) {
       return LookUp8(d, kLog2InverseC, cell_out);
     } else {
-      return LookUp8(d, kLog2InverseCF32, cell_out);
+      return LookUp8(d, kLog2InverseCF32.lanes, cell_out);
     }
   }();
 #if HWY_NATIVE_FMA
@@ -243,6 +243,30 @@ HWY_INLINE V ReduceLog2(D d, VI bits, VI& k_out, VI& cell_out, V& product_error)
 #endif
 }
 
+// ReduceLog2 of a >= 0: where not all_normal, subnormal lanes are scaled
+// into the normals by 2^(mantissa bits) first (exact) and their k lowered
+// to match; lanes of 0, Inf or NaN give values the caller replaces.
+template <bool kWithError, class D, class V, class VI>
+HWY_INLINE V ReduceLog2OfMagnitude(D d, V a, bool all_normal, VI& k_out, VI& cell_out,
+                                   V& product_error) {
+  using T = hn::TFromD<D>;
+  using TI = hn::TFromV<VI>;
+  constexpr int kMantissaBits = std::numeric_limits<T>::digits - 1;
+  const hn::RebindToSigned<D> di;
+  const V smallest_normal = hn::Set(d, std::numeric_limits<T>::min());
+  V scaled = a;
+  if (HWY_UNLIKELY(!all_normal)) {
+    scaled = hn::IfThenElse(hn::Lt(a, smallest_normal),
+                            hn::Mul(a, hn::Set(d, T(1ull << kMantissaBits))), a);
+  }
+  const V r = ReduceLog2<kWithError>(d, hn::BitCast(di, scaled), k_out, cell_out, product_error);
+  if (HWY_UNLIKELY(!all_normal)) {
+    const auto subnormal = hn::RebindMask(di, hn::Lt(a, smallest_normal));
+    k_out = hn::Add(k_out, hn::IfThenElseZero(subnormal, hn::Set(di, TI{-kMantissaBits})));
+  }
+  return r;
+}
+
 // log2 0 = -Inf and log2 Inf = Inf with low 0, in the lanes of a that hold
 // them (Log2HighLow and Log2HighLowF32, when not every lane is normal).
 template <class D, class V>
@@ -253,10 +277,27 @@ HWY_INLINE void Log2OfZeroAndInfinity(D d, V a, V& high, V& low) {
   low = hn::IfThenZeroElse(hn::Or(zero, inf), low);
 }
 
+// Whether every lane of x is a positive normal float (none zero, subnormal,
+// negative, Inf or NaN): one vfpclassps/pd on AVX-512.
+template <class D, class V>
+HWY_INLINE bool AllPositiveNormal(D d, V x) {
+  using T = hn::TFromD<D>;
+#if SIMDKIT_HAS_AVX512_FLOAT_CLASS_AND_SCALE
+  // Classes: QNaN, +0, -0, +Inf, -Inf, subnormal, negative finite, SNaN.
+  if constexpr (sizeof(V) == 64 && sizeof(T) == 4) {
+    return _mm512_fpclass_ps_mask(x.raw, 0xFF) == 0;
+  } else if constexpr (sizeof(V) == 64) {
+    return _mm512_fpclass_pd_mask(x.raw, 0xFF) == 0;
+  }
+#endif
+  return hn::AllTrue(d, hn::And(hn::Ge(x, hn::Set(d, std::numeric_limits<T>::min())),
+                                hn::Lt(x, Infinity(d))));
+}
+
 // log2(a) = high + low for float64 a > 0, to about 2^-64 relative (pow's
 // y log2 x reaches 1075 in magnitude, and each 2^-53 of it is most of an
 // ULP of the result). a = 2^k c (1 + r) by the table (subnormals scaled by
-// 2^54 first); log2(1 + r) = r A + r^2 B + r^3 P(r) (tools/minimax.py
+// 2^52 first); log2(1 + r) = r A + r^2 B + r^3 P(r) (tools/minimax.py
 // log2_tail_f64: P of degree 10), A = 1/ln 2 and B = -1/(2 ln 2) in two
 // parts, and r A, r^2 B and r^3 P(0) in double-double (ProductError: one
 // FMA where the target has it); the rest of r^3 P is at most 2^-13 of the
@@ -271,21 +312,11 @@ HWY_INLINE V Log2HighLow(D d, V a, V& low_out, bool all_normal) {
   static_assert(sizeof(T) == 8, "float64 only");
   const hn::RebindToSigned<D> di;
   using VI = hn::Vec<decltype(di)>;
-  if (!all_normal) {
-    all_normal = hn::AllTrue(d, hn::And(hn::Ge(a, hn::Set(d, std::numeric_limits<double>::min())),
-                                        hn::Lt(a, Infinity(d))));
-  }
-  V u_in = a;
-  VI k_offset = hn::Zero(di);
-  if (HWY_UNLIKELY(!all_normal)) {
-    const auto subnormal = hn::Lt(a, hn::Set(d, std::numeric_limits<double>::min()));
-    u_in = hn::IfThenElse(subnormal, hn::Mul(a, hn::Set(d, 0x1p54)), a);
-    k_offset = hn::IfThenElseZero(hn::RebindMask(di, subnormal), hn::Set(di, int64_t{-54}));
-  }
+  if (!all_normal) all_normal = AllPositiveNormal(d, a);
   VI k_int, cell;
   V product_error;
-  const V r = ReduceLog2</*kWithError=*/true>(d, hn::BitCast(di, u_in), k_int, cell,
-                                               product_error);
+  const V r =
+      ReduceLog2OfMagnitude</*kWithError=*/true>(d, a, all_normal, k_int, cell, product_error);
   // r A = m1 + e1.
   const V inv_ln2 = hn::Set(d, 1.4426950408889634);
   const V m1 = hn::Mul(r, inv_ln2);
@@ -315,8 +346,7 @@ HWY_INLINE V Log2HighLow(D d, V a, V& low_out, bool all_normal) {
   // k + log2 c exactly; then each sum's error by Fast2Sum (the first
   // operand the larger in magnitude, or k + log2 c = 0: the cells keep
   // |log2 c| > |r A| elsewhere).
-  const V base =
-      hn::Add(hn::ConvertTo(d, hn::Add(k_int, k_offset)), LookUp8(d, kLog2CHigh, cell));
+  const V base = hn::Add(hn::ConvertTo(d, k_int), LookUp8(d, kLog2CHigh, cell));
   const V w = hn::Add(t3, tail);
   const V w_error = hn::Sub(tail, hn::Sub(w, t3));
   const V v = hn::Add(t2, w);
@@ -454,12 +484,10 @@ template <bool kFromFloat = false, class D, class V>
 HWY_INLINE V PowerLanes(D d, V x, V y) {
   using T = hn::TFromD<D>;
   static_assert(sizeof(T) == 8, "float32 power is computed in float64 lanes");
-  const V a = hn::Abs(x);
   // Positive finite x (normal in float64: float32 lanes are) and finite y.
-  const auto regular = hn::And(
-      hn::And(hn::Ge(x, hn::Set(d, std::numeric_limits<T>::min())), hn::Lt(x, Infinity(d))),
-      hn::IsFinite(y));
-  const bool all_regular = hn::AllTrue(d, regular);
+  const bool all_regular = AllPositiveNormal(d, x) && hn::AllTrue(d, hn::IsFinite(y));
+  V a = x;
+  if (HWY_UNLIKELY(!all_regular)) a = hn::Abs(x);
   V magnitude;
   if constexpr (kFromFloat) {
     magnitude = Exp2OfFloat(d, hn::Mul(y, Log2OfFloat(d, a, all_regular)));
@@ -483,36 +511,31 @@ HWY_INLINE V PowerLanes(D d, V x, V y) {
 // log2(a) = high + low for float32 lanes a > 0, to about 2^-32 relative
 // (float32 pow's y log2 x reaches 150 in magnitude, and each 2^-25 of it is
 // a third of an ULP of the result): Log2HighLow's scheme in float32, FMA
-// required. a = 2^k c (1 + r) by the float32 table (subnormals scaled by 2^23
-// first), log(1 + r) = r - r^2/2 + r^3 P(r) with the first two terms in
-// double-float (the errors by FMA) and P of degree 4 (tools/minimax.py
-// log1p_tail_f32), then times 1/ln 2 in two parts; |low| <= 2^-8 |high|.
+// required. a = 2^k c (1 + r) by the float32 table (subnormals scaled by
+// 2^23 first: ReduceLog2OfMagnitude), log(1 + r) = r - r^2/2 + r^3 P(r)
+// with the first two terms in double-float (the errors by FMA) and P of
+// degree 4 (tools/minimax.py log1p_tail_f32), then times 1/ln 2 in two
+// parts; |low| <= 2^-8 |high|.
 // a = 0 gives -Inf, Inf gives Inf (low 0); all_normal as in Log2HighLow.
 template <class D, class V>
 HWY_INLINE V Log2HighLowF32(D d, V a, V& low_out, bool all_normal) {
   const hn::RebindToSigned<D> di;
   using VI = hn::Vec<decltype(di)>;
-  if (!all_normal) {
-    all_normal = hn::AllTrue(d, hn::And(hn::Ge(a, hn::Set(d, std::numeric_limits<float>::min())),
-                                        hn::Lt(a, Infinity(d))));
-  }
-  const auto subnormal = hn::Lt(a, hn::Set(d, std::numeric_limits<float>::min()));
-  const V scaled = all_normal ? a : hn::IfThenElse(subnormal, hn::Mul(a, hn::Set(d, 0x1p23f)), a);
+  if (!all_normal) all_normal = AllPositiveNormal(d, a);
   VI k_int, cell;
   V unused;
-  const V r = ReduceLog2</*kWithError=*/false>(d, hn::BitCast(di, scaled), k_int, cell, unused);
-  // log(1 + r) = u + u_low: u = r - r^2/2 rounded, its error exact (r - u
-  // is, by Sterbenz), r^2's error and r^3 P(r) (at most 2^-9 of u) added.
+  const V r = ReduceLog2OfMagnitude</*kWithError=*/false>(d, a, all_normal, k_int, cell, unused);
+  // log(1 + r) = u + u_low: u = r - r^2/2 rounded once (FMA with the exact
+  // -r/2), its error from r - u (exact, by Sterbenz) in another FMA, and
+  // r^3 P(r) (at most 2^-9 of u) added.
+  const V minus_half_r = hn::Mul(r, hn::Set(d, -0.5f));
+  const V u = hn::MulAdd(minus_half_r, r, r);
   const V r2 = hn::Mul(r, r);
-  const V minus_half = hn::Set(d, -0.5f);
-  const V u = hn::MulAdd(r2, minus_half, r);
   V p = hn::MulAdd(hn::Set(d, 0.14567259f), r, hn::Set(d, -0.1675326f));
   p = hn::MulAdd(p, r, hn::Set(d, 0.19998823f));
   p = hn::MulAdd(p, r, hn::Set(d, -0.2499986f));
   p = hn::MulAdd(p, r, hn::Set(d, 0.33333334f));
-  const V u_low = hn::MulAdd(
-      hn::Mul(r2, r), p,
-      hn::MulAdd(ProductError(d, r, r, r2), minus_half, hn::MulAdd(r2, minus_half, hn::Sub(r, u))));
+  const V u_low = hn::MulAdd(hn::Mul(r2, r), p, hn::MulAdd(minus_half_r, r, hn::Sub(r, u)));
   // Times 1/ln 2 (in two parts): t + t_error + the low terms.
   const V inv_ln2 = hn::Set(d, 1.442695f);
   const V t = hn::Mul(u, inv_ln2);
@@ -520,34 +543,32 @@ HWY_INLINE V Log2HighLowF32(D d, V a, V& low_out, bool all_normal) {
                              hn::MulAdd(u, hn::Set(d, 1.925963e-08f), ProductError(d, u, inv_ln2, t)));
   // k + log2 c exactly, then Fast2Sum (|base| >= |t| or base = 0, as the
   // cells are chosen).
-  V base = hn::Add(hn::ConvertTo(d, k_int), LookUp8(d, kLog2CHighF32, cell));
-  if (HWY_UNLIKELY(!all_normal)) {
-    base = hn::Add(base, hn::IfThenElseZero(subnormal, hn::Set(d, -23.0f)));  // exact
-  }
+  const V base = hn::Add(hn::ConvertTo(d, k_int), LookUp8(d, kLog2CHighF32.lanes, cell));
   V high = hn::Add(base, t);
   const V high_error = hn::Sub(t, hn::Sub(high, base));
-  V low = hn::Add(hn::Add(LookUp8(d, kLog2CLowF32, cell), t_low), high_error);
+  V low = hn::Add(hn::Add(LookUp8(d, kLog2CLowF32.lanes, cell), t_low), high_error);
   if (HWY_UNLIKELY(!all_normal)) Log2OfZeroAndInfinity(d, a, high, low);
   low_out = low;
   return high;
 }
 
 // 2^(j/8) for j = 0..7 in two float32 parts (tools/minimax.py --exp2-table),
-// padded to 16 entries (LookUp8).
-alignas(64) constexpr float kExp2EighthsHigh[16] = {1.0f,       1.0905077f, 1.1892071f, 1.2968396f,
-                                                    1.4142135f, 1.5422108f, 1.6817929f, 1.8340081f};
-alignas(64) constexpr float kExp2EighthsLow[16] = {0.0f,          -1.307754e-08f, 3.7976353e-08f,
-                                                   -4.0189995e-08f, 2.4203235e-08f, 8.070905e-09f,
-                                                   -2.4755327e-08f, -1.1239278e-08f};
+// for LookUp8.
+constexpr FloatTable16 kExp2EighthsHigh = RepeatEight(
+    {1.0f, 1.0905077f, 1.1892071f, 1.2968396f, 1.4142135f, 1.5422108f, 1.6817929f, 1.8340081f});
+constexpr FloatTable16 kExp2EighthsLow =
+    RepeatEight({0.0f, -1.307754e-08f, 3.7976353e-08f, -4.0189995e-08f, 2.4203235e-08f,
+                 8.070905e-09f, -2.4755327e-08f, -1.1239278e-08f});
 
 // 2^(z + z_low) for float32 lanes, |z| <= 160 and z_low finite (|z_low| <=
 // 2^-8 |z|), rounded once: N = round(8 (z + z_low)), f = (z - N/8) + z_low
 // (z - N/8 exact, |f| <= 1/16: f's rounding is 2^-29), 2^(N/8) = 2^n 2^(j/8)
 // (n = floor(N/8), j = N mod 8; the table in two parts) and 2^f = 1 + f E(f)
 // (tools/minimax.py exp2_table_ratio_f32: degree 3), the result's one
-// rounding in high + (high f E + low). Times 2^n where that is a normal
-// float (all_in_range: |z| < 125 in every lane), else times 2^(n/2) (exact)
-// and 2^(n - n/2) (one rounding: subnormals, Inf).
+// rounding in high + (high f E + low). Times 2^n: by vscalefps on AVX-512
+// (one rounding, subnormal and infinite results included); elsewhere from
+// the bits where 2^n is a normal float (all_in_range: |z| < 125 in every
+// lane), else times 2^(n/2) (exact) and 2^(n - n/2) (one rounding).
 template <class D, class V>
 HWY_INLINE V Exp2F32(D d, V z, V z_low, bool all_in_range) {
   const hn::RebindToSigned<D> di;
@@ -555,14 +576,21 @@ HWY_INLINE V Exp2F32(D d, V z, V z_low, bool all_in_range) {
   // 8 times the bias) are then t's low bits.
   const V shift = hn::Set(d, 0x1.8p23f + 8 * 127.0f);
   const V t = hn::MulAdd(hn::Add(z, z_low), hn::Set(d, 8.0f), shift);
-  const V f = hn::Add(hn::MulAdd(hn::Sub(t, shift), hn::Set(d, -0.125f), z), z_low);
+  const V eighths = hn::Sub(t, shift);  // N, exact
+  const V f = hn::Add(hn::MulAdd(eighths, hn::Set(d, -0.125f), z), z_low);
   V e = hn::MulAdd(hn::Set(d, 0.0096190665f), f, hn::Set(d, 0.05551064f));
   e = hn::MulAdd(e, f, hn::Set(d, 0.2402265f));
   e = hn::MulAdd(e, f, hn::Set(d, 0.6931472f));
-  const auto bits = hn::BitCast(di, t);
-  const auto j = hn::And(bits, hn::Set(di, 7));
-  const V high = LookUp8(d, kExp2EighthsHigh, j);
-  const V power = hn::Add(high, hn::MulAdd(high, hn::Mul(f, e), LookUp8(d, kExp2EighthsLow, j)));
+  const auto bits = hn::BitCast(di, t);  // j in the low 3 bits: LookUp8
+  const V high = LookUp8(d, kExp2EighthsHigh.lanes, bits);
+  const V power =
+      hn::Add(high, hn::MulAdd(high, hn::Mul(f, e), LookUp8(d, kExp2EighthsLow.lanes, bits)));
+#if SIMDKIT_HAS_AVX512_FLOAT_CLASS_AND_SCALE
+  if constexpr (sizeof(V) == 64) {
+    (void)all_in_range;
+    return V{_mm512_scalef_ps(power.raw, hn::Mul(eighths, hn::Set(d, 0.125f)).raw)};
+  }
+#endif
   if (HWY_LIKELY(all_in_range)) {
     return hn::Mul(power, hn::BitCast(d, hn::ShiftLeft<23>(hn::ShiftRight<3>(bits))));
   }
@@ -581,10 +609,9 @@ HWY_INLINE V Exp2F32(D d, V z, V z_low, bool all_in_range) {
 // scaling added.
 template <class D, class V>
 HWY_INLINE V PowerF32Lanes(D d, V x, V y) {
-  const V a = hn::Abs(x);
-  const auto normal = hn::And(hn::Ge(x, hn::Set(d, std::numeric_limits<float>::min())),
-                              hn::Lt(x, Infinity(d)));
-  const bool all_normal = hn::AllTrue(d, normal);
+  const bool all_normal = AllPositiveNormal(d, x);
+  V a = x;
+  if (HWY_UNLIKELY(!all_normal)) a = hn::Abs(x);
   V log_low;
   const V log_high = Log2HighLowF32(d, a, log_low, all_normal);
   const V z = hn::Mul(y, log_high);

@@ -16,6 +16,8 @@
 #undef SIMDKIT_HAS_NATIVE_FLOAT16_ARITHMETIC
 #undef SIMDKIT_HAS_PAIRWISE_WIDENING_MULTIPLY
 #undef SIMDKIT_IN_BOUNDS_MASKED_MOVES_MIN_LANE_BYTES
+#undef SIMDKIT_HAS_LOW_BITS_PERMUTE
+#undef SIMDKIT_HAS_AVX512_FLOAT_CLASS_AND_SCALE
 
 // Whether the portable fallbacks (EMU128, SCALAR) are being compiled: arrays
 // of lanes rather than vector registers.
@@ -51,6 +53,27 @@
 #define SIMDKIT_HAS_AVX512_VNNI 1
 #else
 #define SIMDKIT_HAS_AVX512_VNNI 0
+#endif
+
+// x86's lane permutes (vpermps, vpermpd from AVX2 on) read only the low
+// bits of each index, as many as select a lane, by definition: a table of 8
+// can be indexed with garbage above bit 2 (16 floats repeating the 8, for
+// AVX-512's 4 bits). Highway's TableLookupLanes asks for in-range indices
+// (and checks them in debug and sanitizer builds), so LookUp8 issues them.
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+#define SIMDKIT_HAS_LOW_BITS_PERMUTE 1
+#else
+#define SIMDKIT_HAS_LOW_BITS_PERMUTE 0
+#endif
+
+// AVX-512's vfpclassps/pd (a lane's class: zero, subnormal, negative, Inf,
+// NaN, in one instruction) and vscalefps/pd (x 2^floor(n), rounded once,
+// subnormal and overflowing results included): AVX512F and DQ, every x86
+// target from AVX3 on. Highway 1.0.3 has neither op.
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+#define SIMDKIT_HAS_AVX512_FLOAT_CLASS_AND_SCALE 1
+#else
+#define SIMDKIT_HAS_AVX512_FLOAT_CLASS_AND_SCALE 0
 #endif
 
 // The smallest lanes (in bytes) whose masked loads and stores (MaskedLoad,

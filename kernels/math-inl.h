@@ -553,8 +553,20 @@ HWY_ALIGN constexpr double kLogCLow[8] = {
     6.297908504131321e-14,  4.3369911444011306e-14, -3.1804225197847076e-14, 2.1239485832617812e-14,
     0.0,                    -4.649178632475319e-14, -4.175347699650321e-14,  -1.765318688778829e-14};
 
-// table[index] for index in [0, 8), table of the lane type (float32 tables
-// padded to 16 entries): in one register where a vector holds 8 lanes or
+// A float32 table of 8 for LookUp8: the 8 twice, one AVX-512 register.
+struct FloatTable16 {
+  alignas(64) float lanes[16];
+};
+constexpr FloatTable16 RepeatEight(const float (&eight)[8]) {
+  FloatTable16 table{};
+  for (size_t i = 0; i < 16; ++i) table.lanes[i] = eight[i % 8];
+  return table;
+}
+
+// table[index mod 8] for any index (the bits above the low three are
+// ignored, so callers need not mask them off), table of the lane type
+// (float32 tables padded to 16 entries that repeat the 8: AVX-512's vpermps
+// reads four index bits). In one register where a vector holds 8 lanes or
 // 16, and from both halves and a blend on four-lane vectors (AVX2 and
 // SVE_256 float64, NEON float32) rather than a gather: AVX2-only CPUs
 // (Haswell, Zen 1-3) run vgatherqpd as microcode, and qemu 7.2 (Debian 12,
@@ -563,10 +575,21 @@ HWY_ALIGN constexpr double kLogCLow[8] = {
 template <class D, class VI>
 HWY_INLINE hn::Vec<D> LookUp8(D d, const hn::TFromD<D>* table, VI index) {
   constexpr size_t kLanes = HWY_HAVE_SCALABLE ? 0 : hn::MaxLanes(D());
+#if SIMDKIT_HAS_LOW_BITS_PERMUTE
+  using T = hn::TFromD<D>;
+  if constexpr (kLanes * sizeof(T) == 64 && sizeof(T) == 4) {
+    return hn::Vec<D>{_mm512_permutexvar_ps(index.raw, hn::LoadU(d, table).raw)};
+  } else if constexpr (kLanes * sizeof(T) == 64) {
+    return hn::Vec<D>{_mm512_permutexvar_pd(index.raw, hn::LoadU(d, table).raw)};
+  } else if constexpr (kLanes == 8 && sizeof(T) == 4) {
+    return hn::Vec<D>{_mm256_permutevar8x32_ps(hn::LoadU(d, table).raw, index.raw)};
+  }
+#endif
+  const hn::RebindToSigned<D> di;
+  index = hn::And(index, hn::Set(di, hn::TFromV<VI>{7}));
   if constexpr (kLanes == 8 || kLanes == 16) {
     return hn::TableLookupLanes(hn::LoadU(d, table), hn::IndicesFromVec(d, index));
   } else if constexpr (kLanes == 4) {
-    const hn::RebindToSigned<D> di;
     const auto within_half = hn::IndicesFromVec(d, hn::And(index, hn::Set(di, 3)));
     const auto upper = hn::RebindMask(d, hn::Gt(index, hn::Set(di, 3)));
     return hn::IfThenElse(upper, hn::TableLookupLanes(hn::LoadU(d, table + 4), within_half),
@@ -585,7 +608,7 @@ HWY_INLINE V LogHighLowF64(D d, V u, V c, VI k_offset, V& low_out) {
   const VI bits = hn::BitCast(di, u);
   const VI from_start = hn::Sub(bits, hn::Set(di, int64_t{0x3FE7000000000000}));
   const VI k_int = hn::ShiftRight<52>(from_start);
-  const VI index = hn::And(hn::ShiftRight<49>(from_start), hn::Set(di, int64_t{7}));
+  const VI index = hn::ShiftRight<49>(from_start);  // its low 3 bits: LookUp8
   const VI k_shifted = hn::ShiftLeft<52>(k_int);
   const V m = hn::BitCast(d, hn::Sub(bits, k_shifted));
   const V inv_c = LookUp8(d, kLogInverseC, index);
