@@ -336,13 +336,20 @@ HWY_INLINE V Log2HighLow(D d, V a, V& low_out, bool all_normal) {
   const V p0 = hn::Set(d, 0.4808983469629877);
   const V t3 = hn::Mul(r3, p0);
   const V e3 = hn::MulAdd(r3_error, p0, ProductError(d, r3, p0, t3));
-  V p = hn::MulAdd(hn::Set(d, 0.115321894701107), r, hn::Set(d, -0.12170785141164377));
-  for (const double c : {0.1311100505346693, -0.14426145303295262, 0.160299633180403,
-                         -0.1803369004638756, 0.20609929120220638, -0.2404491734580888,
-                         0.2885390081780805, -0.3606737602222503}) {
-    p = hn::MulAdd(p, r, hn::Set(d, c));
-  }
-  const V tail = hn::Mul(hn::Mul(r2, r2), p);
+  // P's degree-9 rest by Estrin's scheme (pairs, then powers of r^2): four
+  // multiply-adds deep rather than Horner's nine, as the loop is bound by
+  // this chain's latency as much as by its operations.
+  const V r4 = hn::Mul(r2, r2);
+  const auto pair = [&](double c0, double c1) HWY_ATTR {
+    return hn::MulAdd(hn::Set(d, c1), r, hn::Set(d, c0));
+  };
+  const V low_half = hn::MulAdd(pair(-0.2404491734580888, 0.20609929120220638), r2,
+                                pair(-0.3606737602222503, 0.2885390081780805));
+  const V high_half = hn::MulAdd(pair(-0.14426145303295262, 0.1311100505346693), r2,
+                                 pair(-0.1803369004638756, 0.160299633180403));
+  const V p = hn::MulAdd(pair(-0.12170785141164377, 0.115321894701107), hn::Mul(r4, r4),
+                         hn::MulAdd(high_half, r4, low_half));
+  const V tail = hn::Mul(r4, p);
   // k + log2 c exactly; then each sum's error by Fast2Sum (the first
   // operand the larger in magnitude, or k + log2 c = 0: the cells keep
   // |log2 c| > |r A| elsewhere).
@@ -366,43 +373,80 @@ HWY_INLINE V Log2HighLow(D d, V a, V& low_out, bool all_normal) {
   return high;
 }
 
-// 2^(z + z_low) for float64 z and a correction |z_low| <= 2^-40 |z|: ReduceExp's base-two
-// steps on z (q = round(z), e^r = 1 + p with r = (z - q) ln 2 rounded), with
-// r's rounding error and z_low ln 2 carried as c: 2^q (1 + p)(1 + c). Lanes
-// with |z| > 1020 (including +-Inf) take 2^(z -+ 512) 2^(+-512) from z
-// clamped to +-1100 (where the result is already Inf or 0): the overflow to
-// Inf, and the subnormals with one more rounding. NaN z gives NaN.
+// 2^(j/8) for j = 0..7 in two parts of each lane type (tools/minimax.py
+// --exp2-table float32|float64), for LookUp8.
+constexpr FloatTable16 kExp2EighthsHighF32 = RepeatEight(
+    {1.0f, 1.0905077f, 1.1892071f, 1.2968396f, 1.4142135f, 1.5422108f, 1.6817929f, 1.8340081f});
+constexpr FloatTable16 kExp2EighthsLowF32 =
+    RepeatEight({0.0f, -1.307754e-08f, 3.7976353e-08f, -4.0189995e-08f, 2.4203235e-08f,
+                 8.070905e-09f, -2.4755327e-08f, -1.1239278e-08f});
+alignas(64) constexpr double kExp2EighthsHighF64[8] = {
+    1.0,                1.0905077326652577, 1.189207115002721,  1.2968395546510096,
+    1.4142135623730951, 1.5422108254079407, 1.681792830507429,  1.8340080864093424};
+alignas(64) constexpr double kExp2EighthsLowF64[8] = {
+    0.0,                    -3.046782079812471e-17, 3.982015231465646e-17, 2.5382502794888315e-17,
+    -9.667293313452913e-17, 7.949834809697621e-17,  8.199010020581497e-17, 3.283107224245627e-17};
+
+// 2^(z + z_low) for float lanes, z_low a correction (|z_low| <= 2^-8 |z|,
+// finite) and |z| at most a little past where the result is 0 or Inf,
+// rounded once: N = round(8 (z + z_low)), f = (z - N/8) + z_low (z - N/8
+// exact, |f| <= 1/16, so that f's rounding is 2^-4 of an ULP of its
+// type), 2^(N/8) = 2^n 2^(j/8) (n = floor(N/8), j = N mod 8; the table in
+// two parts) and 2^f = 1 + f E(f) (tools/minimax.py exp2_table_ratio_f32,
+// degree 3; exp2_table_ratio_f64, degree 6), the result's one rounding in
+// high + (high f E + low). Times 2^n: by vscalefps/pd on AVX-512 (one
+// rounding, subnormal and infinite results included); elsewhere from the
+// bits where 2^n is a normal float (all_in_range: |z| < 125, 1020 for
+// float64, in every lane), else times 2^(n/2) (exact) and 2^(n - n/2) (one
+// rounding).
 template <class D, class V>
-HWY_INLINE V Exp2HighLow(D d, V z, V z_low) {
+HWY_INLINE V Exp2ByEighths(D d, V z, V z_low, bool all_in_range) {
   using T = hn::TFromD<D>;
-  const V ln2 = hn::Set(d, T(0.69314718055994528623));
-  const V ln2_low = hn::Set(d, T(2.3190468138462996e-17));
-  // The shift ReduceExp adds to round z to an integer (q + the bias).
-  const V shift = hn::Set(d, T(0x1.8p52) + T(1023));
-  const auto scaled_power = [&](V x, V correction) HWY_ATTR {
-    V t;
-    const V p = ReduceExp</*kBaseTwo=*/true>(d, x, t);
-    const V fraction = hn::Sub(x, hn::Sub(t, shift));  // x - q, exact
-    const V r = hn::Mul(fraction, ln2);
-    const V c = hn::MulAdd(fraction, ln2_low,
-                           hn::MulAdd(correction, ln2, ProductError(d, fraction, ln2, r)));
-    const V p_total = hn::Add(p, hn::MulAdd(p, c, c));
-    const V scale = PowerOfTwoOf(d, t);
-    return hn::MulAdd(p_total, scale, scale);
-  };
-  const auto fast_lanes = hn::Le(hn::Abs(z), hn::Set(d, T(1020)));
-  const V fast = scaled_power(z, z_low);
-  if (HWY_LIKELY(hn::AllTrue(d, fast_lanes))) return fast;
-  const V limit = hn::Set(d, T(1100));
-  const V clamped = hn::Min(hn::Max(z, hn::Neg(limit)), limit);
-  const auto positive = hn::Gt(z, hn::Zero(d));
-  const V s = hn::IfThenElse(positive, hn::Set(d, T(512)), hn::Set(d, T(-512)));
-  const V power = hn::IfThenElse(positive, hn::Set(d, T(0x1p512)), hn::Set(d, T(0x1p-512)));
-  // Beyond 1050 the correction is irrelevant (and NaN for infinite z).
-  const V correction = hn::IfThenZeroElse(hn::Gt(hn::Abs(z), hn::Set(d, T(1050))), z_low);
-  const V outside = hn::Mul(scaled_power(hn::Sub(clamped, s), correction), power);
-  const V result = hn::IfThenElse(fast_lanes, fast, outside);
-  return hn::IfThenElse(hn::IsNaN(z), z, result);
+  constexpr int kMantissaBits = std::numeric_limits<T>::digits - 1;
+  constexpr int kBias = std::numeric_limits<T>::max_exponent - 1;
+  const hn::RebindToSigned<D> di;
+  // Adding 1.5 2^(mantissa bits) rounds 8 (z + z_low) to an integer N,
+  // whose bits (plus 8 times the bias) are then t's low bits.
+  const V shift = hn::Set(d, T(1.5) * T(1ull << kMantissaBits) + T(8 * kBias));
+  const V t = hn::MulAdd(hn::Add(z, z_low), hn::Set(d, T(8)), shift);
+  const V eighths = hn::Sub(t, shift);  // N, exact
+  const V f = hn::Add(hn::MulAdd(eighths, hn::Set(d, T(-0.125)), z), z_low);
+  const auto bits = hn::BitCast(di, t);  // j in the low 3 bits: LookUp8
+  V e, high, low;
+  if constexpr (sizeof(T) == 4) {
+    e = hn::MulAdd(hn::Set(d, 0.0096190665f), f, hn::Set(d, 0.05551064f));
+    e = hn::MulAdd(e, f, hn::Set(d, 0.2402265f));
+    e = hn::MulAdd(e, f, hn::Set(d, 0.6931472f));
+    high = LookUp8(d, kExp2EighthsHighF32.lanes, bits);
+    low = LookUp8(d, kExp2EighthsLowF32.lanes, bits);
+  } else {
+    e = hn::MulAdd(hn::Set(d, 0.000015253707207826813), f, hn::Set(d, 0.00015404525214424017));
+    for (const double c : {0.0013333558115213343, 0.009618129085029646, 0.05550410866482527,
+                           0.2402265069591153, 0.6931471805599453}) {
+      e = hn::MulAdd(e, f, hn::Set(d, c));
+    }
+    high = LookUp8(d, kExp2EighthsHighF64, bits);
+    low = LookUp8(d, kExp2EighthsLowF64, bits);
+  }
+  const V power = hn::Add(high, hn::MulAdd(high, hn::Mul(f, e), low));
+#if SIMDKIT_HAS_AVX512_FLOAT_CLASS_AND_SCALE
+  if constexpr (sizeof(V) == 64) {
+    (void)all_in_range;
+    const V n = hn::Mul(eighths, hn::Set(d, T(0.125)));  // its floor is n
+    if constexpr (sizeof(T) == 4) {
+      return V{_mm512_scalef_ps(power.raw, n.raw)};
+    } else {
+      return V{_mm512_scalef_pd(power.raw, n.raw)};
+    }
+  }
+#endif
+  if (HWY_LIKELY(all_in_range)) {
+    return hn::Mul(power, hn::BitCast(d, hn::ShiftLeft<kMantissaBits>(hn::ShiftRight<3>(bits))));
+  }
+  const auto n = hn::ShiftRight<3>(hn::Sub(bits, hn::BitCast(di, shift)));
+  const auto half = hn::ShiftRight<1>(n);
+  return hn::Mul(hn::Mul(power, PowerOfTwoOf<kBias>(d, hn::BitCast(d, half))),
+                 PowerOfTwoOf<kBias>(d, hn::BitCast(d, hn::Sub(n, half))));
 }
 
 // log2(a) for float64 lanes that hold float32 values (normal in float64,
@@ -501,7 +545,17 @@ HWY_INLINE V PowerLanes(D d, V x, V y) {
     // y log2 x is 0 (x = 1) or far past the edges, where z_low is irrelevant.
     z_low = hn::IfThenZeroElse(hn::Gt(hn::Abs(y), hn::Set(d, T(0x1p900))), z_low);
 #endif
-    magnitude = Exp2HighLow(d, z, z_low);
+    // False for NaN z.
+    const auto in_range = hn::Lt(hn::Abs(z), hn::Set(d, T(1020)));
+    if (HWY_LIKELY(all_regular && hn::AllTrue(d, in_range))) {
+      return Exp2ByEighths(d, z, z_low, /*all_in_range=*/true);
+    }
+    // Beyond 1100 the result is 0 or Inf, and z_low irrelevant (NaN when z
+    // is infinite).
+    const V limit = hn::Set(d, T(1100));
+    z_low = hn::IfThenElseZero(hn::Lt(hn::Abs(z), limit), z_low);
+    const V clamped = hn::Min(hn::Max(z, hn::Neg(limit)), limit);
+    magnitude = Exp2ByEighths(d, clamped, z_low, /*all_in_range=*/false);
   }
   if (HWY_LIKELY(all_regular)) return magnitude;
   return PowerSpecialValues(d, x, y, magnitude);
@@ -531,10 +585,11 @@ HWY_INLINE V Log2HighLowF32(D d, V a, V& low_out, bool all_normal) {
   const V minus_half_r = hn::Mul(r, hn::Set(d, -0.5f));
   const V u = hn::MulAdd(minus_half_r, r, r);
   const V r2 = hn::Mul(r, r);
-  V p = hn::MulAdd(hn::Set(d, 0.14567259f), r, hn::Set(d, -0.1675326f));
-  p = hn::MulAdd(p, r, hn::Set(d, 0.19998823f));
-  p = hn::MulAdd(p, r, hn::Set(d, -0.2499986f));
-  p = hn::MulAdd(p, r, hn::Set(d, 0.33333334f));
+  // Estrin's scheme: two multiply-adds deep after r^2 (see Log2HighLow).
+  const V p = hn::MulAdd(
+      hn::MulAdd(hn::Set(d, 0.14567259f), r2, hn::MulAdd(hn::Set(d, -0.1675326f), r,
+                                                        hn::Set(d, 0.19998823f))),
+      r2, hn::MulAdd(hn::Set(d, -0.2499986f), r, hn::Set(d, 0.33333334f)));
   const V u_low = hn::MulAdd(hn::Mul(r2, r), p, hn::MulAdd(minus_half_r, r, hn::Sub(r, u)));
   // Times 1/ln 2 (in two parts): t + t_error + the low terms.
   const V inv_ln2 = hn::Set(d, 1.442695f);
@@ -550,54 +605,6 @@ HWY_INLINE V Log2HighLowF32(D d, V a, V& low_out, bool all_normal) {
   if (HWY_UNLIKELY(!all_normal)) Log2OfZeroAndInfinity(d, a, high, low);
   low_out = low;
   return high;
-}
-
-// 2^(j/8) for j = 0..7 in two float32 parts (tools/minimax.py --exp2-table),
-// for LookUp8.
-constexpr FloatTable16 kExp2EighthsHigh = RepeatEight(
-    {1.0f, 1.0905077f, 1.1892071f, 1.2968396f, 1.4142135f, 1.5422108f, 1.6817929f, 1.8340081f});
-constexpr FloatTable16 kExp2EighthsLow =
-    RepeatEight({0.0f, -1.307754e-08f, 3.7976353e-08f, -4.0189995e-08f, 2.4203235e-08f,
-                 8.070905e-09f, -2.4755327e-08f, -1.1239278e-08f});
-
-// 2^(z + z_low) for float32 lanes, |z| <= 160 and z_low finite (|z_low| <=
-// 2^-8 |z|), rounded once: N = round(8 (z + z_low)), f = (z - N/8) + z_low
-// (z - N/8 exact, |f| <= 1/16: f's rounding is 2^-29), 2^(N/8) = 2^n 2^(j/8)
-// (n = floor(N/8), j = N mod 8; the table in two parts) and 2^f = 1 + f E(f)
-// (tools/minimax.py exp2_table_ratio_f32: degree 3), the result's one
-// rounding in high + (high f E + low). Times 2^n: by vscalefps on AVX-512
-// (one rounding, subnormal and infinite results included); elsewhere from
-// the bits where 2^n is a normal float (all_in_range: |z| < 125 in every
-// lane), else times 2^(n/2) (exact) and 2^(n - n/2) (one rounding).
-template <class D, class V>
-HWY_INLINE V Exp2F32(D d, V z, V z_low, bool all_in_range) {
-  const hn::RebindToSigned<D> di;
-  // Adding 1.5 2^23 rounds 8 (z + z_low) to an integer N, whose bits (plus
-  // 8 times the bias) are then t's low bits.
-  const V shift = hn::Set(d, 0x1.8p23f + 8 * 127.0f);
-  const V t = hn::MulAdd(hn::Add(z, z_low), hn::Set(d, 8.0f), shift);
-  const V eighths = hn::Sub(t, shift);  // N, exact
-  const V f = hn::Add(hn::MulAdd(eighths, hn::Set(d, -0.125f), z), z_low);
-  V e = hn::MulAdd(hn::Set(d, 0.0096190665f), f, hn::Set(d, 0.05551064f));
-  e = hn::MulAdd(e, f, hn::Set(d, 0.2402265f));
-  e = hn::MulAdd(e, f, hn::Set(d, 0.6931472f));
-  const auto bits = hn::BitCast(di, t);  // j in the low 3 bits: LookUp8
-  const V high = LookUp8(d, kExp2EighthsHigh.lanes, bits);
-  const V power =
-      hn::Add(high, hn::MulAdd(high, hn::Mul(f, e), LookUp8(d, kExp2EighthsLow.lanes, bits)));
-#if SIMDKIT_HAS_AVX512_FLOAT_CLASS_AND_SCALE
-  if constexpr (sizeof(V) == 64) {
-    (void)all_in_range;
-    return V{_mm512_scalef_ps(power.raw, hn::Mul(eighths, hn::Set(d, 0.125f)).raw)};
-  }
-#endif
-  if (HWY_LIKELY(all_in_range)) {
-    return hn::Mul(power, hn::BitCast(d, hn::ShiftLeft<23>(hn::ShiftRight<3>(bits))));
-  }
-  const auto n = hn::ShiftRight<3>(hn::Sub(bits, hn::BitCast(di, shift)));
-  const auto half = hn::ShiftRight<1>(n);
-  return hn::Mul(hn::Mul(power, PowerOfTwoOf<127>(d, hn::BitCast(d, half))),
-                 PowerOfTwoOf<127>(d, hn::BitCast(d, hn::Sub(n, half))));
 }
 
 // x^y for float32 lanes with FMA, natively (16 lanes a vector on AVX-512
@@ -619,14 +626,14 @@ HWY_INLINE V PowerF32Lanes(D d, V x, V y) {
   // False for NaN z (and for infinite y).
   const auto in_range = hn::Lt(hn::Abs(z), hn::Set(d, 125.0f));
   if (HWY_LIKELY(all_normal && hn::AllTrue(d, in_range))) {
-    return Exp2F32(d, z, z_low, /*all_in_range=*/true);
+    return Exp2ByEighths(d, z, z_low, /*all_in_range=*/true);
   }
   // Beyond 160 the result is 0 or Inf in float32, and z_low irrelevant (NaN
   // when z overflowed).
   const V limit = hn::Set(d, 160.0f);
   z_low = hn::IfThenElseZero(hn::Lt(hn::Abs(z), limit), z_low);
   const V clamped = hn::Min(hn::Max(z, hn::Neg(limit)), limit);
-  return PowerSpecialValues(d, x, y, Exp2F32(d, clamped, z_low, /*all_in_range=*/false));
+  return PowerSpecialValues(d, x, y, Exp2ByEighths(d, clamped, z_low, /*all_in_range=*/false));
 }
 #endif  // HWY_NATIVE_FMA
 

@@ -265,6 +265,13 @@ FITS = {
         weight=lambda f: np.abs(f),
         result=lambda f, e: 1 + f * e,
         exact=lambda f: mp.mpf(2)**f),
+    # float64 pow's 2^f past the same table of 2^(j/8) (in double-double
+    # parts), |f| <= 1/16.
+    "exp2_table_ratio_f64": dict(
+        target=exp2_ratio, interval=(-0.0626, 0.0626), degree=6, dtype=np.float64,
+        weight=lambda f: np.abs(f),
+        result=lambda f, e: 1 + f * e,
+        exact=lambda f: mp.mpf(2)**f),
     # float32 pow's log2 past the table, in float64: log2(1 + r) = r L(r).
     "log2_table_ratio_f64": dict(
         target=log2_ratio, interval=LOG2_TABLE_R, degree=6, dtype=np.float64,
@@ -318,15 +325,16 @@ def log2_table(grid_bits=42, dtype=np.float64):
     print(f"  max |r| {float(worst)!r}")
 
 
-def exp2_table_f32():
-    """Prints float32 pow's table of 2^(j/8), j = 0..7, as float32 high and
-    low parts (kernels/binary_math-inl.h Exp2F32)."""
+def exp2_table(dtype=np.float32):
+    """Prints pow's table of 2^(j/8), j = 0..7, as high and low parts of the
+    lane type (kernels/binary_math-inl.h Exp2ByEighths)."""
+    suffix = "f" if dtype == np.float32 else ""
     for j in range(8):
         exact = mp.mpf(2)**(mp.mpf(j) / 8)
-        high = np.float32(float(exact))
-        low = np.float32(float(exact - mp.mpf(float(high))))
-        print(f"  2^({j}/8): {np.format_float_positional(high, unique=True)}f + "
-              f"{np.format_float_scientific(low, unique=True)}f")
+        high = dtype(float(exact))
+        low = dtype(float(exact - mp.mpf(float(high))))
+        print(f"  2^({j}/8): {np.format_float_positional(high, unique=True)}{suffix} + "
+              f"{np.format_float_scientific(low, unique=True)}{suffix}")
 
 
 def fit(spec, nodes=600, iterations=40):
@@ -369,8 +377,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--log2-table", choices=("float64", "float32"),
                         help="print pow's log2 table for that lane type")
-    parser.add_argument("--exp2-table", action="store_true",
-                        help="print float32 pow's table of 2^(j/8)")
+    parser.add_argument("--exp2-table", choices=("float64", "float32"),
+                        help="print pow's table of 2^(j/8) for that lane type")
     parser.add_argument("fits", nargs="*", metavar="FIT", help="one of: " + ", ".join(sorted(FITS)))
     parser.add_argument("--log-table", action="store_true",
                         help="print the float64 log's table (inv_c, log_c high, log_c low)")
@@ -382,7 +390,7 @@ def main():
         log2_table(grid_bits=16, dtype=np.float32)
         return 0
     if args.exp2_table:
-        exp2_table_f32()
+        exp2_table(np.float32 if args.exp2_table == "float32" else np.float64)
         return 0
     if args.log_table:
         for a, b, inv_c, high, low in log_table():

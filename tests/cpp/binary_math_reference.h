@@ -29,7 +29,7 @@ inline BinaryUlpBound BinaryBoundOf(BinaryFunction function) {
   switch (function) {
     case BinaryFunction::kAtan2: return {2, 2};
     case BinaryFunction::kHypot: return {1, 2};
-    case BinaryFunction::kPower: return {1, 2};
+    case BinaryFunction::kPower: return {1, 1};
   }
   return {0, 0};
 }
