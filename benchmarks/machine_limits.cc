@@ -152,8 +152,19 @@ HWY_EXPORT(ReadAll);
 
 namespace {
 
-// ForceTarget checked that simdkit's kernels run on `target`; this checks
-// that this file's own dispatch (through the same hwy::ChosenTarget) agrees.
+// This file's kernels dispatch through Highway's process-wide choice (it is
+// a Highway user of its own, beside simdkit, which keeps its choice apart):
+// ForceTarget sets simdkit's, and this sets Highway's to the same target.
+bool ForceBothTargets(benchmark::State& state, const std::string& target) {
+  if (!ForceTarget(state, target)) return false;
+  for (std::int64_t targets = HWY_TARGETS; targets != 0; targets &= targets - 1) {
+    const std::int64_t bit = targets & -targets;
+    if (hwy::TargetName(bit) == target) hwy::GetChosenTarget().Update(bit);
+  }
+  return true;
+}
+
+// ForceBothTargets set this file's dispatch; this checks that it ran there.
 bool RanOn(benchmark::State& state, const std::string& target, std::int64_t ran) {
   if (hwy::TargetName(ran) == target) return true;
   state.SkipWithError(
@@ -162,7 +173,7 @@ bool RanOn(benchmark::State& state, const std::string& target, std::int64_t ran)
 }
 
 void BenchmarkPeakFma(benchmark::State& state, const std::string& target, bool f32) {
-  if (!ForceTarget(state, target)) return;
+  if (!ForceBothTargets(state, target)) return;
   FmaRun (*chains)(std::size_t) =
       f32 ? HWY_DYNAMIC_DISPATCH(FmaChainsF32) : HWY_DYNAMIC_DISPATCH(FmaChainsF64);
   // 10^4 rounds: the loop overhead is negligible, and a call lasts tens of
@@ -188,7 +199,7 @@ hwy::AlignedFreeUniquePtr<double[]> FilledArray(std::size_t n, double value) {
 // Both bandwidths over a working set of `bytes` (rounded down to whole
 // elements): three arrays for the triad, one for the read.
 void BenchmarkTriad(benchmark::State& state, const std::string& target, std::size_t bytes) {
-  if (!ForceTarget(state, target)) return;
+  if (!ForceBothTargets(state, target)) return;
   const std::size_t n = bytes / (3 * sizeof(double));
   const auto a = FilledArray(n, 0.0), b = FilledArray(n, 1.0), c = FilledArray(n, 2.0);
   std::int64_t ran = 0;
@@ -201,7 +212,7 @@ void BenchmarkTriad(benchmark::State& state, const std::string& target, std::siz
 }
 
 void BenchmarkRead(benchmark::State& state, const std::string& target, std::size_t bytes) {
-  if (!ForceTarget(state, target)) return;
+  if (!ForceBothTargets(state, target)) return;
   const std::size_t n = bytes / sizeof(double);
   const auto x = FilledArray(n, 1.0);
   ReadRun run{};

@@ -22,6 +22,7 @@ size_t ProbeVectorBytes() { return hwy::HWY_NAMESPACE::Lanes(hwy::HWY_NAMESPACE:
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "kernels/dispatched.h"
 #include "simdkit/dispatch.h"
 
 namespace simdkit {
@@ -29,9 +30,9 @@ namespace simdkit {
 HWY_EXPORT(ProbeTarget);
 HWY_EXPORT(ProbeVectorBytes);
 
-std::string probe_target() { return hwy::TargetName(HWY_DYNAMIC_DISPATCH(ProbeTarget)()); }
+std::string probe_target() { return hwy::TargetName(SIMDKIT_DYNAMIC_DISPATCH(ProbeTarget)()); }
 
-size_t probe_vector_bytes() { return HWY_DYNAMIC_DISPATCH(ProbeVectorBytes)(); }
+size_t probe_vector_bytes() { return SIMDKIT_DYNAMIC_DISPATCH(ProbeVectorBytes)(); }
 
 }  // namespace simdkit
 #endif  // HWY_ONCE

@@ -1,5 +1,5 @@
-// Target selection on top of Highway's process-wide hwy::ChosenTarget, which
-// HWY_DYNAMIC_DISPATCH reads (one atomic load) on every call.
+// Target selection: simdkit's own hwy::ChosenTarget (kernels/dispatched.h),
+// which SIMDKIT_DYNAMIC_DISPATCH reads (one atomic load) on every call.
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -18,6 +18,7 @@
 #include "hwy/targets.h"
 #include "dispatch/amx_control.h"
 #include "kernels/amx_distance.h"
+#include "kernels/dispatched.h"
 #include "simdkit/dispatch.h"
 #include "simdkit/version.h"
 
@@ -62,12 +63,23 @@ std::atomic<bool> amx_disabled{false};
 
 int64_t UsableMask() { return CpuMask() & ~disabled_bits.load(); }
 
-// Makes Highway's dispatch follow our state: the forced target, else the
+// Makes simdkit's dispatch follow our state: the forced target, else the
 // best usable one.
 void Apply() {
   const int64_t forced = forced_bit.load();
-  hwy::GetChosenTarget().Update(forced != 0 ? forced : UsableMask());
+  internal::dispatch_target.Update(forced != 0 ? forced : UsableMask());
 }
+
+}  // namespace
+
+// Constant-initialized (Highway's "not yet chosen" mask, whose table entry
+// would defer to Highway's process-wide choice), then set when the library
+// is loaded, before any kernel can run.
+hwy::ChosenTarget internal::dispatch_target;
+
+namespace {
+
+[[maybe_unused]] const bool kDispatchTargetSet = (Apply(), true);
 
 std::string ToUpper(std::string_view text) {
   std::string upper(text);

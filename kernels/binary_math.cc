@@ -1,6 +1,6 @@
 // Per-target entry points of the binary math functions (atan2, hypot,
 // power) and the public C++ API over them: arguments checked, then one
-// HWY_DYNAMIC_DISPATCH per call (per thread's share with threads > 1); the
+// SIMDKIT_DYNAMIC_DISPATCH per call (per thread's share with threads > 1); the
 // rows and their broadcast forms loop inside target code.
 #include <algorithm>
 #include <cstddef>

@@ -1,5 +1,5 @@
 // Per-target entry points of the conversion family and the public C++ API
-// over them. Each public call pays HWY_DYNAMIC_DISPATCH once.
+// over them. Each public call pays SIMDKIT_DYNAMIC_DISPATCH once.
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -55,6 +55,7 @@ HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 #include "api/checks.h"
+#include "kernels/dispatched.h"
 #include "simdkit/convert.h"
 
 namespace simdkit {
@@ -97,16 +98,16 @@ void CheckStride(const char* function, const char* name, size_t stride, size_t r
 }  // namespace
 
 void to_bfloat16(const float* x, size_t n, uint16_t* out) {
-  Convert("to_bfloat16", HWY_DYNAMIC_DISPATCH(ToBFloat16OnTarget), x, n, out);
+  Convert("to_bfloat16", SIMDKIT_DYNAMIC_DISPATCH(ToBFloat16OnTarget), x, n, out);
 }
 void from_bfloat16(const uint16_t* x, size_t n, float* out) {
-  Convert("from_bfloat16", HWY_DYNAMIC_DISPATCH(FromBFloat16OnTarget), x, n, out);
+  Convert("from_bfloat16", SIMDKIT_DYNAMIC_DISPATCH(FromBFloat16OnTarget), x, n, out);
 }
 void to_float16(const float* x, size_t n, uint16_t* out) {
-  Convert("to_float16", HWY_DYNAMIC_DISPATCH(ToFloat16OnTarget), x, n, out);
+  Convert("to_float16", SIMDKIT_DYNAMIC_DISPATCH(ToFloat16OnTarget), x, n, out);
 }
 void from_float16(const uint16_t* x, size_t n, float* out) {
-  Convert("from_float16", HWY_DYNAMIC_DISPATCH(FromFloat16OnTarget), x, n, out);
+  Convert("from_float16", SIMDKIT_DYNAMIC_DISPATCH(FromFloat16OnTarget), x, n, out);
 }
 
 void quantize_int8(const float* x, size_t rows, size_t cols, size_t row_stride, int8_t* q,
@@ -127,7 +128,7 @@ void quantize_int8(const float* x, size_t rows, size_t cols, size_t row_stride, 
   internal::CheckNoOverlap(kName, "q", q_extent, "x", x_extent);
   internal::CheckNoOverlap(kName, "scale", scale_extent, "x", x_extent);
   internal::CheckNoOverlap(kName, "scale", scale_extent, "q", q_extent);
-  const size_t bad_row = HWY_DYNAMIC_DISPATCH(QuantizeInt8OnTarget)(x, rows, cols, row_stride,
+  const size_t bad_row = SIMDKIT_DYNAMIC_DISPATCH(QuantizeInt8OnTarget)(x, rows, cols, row_stride,
                                                                     q, q_stride, scale);
   if (bad_row != rows) {
     throw std::invalid_argument(Where(kName) + "row " + std::to_string(bad_row) +
@@ -148,7 +149,7 @@ void dequantize_int8(const int8_t* q, size_t rows, size_t cols, size_t q_stride,
                            internal::RowsExtent(q, rows, cols, q_stride, sizeof(int8_t)));
   internal::CheckNoOverlap(kName, "out", out_extent, "scale",
                            internal::ElementsExtent(scale, rows, sizeof(float)));
-  HWY_DYNAMIC_DISPATCH(DequantizeInt8OnTarget)(q, rows, cols, q_stride, scale, out, out_stride);
+  SIMDKIT_DYNAMIC_DISPATCH(DequantizeInt8OnTarget)(q, rows, cols, q_stride, scale, out, out_stride);
 }
 
 }  // namespace simdkit

@@ -1,5 +1,5 @@
 // The distance family's public C++ API. Each public call checks its
-// arguments, then pays HWY_DYNAMIC_DISPATCH once (EntryPoints: the per-target
+// arguments, then pays SIMDKIT_DYNAMIC_DISPATCH once (EntryPoints: the per-target
 // code is in kernels/distance_<dtype>.cc); rows, pairs, tiles and worker
 // threads all live inside target code.
 #include <algorithm>

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "hwy/highway.h"
+#include "kernels/dispatched.h"
 #include "kernels/distance-inl.h"
 #include "kernels/distance_entry_points.h"
 
@@ -52,8 +53,8 @@ namespace internal {
 
 template <>
 DistanceEntryPoints DispatchedDistanceEntryPoints<DType::SIMDKIT_DISTANCE_DTYPE>() {
-  return {HWY_DYNAMIC_DISPATCH(Paired), HWY_DYNAMIC_DISPATCH(Cdist), HWY_DYNAMIC_DISPATCH(TopK),
-          HWY_DYNAMIC_DISPATCH(SquaredNorms)};
+  return {SIMDKIT_DYNAMIC_DISPATCH(Paired), SIMDKIT_DYNAMIC_DISPATCH(Cdist),
+          SIMDKIT_DYNAMIC_DISPATCH(TopK), SIMDKIT_DYNAMIC_DISPATCH(SquaredNorms)};
 }
 
 }  // namespace internal

@@ -31,7 +31,7 @@ struct DistanceEntryPoints {
   void (*squared_norms)(const MatrixView& rows, double* out);
 };
 
-// The entry points of the target HWY_DYNAMIC_DISPATCH chooses now, for
+// The entry points of the target SIMDKIT_DYNAMIC_DISPATCH chooses now, for
 // inputs of `dtype`; defined in kernels/distance_<dtype>.cc.
 template <DType dtype>
 DistanceEntryPoints DispatchedDistanceEntryPoints();

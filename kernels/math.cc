@@ -1,5 +1,5 @@
 // Per-target entry points of the math family and the public C++ API over
-// them. Each public call checks its arguments, then pays HWY_DYNAMIC_DISPATCH
+// them. Each public call checks its arguments, then pays SIMDKIT_DYNAMIC_DISPATCH
 // once; rows and elements loop inside target code.
 #include <algorithm>
 #include <cstddef>

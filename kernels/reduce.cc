@@ -1,5 +1,5 @@
 // Per-target entry points of the reduce family and the public C++ API over
-// them. Each public call pays HWY_DYNAMIC_DISPATCH once, however many rows.
+// them. Each public call pays SIMDKIT_DYNAMIC_DISPATCH once, however many rows.
 #include <cstddef>
 #include <stdexcept>
 #include <string>
@@ -38,6 +38,7 @@ HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 #include "api/checks.h"
+#include "kernels/dispatched.h"
 #include "simdkit/reduce.h"
 
 namespace simdkit {
@@ -51,19 +52,19 @@ namespace {
 
 void DispatchReduceRows(ReduceOp op, const float* x, size_t rows, size_t cols,
                         size_t row_stride, void* out) {
-  HWY_DYNAMIC_DISPATCH(ReduceRowsF32)(op, x, rows, cols, row_stride, out);
+  SIMDKIT_DYNAMIC_DISPATCH(ReduceRowsF32)(op, x, rows, cols, row_stride, out);
 }
 void DispatchReduceRows(ReduceOp op, const double* x, size_t rows, size_t cols,
                         size_t row_stride, void* out) {
-  HWY_DYNAMIC_DISPATCH(ReduceRowsF64)(op, x, rows, cols, row_stride, out);
+  SIMDKIT_DYNAMIC_DISPATCH(ReduceRowsF64)(op, x, rows, cols, row_stride, out);
 }
 void DispatchDotRows(const float* a, size_t a_stride, const float* b, size_t b_stride,
                      size_t rows, size_t cols, float* out) {
-  HWY_DYNAMIC_DISPATCH(DotRowsF32)(a, a_stride, b, b_stride, rows, cols, out);
+  SIMDKIT_DYNAMIC_DISPATCH(DotRowsF32)(a, a_stride, b, b_stride, rows, cols, out);
 }
 void DispatchDotRows(const double* a, size_t a_stride, const double* b, size_t b_stride,
                      size_t rows, size_t cols, double* out) {
-  HWY_DYNAMIC_DISPATCH(DotRowsF64)(a, a_stride, b, b_stride, rows, cols, out);
+  SIMDKIT_DYNAMIC_DISPATCH(DotRowsF64)(a, a_stride, b, b_stride, rows, cols, out);
 }
 
 const char* OpName(ReduceOp op) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cpp/target_param.h"
+#include "hwy/targets.h"
 #include "simdkit/dispatch.h"
 
 namespace simdkit::testing {
@@ -169,6 +170,36 @@ TEST(Dispatch, DescribesTheCpu) {
   if (has_simd) EXPECT_FALSE(features.empty());
   if (Contains(simdkit::supported_targets(), "AVX2")) EXPECT_TRUE(Contains(features, "avx2"));
   if (Contains(simdkit::supported_targets(), "SVE")) EXPECT_TRUE(Contains(features, "sve"));
+}
+
+// Highway's bit for a target name (the test's own compile may list fewer
+// targets in HWY_TARGETS than the library's: look through every bit).
+int64_t HighwayBitNamed(const std::string& name) {
+  for (int shift = 0; shift < 63; ++shift) {
+    const int64_t bit = int64_t{1} << shift;
+    if (name == hwy::TargetName(bit)) return bit;
+  }
+  return 0;
+}
+
+// Another library in the process that uses the same libhwy.so changes
+// Highway's process-wide choice: its first dispatch resets it to the CPU's
+// best (hwy::SupportedTargets()), and it may set a target of its own.
+// simdkit keeps its choice apart and runs the target it reports.
+TEST(Dispatch, OtherHighwayUsersCannotChangeWhatRuns) {
+  const auto supported = simdkit::supported_targets();
+  if (supported.size() < 2) GTEST_SKIP() << "only one target is supported here";
+  simdkit::set_target(supported.back());
+  hwy::GetChosenTarget().Update(hwy::SupportedTargets());
+  EXPECT_EQ(simdkit::probe_target(), supported.back());
+  EXPECT_EQ(simdkit::active_target(), supported.back());
+
+  simdkit::reset_target();
+  hwy::GetChosenTarget().Update(HighwayBitNamed(supported.back()));
+  EXPECT_EQ(simdkit::probe_target(), supported.front());
+  hwy::GetChosenTarget().DeInit();  // "not chosen yet", as before any dispatch
+  EXPECT_EQ(simdkit::probe_target(), supported.front());
+  EXPECT_EQ(simdkit::active_target(), supported.front());
 }
 
 // Report and probe agree for every target, and the vector width is the
