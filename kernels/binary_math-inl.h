@@ -398,23 +398,36 @@ alignas(64) constexpr double kExp2EighthsLowF64[8] = {
     -9.667293313452913e-17, 7.949834809697621e-17,  8.199010020581497e-17, 3.283107224245627e-17};
 
 // 2^(z + z_low) for float lanes, z_low a correction (|z_low| <= 2^-8 |z|,
-// finite) and |z| at most a little past where the result is 0 or Inf,
-// rounded once: N = round(8 (z + z_low)), f = (z - N/8) + z_low (z - N/8
+// finite where z is), rounded once. Where some |z| reaches 125 (1020 for
+// float64), or is NaN, z is clamped to +-160 (+-1100), where the result is
+// already 0 or Inf and z_low irrelevant (NaN when z overflowed); NaN z
+// gives 0 or Inf, for the caller to replace. N = round(8 (z + z_low)),
+// f = (z - N/8) + z_low (z - N/8
 // exact, |f| <= 1/16, so that f's rounding is 2^-4 of an ULP of its
 // type), 2^(N/8) = 2^n 2^(j/8) (n = floor(N/8), j = N mod 8; the table in
 // two parts) and 2^f = 1 + f E(f) (tools/minimax.py exp2_table_ratio_f32,
 // degree 3; exp2_table_ratio_f64, degree 6), the result's one rounding in
 // high + (high f E + low). Times 2^n: by vscalefps/pd on AVX-512 (one
 // rounding, subnormal and infinite results included); elsewhere from the
-// bits where 2^n is a normal float (all_in_range: |z| < 125, 1020 for
-// float64, in every lane), else times 2^(n/2) (exact) and 2^(n - n/2) (one
-// rounding).
+// bits where 2^n is a normal float (every |z| within the range), else
+// times 2^(n/2) (exact) and 2^(n - n/2) (one rounding). all_in_range_out:
+// whether every |z| was within the range (so finite; callers skip their
+// special values' check on it).
 template <class D, class V>
-HWY_INLINE V Exp2ByEighths(D d, V z, V z_low, bool all_in_range) {
+HWY_INLINE V Exp2ByEighths(D d, V z, V z_low, bool& all_in_range_out) {
   using T = hn::TFromD<D>;
   constexpr int kMantissaBits = std::numeric_limits<T>::digits - 1;
   constexpr int kBias = std::numeric_limits<T>::max_exponent - 1;
   const hn::RebindToSigned<D> di;
+  // False for NaN z.
+  const bool all_in_range =
+      hn::AllTrue(d, hn::Lt(hn::Abs(z), hn::Set(d, sizeof(T) == 4 ? T(125) : T(1020))));
+  if (HWY_UNLIKELY(!all_in_range)) {
+    const V limit = hn::Set(d, sizeof(T) == 4 ? T(160) : T(1100));
+    z_low = hn::IfThenElseZero(hn::Lt(hn::Abs(z), limit), z_low);
+    z = hn::Min(hn::Max(z, hn::Neg(limit)), limit);
+  }
+  all_in_range_out = all_in_range;
   // Adding 1.5 2^(mantissa bits) rounds 8 (z + z_low) to an integer N,
   // whose bits (plus 8 times the bias) are then t's low bits.
   const V shift = hn::Set(d, T(1.5) * T(1ull << kMantissaBits) + T(8 * kBias));
@@ -538,16 +551,20 @@ template <bool kFromFloat = false, class D, class V>
 HWY_INLINE V PowerLanes(D d, V x, V y) {
   using T = hn::TFromD<D>;
   static_assert(sizeof(T) == 8, "float32 power is computed in float64 lanes");
-  // Positive finite x (normal in float64: float32 lanes are) and finite y.
-  const bool all_regular = AllPositiveNormal(d, x) && hn::AllTrue(d, hn::IsFinite(y));
+  // Positive finite x (normal in float64: float32 lanes are).
+  const bool all_normal = AllPositiveNormal(d, x);
   V a = x;
-  if (HWY_UNLIKELY(!all_regular)) a = hn::Abs(x);
+  if (HWY_UNLIKELY(!all_normal)) a = hn::Abs(x);
   V magnitude;
+  // Every lane regular: x as above and y finite, so that the special values
+  // change nothing.
+  bool all_regular;
   if constexpr (kFromFloat) {
-    magnitude = Exp2OfFloat(d, hn::Mul(y, Log2OfFloat(d, a, all_regular)));
+    all_regular = all_normal && hn::AllTrue(d, hn::IsFinite(y));
+    magnitude = Exp2OfFloat(d, hn::Mul(y, Log2OfFloat(d, a, all_normal)));
   } else {
     V log_low;
-    const V log_high = Log2HighLow(d, a, log_low, all_regular);
+    const V log_high = Log2HighLow(d, a, log_low, all_normal);
     const V z = hn::Mul(y, log_high);
     V z_low = hn::MulAdd(y, log_low, ProductError(d, y, log_high, z));
 #if !HWY_NATIVE_FMA
@@ -555,17 +572,10 @@ HWY_INLINE V PowerLanes(D d, V x, V y) {
     // y log2 x is 0 (x = 1) or far past the edges, where z_low is irrelevant.
     z_low = hn::IfThenZeroElse(hn::Gt(hn::Abs(y), hn::Set(d, T(0x1p900))), z_low);
 #endif
-    // False for NaN z.
-    const auto in_range = hn::Lt(hn::Abs(z), hn::Set(d, T(1020)));
-    if (HWY_LIKELY(all_regular && hn::AllTrue(d, in_range))) {
-      return Exp2ByEighths(d, z, z_low, /*all_in_range=*/true);
-    }
-    // Beyond 1100 the result is 0 or Inf, and z_low irrelevant (NaN when z
-    // is infinite).
-    const V limit = hn::Set(d, T(1100));
-    z_low = hn::IfThenElseZero(hn::Lt(hn::Abs(z), limit), z_low);
-    const V clamped = hn::Min(hn::Max(z, hn::Neg(limit)), limit);
-    magnitude = Exp2ByEighths(d, clamped, z_low, /*all_in_range=*/false);
+    // A finite z within the range implies a finite y.
+    bool all_in_range;
+    magnitude = Exp2ByEighths(d, z, z_low, all_in_range);
+    all_regular = all_normal && all_in_range;
   }
   if (HWY_LIKELY(all_regular)) return magnitude;
   return PowerSpecialValues(d, x, y, magnitude);
@@ -632,18 +642,12 @@ HWY_INLINE V PowerF32Lanes(D d, V x, V y) {
   V log_low;
   const V log_high = Log2HighLowF32(d, a, log_low, all_normal);
   const V z = hn::Mul(y, log_high);
-  V z_low = hn::MulAdd(y, log_low, ProductError(d, y, log_high, z));
-  // False for NaN z (and for infinite y).
-  const auto in_range = hn::Lt(hn::Abs(z), hn::Set(d, 125.0f));
-  if (HWY_LIKELY(all_normal && hn::AllTrue(d, in_range))) {
-    return Exp2ByEighths(d, z, z_low, /*all_in_range=*/true);
-  }
-  // Beyond 160 the result is 0 or Inf in float32, and z_low irrelevant (NaN
-  // when z overflowed).
-  const V limit = hn::Set(d, 160.0f);
-  z_low = hn::IfThenElseZero(hn::Lt(hn::Abs(z), limit), z_low);
-  const V clamped = hn::Min(hn::Max(z, hn::Neg(limit)), limit);
-  return PowerSpecialValues(d, x, y, Exp2ByEighths(d, clamped, z_low, /*all_in_range=*/false));
+  const V z_low = hn::MulAdd(y, log_low, ProductError(d, y, log_high, z));
+  // A finite z within the range implies a finite y.
+  bool all_in_range;
+  const V magnitude = Exp2ByEighths(d, z, z_low, all_in_range);
+  if (HWY_LIKELY(all_normal && all_in_range)) return magnitude;
+  return PowerSpecialValues(d, x, y, magnitude);
 }
 #endif  // HWY_NATIVE_FMA
 
