@@ -8,6 +8,8 @@ BENCHMARK_BINARY="$PWD/$BUILD_DIR/benchmarks/simdkit_benchmarks"
 AARCH64_BUILD_DIR=build/aarch64
 OTHER_HIGHWAY_BUILD_DIR=build/other-highway/cmake
 SANITIZE_BUILD_DIR=build/sanitize
+WHEEL_DIST_DIR=build/wheel-dist
+WHEEL_VENV=build/wheel-venv
 FUZZ_FAMILIES=(convert distance math reduce binary_math)
 
 scripts/setup.sh "${SETUP_PROFILE:?set SETUP_PROFILE to main or test before sourcing common.sh}"

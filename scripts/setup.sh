@@ -3,17 +3,24 @@
 # checks first, installs only what is missing.
 #
 #   scripts/setup.sh main   what the main job needs: build, install, report
-#   scripts/setup.sh test   that, and what every test adds
+#   scripts/setup.sh wheel  what the wheel for users needs (scripts/wheel.sh)
+#   scripts/setup.sh test   both, and what every test adds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PROFILE=${1:?usage: scripts/setup.sh main|test}
-case "$PROFILE" in main|test) ;; *) echo "setup: unknown profile '$PROFILE'; expected main or test" >&2; exit 2 ;; esac
+PROFILE=${1:?usage: scripts/setup.sh main|wheel|test}
+case "$PROFILE" in
+  main|wheel|test) ;;
+  *) echo "setup: unknown profile '$PROFILE'; expected main, wheel or test" >&2; exit 2 ;;
+esac
 
-# The main job: the compiler, Highway, Google Benchmark for the report's C++
-# side.
-APT_PACKAGES=(g++ pkg-config libhwy-dev libbenchmark-dev)
-PIP_REQUIREMENTS=requirements.txt
+# Every profile builds the package: the compiler and Highway. The main job
+# adds Google Benchmark for the report's C++ side; the wheel needs no more.
+APT_PACKAGES=(g++ pkg-config libhwy-dev)
+case "$PROFILE" in
+  main) APT_PACKAGES+=(libbenchmark-dev) PIP_REQUIREMENTS=requirements.txt ;;
+  wheel) PIP_REQUIREMENTS=requirements-wheel.txt ;;
+esac
 if [ "$PROFILE" = test ]; then
   # GoogleTest and Highway's quick reference; the heterogeneous-CPU matrix:
   # qemu, and the aarch64 cross compiler with Arm builds of the libraries
@@ -22,7 +29,7 @@ if [ "$PROFILE" = test ]; then
   # release's default version of both (14 on Debian 12, 19 on Debian 13);
   # ccache, so that the test run's builds of the same configuration (the
   # consumers' static library and the Python package's) compile once.
-  APT_PACKAGES+=(libgtest-dev highway-doc
+  APT_PACKAGES+=(libbenchmark-dev libgtest-dev highway-doc
                  qemu-user g++-aarch64-linux-gnu libhwy-dev:arm64 libgtest-dev:arm64
                  clang libclang-rt-dev ccache)
   PIP_REQUIREMENTS=requirements-dev.txt

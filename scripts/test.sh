@@ -4,9 +4,10 @@
 # 1.0.3 on Debian 13), C++ consumers of installed copies (shared and static;
 # CMake package and pkg-config), the C++ suite again under AddressSanitizer
 # and UndefinedBehaviorSanitizer with a bounded run of every fuzzer, a smoke
-# run of the benchmark binary, the Python package built, installed and
-# tested, then the heterogeneous-CPU matrix (x86 models with both Highways,
-# aarch64, under qemu). Each stage prints its wall time; the matrix, last,
+# run of the benchmark binary, the wheel for users built, installed in a
+# fresh virtual environment and tested there with the system's Highway
+# hidden, then the heterogeneous-CPU matrix (x86 models with both Highways
+# and the installed wheel, aarch64, under qemu). Each stage prints its wall time; the matrix, last,
 # prints each leg's and its own before its closing line.
 SETUP_PROFILE=test
 source "$(dirname "$0")/common.sh"
@@ -49,15 +50,34 @@ run_fuzzers 20
 stage "Benchmark binary smoke run (not timed)"
 "$BENCHMARK_BINARY" --benchmark_filter='/16$' --benchmark_min_time=0.001 >/dev/null
 
-stage "Python: install, pytest"
+stage "Python: the wheel for users (scripts/wheel.sh) in a fresh virtual environment, pytest there with the system's Highway hidden"
+# The source build, installed as the main job installs it: its result
+# digests are what the wheel's must equal on every target.
 install_python
-SIMDKIT_BENCHMARK_BINARY="$BENCHMARK_BINARY" "$PYTHON" -m pytest tests/python -q
+"$PYTHON" tests/python/result_digest.py >build/source-digests.json
+export SIMDKIT_TEST_WHEEL_DIGESTS="$PWD/build/source-digests.json"
+scripts/wheel.sh "$WHEEL_DIST_DIR"
+# Test dependencies come from the system's site-packages; simdkit only from
+# the wheel (no index: pip checks numpy's version against what is there).
+rm -rf "$WHEEL_VENV"
+"$PYTHON" -m venv --system-site-packages "$WHEEL_VENV"
+"$WHEEL_VENV/bin/python" -m pip install -q --disable-pip-version-check --no-index \
+  "$WHEEL_DIST_DIR"/simdkit-*.whl
+# These need the system's Highway: the report's and compare_knn's benchmark
+# binary is the source build's, and the isolation test's second module links
+# the system libhwy (beside the wheel's own copy, here).
+needs_system_highway=(tests/python/test_report.py tests/python/test_compare_knn.py
+                      tests/python/test_dispatch_isolation.py)
+scripts/without_system_highway.sh "$WHEEL_VENV/bin/python" -m pytest tests/python -q \
+  "${needs_system_highway[@]/#/--ignore=}"
+SIMDKIT_BENCHMARK_BINARY="$BENCHMARK_BINARY" "$WHEEL_VENV/bin/python" -m pytest -q \
+  "${needs_system_highway[@]}"
 
-stage "Heterogeneous CPUs under qemu: x86 models (GoogleTest with both Highways, pytest), aarch64 (GoogleTest)"
+stage "Heterogeneous CPUs under qemu: x86 models (GoogleTest with both Highways, the installed wheel's pytest), aarch64 (GoogleTest)"
 build_cpp_aarch64
 "$PYTHON" tests/heterogeneous/run_matrix.py \
   --gtest-x86 "$BUILD_DIR/tests/simdkit_tests" \
   --gtest-x86-other-highway "$OTHER_HIGHWAY_BUILD_DIR/tests/simdkit_tests" \
   --gtest-aarch64 "$AARCH64_BUILD_DIR/tests/simdkit_tests" \
   --baseline-python-path build/baseline-python \
-  --python "$("$PYTHON" -c 'import sys; print(sys.executable)')"
+  --python "$WHEEL_VENV/bin/python" --hide-system-highway

@@ -7,7 +7,9 @@ target in a native process cannot, since the baseline code itself still runs
 on the host CPU.
 
 x86 models run the GoogleTest binary and ``python -m simdkit info`` (the
-target Python's dispatcher chooses there); the oldest model, qemu64, also
+target Python's dispatcher chooses there; the test command gives the Python
+of the installed wheel's virtual environment, with the system's Highway
+hidden, so that the wheel is what runs on every model); the oldest model, qemu64, also
 runs the pytest suite (per-target tests restricted to its target: the native
 run covers the others). Everything the Python package runs outside target
 code (bindings, argument checks, dispatch) is baseline code, the same on
@@ -207,8 +209,9 @@ def gtest_step(emulator: list[str], binary: Path, expected: str) -> Step:
 
 
 def x86_legs(args: argparse.Namespace) -> list[Leg]:
+    launcher = [str(REPO / "scripts" / "without_system_highway.sh")] if args.hide_system_highway else []
     python_info = json.loads(subprocess.check_output(
-        [sys.executable, "-c", "import json, simdkit; print(json.dumps(simdkit.info()))"],
+        [*launcher, args.python, "-c", "import json, simdkit; print(json.dumps(simdkit.info()))"],
         cwd=REPO))
     baseline = binary_baseline(args.gtest_x86)
     version = binary_highway_version(args.gtest_x86)
@@ -228,11 +231,12 @@ def x86_legs(args: argparse.Namespace) -> list[Leg]:
             python_env["PYTHONPATH"] = str(args.baseline_python_path)
         steps = [
             gtest_step(emulator, args.gtest_x86, expected),
-            Step("info", [*emulator, args.python, "-m", "simdkit", "info", "--json"], python_env),
+            Step("info", [*launcher, *emulator, args.python, "-m", "simdkit", "info", "--json"],
+                 python_env),
         ]
         if model in PYTEST_MODELS and not args.skip_pytest:
-            steps.append(Step("pytest", [*emulator, args.python, "-m", "pytest", "tests/python",
-                                         "-q", "-p", "no:cacheprovider"], python_env))
+            steps.append(Step("pytest", [*launcher, *emulator, args.python, "-m", "pytest",
+                                         "tests/python", "-q", "-p", "no:cacheprovider"], python_env))
         legs.append(Leg(f"x86 {model}", expected, steps))
     return legs
 
@@ -276,6 +280,9 @@ def main() -> int:
                         help="PYTHONPATH with a NumPy that runs on qemu64 (scripts/setup.sh)")
     parser.add_argument("--python", default=sys.executable,
                         help="interpreter binary (not a wrapper script: qemu runs it)")
+    parser.add_argument("--hide-system-highway", action="store_true",
+                        help="run Python with the system's libhwy hidden "
+                             "(scripts/without_system_highway.sh): for an installed wheel")
     parser.add_argument("--skip-pytest", action="store_true")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--leg-budget", type=float, default=1200,
