@@ -57,12 +57,14 @@ install_python
 "$PYTHON" tests/python/result_digest.py >build/source-digests.json
 export SIMDKIT_TEST_WHEEL_DIGESTS="$PWD/build/source-digests.json"
 scripts/wheel.sh "$WHEEL_DIST_DIR"
-# Test dependencies come from the system's site-packages; simdkit only from
-# the wheel (no index: pip checks numpy's version against what is there).
+# Test dependencies come from the system's site-packages, simdkit from the
+# wheel only: installed even though the source build is visible there, then
+# its requirements (numpy) checked against what the environment has.
 rm -rf "$WHEEL_VENV"
 "$PYTHON" -m venv --system-site-packages "$WHEEL_VENV"
-"$WHEEL_VENV/bin/python" -m pip install -q --disable-pip-version-check --no-index \
-  "$WHEEL_DIST_DIR"/simdkit-*.whl
+"$WHEEL_VENV/bin/python" -m pip install -q --disable-pip-version-check --no-index --no-deps \
+  --ignore-installed "$WHEEL_DIST_DIR"/simdkit-*.whl
+"$WHEEL_VENV/bin/python" -m pip check --disable-pip-version-check
 # These need the system's Highway: the report's and compare_knn's benchmark
 # binary is the source build's, and the isolation test's second module links
 # the system libhwy (beside the wheel's own copy, here).
