@@ -23,16 +23,13 @@ import ml_dtypes
 import numpy as np
 
 import simdkit
+from conftest import ELEMENTWISE_FUNCTIONS, REDUCTIONS
 
 FLOATS = (np.float32, np.float64)
 DISTANCE_DTYPES = (np.float64, np.float32, np.float16, ml_dtypes.bfloat16, np.int8, np.uint8,
                    np.bool_)
 FLOAT_METRICS = ("dot", "cosine", "sqeuclidean", "euclidean", "cityblock")
-ELEMENTWISE = ("exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos", "tan", "tanh", "sinh",
-               "cosh", "atan", "asin", "acos", "asinh", "acosh", "atanh", "sqrt", "cbrt", "exp2",
-               "sigmoid", "softplus", "silu", "gelu", "gelu_tanh", "erf", "erfc")
 ROW_KERNELS = ("softmax", "log_softmax", "logsumexp", "normalize")
-REDUCTIONS = ("sum", "norm", "min", "max", "argmin", "argmax")
 BINARY = ("atan2", "hypot", "power")
 
 
@@ -62,7 +59,7 @@ def battery() -> Iterator[tuple[str, Callable[[], object]]]:
     for dtype in FLOATS:
         name = np.dtype(dtype).name
         x = values(999, dtype, 1)
-        for function in ELEMENTWISE:
+        for function in ELEMENTWISE_FUNCTIONS:
             yield f"{function}/{name}", lambda f=function, x=x: getattr(simdkit, f)(x)
         for function in BINARY:
             y = values(999, dtype, 2)
