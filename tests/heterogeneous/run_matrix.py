@@ -209,7 +209,8 @@ def gtest_step(emulator: list[str], binary: Path, expected: str) -> Step:
 
 
 def x86_legs(args: argparse.Namespace) -> list[Leg]:
-    launcher = [str(REPO / "scripts" / "without_system_highway.sh")] if args.hide_system_highway else []
+    launcher = ([str(REPO / "scripts" / "without_system_highway.sh")]
+                if args.hide_system_highway else [])
     python_info = json.loads(subprocess.check_output(
         [*launcher, args.python, "-c", "import json, simdkit; print(json.dumps(simdkit.info()))"],
         cwd=REPO))
@@ -236,7 +237,8 @@ def x86_legs(args: argparse.Namespace) -> list[Leg]:
         ]
         if model in PYTEST_MODELS and not args.skip_pytest:
             steps.append(Step("pytest", [*launcher, *emulator, args.python, "-m", "pytest",
-                                         "tests/python", "-q", "-p", "no:cacheprovider"], python_env))
+                                         "tests/python", "-q", "-p", "no:cacheprovider"],
+                              python_env))
         legs.append(Leg(f"x86 {model}", expected, steps))
     return legs
 

@@ -54,6 +54,9 @@ ELEMENTWISE_FUNCTIONS = ["exp", "expm1", "log", "log1p", "log2", "log10", "sin",
 # dispatch API) and types. Every other callable in simdkit.__all__ is a kernel,
 # which test_bad_input.py (SPECS) and the boundary benchmark
 # (benchmarks/perfreport/boundary.py, checked by test_report.py) must cover.
+# Every distance metric, and those packed bits take.
+METRICS = ["dot", "cosine", "sqeuclidean", "euclidean", "cityblock", "hamming", "jaccard"]
+BIT_METRICS = ["hamming", "jaccard"]
 DISPATCH_FUNCTIONS = {"set_target", "use_target", "targets", "info", "probe_target", "disable_targets"}
 PUBLIC_TYPES = {"PackedMatrix"}  # made by pack (test_pack.py)
 EXTREMES = ["min", "max", "argmin", "argmax"]

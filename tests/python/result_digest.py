@@ -23,12 +23,12 @@ import ml_dtypes
 import numpy as np
 
 import simdkit
-from conftest import ELEMENTWISE_FUNCTIONS, REDUCTIONS
+from conftest import BIT_METRICS, ELEMENTWISE_FUNCTIONS, METRICS, REDUCTIONS
 
 FLOATS = (np.float32, np.float64)
 DISTANCE_DTYPES = (np.float64, np.float32, np.float16, ml_dtypes.bfloat16, np.int8, np.uint8,
                    np.bool_)
-FLOAT_METRICS = ("dot", "cosine", "sqeuclidean", "euclidean", "cityblock")
+NUMERIC_METRICS = [metric for metric in METRICS if metric not in BIT_METRICS]
 ROW_KERNELS = ("softmax", "log_softmax", "logsumexp", "normalize")
 BINARY = ("atan2", "hypot", "power")
 
@@ -70,23 +70,27 @@ def battery() -> Iterator[tuple[str, Callable[[], object]]]:
         for function in REDUCTIONS:
             yield f"{function}/{name}", lambda f=function, x=x: getattr(simdkit, f)(x)
         finite = np.nan_to_num(x, posinf=3.0, neginf=-3.0)
-        yield f"dot/{name}", lambda m=finite[:900].reshape(9, 100), v=finite[-100:]: simdkit.dot(m, v)
+        matrix, vector = finite[:900].reshape(9, 100), finite[-100:]
+        yield f"dot/{name}", lambda m=matrix, v=vector: simdkit.dot(m, v)
     for dtype in DISTANCE_DTYPES:
         name = np.dtype(dtype).name
         queries, database = distance_operands(5, 67, dtype, 4), distance_operands(40, 67, dtype, 5)
-        metrics = FLOAT_METRICS + (("hamming", "jaccard") if name in ("uint8", "bool") else ())
+        metrics = METRICS if name in ("uint8", "bool") else NUMERIC_METRICS
         for metric in metrics:
-            yield f"distance/{name}/{metric}", lambda q=queries, m=metric: simdkit.distance(q[0], q[1], m)
+            yield f"distance/{name}/{metric}", lambda q=queries, m=metric: simdkit.distance(
+                q[0], q[1], m)
             yield f"paired/{name}/{metric}", lambda q=queries, d=database, m=metric: simdkit.paired(
                 q, d[:5], m)
             yield f"cdist/{name}/{metric}", lambda q=queries, d=database, m=metric: simdkit.cdist(
                 q, d, m)
             yield f"topk/{name}/{metric}", lambda q=queries, d=database, m=metric: simdkit.topk(
                 q, d, 7, m)
-        yield f"pack/{name}", lambda q=queries, d=database: simdkit.topk(q, simdkit.pack(d), 7, "dot")
+        yield f"pack/{name}", lambda q=queries, d=database: simdkit.topk(
+            q, simdkit.pack(d), 7, "dot")
     bits = distance_operands(40, 16, np.uint8, 6)
-    for metric in ("hamming", "jaccard"):
-        yield f"cdist/bits/{metric}", lambda m=metric: simdkit.cdist(bits[:5], bits, m, dtype="bits")
+    for metric in BIT_METRICS:
+        yield f"cdist/bits/{metric}", lambda m=metric: simdkit.cdist(bits[:5], bits, m,
+                                                                     dtype="bits")
     x32 = values(999, np.float32, 7)
     yield "to_bfloat16", lambda: simdkit.to_bfloat16(x32)
     yield "to_float16", lambda: simdkit.to_float16(x32)

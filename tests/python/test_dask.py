@@ -420,13 +420,6 @@ def test_targets_reports_every_workers_cpu_and_choice(client):
         assert report["active"] == report["probe"] == here["active"]
 
 
-def registered_worker_plugins(client):
-    def names(dask_scheduler):
-        return list(dask_scheduler.worker_plugins)
-
-    return client.run_on_scheduler(names)
-
-
 def test_set_target_reaches_every_worker_and_those_that_join(client):
     supported = simdkit.targets()["supported"]
     with simdkit.use_target(None):
@@ -452,7 +445,7 @@ def test_set_target_reaches_every_worker_and_those_that_join(client):
         with simdkit.use_target(None):
             assert_identical(sd.tanh(dask_x).compute(), simdkit.tanh(x))
         # Workers that join from now on choose for themselves.
-        assert sd._TARGET_PLUGIN not in registered_worker_plugins(client)
+        assert sd._TARGET_PLUGIN not in sd._registered_plugins(client)
     finally:
         sd.set_target(client, None)
         cluster.scale(2)
@@ -466,7 +459,7 @@ def test_set_target_refuses_what_a_worker_cannot_run(client):
         sd.set_target(client, "NO_SUCH_TARGET")
     assert str(got.value) == str(expected.value)
     assert {r["active"] for r in sd.targets(client).values()} == {simdkit.targets()["active"]}
-    assert sd._TARGET_PLUGIN not in registered_worker_plugins(client)
+    assert sd._TARGET_PLUGIN not in sd._registered_plugins(client)
 
 
 # The scheduler serves its HTTP routes (health, metrics) even without a

@@ -25,10 +25,8 @@ from numpy.lib.stride_tricks import as_strided
 from scipy.spatial import distance as sd
 
 import simdkit
-from conftest import unaligned_copy
+from conftest import BIT_METRICS, METRICS, unaligned_copy
 
-METRICS = ["dot", "cosine", "sqeuclidean", "euclidean", "cityblock", "hamming", "jaccard"]
-BIT_METRICS = ["hamming", "jaccard"]
 COUNTING = {"hamming", "jaccard"}
 
 # How an input reaches simdkit: the NumPy storage and the dtype= keyword.

@@ -36,6 +36,13 @@ def test_simdkit_comes_from_a_virtual_environment_not_the_source_tree():
     assert PACKAGE.is_relative_to(Path(sys.prefix).resolve()), PACKAGE
 
 
+def bundled_highway_libraries():
+    """The Highway libraries auditwheel bundled beside the package (not their
+    license files)."""
+    return sorted(str(path) for path in (PACKAGE.parent / "simdkit.libs").glob("libhwy-*")
+                  if not path.name.endswith(".copyright"))
+
+
 def mapped_highway_libraries():
     maps = Path("/proc/self/maps").read_text()
     return sorted(set(re.findall(r"\S*libhwy[^/\s]*\.so[\d.]*$", maps, re.M)))
@@ -43,16 +50,14 @@ def mapped_highway_libraries():
 
 @installed_wheel
 def test_the_only_highway_loaded_is_the_bundled_one():
-    bundled = sorted(str(path) for path in (PACKAGE.parent / "simdkit.libs").glob("libhwy-*.so*")
-                     if not path.name.endswith(".copyright"))
+    bundled = bundled_highway_libraries()
     assert len(bundled) == 1, bundled
     assert mapped_highway_libraries() == bundled
 
 
 @installed_wheel
 def test_highways_license_ships_beside_the_bundled_library():
-    (library,) = [path for path in (PACKAGE.parent / "simdkit.libs").glob("libhwy-*")
-                  if not path.name.endswith(".copyright")]
+    (library,) = bundled_highway_libraries()
     license_text = Path(f"{library}.copyright").read_text()
     assert "Apache" in license_text and "Google" in license_text
 
