@@ -133,6 +133,13 @@ void TopK(Metric metric, const MatrixView& queries, const X& x, std::size_t k,
   topk(metric, queries, x, k, indices.data(), distances.data(), threads);
 }
 
+template <typename T>
+void Pdist(Metric metric, const MatrixView& x, Span<T> out, std::size_t threads) {
+  CheckResultType<T>("pdist", "out", x.dtype);
+  CheckSize("pdist", "out", out.size(), pdist_size(x.rows), "x.rows * (x.rows - 1) / 2");
+  pdist(metric, x, out.data(), threads);
+}
+
 // The element-wise conversions and apply: in and out of the same size.
 template <typename In, typename Out>
 void SameSize(const char* function, void (*pointer_form)(const In*, std::size_t, Out*),
@@ -230,6 +237,12 @@ void cdist(Metric metric, const MatrixView& a, const PackedMatrix& b, const Muta
            std::size_t threads) {
   CheckShape("cdist", "out", out, ResultDType(a.dtype), a.rows, b.rows());
   cdist(metric, a, b, out.data, out.row_stride, threads);
+}
+void pdist(Metric metric, const MatrixView& x, Span<float> out, std::size_t threads) {
+  Pdist(metric, x, out, threads);
+}
+void pdist(Metric metric, const MatrixView& x, Span<double> out, std::size_t threads) {
+  Pdist(metric, x, out, threads);
 }
 void topk(Metric metric, const MatrixView& queries, const MatrixView& x, std::size_t k,
           Span<std::int64_t> indices, Span<float> distances, std::size_t threads) {

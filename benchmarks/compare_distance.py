@@ -22,6 +22,9 @@ seconds, e.g. for a smoke test):
               (matmul, argpartition, sort of the k); time and peak memory
               (peak RSS growth of a fresh process, which sees C++ allocations
               too; tracemalloc where /proc/self/clear_refs is unavailable).
+  * pdist     float32 and float64, 2000 x 768, every metric SciPy's pdist
+              shares with simdkit: simdkit.pdist vs scipy.spatial.distance.pdist
+              vs simdkit's own cdist(X, X) vs NumKong's *_symmetric.
   * dtypes    simdkit.cdist 1000 x 1000 x 768 (cosine, dot) in bfloat16,
               float16, int8 and uint8 against simdkit's own float32; NumKong on
               the same inputs for context.
@@ -32,7 +35,8 @@ Then the targets from the issue, each marked PASS or MISS:
   cdist cosine f32 1000x1000 d=768: >= 10x SciPy, >= 1x NumKong, within 1.5x
   of NumPy matmul; distance f32 d=128 calls/s: >= 1x NumKong, >= 3x numpy.dot;
   topk: within 2x of NumPy's time, <= 1/50 of its peak memory; bfloat16 and
-  int8 cdist >= 2x our float32.
+  int8 cdist >= 2x our float32; pdist (issue 20) >= 10x SciPy's pdist and
+  >= 1.8x our cdist(X, X).
 
 Needs NumPy and simdkit; SciPy, NumKong (pip install numkong), ml_dtypes and
 threadpoolctl are used when installed and reported as missing otherwise.
@@ -83,15 +87,23 @@ if HAVE_THREADPOOLCTL:
 
 METRICS = ("cosine", "sqeuclidean", "dot")
 NUMKONG_METRIC = {"cosine": "angular", "sqeuclidean": "sqeuclidean", "euclidean": "euclidean", "dot": "dot"}
-LIBRARIES = ("simdkit", "numkong", "numpy", "scipy")
+LIBRARIES = ("simdkit", "numkong", "numpy", "scipy", "cdist(X,X)")
+# pdist: every metric simdkit shares with SciPy's pdist.
+PDIST_METRICS = ("cosine", "sqeuclidean", "euclidean", "cityblock", "hamming", "jaccard")
+# NumKong's symmetric all-pairs functions (its square matrix, upper
+# triangle filled): what it offers for pdist; sqeuclidean as its euclidean
+# squared.
+NUMKONG_SYMMETRIC = {"dot": "dots_symmetric", "cosine": "angulars_symmetric",
+                     "euclidean": "euclideans_symmetric", "sqeuclidean": "euclideans_symmetric"}
 
 SIZES = {
     "full": {"pair_d": (4, 128, 768, 1536), "cdist_d": (4, 128, 768, 1536),
              "cdist_shapes": ((1, 100_000), (1000, 1000)), "topk": (1000, 100_000, 128, 10),
-             "dtype_shape": (1000, 1000, 768), "headline_d": 768, "pair_headline_d": 128},
+             "dtype_shape": (1000, 1000, 768), "headline_d": 768, "pair_headline_d": 128,
+             "pdist_shape": (2000, 768)},
     "quick": {"pair_d": (4, 128), "cdist_d": (4, 128), "cdist_shapes": ((1, 2000), (64, 64)),
               "topk": (16, 4000, 32, 10), "dtype_shape": (64, 64, 128), "headline_d": 128,
-              "pair_headline_d": 128},
+              "pair_headline_d": 128, "pdist_shape": (100, 64)},
 }
 TIMING = {"full": {"repeats": 5, "min_time": 0.1, "budget": 3.0},
           "quick": {"repeats": 3, "min_time": 0.005, "budget": 0.2}}
@@ -202,6 +214,40 @@ def numkong_cdist(metric: str, A: np.ndarray, B: np.ndarray) -> tuple[str, Calla
     name = NUMKONG_METRIC[metric]
     return (f"numkong.cdist(A, B, '{name}', out_dtype='{out_dtype}')",
             lambda: numkong.cdist(A, B, metric=name, out_dtype=out_dtype, threads=1))
+
+
+def numkong_symmetric(metric: str, X: np.ndarray) -> tuple[str, Callable[[], object]] | None:
+    """NumKong's symmetric all-pairs call of the metric (one thread: it has
+    no threads argument), or None."""
+    name = NUMKONG_SYMMETRIC.get(metric)
+    if numkong is None or name is None:
+        return None
+    function = getattr(numkong, name)
+    if metric == "sqeuclidean":
+        def squared():
+            D = np.asarray(function(X))
+            return np.square(D, out=D)
+        return f"numkong.{name}(X) squared", squared
+    return f"numkong.{name}(X)", lambda: function(X)
+
+
+def pdist_calls(metric: str, X: np.ndarray) -> tuple[dict[str, Callable[[], object]],
+                                                      dict[str, Callable[[], object]]]:
+    """simdkit.pdist, SciPy's pdist, simdkit's own cdist(X, X) and NumKong's
+    symmetric function, one thread each; and each one's condensed result,
+    for check_agreement."""
+    upper = np.triu_indices(len(X), 1)
+    calls = {"simdkit": lambda: simdkit.pdist(X, metric, threads=1),
+             "cdist(X,X)": lambda: simdkit.cdist(X, X, metric, threads=1)}
+    if scipy_distance is not None:
+        calls["scipy"] = lambda: scipy_distance.pdist(X, metric)
+    theirs = numkong_symmetric(metric, X)
+    if theirs is not None:
+        calls["numkong"] = theirs[1]
+    squares = ("cdist(X,X)", "numkong")
+    condensed = {name: (lambda c=call: np.asarray(c())[upper]) if name in squares else call
+                 for name, call in calls.items()}
+    return calls, condensed
 
 
 def pair_calls(metric: str, a: np.ndarray, b: np.ndarray) -> dict[str, Callable[[], object]]:
@@ -329,6 +375,20 @@ def run_cases(mode: str, repeats: int | None) -> tuple[list[dict], list[str]]:
                 problems += check_agreement(f"cdist {metric} {rows_a}x{rows_b}x{d}", calls, 1e-3)
                 for library, call in calls.items():
                     record("cdist", metric, "float32", f"{rows_a}x{rows_b}x{d}", library, call)
+
+    print("pdist: float32 and float64, one thread, beside simdkit's own cdist(X, X)")
+    rows, d = sizes["pdist_shape"]
+    for dtype in (np.float32, np.float64):
+        normal = rng.standard_normal((rows, d)).astype(dtype)
+        small_integers = rng.integers(-1, 2, (rows, d)).astype(dtype)  # hamming, jaccard: ties
+        for metric in PDIST_METRICS:
+            X = small_integers if metric in ("hamming", "jaccard") else normal
+            calls, condensed = pdist_calls(metric, X)
+            label = f"pdist {metric} {np.dtype(dtype).name} {rows}x{d}"
+            problems += check_agreement(label, condensed, 1e-4)
+            for library, call in calls.items():
+                record("pdist", metric, np.dtype(dtype).name, f"{rows}x{d}", library, call)
+        del normal, small_integers
 
     print("topk: float32, one thread; peak memory in a fresh process")
     topk_shape = sizes["topk"]
@@ -488,6 +548,14 @@ def target_checks(results: list[dict], mode: str) -> list[dict]:
         ratio_check(f"topk {metric} {topk_shape}: within 2x of NumPy matmul+argpartition", 0.5, ours, theirs)
         ratio_check(f"topk {metric} {topk_shape}: <= 1/50 of NumPy's peak memory", 50.0, ours, theirs,
                     memory=True)
+    pdist_shape = "x".join(str(size) for size in sizes["pdist_shape"])
+    for dtype in ("float32", "float64"):
+        for metric in PDIST_METRICS:
+            ours = row(case="pdist", metric=metric, dtype=dtype, library="simdkit")
+            ratio_check(f"pdist {metric} {dtype} {pdist_shape}: >= 10x SciPy", 10.0, ours,
+                        row(case="pdist", metric=metric, dtype=dtype, library="scipy"))
+            ratio_check(f"pdist {metric} {dtype} {pdist_shape}: >= 1.8x our cdist(X, X)", 1.8, ours,
+                        row(case="pdist", metric=metric, dtype=dtype, library="cdist(X,X)"))
     dtype_shape = "x".join(str(size) for size in sizes["dtype_shape"])
     for dtype in ("bfloat16", "int8"):
         for metric in ("cosine", "dot"):

@@ -1,15 +1,17 @@
-// simdkit_benchmarks, distance family: one pair, all pairs (cdist) and the k
-// nearest rows (topk) on every Highway target this CPU supports.
+// simdkit_benchmarks, distance family: one pair, all pairs (cdist, pdist)
+// and the k nearest rows (topk) on every Highway target this CPU supports.
 //
 // Names are
 //   distance/<metric>/<dtype>/<TARGET>/<n>              e.g. distance/sqeuclidean/f32/AVX2/128
 //   cdist/<metric>/<dtype>/<TARGET>/<rows_a>x<rows_b>x<d>  e.g. cdist/cosine/f32/AVX2/1000x1000x768
+//   pdist/<metric>/<dtype>/<TARGET>/<rows>x<d>          e.g. pdist/cosine/f32/AVX2/2000x768
 //   topk/<metric>/<dtype>/<TARGET>/<queries>x<rows>x<d>/<k>
 // with dtype f64, f32, f16, bf16, i8, u8 or bits (d then counts bytes, 8
-// components each). cdist and topk run on one thread (threads=1), so that
-// targets compare kernel against kernel. items/s counts element pairs
-// (n, or rows_a * rows_b * d); cdist and topk also report pairs/s (rows
-// compared per second); distance reports bytes/s of input read.
+// components each). cdist, pdist and topk run on one thread (threads=1), so
+// that targets compare kernel against kernel. items/s counts element pairs
+// (n, rows_a * rows_b * d, or rows (rows - 1) / 2 * d); cdist, pdist and topk
+// also report pairs/s (rows compared per second); distance reports bytes/s
+// of input read.
 //
 // The smoke run of the test script (--benchmark_filter='/16$') runs the
 // distance benchmarks at n = 16 and the small topk shape (k = 16); the large
@@ -120,6 +122,22 @@ void BenchmarkCdist(benchmark::State& state, const std::string& target, Metric m
   SetPairThroughput(state, shape);
 }
 
+void BenchmarkPdist(benchmark::State& state, const std::string& target, Metric metric,
+                    DType dtype, std::size_t rows, std::size_t cols) {
+  if (!ForceTarget(state, target)) return;
+  const MatrixView x{Data(dtype, rows * cols, 0), dtype, rows, cols, cols};
+  std::vector<double> out(simdkit::pdist_size(rows));  // room for float or double results
+  for (auto _ : state) {
+    simdkit::pdist(metric, x, out.data(), /*threads=*/1);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  const std::size_t pairs = simdkit::pdist_size(rows);
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(pairs * cols));
+  state.counters["pairs/s"] =
+      benchmark::Counter(static_cast<double>(pairs), benchmark::Counter::kIsIterationInvariantRate);
+}
+
 void BenchmarkTopk(benchmark::State& state, const std::string& target, Metric metric, DType dtype,
                    Shape shape, std::size_t k) {
   if (!ForceTarget(state, target)) return;
@@ -210,6 +228,25 @@ void RegisterDistanceBenchmarks(const std::vector<std::string>& targets) {
     for (const std::string& target : targets) {
       Register(BenchmarkName({"cdist", metric_name(metric), ShortName(dtype), target, large.Name()}),
                [=](benchmark::State& state) { BenchmarkCdist(state, target, metric, dtype, large); });
+    }
+  }
+
+  // pdist: a small matrix for every (metric, dtype), and SciPy's favourite
+  // shape on float32 and float64 for the metrics users time it with.
+  for (auto [metric, dtype] : pairs) {
+    for (const std::string& target : targets) {
+      Register(BenchmarkName({"pdist", metric_name(metric), ShortName(dtype), target, "64x128"}),
+               [=](benchmark::State& state) { BenchmarkPdist(state, target, metric, dtype, 64, 128); });
+    }
+  }
+  for (DType dtype : {DType::kFloat32, DType::kFloat64}) {
+    for (Metric metric : {Metric::kCosine, Metric::kEuclidean}) {
+      for (const std::string& target : targets) {
+        Register(BenchmarkName({"pdist", metric_name(metric), ShortName(dtype), target, "2000x768"}),
+                 [=](benchmark::State& state) {
+                   BenchmarkPdist(state, target, metric, dtype, 2000, 768);
+                 });
+      }
     }
   }
 

@@ -340,23 +340,26 @@ OutMatrix RequireOutMatrix(const py::handle& out, DType dtype,
   OutMatrix result{
       RequireOut(out, DTypes(dtype), shape, function, "the result dtype for this input"), 0};
   const py::array& array = result.array;
-  const py::ssize_t rows = shape[0], cols = shape[1];
+  const bool vector = shape.size() == 1;
+  const py::ssize_t rows = vector ? 1 : shape[0], cols = shape.back();
   if (rows == 0 || cols == 0) return result;  // nothing is written: any strides
   const auto item = static_cast<py::ssize_t>(array.itemsize());
   if (reinterpret_cast<std::uintptr_t>(array.data()) % static_cast<std::uintptr_t>(item) != 0) {
     throw py::value_error(prefix + "must be aligned to its itemsize (" + std::to_string(item) +
                           " bytes)");
   }
-  if (cols > 1 && array.strides(1) != item) {
-    throw py::value_error(prefix + "must have unit column stride (strides[1] == " +
+  const std::vector<py::ssize_t> strides(array.strides(), array.strides() + array.ndim());
+  if (cols > 1 && strides.back() != item) {
+    throw py::value_error(prefix + (vector ? "must be contiguous (strides[0] == "
+                                           : "must have unit column stride (strides[1] == ") +
                           std::to_string(item) + " bytes, as in C order), got strides " +
-                          ShapeString({array.strides(0), array.strides(1)}));
+                          ShapeString(strides));
   }
   if (rows > 1 && (array.strides(0) < cols * item || array.strides(0) % item != 0)) {
     throw py::value_error(prefix + "must have non-overlapping rows (strides[0] a multiple of " +
                           std::to_string(item) + " bytes and at least " +
                           std::to_string(cols * item) + "), got strides " +
-                          ShapeString({array.strides(0), array.strides(1)}));
+                          ShapeString(strides));
   }
   result.row_stride = rows > 1 ? static_cast<std::size_t>(array.strides(0) / item)
                                : static_cast<std::size_t>(cols);

@@ -200,7 +200,8 @@ py::array RequireOut(const py::handle& out, DTypes accepted,
                      const std::vector<py::ssize_t>& shape, const char* function,
                      const char* dtype_note);
 
-// An `out=` argument for a result of `dtype` and 2-D `shape`: an ndarray of
+// An `out=` argument for a result of `dtype` and 2-D `shape` (or 1-D: one
+// contiguous row, and row_stride its length): an ndarray of
 // exactly that dtype (TypeError otherwise) and shape, writeable (the checks
 // it shares with ResultLike, in the same words), aligned,
 // with unit column stride and rows that do not overlap (any row stride from

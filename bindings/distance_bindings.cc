@@ -1,6 +1,6 @@
 // Python entry points of the distance family: distance (one pair), paired
-// (row pairs), cdist (all pairs) and topk (k nearest rows), over the metrics
-// and dtypes of include/simdkit/distance.h. Each call validates once (metric,
+// (row pairs), cdist and pdist (all pairs) and topk (k nearest rows), over
+// the metrics and dtypes of include/simdkit/distance.h. Each call validates once (metric,
 // dtype, shapes, out=), then makes one call into the C++ API, with the GIL
 // released for large inputs. Rows with unit column stride that do not overlap
 // are read in place; any other layout is gathered once (ContiguousRows).
@@ -135,6 +135,14 @@ const Signature kPairedSignature("distance",
 const Signature kCdistSignature("distance",
                                 {{"A", ParameterKind::kArray, nullptr, kPlainDTypes},
                                  {"B", ParameterKind::kArrayOrPacked, nullptr, kPlainDTypes},
+                                 {"metric", ParameterKind::kMetric, "'euclidean'"},
+                                 kKeywordOnly,
+                                 {"dtype", ParameterKind::kDTypeKeyword, "None"},
+                                 {"threads", ParameterKind::kThreads, "None"},
+                                 {"out", ParameterKind::kOut, "None", kResultDTypes}},
+                                ResultKind::kArray);
+const Signature kPdistSignature("distance",
+                                {{"X", ParameterKind::kArray, nullptr, kPlainDTypes},
                                  {"metric", ParameterKind::kMetric, "'euclidean'"},
                                  kKeywordOnly,
                                  {"dtype", ParameterKind::kDTypeKeyword, "None"},
@@ -391,6 +399,29 @@ py::array Cdist(const py::handle& a, const py::handle& b, const py::handle& metr
   return result.array;
 }
 
+py::array Pdist(const py::handle& x, const py::handle& metric, const py::handle& dtype,
+                const py::handle& threads, const py::handle& out) {
+  const Operands ops = RequireOperands(x, x, metric, dtype, "pdist", "X", "X", 2, "(rows, dims)");
+  const std::size_t worker_count = ThreadsArg(threads, "pdist");
+  const auto rows = static_cast<std::size_t>(ops.a.shape(0));
+  // rows < 2^31: the pairs fit in a py::ssize_t.
+  const std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(simdkit::pdist_size(rows))};
+  py::array result = out.is_none()
+                         ? NewArray(ops.result(), shape, "pdist")
+                         : RequireOutMatrix(out, ops.result(), shape, {{"X", &ops.a}}, "pdist").array;
+  if (shape[0] == 0) return result;
+  void* out_data = result.mutable_data();
+  const RowLayout x_rows = RowsOf(ops.a);
+  VisitDType(ops.storage, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    RunKernel("pdist", SaturatingProduct(rows, rows, ops.dims) / 2, [&] {
+      const ContiguousRows<T> x_input(x_rows, Packing::kDisjoint);
+      simdkit::pdist(ops.metric, ViewOf(x_input, ops.dtype), out_data, worker_count);
+    });
+  });
+  return result;
+}
+
 py::tuple Topk(const py::handle& q, const py::handle& x, const py::handle& k_object,
                const py::handle& metric, const py::handle& dtype, const py::handle& threads) {
   const Operands ops = RequireOperands(q, x, metric, dtype, "topk", "Q", "X", 2, "(rows, dims)",
@@ -504,7 +535,7 @@ bool AsSmallOperands(const py::handle& a, const py::handle& b, const py::handle&
   return simdkit::metric_supports(ops.metric, ops.dtype);
 }
 
-// distance(), paired(), cdist(), topk() and pack() as raw METH_FASTCALL
+// distance(), paired(), cdist(), pdist(), topk() and pack() as raw METH_FASTCALL
 // entry points: through pybind11's dispatcher, passing metric= by keyword
 // alone cost ~300 ns more per call.
 PyObject* DistanceEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
@@ -557,6 +588,27 @@ PyObject* CdistEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs
       return std::move(result);
     }
     return Cdist(values[0], values[1], values[2], values[3], values[4], values[5]);
+  });
+}
+
+PyObject* PdistEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t nargs,
+                     PyObject* kwnames) {
+  return CallFromPython([&]() -> py::object {
+    py::handle values[5];
+    kPdistSignature.Parse("pdist", args, nargs, kwnames, values);
+    SmallOperands ops;
+    if (values[4].is_none() &&
+        AsSmallOperands(values[0], values[0], values[1], values[2], 2, "pdist", ops) &&
+        SaturatingProduct(ops.a.size, static_cast<std::size_t>(ops.a.shape[0])) <
+            kReleaseGilElements) {
+      const std::size_t worker_count = ThreadsArg(values[3], "pdist");
+      const auto rows = static_cast<std::size_t>(ops.a.shape[0]);
+      const py::ssize_t shape[] = {static_cast<py::ssize_t>(simdkit::pdist_size(rows))};
+      py::array result = NewArray(ops.result(), 1, shape, "pdist");
+      simdkit::pdist(ops.metric, ops.rows_of(ops.a), result.mutable_data(), worker_count);
+      return std::move(result);
+    }
+    return Pdist(values[0], values[1], values[2], values[3], values[4]);
   });
 }
 
@@ -665,6 +717,15 @@ void RegisterDistance(py::module_& module) {
                    "shape (m, n), writeable, with unit column stride (rows may be\n"
                    "further apart), not sharing memory with A or B; it is filled and\n"
                    "returned. B may be a simdkit.PackedMatrix (simdkit.pack).\n\n") +
+           kMetricsDoc},
+      {"pdist", kPdistSignature, &PdistEntry,
+       std::string("The condensed distance matrix of the rows of X (m, d), as\n"
+                   "scipy.spatial.distance.pdist: the m * (m - 1) / 2 distances of rows\n"
+                   "i < j, row by row of the upper triangle (squareform's order), each\n"
+                   "computed once, with the values cdist(X, X)[i, j] gives. threads: as in\n"
+                   "cdist. out: a contiguous 1-D ndarray of the result dtype and that\n"
+                   "length, writeable, not sharing memory with X; it is filled and\n"
+                   "returned.\n\n") +
            kMetricsDoc},
       {"pack", kPackSignature, &PackEntry,
        "X (n, d) packed for many cdist(A, B) / topk(Q, X) calls that take it as B or X:\n"

@@ -463,6 +463,44 @@ void TopKOnModel(Metric metric, const MatrixView& queries, const MatrixView& x, 
   model::TopKOf(metric, queries, x, k, indices, distances, threads);
 }
 
+namespace {
+
+using CdistFunction = void (*)(Metric, const MatrixView&, const MatrixView&, float*, std::size_t,
+                               std::size_t);
+
+// Bands of kBandRows rows of x against the rows after the band's first: a
+// band's own triangle is computed twice over (kBandRows / x.rows of the
+// work), the rest once.
+void PdistInBands(CdistFunction cdist, Metric metric, const MatrixView& x, float* out,
+                  std::size_t threads) {
+  constexpr std::size_t kBandRows = 256;
+  const std::size_t rows = x.rows, element = dtype_size(x.dtype);
+  std::vector<float> band(std::min(kBandRows, rows) * rows);
+  const auto* data = static_cast<const unsigned char*>(x.data);
+  for (std::size_t i0 = 0; i0 + 1 < rows; i0 += kBandRows) {
+    MatrixView band_rows = x, later_rows = x;
+    band_rows.data = data + i0 * x.row_stride * element;
+    band_rows.rows = std::min(kBandRows, rows - 1 - i0);
+    later_rows.data = data + (i0 + 1) * x.row_stride * element;
+    later_rows.rows = rows - 1 - i0;
+    cdist(metric, band_rows, later_rows, band.data(), later_rows.rows, threads);
+    for (std::size_t r = 0; r < band_rows.rows; ++r) {
+      const float* values = band.data() + r * later_rows.rows;
+      std::copy(values + r, values + later_rows.rows, out + pdist_index(rows, i0 + r, i0 + r + 1));
+    }
+  }
+}
+
+}  // namespace
+
+void PdistOnModel(Metric metric, const MatrixView& x, float* out, std::size_t threads) {
+  PdistInBands(&CdistOnModel, metric, x, out, threads);
+}
+
+void PdistOnHardware(Metric metric, const MatrixView& x, float* out, std::size_t threads) {
+  PdistInBands(&CdistOnHardware, metric, x, out, threads);
+}
+
 void CdistOnHardware(Metric metric, const MatrixView& a, const MatrixView& b, float* out,
                      std::size_t out_row_stride, std::size_t threads) {
   if (!Gate().usable) throw std::logic_error("simdkit: AMX hardware path without the gate's yes");

@@ -65,6 +65,11 @@ void CdistOnModel(Metric metric, const MatrixView& a, const MatrixView& b, float
 void TopKOnModel(Metric metric, const MatrixView& queries, const MatrixView& x, std::size_t k,
                  std::int64_t* indices, float* distances, std::size_t threads);
 
+// pdist (the condensed matrix, pdist_index)
+// as bands of cdist's rows against the rows after them: each pair with the
+// bits cdist(x, x) gives it. x.rows >= 2.
+void PdistOnModel(Metric metric, const MatrixView& x, float* out, std::size_t threads);
+
 // On the tile instructions: only after Gate() said usable (std::logic_error
 // otherwise). Whether to use them at all (disabled, the active target) is
 // decided by the caller: kernels/distance.cc, with dispatch/targets.cc.
@@ -72,6 +77,7 @@ void CdistOnHardware(Metric metric, const MatrixView& a, const MatrixView& b, fl
                      std::size_t out_row_stride, std::size_t threads);
 void TopKOnHardware(Metric metric, const MatrixView& queries, const MatrixView& x, std::size_t k,
                     std::int64_t* indices, float* distances, std::size_t threads);
+void PdistOnHardware(Metric metric, const MatrixView& x, float* out, std::size_t threads);
 
 }  // namespace simdkit::amx
 

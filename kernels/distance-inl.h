@@ -1030,7 +1030,10 @@ struct PanelBlock {
 // block first comes into cache (once per chunk: no pass of its own over
 // either side), or from the squared norms given for a side (nullptr: none
 // known). Calls chunk_packed(j0, j_end) after packing a chunk, emit for each
-// block, and chunk_done(j0, j_end) after a chunk.
+// block, and chunk_done(j0, j_end) after a chunk. `upper_triangle` (pdist,
+// where both sides are one matrix): only broadcast rows below a chunk's last
+// packed row pass over it, and only over the panels that hold a column past
+// their first row, as only those have pairs (i < j).
 using ChunkCallback = FunctionRef<void(size_t, size_t)>;
 using PanelEmit = FunctionRef<void(const PanelBlock&)>;
 
@@ -1038,7 +1041,7 @@ template <typename Stored, Term term>
 void PanelPasses(Metric metric, const MatrixView& broadcast, size_t b_begin, size_t b_end,
                  const double* broadcast_norms, const MatrixView& packed, size_t p_begin,
                  size_t p_end, const double* packed_norms, ChunkCallback chunk_packed,
-                 PanelEmit emit, ChunkCallback chunk_done) {
+                 PanelEmit emit, ChunkCallback chunk_done, bool upper_triangle = false) {
   using Layout = PanelLayoutOf<Stored, term>;
   using Unit = PanelUnitOf<Layout>;
   using Total = PanelTotalOf<Layout>;
@@ -1075,8 +1078,9 @@ void PanelPasses(Metric metric, const MatrixView& broadcast, size_t b_begin, siz
     RowFactorsOf<Stored>(metric, packed, j0, j_end - j0, /*norm_form=*/true, packed_norms,
                          packed_factors.data());
     chunk_packed(j0, j_end);
-    for (size_t i = b_begin; i < b_end; i += kPanelRows) {
-      const size_t rows = HWY_MIN(kPanelRows, b_end - i);
+    const size_t chunk_b_end = upper_triangle ? HWY_MIN(b_end, j_end - 1) : b_end;
+    for (size_t i = b_begin; i < chunk_b_end; i += kPanelRows) {
+      const size_t rows = HWY_MIN(kPanelRows, chunk_b_end - i);
       RowFactorsOf<Stored>(metric, broadcast, i, rows, /*norm_form=*/true, broadcast_norms,
                            broadcast_factors);
       if constexpr (kBroadcastOffsets) {
@@ -1087,7 +1091,12 @@ void PanelPasses(Metric metric, const MatrixView& broadcast, size_t b_begin, siz
       }
       size_t stride;
       const Unit* rows_to_broadcast = BroadcastRows<Layout>(broadcast, i, rows, block.get(), stride);
-      for (size_t j = j0, panel_width; j < j_end; j += panel_width) {
+      // Panels start every kPanelVectors vectors (the last may be narrower):
+      // the upper triangle skips those that end at or before column i + 1.
+      const size_t full_width = kPanelVectors * hn::Lanes(du);
+      const size_t first_panel =
+          upper_triangle && i + 1 > j0 ? j0 + (i + 1 - j0) / full_width * full_width : j0;
+      for (size_t j = first_panel, panel_width; j < j_end; j += panel_width) {
         panel_width = PanelWidth(du, j_end - j);
         const Unit* panel = panels.get() + (j - j0) * units;
         if (panel_width == hn::Lanes(du)) {
@@ -1116,36 +1125,66 @@ void PanelPasses(Metric metric, const MatrixView& broadcast, size_t b_begin, siz
 // Rows [row_begin, row_end) of cdist through panels: a's rows broadcast, b
 // packed (a has at least kPanelRows rows). b_norms: b's squared norms, if
 // known.
+// The values of row r of a panel block against its columns [c0, cols), into
+// out[0, cols - c0): broadcast row block.i + r of `broadcast` with rows
+// block.j + c0 on of `packed`.
+template <typename Stored, Term term>
+void FinishBlockRow(Metric metric, const PanelBlock& block, size_t r, size_t c0,
+                    const MatrixView& broadcast, const MatrixView& packed,
+                    ResultOf<Stored>* out) {
+  const size_t cols = block.cols - c0;
+  if constexpr (std::is_same_v<ResultOf<Stored>, float>) {
+    if (block.values != nullptr) {
+      std::copy_n(block.values + r * block.width + c0, cols, out);
+      return;
+    }
+  }
+  const auto* a_row = static_cast<const MemoryOf<Stored>*>(broadcast.data) +
+                      (block.i + r) * broadcast.row_stride;
+  const auto* b = static_cast<const MemoryOf<Stored>*>(packed.data);
+  const size_t n = broadcast.cols;
+  FinishSums<term, std::is_integral_v<ComputeOf<Stored>>>(
+      metric, block.sums + r * block.width + c0, cols, block.broadcast_factors[r],
+      block.packed_factors + c0, /*row_first=*/true, n, out, [&](size_t c) {
+        return SquaredDifferenceSum<Stored>(a_row, b + (block.j + c0 + c) * packed.row_stride, n);
+      });
+}
+
 template <typename Stored, Term term>
 void PanelCdistRows(Metric metric, const MatrixView& av, const MatrixView& bv,
                     const double* b_norms, size_t row_begin, size_t row_end,
                     ResultOf<Stored>* out, size_t out_stride) {
-  const auto* a = static_cast<const MemoryOf<Stored>*>(av.data);
-  const auto* b = static_cast<const MemoryOf<Stored>*>(bv.data);
-  const size_t n = av.cols;
   const auto ignore_chunk = [](size_t, size_t) {};
   PanelPasses<Stored, term>(
       metric, av, row_begin, row_end, nullptr, bv, 0, bv.rows, b_norms, ignore_chunk,
       [&](const PanelBlock& block) {
         for (size_t r = 0; r < block.rows; ++r) {
-          const size_t i = block.i + r;
-          if constexpr (std::is_same_v<ResultOf<Stored>, float>) {
-            if (block.values != nullptr) {
-              std::copy_n(block.values + r * block.width, block.cols, out + i * out_stride + block.j);
-              continue;
-            }
-          }
-          const auto* a_row = a + i * av.row_stride;
-          FinishSums<term, std::is_integral_v<ComputeOf<Stored>>>(metric, block.sums + r * block.width, block.cols,
-                           block.broadcast_factors[r],
-                           block.packed_factors, /*row_first=*/true, n,
-                           out + i * out_stride + block.j, [&](size_t c) {
-                             return SquaredDifferenceSum<Stored>(
-                                 a_row, b + (block.j + c) * bv.row_stride, n);
-                           });
+          FinishBlockRow<Stored, term>(metric, block, r, 0, av, bv,
+                                       out + (block.i + r) * out_stride + block.j);
         }
       },
       ignore_chunk);
+}
+
+// pdist through panels: the packed rows [j_begin, j_end) of x, a chunk at a
+// time, against the rows of x before each, into the condensed matrix.
+// `squared_norms`: every row's, where the metric takes row factors.
+template <typename Stored, Term term>
+void PanelPdistColumns(Metric metric, const MatrixView& x, const double* squared_norms,
+                       size_t j_begin, size_t j_end, ResultOf<Stored>* out) {
+  const auto ignore_chunk = [](size_t, size_t) {};
+  PanelPasses<Stored, term>(
+      metric, x, 0, j_end - 1, squared_norms, x, j_begin, j_end, squared_norms, ignore_chunk,
+      [&](const PanelBlock& block) {
+        for (size_t r = 0; r < block.rows; ++r) {
+          const size_t i = block.i + r;
+          if (block.j + block.cols <= i + 1) continue;  // no column j > i
+          const size_t c0 = i + 1 > block.j ? i + 1 - block.j : 0;
+          FinishBlockRow<Stored, term>(metric, block, r, c0, x, x,
+                                       out + pdist_index(x.rows, i, block.j + c0));
+        }
+      },
+      ignore_chunk, /*upper_triangle=*/true);
 }
 
 // topk for queries [q_begin, q_end) through panels: the queries packed, x's
@@ -1793,34 +1832,47 @@ void PairedOnTarget(Metric metric, const MatrixView& a, const MatrixView& b, voi
   }
 }
 
+// Calls body(std::integral_constant<Term, the metric's tile term>) where the
+// panels or the few-rows form may take the call (floating terms, and
+// int8/uint8 where PairPanels), and returns what it returns: whether it
+// computed the call. False, without calling it, elsewhere.
+template <typename Stored, typename Body>
+bool WithPanelTerm(Metric metric, const Body& body) {
+  if constexpr (std::is_floating_point_v<ComputeOf<Stored>> || PairPanels<Stored>()) {
+    return ForPlan<Stored>(metric, [&](auto plan) -> bool {
+      constexpr Term term = decltype(plan)::kTileTerm;
+      if constexpr (term == Term::kNone) {
+        return false;
+      } else {
+        return body(std::integral_constant<Term, term>());
+      }
+    });
+  }
+  return false;
+}
+
 // b_squared_norms: b's SquaredNorms, when a PackedMatrix computed them on
 // this target (nullptr: computed here, as the kernels need them).
 template <typename Stored>
 void CdistOnTarget(Metric metric, const MatrixView& a, const MatrixView& b,
                    const double* b_squared_norms, void* out, size_t out_stride, size_t threads) {
   auto* result = static_cast<ResultOf<Stored>*>(out);
-  if constexpr (std::is_floating_point_v<ComputeOf<Stored>> || PairPanels<Stored>()) {
-    const bool done = ForPlan<Stored>(metric, [&](auto plan) -> bool {
-      constexpr Term term = decltype(plan)::kTileTerm;
-      if constexpr (term == Term::kNone) {
-        return false;
-      } else {
-        if constexpr (std::is_floating_point_v<ComputeOf<Stored>>) {
-          if (UseFewRows<Stored>(a.rows, b.rows, a.cols)) {
-            FewCdist<Stored, term>(metric, a, b, b_squared_norms, result, out_stride, threads);
-            return true;
-          }
-        }
-        if (!UsePanels<Stored>(a.rows, b.rows, a.cols)) return false;
-        ParallelRows(threads, a.rows, a.rows * b.rows * a.cols, [&](size_t begin, size_t end) {
-          PanelCdistRows<Stored, PanelTerm(term)>(metric, a, b, b_squared_norms, begin, end, result,
-                                                  out_stride);
-        });
+  const bool done = WithPanelTerm<Stored>(metric, [&](auto term_constant) -> bool {
+    constexpr Term term = decltype(term_constant)::value;
+    if constexpr (std::is_floating_point_v<ComputeOf<Stored>>) {
+      if (UseFewRows<Stored>(a.rows, b.rows, a.cols)) {
+        FewCdist<Stored, term>(metric, a, b, b_squared_norms, result, out_stride, threads);
         return true;
       }
+    }
+    if (!UsePanels<Stored>(a.rows, b.rows, a.cols)) return false;
+    ParallelRows(threads, a.rows, a.rows * b.rows * a.cols, [&](size_t begin, size_t end) {
+      PanelCdistRows<Stored, PanelTerm(term)>(metric, a, b, b_squared_norms, begin, end, result,
+                                              out_stride);
     });
-    if (done) return;
-  }
+    return true;
+  });
+  if (done) return;
   const std::vector<double> a_norms = TileInverseNorms<Stored>(metric, a, nullptr);
   // b's: from its known squared norms, else chunk by chunk in CdistRows.
   const std::vector<double> b_norms =
@@ -1830,6 +1882,68 @@ void CdistOnTarget(Metric metric, const MatrixView& a, const MatrixView& b,
   ParallelRows(threads, a.rows, work, [&](size_t begin, size_t end) {
     CdistRows<Stored>(metric, a, b, begin, end, a_norms.data(),
                       b_norms.empty() ? nullptr : b_norms.data(), result, out_stride);
+  });
+}
+
+// The condensed matrix of x's rows (pdist_index), each pair computed once
+// and by the form cdist(x, x) takes, so with the same bits as its [i, j]:
+// through panels, each thread a slice of the packed rows j (of equal cost,
+// j pairs each) against the rows before them, with every row's norm computed
+// once for both sides; else (tiles, pair by pair: exact or per-pair sums)
+// cdist's rows in bands against the rows after them, and for fewer rows than
+// a panel block (the few-rows form) the whole square.
+template <typename Stored>
+void PdistOnTarget(Metric metric, const MatrixView& x, void* out, size_t threads) {
+  using Result = ResultOf<Stored>;
+  auto* result = static_cast<Result*>(out);
+  const size_t rows = x.rows, n = x.cols;
+  if (rows < 2) return;
+  const size_t work = rows * (rows - 1) / 2 * HWY_MAX(n, size_t{1});
+  const bool done = WithPanelTerm<Stored>(metric, [&](auto term_constant) -> bool {
+    constexpr Term term = decltype(term_constant)::value;
+    if (!UsePanels<Stored>(rows, rows, n)) return false;
+    std::vector<double> squared_norms;
+    if (NeedsRowFactor(metric, /*norm_form=*/true)) {
+      squared_norms.resize(rows);
+      SquaredNormsOnTarget<Stored>(x, squared_norms.data());
+    }
+    ParallelTriangle(threads, rows, work, /*cost_grows=*/true, [&](size_t begin, size_t end) {
+      if (begin == end) return;
+      PanelPdistColumns<Stored, PanelTerm(term)>(
+          metric, x, squared_norms.empty() ? nullptr : squared_norms.data(), begin, end, result);
+    });
+    return true;
+  });
+  if (done) return;
+  if (UseFewRows<Stored>(rows, rows, n)) {
+    std::vector<Result> square(rows * rows);
+    CdistOnTarget<Stored>(metric, x, x, nullptr, square.data(), rows, /*threads=*/1);
+    for (size_t i = 0; i + 1 < rows; ++i) {
+      std::copy(square.begin() + i * rows + i + 1, square.begin() + (i + 1) * rows,
+                result + pdist_index(rows, i, i + 1));
+    }
+    return;
+  }
+  // Bands of cdist's rows i against rows i + 1 on (a band's own triangle is
+  // computed twice over, kPdistBandRows / rows of the work).
+  constexpr size_t kPdistBandRows = 8 * kTileRows;
+  const std::vector<double> inverse_norms = TileInverseNorms<Stored>(metric, x, nullptr);
+  ParallelTriangle(threads, rows, work, /*cost_grows=*/false, [&](size_t begin, size_t end) {
+    std::vector<Result> band(kPdistBandRows * rows);
+    for (size_t i0 = begin; i0 < end && i0 + 1 < rows; i0 += kPdistBandRows) {
+      MatrixView band_rows = x, later_rows = x;
+      band_rows.data = static_cast<const MemoryOf<Stored>*>(x.data) + i0 * x.row_stride;
+      band_rows.rows = HWY_MIN(end, i0 + kPdistBandRows) - i0;
+      later_rows.data = static_cast<const MemoryOf<Stored>*>(x.data) + (i0 + 1) * x.row_stride;
+      later_rows.rows = rows - i0 - 1;
+      CdistRows<Stored>(metric, band_rows, later_rows, 0, band_rows.rows,
+                        inverse_norms.empty() ? nullptr : inverse_norms.data() + i0, nullptr,
+                        band.data(), later_rows.rows);
+      for (size_t r = 0; r < band_rows.rows && i0 + r + 1 < rows; ++r) {
+        const Result* values = band.data() + r * later_rows.rows;
+        std::copy(values + r, values + later_rows.rows, result + pdist_index(rows, i0 + r, i0 + r + 1));
+      }
+    }
   });
 }
 
@@ -1846,28 +1960,22 @@ void TopKOnTarget(Metric metric, const MatrixView& queries, const MatrixView& x,
                   size_t threads) {
   auto* best = static_cast<ResultOf<Stored>*>(distances);
   const size_t work = queries.rows * x.rows * HWY_MAX(x.cols, size_t{1});
-  if constexpr (std::is_floating_point_v<ComputeOf<Stored>> || PairPanels<Stored>()) {
-    const bool done = ForPlan<Stored>(metric, [&](auto plan) -> bool {
-      constexpr Term term = decltype(plan)::kTileTerm;
-      if constexpr (term == Term::kNone) {
-        return false;
-      } else {
-        if constexpr (std::is_floating_point_v<ComputeOf<Stored>>) {
-          if (UseFewRows<Stored>(queries.rows, x.rows, x.cols)) {
-            FewTopK<Stored, term>(metric, queries, x, x_squared_norms, k, indices, best, threads);
-            return true;
-          }
-        }
-        if (!UsePanels<Stored>(queries.rows, x.rows, x.cols)) return false;
-        ParallelRows(threads, queries.rows, work, [&](size_t begin, size_t end) {
-          PanelTopK<Stored, PanelTerm(term)>(metric, queries, x, x_squared_norms, begin, end, k,
-                                             indices, best);
-        });
+  const bool done = WithPanelTerm<Stored>(metric, [&](auto term_constant) -> bool {
+    constexpr Term term = decltype(term_constant)::value;
+    if constexpr (std::is_floating_point_v<ComputeOf<Stored>>) {
+      if (UseFewRows<Stored>(queries.rows, x.rows, x.cols)) {
+        FewTopK<Stored, term>(metric, queries, x, x_squared_norms, k, indices, best, threads);
         return true;
       }
+    }
+    if (!UsePanels<Stored>(queries.rows, x.rows, x.cols)) return false;
+    ParallelRows(threads, queries.rows, work, [&](size_t begin, size_t end) {
+      PanelTopK<Stored, PanelTerm(term)>(metric, queries, x, x_squared_norms, begin, end, k,
+                                         indices, best);
     });
-    if (done) return;
-  }
+    return true;
+  });
+  if (done) return;
   const std::vector<double> q_norms = TileInverseNorms<Stored>(metric, queries, nullptr);
   const std::vector<double> x_norms = TileInverseNorms<Stored>(metric, x, x_squared_norms);
   ParallelRows(threads, queries.rows, work, [&](size_t begin, size_t end) {

@@ -346,6 +346,33 @@ void cdist(Metric metric, const MatrixView& a, const PackedMatrix& b, void* out,
   Cdist(metric, a, b.view(), &b, out, out_row_stride, threads);
 }
 
+std::size_t pdist_size(std::size_t rows) {
+  if (rows < 2) return 0;
+  // rows (rows - 1) / 2 with the halving done first, on the even factor.
+  const std::size_t half = rows % 2 == 0 ? rows / 2 : (rows - 1) / 2;
+  const std::size_t other = rows % 2 == 0 ? rows - 1 : rows;
+  if (half > std::numeric_limits<std::size_t>::max() / other) {
+    throw std::invalid_argument(Where("pdist") + std::to_string(rows) +
+                                " rows have more pairs than a size_t counts");
+  }
+  return half * other;
+}
+
+void pdist(Metric metric, const MatrixView& x, void* out, std::size_t threads) {
+  CheckMetric("pdist", metric, x.dtype);
+  CheckView("pdist", "x", x);
+  const std::size_t pairs = pdist_size(x.rows);
+  if (pairs == 0) return;
+  if (out == nullptr) throw std::invalid_argument(Where("pdist") + "null output pointer");
+  internal::CheckNoOverlap("pdist", "out", internal::ElementsExtent(out, pairs, ResultSize(x.dtype)),
+                           "x", internal::ViewExtent(x));
+  if (AmxRuns(metric, x)) {
+    amx::PdistOnHardware(metric, x, static_cast<float*>(out), threads);
+    return;
+  }
+  EntryPoints(x.dtype).pdist(metric, x, out, threads);
+}
+
 void topk(Metric metric, const MatrixView& queries, const MatrixView& x, std::size_t k,
           std::int64_t* indices, void* distances, std::size_t threads) {
   TopK(metric, queries, x, nullptr, k, indices, distances, threads);

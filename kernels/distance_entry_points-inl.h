@@ -32,6 +32,10 @@ void TopK(Metric metric, const MatrixView& queries, const MatrixView& x,
                                         distances, threads);
 }
 
+void Pdist(Metric metric, const MatrixView& x, void* out, size_t threads) {
+  PdistOnTarget<SIMDKIT_DISTANCE_STORED>(metric, x, out, threads);
+}
+
 void SquaredNorms(const MatrixView& rows, double* out) {
   SquaredNormsOnTarget<SIMDKIT_DISTANCE_STORED>(rows, out);
 }
@@ -47,6 +51,7 @@ namespace simdkit {
 HWY_EXPORT(Paired);
 HWY_EXPORT(Cdist);
 HWY_EXPORT(TopK);
+HWY_EXPORT(Pdist);
 HWY_EXPORT(SquaredNorms);
 
 namespace internal {
@@ -54,7 +59,8 @@ namespace internal {
 template <>
 DistanceEntryPoints DispatchedDistanceEntryPoints<DType::SIMDKIT_DISTANCE_DTYPE>() {
   return {SIMDKIT_DYNAMIC_DISPATCH(Paired), SIMDKIT_DYNAMIC_DISPATCH(Cdist),
-          SIMDKIT_DYNAMIC_DISPATCH(TopK), SIMDKIT_DYNAMIC_DISPATCH(SquaredNorms)};
+          SIMDKIT_DYNAMIC_DISPATCH(TopK), SIMDKIT_DYNAMIC_DISPATCH(Pdist),
+          SIMDKIT_DYNAMIC_DISPATCH(SquaredNorms)};
 }
 
 }  // namespace internal

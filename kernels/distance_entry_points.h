@@ -27,6 +27,8 @@ struct DistanceEntryPoints {
   void (*topk)(Metric metric, const MatrixView& queries, const MatrixView& x,
                const double* x_squared_norms, std::size_t k, std::int64_t* indices,
                void* distances, std::size_t threads);
+  // The condensed matrix of x's rows (pdist_index), x.rows >= 2.
+  void (*pdist)(Metric metric, const MatrixView& x, void* out, std::size_t threads);
   // sum(row^2) of every row into out[0, rows.rows).
   void (*squared_norms)(const MatrixView& rows, double* out);
 };

@@ -5,6 +5,7 @@
 #define SIMDKIT_KERNELS_PARALLEL_H_
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <exception>
 #include <system_error>
@@ -98,6 +99,21 @@ inline void ParallelRows(std::size_t threads, std::size_t rows, std::size_t work
   for (const std::exception_ptr& error : errors) {
     if (error) std::rethrow_exception(error);
   }
+}
+
+// ParallelRows over the rows of a triangle, where row r costs in proportion
+// to r (`cost_grows`) or to rows - r: the slices are of equal cost rather
+// than of equal length (by the square root of the share of the area).
+inline void ParallelTriangle(std::size_t threads, std::size_t rows, std::size_t work,
+                             bool cost_grows, FunctionRef<void(std::size_t, std::size_t)> body) {
+  const auto boundary = [&](std::size_t r) -> std::size_t {
+    if (r == 0 || r == rows) return r;
+    const double share = static_cast<double>(r) / static_cast<double>(rows);
+    const double position = cost_grows ? std::sqrt(share) : 1.0 - std::sqrt(1.0 - share);
+    return std::min(rows, static_cast<std::size_t>(std::llround(position * static_cast<double>(rows))));
+  };
+  ParallelRows(threads, rows, work,
+               [&](std::size_t begin, std::size_t end) { body(boundary(begin), boundary(end)); });
 }
 
 }  // namespace simdkit

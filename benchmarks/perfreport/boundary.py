@@ -214,6 +214,20 @@ def cdist(n: int, inputs: cases.Inputs) -> list[BoundaryCase]:
                          ("distance", kernel, "f32", size))]
 
 
+def pdist(n: int, inputs: cases.Inputs) -> list[BoundaryCase]:
+    """n rows (at least 2: one pair); beside SciPy's pdist and NumKong's
+    symmetric function, as cases.py calls them."""
+    rows = max(n, 2)
+    kernel, size = f"pdist {BATCH_METRIC}", f"{rows}x{ROW_LENGTH}"
+    reference = reference_of(cases.build("distance", kernel, "f32", size, inputs))
+    X = inputs.get("f32", (rows, ROW_LENGTH), 0)  # cases.py's array
+    theirs = compare_distance.numkong_symmetric(BATCH_METRIC, X)
+    return [BoundaryCase("pdist", kernel, f"X: {rows_of(rows)}",
+                         Call(f"simdkit.pdist(X, '{BATCH_METRIC}')", simdkit.pdist, (X, BATCH_METRIC)),
+                         reference, theirs and Call(theirs[0], theirs[1], ()),
+                         ("distance", kernel, "f32", size))]
+
+
 def topk(n: int, inputs: cases.Inputs) -> list[BoundaryCase]:
     """k = 1 of n rows; NumKong has no top-k (cases.py says why it is left out)."""
     kernel, size = f"topk {BATCH_METRIC}", f"1x{n}x{ROW_LENGTH}/1"
@@ -308,7 +322,8 @@ def binary(name: str) -> Builder:
 # (the reductions, the conversions, the elementwise functions and the row
 # kernels) take their family's, by their signature.
 OWN_BUILDERS: dict[str, Builder] = {
-    "distance": distance, "paired": paired, "cdist": cdist, "topk": topk, "pack": pack,
+    "distance": distance, "paired": paired, "cdist": cdist, "pdist": pdist, "topk": topk,
+    "pack": pack,
     "quantize_int8": quantize_int8, "dequantize_int8": dequantize_int8,
     "atan2": binary("atan2"), "hypot": binary("hypot"), "power": binary("power"),
 }

@@ -175,6 +175,24 @@ def cdist_reference(metric: str, dtype: str, A: np.ndarray, B: np.ndarray) -> tu
     return f"scipy.spatial.distance.cdist(A, B, '{metric}')", lambda: scipy.spatial.distance.cdist(A, B, metric)
 
 
+def pdist_reference(metric: str, dtype: str, X: np.ndarray) -> tuple[str, Call]:
+    """SciPy's pdist (through float32 for the narrow dtypes, of the unpacked
+    bits for packed bits); dot, which SciPy lacks: the upper triangle of
+    X @ X.T."""
+    if dtype == "bits":
+        unpacked = np.unpackbits(X, axis=1)
+        scale = X.shape[1] * 8 if metric == "hamming" else 1
+        return (f"scipy pdist(unpackbits(X), '{metric}')" + (" * bits" if scale != 1 else ""),
+                lambda: scipy.spatial.distance.pdist(unpacked, metric) * scale)
+    wide = X if dtype in ("f64", "f32") else X.astype(widened(dtype))
+    cast = "" if dtype in ("f64", "f32") else f".astype({widened(dtype)})"
+    if metric == "dot":
+        upper = np.triu_indices(X.shape[0], 1)
+        return f"(X{cast} @ X{cast}.T)[triu_indices(n, 1)]", lambda: (wide @ wide.T)[upper]
+    return (f"scipy.spatial.distance.pdist(X{cast}, '{metric}')",
+            lambda: scipy.spatial.distance.pdist(wide, metric))
+
+
 def distance_case(kernel: str, dtype: str, size: str, inputs: Inputs) -> Case | None:
     if dtype not in NUMPY_DTYPES:
         return None
@@ -201,6 +219,12 @@ def distance_case(kernel: str, dtype: str, size: str, inputs: Inputs) -> Case | 
             theirs = compare_distance.numkong_cdist(metric, A, B)
         return Case(lambda: simdkit.cdist(A, B, metric, dtype=as_bits, threads=1),
                     cdist_reference(metric, dtype, A, B), theirs)
+    if form == "pdist":
+        rows, d = dims(size)
+        X = inputs.get(dtype, (rows, d), 0)
+        return Case(lambda: simdkit.pdist(X, metric, dtype=as_bits, threads=1),
+                    pdist_reference(metric, dtype, X),
+                    None if dtype == "bits" else compare_distance.numkong_symmetric(metric, X))
     if form == "topk":
         queries, rows, d, k = dims(size)
         Q, X = inputs.get(dtype, (queries, d), 0), inputs.get(dtype, (rows, d), 1)

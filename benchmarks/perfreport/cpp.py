@@ -19,7 +19,7 @@ from pathlib import Path
 from .timing import Progress
 
 REDUCE_KERNELS = ("sum", "dot", "norm", "min", "max", "argmin", "argmax", "sum_rows")
-DISTANCE_KERNELS = ("distance", "cdist", "topk")
+DISTANCE_KERNELS = ("distance", "cdist", "pdist", "topk")
 FAMILIES = ("reduce", "distance", "math", "convert")
 
 # The part of a name before the target, per family: a POSIX extended regex

@@ -13,9 +13,9 @@ between the two samples around it, in the logarithm of the working set;
 below the smallest, the smallest's; past the largest, memory's): the read
 bandwidth for kernels that only read (reductions, one-pair distances, topk,
 whose output is a few numbers per query), the triad for kernels that write
-as much as they read (conversions, cdist's matrix of results). Streaming
-kernels are held to that bandwidth alone. cdist and topk on float dtypes
-are held to the roofline: the longer of their flops at the peak FMA rate of
+as much as they read (conversions, cdist's and pdist's results). Streaming
+kernels are held to that bandwidth alone. cdist, pdist and topk on float
+dtypes are held to the roofline: the longer of their flops at the peak FMA rate of
 their precision (two flops per element pair) and their bytes at that
 bandwidth, so that a single query, which streams X once, is held to memory
 and a batch to the FMA units. Elementwise math and row kernels are held to
@@ -90,7 +90,7 @@ def collect(results: list[CppResult]) -> Limits:
 def bound(family: str, kernel: str) -> str:
     """'memory' for streaming kernels, 'compute' for the others (the unit
     their throughput is stated in)."""
-    if family == "math" or kernel.startswith(("cdist ", "topk ")):
+    if family == "math" or kernel.startswith(("cdist ", "pdist ", "topk ")):
         return "compute"
     return "memory"
 
@@ -101,13 +101,18 @@ def traffic(result: CppResult) -> tuple[str, float] | None:
     if result.family == "math":
         return None
     form = result.kernel.split()[0]
+    result_size = 8 if result.dtype == "f64" else 4
+    if form == "pdist":
+        # rows x d, into rows (rows - 1) / 2 results.
+        rows, d = (int(part) for part in result.size.split("x"))
+        return "triad", rows * d * ITEMSIZE[result.dtype] + rows * (rows - 1) // 2 * result_size
     if form in ("cdist", "topk"):
         # Sizes are rows_a x rows_b x d (topk: queries x rows x d, then k).
         rows_a, rows_b, d = (int(part) for part in result.size.split("/")[0].split("x"))
         inputs = (rows_a + rows_b) * d * ITEMSIZE[result.dtype]
         if form == "topk":
             return "read", inputs
-        return "triad", inputs + rows_a * rows_b * (8 if result.dtype == "f64" else 4)
+        return "triad", inputs + rows_a * rows_b * result_size
     return ("triad" if result.family == "convert" else "read"), result.bytes
 
 

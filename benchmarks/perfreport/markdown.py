@@ -13,6 +13,7 @@ from .rows import baseline_target
 
 GROUP_TITLES = {
     "reduce": "Reductions", "distance-distance": "Distances: one pair", "distance-cdist": "Distances: cdist",
+    "distance-pdist": "Distances: pdist",
     "distance-topk": "Distances: topk", "math-f32": "Math: elementwise float32",
     "math-f64": "Math: elementwise float64", "math-f16": "Math: elementwise float16 (through float32 "
     "unless the target has float16 arithmetic)", "math-rows": "Math: row kernels", "convert": "Conversions",
@@ -99,12 +100,12 @@ def header(info: dict, settings: dict, context: dict) -> str:
 def legend(baseline: str) -> str:
     return (
         f"\nThroughput: GB/s = 10^9 bytes read and written per second (streaming kernels), Gflop/s = 2 x "
-        f"element pairs per second (cdist, topk: one multiply-add per component of each pair), Gelem/s = "
+        f"element pairs per second (cdist, pdist, topk: one multiply-add per component of each pair), Gelem/s = "
         f"10^9 elements per second (math). ×{baseline} = speedup over the {baseline} target (the scalar-class "
         f"baseline) on the same input. Limit = the best target's fraction of this machine's measured limit: "
         f"the bandwidth of one core at the row's own working set (the read bandwidth for kernels that only read, "
         f"the triad for those that write as much as they read), or the peak FMA rate (compute-bound kernels; "
-        f"math: one FMA lane per element is 100 %); cdist and topk: the roofline, the longer of their flops at "
+        f"math: one FMA lane per element is 100 %); cdist, pdist and topk: the roofline, the longer of their flops at "
         f"the peak and their bytes at the bandwidth (a single query is held to memory). ×NumPy/SciPy, "
         f"×NumKong, ×FAISS = their time ÷ simdkit's, all called from Python on the same arrays, one thread "
         f"each (> 1: simdkit is faster); NumKong with its native output dtype, its only fast path; FAISS's "

@@ -1,6 +1,6 @@
 // Distances and similarities between vectors: one pair, row pairs, all pairs
-// (cdist) and the k nearest rows (topk), over float64, float32, float16,
-// bfloat16, int8, uint8 and packed bits.
+// of two matrices (cdist) or of one (pdist) and the k nearest rows (topk),
+// over float64, float32, float16, bfloat16, int8, uint8 and packed bits.
 //
 // Metrics follow scipy.spatial.distance where SciPy has them:
 //   dot          sum(a*b), a similarity (larger is closer; not in SciPy)
@@ -82,6 +82,20 @@ SIMDKIT_EXPORT void paired(Metric metric, const MatrixView& a, const MatrixView&
 SIMDKIT_EXPORT void cdist(Metric metric, const MatrixView& a, const MatrixView& b, void* out,
                           std::size_t out_row_stride, std::size_t threads = 0);
 
+// The condensed distance matrix of x's rows, as scipy.spatial.distance.pdist:
+// distance(row i, row j) for every i < j, row by row of the upper triangle,
+// at out[pdist_index(x.rows, i, j)]: pdist_size(x.rows) values of the
+// result type. Each pair is computed once, with the bits cdist(x, x) gives
+// its [i, j] (about half of cdist's work). `threads` as in cdist.
+SIMDKIT_EXPORT void pdist(Metric metric, const MatrixView& x, void* out, std::size_t threads = 0);
+
+// x.rows * (x.rows - 1) / 2 (std::invalid_argument where that overflows).
+SIMDKIT_EXPORT std::size_t pdist_size(std::size_t rows);
+// Where pdist puts the pair i < j of `rows` rows (squareform's order).
+constexpr std::size_t pdist_index(std::size_t rows, std::size_t i, std::size_t j) {
+  return rows * i - i * (i + 1) / 2 + (j - i - 1);
+}
+
 // For each query row q, the k rows of x closest to it, best first:
 // indices[q * k + i] and distances[q * k + i] (float or double). Closest is
 // the smallest distance, or the largest value for dot. Ties go to the lower
@@ -94,7 +108,8 @@ SIMDKIT_EXPORT void topk(Metric metric, const MatrixView& queries, const MatrixV
 // View forms. distance: a and b of the same size. paired: out.size() ==
 // a.rows, a Span<double> for float64 input and Span<float> otherwise (as
 // result_is_double). cdist: out is a.rows x b.rows of the result dtype.
-// topk: indices and distances hold queries.rows * k values.
+// topk: indices and distances hold queries.rows * k values. pdist: out holds
+// pdist_size(x.rows) values.
 SIMDKIT_EXPORT float distance(Metric metric, Span<const float> a, Span<const float> b);
 SIMDKIT_EXPORT double distance(Metric metric, Span<const double> a, Span<const double> b);
 SIMDKIT_EXPORT void paired(Metric metric, const MatrixView& a, const MatrixView& b,
@@ -109,6 +124,10 @@ SIMDKIT_EXPORT void topk(Metric metric, const MatrixView& queries, const MatrixV
 SIMDKIT_EXPORT void topk(Metric metric, const MatrixView& queries, const MatrixView& x,
                          std::size_t k, Span<std::int64_t> indices, Span<double> distances,
                          std::size_t threads = 0);
+SIMDKIT_EXPORT void pdist(Metric metric, const MatrixView& x, Span<float> out,
+                          std::size_t threads = 0);
+SIMDKIT_EXPORT void pdist(Metric metric, const MatrixView& x, Span<double> out,
+                          std::size_t threads = 0);
 
 // A matrix packed once for many cdist and topk calls that take it as their
 // second operand (b, x), as a service answering batch after batch of queries

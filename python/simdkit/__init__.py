@@ -6,13 +6,13 @@ the best one this CPU supports is chosen. ``targets()`` shows the choice,
 variable ``SIMDKIT_DISABLE=NAME[,NAME...]`` excludes targets and
 ``SIMDKIT_TARGET=NAME`` forces one; a value that cannot be applied warns
 (RuntimeWarning) and the automatic choice stands. ``disable_targets`` does
-the same at run time. On Intel CPUs with AMX, bfloat16/int8/uint8 ``cdist``
-and ``topk`` run on its tile instructions beside the targets (``targets()``
+the same at run time. On Intel CPUs with AMX, bfloat16/int8/uint8 ``cdist``,
+``pdist`` and ``topk`` run on its tile instructions beside the targets (``targets()``
 keys ``amx_*``; the name ``"AMX"`` disables it).
 
 Families: reductions (``sum``, ``dot``, ``norm``, ``min``, ``max``,
 ``argmin``, ``argmax``, as NumPy) and distances (``distance``, ``paired``,
-``cdist``, ``topk``, with the metrics of scipy.spatial.distance, and
+``cdist``, ``pdist``, ``topk``, with the metrics of scipy.spatial.distance, and
 ``pack`` for a database queried many times; see docs/distance.md) and
 conversions (``to_bfloat16``, ``from_bfloat16``, ``to_float16``,
 ``from_float16``, ``quantize_int8``, ``dequantize_int8``,
@@ -50,6 +50,7 @@ from ._core import (
     pack,
     PackedMatrix,
     paired,
+    pdist,
     probe_target,
     quantize_int8,
     set_target,
@@ -117,6 +118,7 @@ __all__ = [
     "pack",
     "PackedMatrix",
     "paired",
+    "pdist",
     "probe_target",
     "quantize_int8",
     "set_target",

@@ -18,6 +18,7 @@ from ._core import (
     pack as pack,
     PackedMatrix as PackedMatrix,
     paired as paired,
+    pdist as pdist,
     probe_target as probe_target,
     quantize_int8 as quantize_int8,
     set_target as set_target,

@@ -94,6 +94,9 @@ def pack(X: _DistanceArray, *, dtype: DistanceDType | None = None) -> PackedMatr
 def cdist(A: _DistanceArray, B: _DistanceArray | PackedMatrix, metric: Metric = "euclidean", *,
           dtype: DistanceDType | None = None, threads: int | None = None,
           out: _FloatArray | None = None) -> _FloatArray: ...
+def pdist(X: _DistanceArray, metric: Metric = "euclidean", *,
+          dtype: DistanceDType | None = None, threads: int | None = None,
+          out: _FloatArray | None = None) -> _FloatArray: ...
 def topk(Q: _DistanceArray, X: _DistanceArray | PackedMatrix, k: int, metric: Metric, *,
          dtype: DistanceDType | None = None,
          threads: int | None = None) -> tuple[npt.NDArray[np.int64], _FloatArray]: ...

@@ -105,6 +105,15 @@ std::vector<float> ModelCdist(Metric metric, const Matrix& a, const Matrix& b, s
   return out;
 }
 
+// cdist(x, x)'s upper triangle in pdist's order.
+std::vector<float> UpperTriangle(const std::vector<float>& square, size_t rows) {
+  std::vector<float> condensed;
+  for (size_t i = 0; i < rows; ++i) {
+    condensed.insert(condensed.end(), square.begin() + i * rows + i + 1, square.begin() + (i + 1) * rows);
+  }
+  return condensed;
+}
+
 // Whether the Highway path's cosine of bytes rounds as the AMX backend's:
 // GCC fuses 1 - similarity into one rounding on x86 targets with FMA (the
 // backend does so with std::fma), not on SSE4 and below.
@@ -467,6 +476,22 @@ TEST(AmxModel, ThreadsSplitColumnsWithTheSameResults) {
   EXPECT_EQ(ModelCdist(Metric::kCosine, a, b, 1), ModelCdist(Metric::kCosine, a, b, 2));
 }
 
+// pdist's bands (256 rows) cross at 300 rows; the last band is short.
+TEST(AmxModel, PdistIsTheUpperTriangleOfCdist) {
+  std::mt19937_64 rng(5);
+  for (DType dtype : kTileDTypes) {
+    for (size_t rows : {2, 17, 300}) {
+      const Matrix x(dtype, rows, 40, 43, 1, rng);
+      for (Metric metric : kTileMetrics) {
+        std::vector<float> condensed(simdkit::pdist_size(rows));
+        amx::PdistOnModel(metric, x.View(), condensed.data(), 2);
+        EXPECT_TRUE(SameValues(condensed, UpperTriangle(ModelCdist(metric, x, x), rows)))
+            << Describe(metric, dtype, rows, rows, 40);
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------
 // The hardware, where the gate says yes
 // ---------------------------------------------------------------------------
@@ -520,6 +545,27 @@ TEST(AmxHardware, TopKMatchesModel) {
                           hardware_distances.data(), 2);
       EXPECT_EQ(hardware_indices, model_indices) << metric_name(metric);
       EXPECT_TRUE(SameValues(hardware_distances, model_distances)) << metric_name(metric);
+    }
+  }
+}
+
+TEST(AmxHardware, PdistIsTheUpperTriangleOfCdist) {
+  if (!amx::Gate().usable) GTEST_SKIP() << "no AMX here: " << amx::Gate().reason;
+  std::mt19937_64 rng(6);
+  for (DType dtype : kTileDTypes) {
+    const size_t rows = 300;
+    const Matrix x(dtype, rows, 130, 131, 1, rng);
+    for (Metric metric : kTileMetrics) {
+      std::vector<float> square(rows * rows), condensed(simdkit::pdist_size(rows));
+      amx::CdistOnHardware(metric, x.View(), x.View(), square.data(), rows, 1);
+      amx::PdistOnHardware(metric, x.View(), condensed.data(), 2);
+      EXPECT_TRUE(SameValues(condensed, UpperTriangle(square, rows))) << metric_name(metric);
+      // The public pdist runs on the tiles where amx_status() says used.
+      std::vector<float> automatic(condensed.size());
+      simdkit::pdist(metric, x.View(), automatic.data(), 2);
+      if (simdkit::amx_status().used) {
+        EXPECT_TRUE(SameValues(automatic, condensed)) << metric_name(metric);
+      }
     }
   }
 }

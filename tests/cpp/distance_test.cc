@@ -1291,6 +1291,66 @@ TEST_P(DistanceTest, CdistWithWorkerThreads) {
   }
 }
 
+// pdist of `x` against cdist(x, x): every pair i < j in squareform's order
+// with cdist's bits (cdist itself is checked against the reference above),
+// and nothing written past the last pair.
+void ExpectPdist(Failures& failures, Metric metric, const MatrixView& x, size_t threads) {
+  const size_t rows = x.rows, pairs = simdkit::pdist_size(rows);
+  Outputs square(x.dtype, rows * rows), condensed(x.dtype, pairs + 3);
+  if (rows != 0) simdkit::cdist(metric, x, x, square.data(), rows, 1);
+  simdkit::pdist(metric, x, condensed.data(), threads);
+  const auto where = [&](size_t i, size_t j) {
+    return "pdist " + Describe(metric, x.dtype) + " " + std::to_string(rows) + "x" +
+           std::to_string(x.cols) + " threads=" + std::to_string(threads) + " at (" +
+           std::to_string(i) + "," + std::to_string(j) + ")";
+  };
+  for (size_t i = 0; i < rows; ++i) {
+    for (size_t j = i + 1; j < rows; ++j) {
+      const double got = condensed[simdkit::pdist_index(rows, i, j)];
+      const double want = square[i * rows + j];
+      failures.Expect(SameValue(got, want) && std::signbit(got) == std::signbit(want), [&] {
+        return where(i, j) + ": " + Format(got) + ", cdist(x, x) gives " + Format(want);
+      });
+    }
+  }
+  for (size_t k = pairs; k < pairs + 3; ++k) {
+    failures.Expect(condensed[k] == Outputs::kSentinel,
+                    [&] { return where(rows, k) + ": written past the last pair"; });
+  }
+}
+
+// Every form pdist takes: the few-rows square (fewer rows than a panel
+// block), panels (whole and partial blocks, rows of a chunk of the packed
+// side and several chunks: long rows make chunks short), bands of tiles
+// (int8/uint8 where panels are not, packed bits) and pair by pair (jaccard),
+// over strided, misaligned rows with ties, zero rows and NaN (MatrixCase's b).
+TEST_P(DistanceTest, PdistGivesCdistsUpperTriangle) {
+  Failures failures;
+  for (DType dtype : kAllDTypes) {
+    const size_t lanes = Lanes(dtype == DType::kFloat64 ? DType::kFloat64 : DType::kFloat32);
+    // Around a panel block: 12 rows with 32 vector registers, else 6.
+    std::vector<size_t> row_counts = {0, 1, 2, 5, 6, 7, 11, 12, 13, 6 * lanes + 13};
+    if (!SampledRun()) row_counts.insert(row_counts.end(), {3, 29, 70});
+    for (size_t rows : row_counts) {
+      for (size_t cols : {size_t{0}, size_t{1}, size_t{33}}) {
+        const MatrixCase& m = GetMatrixCase(dtype, Fill::kRandom, 4, rows, cols);
+        for (Metric metric : kAllMetrics) {
+          if (!metric_supports(metric, dtype)) continue;
+          ExpectPdist(failures, metric, m.ViewB(), 1);
+        }
+      }
+    }
+    // 2050 elements a row: the packed side's chunks are a few panels long.
+    const size_t long_rows = SampledRun() ? 40 : 90;
+    if (SampledRun() && dtype != DType::kFloat32) continue;
+    const MatrixCase& m = GetMatrixCase(dtype, Fill::kRandom, 4, long_rows, 2050);
+    for (Metric metric : kAllMetrics) {
+      if (!metric_supports(metric, dtype)) continue;
+      for (size_t threads : {1, 0, 3}) ExpectPdist(failures, metric, m.ViewB(), threads);
+    }
+  }
+}
+
 // Checks topk's answer for every query of `m` against the brute-force ranking.
 // Exact metrics on small integers must match it index for index. Otherwise
 // (cosine, random floats) a rank may hold another row only if the two exact
@@ -1544,7 +1604,38 @@ TEST(DistanceApi, InvalidArgumentsThrow) {
   simdkit::cdist(Metric::kDot, a_view, MatrixView{nullptr, DType::kFloat32, 0, 3, 3}, out, 0);
   simdkit::paired(Metric::kDot, empty, MatrixView{nullptr, DType::kFloat32, 0, 3, 3}, nullptr);
   simdkit::topk(Metric::kDot, empty, b_view, 2, nullptr, nullptr);
+  simdkit::pdist(Metric::kDot, empty, nullptr);
+  simdkit::pdist(Metric::kDot, one_row, nullptr);
   EXPECT_EQ(out[0], -1.0f);
+}
+
+TEST(DistanceApi, PdistRefusesWhatItCannotWrite) {
+  float x[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+  const MatrixView x_view{x, DType::kFloat32, 4, 3, 3};
+  float out[6];
+  double doubles[6];
+  EXPECT_THROW(simdkit::pdist(Metric::kDot, x_view, nullptr), std::invalid_argument);
+  MatrixView null_view = x_view;
+  null_view.data = nullptr;
+  EXPECT_THROW(simdkit::pdist(Metric::kDot, null_view, out), std::invalid_argument);
+  MatrixView short_stride = x_view;
+  short_stride.row_stride = 2;
+  EXPECT_THROW(simdkit::pdist(Metric::kDot, short_stride, out), std::invalid_argument);
+  MatrixView bits = x_view;
+  bits.dtype = DType::kBits;
+  EXPECT_THROW(simdkit::pdist(Metric::kCosine, bits, out), std::invalid_argument);
+  // The output over the input, whole or in part.
+  EXPECT_THROW(simdkit::pdist(Metric::kDot, x_view, x + 6), std::invalid_argument);
+  // View forms: the size and the result type.
+  EXPECT_THROW(simdkit::pdist(Metric::kDot, x_view, Span<float>(out, 5)), std::invalid_argument);
+  EXPECT_THROW(simdkit::pdist(Metric::kDot, x_view, Span<double>(doubles, 6)),
+               std::invalid_argument);
+  simdkit::pdist(Metric::kDot, x_view, Span<float>(out, 6));
+  EXPECT_EQ(out[simdkit::pdist_index(4, 1, 3)], 4 * 10 + 5 * 11 + 6 * 12);
+  EXPECT_EQ(simdkit::pdist_size(0), 0u);
+  EXPECT_EQ(simdkit::pdist_size(1), 0u);
+  EXPECT_EQ(simdkit::pdist_size(4), 6u);
+  EXPECT_THROW(simdkit::pdist_size(std::numeric_limits<size_t>::max()), std::invalid_argument);
 }
 
 }  // namespace

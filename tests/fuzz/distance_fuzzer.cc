@@ -1,6 +1,6 @@
 // libFuzzer harness for the distance family (include/simdkit/distance.h).
 //
-// One input is one call: distance (one pair), paired, cdist or topk, for
+// One input is one call: distance (one pair), paired, cdist, pdist or topk, for
 // any metric and dtype, with rows of any length, row strides with gaps (or
 // too short: then std::invalid_argument is expected), every operand and
 // output at an offset of 0..15 elements, and values drawn from ordinary
@@ -19,7 +19,7 @@
 // the same bits on every target. topk must return distinct indices in
 // range, best first (ties to the lower index, NaN last), each with its
 // allowed distance, and no row left out that is certainly better than the
-// last one returned.
+// last one returned. pdist must also give each pair cdist(x, x)'s bits.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -49,10 +49,10 @@ using simdkit::testing::IsFloating;
 using simdkit::testing::PairSums;
 using simdkit::testing::SumPair;
 
-enum class Mode : std::uint8_t { kDistance, kPaired, kCdist, kTopk, kCount };
+enum class Mode : std::uint8_t { kDistance, kPaired, kCdist, kTopk, kPdist, kCount };
 
 const char* ModeName(Mode mode) {
-  constexpr const char* kNames[] = {"distance", "paired", "cdist", "topk"};
+  constexpr const char* kNames[] = {"distance", "paired", "cdist", "topk", "pdist"};
   return kNames[static_cast<int>(mode)];
 }
 
@@ -125,7 +125,8 @@ struct Allowed {
 // products that involve a subnormal, plus the smallest normal float per
 // accumulation step.
 bool Flushes(Mode mode, DType dtype, Metric metric) {
-  return (mode == Mode::kCdist || mode == Mode::kTopk) && dtype == DType::kBFloat16 &&
+  return (mode == Mode::kCdist || mode == Mode::kTopk || mode == Mode::kPdist) &&
+         dtype == DType::kBFloat16 &&
          (metric == Metric::kDot || metric == Metric::kCosine) && simdkit::amx_status().used;
 }
 
@@ -229,6 +230,8 @@ void FuzzDistance(Input& in, DType dtype) {
   if (mode == Mode::kPaired) a_rows = b_rows = in.Size(6);
   if (mode == Mode::kCdist) a_rows = in.Size(6), b_rows = in.Size(9);
   if (mode == Mode::kTopk) a_rows = in.Size(5), b_rows = 1 + in.Size(11);
+  // pdist: the pairs of a's rows (past a panel block: 6 or 12 rows); b unused.
+  if (mode == Mode::kPdist) a_rows = in.Size(14);
   // Mostly valid strides; one in 16 shorter than a row (invalid with two
   // rows or more).
   const auto stride_of = [&]() -> std::size_t {
@@ -267,6 +270,7 @@ void FuzzDistance(Input& in, DType dtype) {
         case Mode::kDistance: simdkit::distance(metric, dtype, a.data(), b.data(), cols); break;
         case Mode::kPaired: simdkit::paired(metric, a_view, b_view, out.data()); break;
         case Mode::kCdist: simdkit::cdist(metric, a_view, b_view, out.data(), out_stride, threads); break;
+        case Mode::kPdist: simdkit::pdist(metric, a_view, out.data(), threads); break;
         default: simdkit::topk(metric, a_view, b_view, k, indices.data(), out.data(), threads); break;
       }
     } catch (const std::invalid_argument&) {
@@ -276,16 +280,20 @@ void FuzzDistance(Input& in, DType dtype) {
     return;
   }
 
-  // The exact sums of every pair the call computes, once for all targets.
-  const bool all_pairs = mode == Mode::kCdist || mode == Mode::kTopk;
-  std::vector<Allowed> allowed(a_rows * (all_pairs ? b_rows : 1));
+  // The exact sums of every pair the call computes, once for all targets
+  // (pdist: of a's rows with a's, as a square).
+  const bool self_pairs = mode == Mode::kPdist;
+  const bool all_pairs = mode == Mode::kCdist || mode == Mode::kTopk || self_pairs;
+  const std::size_t columns = self_pairs ? a_rows : all_pairs ? b_rows : 1;
+  const auto second_row = [&](std::size_t j) { return self_pairs ? a.row(j) : b.row(j); };
+  std::vector<Allowed> allowed(a_rows * columns);
   for (std::size_t i = 0; i < a_rows; ++i) {
-    for (std::size_t j = 0; j < (all_pairs ? b_rows : 1); ++j) {
+    for (std::size_t j = 0; j < columns; ++j) {
       const std::size_t bj = all_pairs ? j : i;
-      const PairSums sums = SumPair(dtype, a.row(i), b.row(bj), cols);
-      Allowed& pair = allowed[i * (all_pairs ? b_rows : 1) + j];
+      const PairSums sums = SumPair(dtype, a.row(i), second_row(bj), cols);
+      Allowed& pair = allowed[i * columns + j];
       pair = AllowedDistance(metric, sums, all_pairs);
-      pair.flush_bound = FlushError(dtype, metric, a.row(i), b.row(bj), cols, sums);
+      pair.flush_bound = FlushError(dtype, metric, a.row(i), second_row(bj), cols, sums);
     }
   }
   // A short pair's values, for the failure message.
@@ -294,7 +302,7 @@ void FuzzDistance(Input& in, DType dtype) {
     std::string text = " a=[";
     for (std::size_t c = 0; c < cols; ++c) text += Str(c ? " " : "", static_cast<double>(simdkit::testing::ElementValue(dtype, a.row(i), c)));
     text += "] b=[";
-    for (std::size_t c = 0; c < cols; ++c) text += Str(c ? " " : "", static_cast<double>(simdkit::testing::ElementValue(dtype, b.row(j), c)));
+    for (std::size_t c = 0; c < cols; ++c) text += Str(c ? " " : "", static_cast<double>(simdkit::testing::ElementValue(dtype, second_row(j), c)));
     return text + "]";
   };
   bool flushing = false;  // on the current target
@@ -338,6 +346,24 @@ void FuzzDistance(Input& in, DType dtype) {
           for (std::size_t j = 0; j < b_rows; ++j) {
             check(out.at(i, j), allowed[i * b_rows + j], i, j, [&] { return Str("pair ", i, ",", j); });
             values.push_back(out.at(i, j));
+          }
+        }
+        break;
+      }
+      case Mode::kPdist: {
+        Vector<R> out(simdkit::pdist_size(a_rows), out_offset);
+        WithPoisonedGaps([&] { simdkit::pdist(metric, a_view, out.data(), threads); }, a, out);
+        Matrix<R> square(a_rows, a_rows, a_rows, 0);
+        if (a_rows != 0) simdkit::cdist(metric, a_view, a_view, square.data(), a_rows, 1);
+        for (std::size_t i = 0; i < a_rows; ++i) {
+          for (std::size_t j = i + 1; j < a_rows; ++j) {
+            const R got = out[simdkit::pdist_index(a_rows, i, j)];
+            check(got, allowed[i * a_rows + j], i, j, [&] { return Str("pair ", i, ",", j); });
+            Expect(SameBits(got, square.at(i, j)) || (std::isnan(got) && std::isnan(square.at(i, j))), [&] {
+              return Str(shape, " pair ", i, ",", j, ": ", got, ", cdist(x, x) gives ",
+                         square.at(i, j));
+            });
+            values.push_back(got);
           }
         }
         break;

@@ -85,12 +85,14 @@ def battery() -> Iterator[tuple[str, Callable[[], object]]]:
                 q, d, m)
             yield f"topk/{name}/{metric}", lambda q=queries, d=database, m=metric: simdkit.topk(
                 q, d, 7, m)
+            yield f"pdist/{name}/{metric}", lambda d=database, m=metric: simdkit.pdist(d, m)
         yield f"pack/{name}", lambda q=queries, d=database: simdkit.topk(
             q, simdkit.pack(d), 7, "dot")
     bits = distance_operands(40, 16, np.uint8, 6)
     for metric in BIT_METRICS:
         yield f"cdist/bits/{metric}", lambda m=metric: simdkit.cdist(bits[:5], bits, m,
                                                                      dtype="bits")
+        yield f"pdist/bits/{metric}", lambda m=metric: simdkit.pdist(bits, m, dtype="bits")
     x32 = values(999, np.float32, 7)
     yield "to_bfloat16", lambda: simdkit.to_bfloat16(x32)
     yield "to_float16", lambda: simdkit.to_float16(x32)

@@ -112,6 +112,8 @@ SPECS = {
                    ndim={"A": (TWO_D, [(4,), (2, 3, 4)]), "B": (TWO_D, [(4,)])}),
     "cdist": spec("cdist", {"A": ones((3, 4)), "B": ones((2, 4))}, out="float32", out_shape=(3, 2),
                   ndim={"A": (TWO_D, [(4,), (2, 3, 4)]), "B": (TWO_D, [()])}),
+    "pdist": spec("pdist", {"X": ones((3, 4))}, out="float32", out_shape=(3,),
+                  ndim={"X": (TWO_D, [(4,), (2, 3, 4)])}),
     "topk": spec("topk", {"Q": ones((3, 4)), "X": ones((5, 4)), "k": 2, "metric": "euclidean"},
                  ndim={"Q": (TWO_D, [(4,)]), "X": (TWO_D, [(1, 5, 4)])}),
     "pack": spec("pack", {"X": ones((3, 4))}, ndim={"X": (TWO_D, [(4,), (2, 3, 4)])}),
@@ -203,17 +205,19 @@ def add_out_cases(name, spec):
     dtype = np.dtype({"float32": np.float32, "float16": np.float16, "bfloat16": BF16}[
         spec.out.split()[0]])
     # The checks every out= shares, worded the same for every function; only
-    # what may overlap differs (cdist: nothing; elementwise: the input itself).
+    # what may overlap differs (cdist, pdist: nothing; elementwise: the input
+    # itself).
     cdist = name == "cdist"
+    all_pairs = name in ("cdist", "pdist")
     expect_dtype = prefix(name) + f"argument 'out' must have dtype {spec.out} in native " \
-        "byte order, got .*" + ("; the result dtype for this input" if cdist else "")
+        "byte order, got .*" + ("; the result dtype for this input" if all_pairs else "")
     expect_type = prefix(name) + "argument 'out' must be a numpy.ndarray, got list"
     expect_shape = prefix(name) + "out must have the result's shape " + \
         re.escape(str(tuple(shape))) + r", got \(2, 3\)"
     expect_read_only = prefix(name) + "out must be writeable, got a read-only array"
-    if cdist:
-        expect_overlap = prefix(name) + "out must not share memory with input 'A'; expected a " \
-            "separate array"
+    if all_pairs:
+        expect_overlap = prefix(name) + f"out must not share memory with input '{first}'; " \
+            "expected a separate array"
     else:
         expect_overlap = prefix(name) + "out shares memory with the input; expected " + (
             r"the input itself \(in place\) or a separate array" if spec.in_place
@@ -251,6 +255,12 @@ def add_out_cases(name, spec):
         case(f"{name}-out-unaligned",
              lambda: call(name, out=np.frombuffer(np.empty(25, np.uint8)[1:], dtype).reshape(3, 2)),
              ValueError, prefix(name) + r"out must be aligned to its itemsize \(4 bytes\)")
+    elif name == "pdist":
+        case(f"{name}-out-not-contiguous", lambda: call(name, out=np.empty(6, dtype)[::2]),
+             ValueError, prefix(name) + r"out must be contiguous \(strides\[0\] == 4 bytes")
+        case(f"{name}-out-unaligned",
+             lambda: call(name, out=np.frombuffer(np.empty(13, np.uint8)[1:], dtype)),
+             ValueError, prefix(name) + r"out must be aligned to its itemsize \(4 bytes\)")
     elif not spec.in_place:  # conversions write C-contiguous output
         case(f"{name}-out-not-contiguous", lambda: call(name, out=np.empty((3, 8), dtype)[:, ::2]),
              ValueError, prefix(name) + r"out must be C-contiguous and aligned")
@@ -278,7 +288,8 @@ def add_axis_cases(name, spec):
 def add_distance_cases(name, spec):
     if not spec.distance:
         return
-    a, b = list(spec.arrays)
+    a, b = (list(spec.arrays) * 2)[:2]  # pdist: one array, X
+    one_array = a == b
     metric_list = ", ".join(f"'{m}'" for m in METRIC_NAMES[:-1]) + f" or '{METRIC_NAMES[-1]}'"
     case(f"{name}-metric-unknown", lambda: call(name, metric="euclid"), ValueError,
          prefix(name) + "unknown metric 'euclid'; expected one of " + re.escape(metric_list))
@@ -307,14 +318,16 @@ def add_distance_cases(name, spec):
                                b: spec.valid[b].astype(np.uint16)}),
          TypeError, prefix(name) + r".*uint16 arrays holding bfloat16 bit patterns need "
          r"dtype='bfloat16'")
-    case(f"{name}-dtypes-differ", lambda: call(name, **{b: spec.valid[b].astype(np.float64)}),
-         TypeError, prefix(name) + f"{a} has dtype float32 but {b} has dtype float64; expected "
-         r"the same dtype \(simdkit does not cast\)")
     vector = spec.valid[a].ndim == 1
-    longer = np.ones(spec.valid[b].shape[:-1] + (5,), np.float32)
-    case(f"{name}-dims-differ", lambda: call(name, **{b: longer}), ValueError,
-         prefix(name) + f"{a} has shape .* and {b} has shape .*; expected " +
-         ("vectors of equal length" if vector else "equal last dimensions"))
+    if not one_array:
+        case(f"{name}-dtypes-differ",
+             lambda: call(name, **{b: spec.valid[b].astype(np.float64)}), TypeError,
+             prefix(name) + f"{a} has dtype float32 but {b} has dtype float64; expected "
+             r"the same dtype \(simdkit does not cast\)")
+        longer = np.ones(spec.valid[b].shape[:-1] + (5,), np.float32)
+        case(f"{name}-dims-differ", lambda: call(name, **{b: longer}), ValueError,
+             prefix(name) + f"{a} has shape .* and {b} has shape .*; expected " +
+             ("vectors of equal length" if vector else "equal last dimensions"))
     # Extents: broadcast views cost no memory.
     huge = np.broadcast_to(np.float32(0), (2**31,) if vector else (1, 2**31))
     case(f"{name}-extent-beyond-2**31-1", lambda: call(name, **{a: huge, b: huge}), ValueError,
@@ -476,7 +489,8 @@ def test_every_category_reaches_every_function_it_applies_to():
         expected += ["out-read-only", "out-overlaps-input", "out-shape", "out-dtype"] if spec.out \
             else []
         expected += ["axis-2", "axis-str"] if spec.axis else []
-        expected += ["metric-unknown", "dims-differ", "extent-beyond"] if spec.distance else []
+        expected += ["metric-unknown", "extent-beyond"] if spec.distance else []
+        expected += ["dims-differ"] if spec.distance and len(spec.arrays) == 2 else []
         expected += ["-ndim-"] if spec.ndim else []
         for category in expected:
             assert any(i.startswith(name + "-") and category in i for i in ids), (name, category)
@@ -506,6 +520,9 @@ def zero_size_calls():
     yield "cdist", lambda: simdkit.cdist(e, ones((2, 4))), np.zeros((0, 2), np.float32)
     yield "cdist out", lambda: simdkit.cdist(ones((2, 4)), e, out=np.empty((2, 0), np.float32)), \
         np.zeros((2, 0), np.float32)
+    yield "pdist", lambda: simdkit.pdist(e), np.zeros(0, np.float32)
+    yield "pdist one row", lambda: simdkit.pdist(ones((1, 4)), out=np.empty(0, np.float32)), \
+        np.zeros(0, np.float32)
     yield "topk", lambda: simdkit.topk(e, ones((3, 4)), 2, "dot")[0], np.zeros((0, 2), np.int64)
     yield "to_bfloat16", lambda: simdkit.to_bfloat16(e), np.zeros((0, 4), BF16)
     yield "from_float16", lambda: simdkit.from_float16(ones((0, 4), np.float16)), \

@@ -12,8 +12,10 @@ from conftest import run_quick_benchmark, skip_under_emulator
 def test_quick_run_writes_every_case_and_target(tmp_path):
     report, stdout = run_quick_benchmark("compare_distance.py", tmp_path)
     results = report["results"]
-    assert {r["case"] for r in results} == {"pair", "cdist", "topk", "dtypes"}
-    assert {r["library"] for r in results} >= {"simdkit", "numpy", "scipy", "numkong"}
+    assert {r["case"] for r in results} == {"pair", "cdist", "pdist", "topk", "dtypes"}
+    assert {r["library"] for r in results} >= {"simdkit", "numpy", "scipy", "numkong", "cdist(X,X)"}
+    assert {r["metric"] for r in results if r["case"] == "pdist"} == {
+        "cosine", "sqeuclidean", "euclidean", "cityblock", "hamming", "jaccard"}
     for result in results:
         assert result["seconds"] > 0, result
     targets = report["targets"]

@@ -1,4 +1,4 @@
-"""simdkit.distance / paired / cdist / topk against scipy.spatial.distance,
+"""simdkit.distance / paired / cdist / pdist / topk against scipy.spatial.distance,
 on every supported target.
 
 References are computed in float64 from the very values simdkit reads
@@ -212,10 +212,26 @@ def batched_scale(metric, a, b, case, ref, scale):
         return np.where(np.isfinite(bound), np.maximum(scale, bound / rtol), scale)
 
 
+def check_pdist(case, metric, X, Xref, kw, what):
+    """pdist(X): cdist(X, X)'s upper triangle in squareform's order, bit for
+    bit, and so within cdist's tolerance of the reference."""
+    got = simdkit.pdist(X, metric, **kw)
+    rows = X.shape[0]
+    upper = np.triu_indices(rows, 1)
+    same = simdkit.cdist(X, X, metric, **kw)[upper]
+    assert got.dtype == same.dtype and got.shape == (rows * (rows - 1) // 2,), what
+    assert np.array_equal(got, same, equal_nan=True) and \
+        (np.signbit(got) == np.signbit(same)).all(), f"pdist {what}: not cdist(X, X)'s bits"
+    ref, scale = reference(metric, Xref, Xref, case)
+    assert_close(got, ref[upper], case, metric, Xref.shape[1],
+                 batched_scale(metric, Xref, Xref, case, ref, scale)[upper], f"pdist {what}")
+
+
 def check_all_forms(case, metric, A, B, Aref, Bref, kw, what):
-    """cdist(A, B), paired over the first min(m, n) rows, and distance of the
-    first pair, against the reference."""
+    """cdist(A, B), pdist(A), paired over the first min(m, n) rows, and
+    distance of the first pair, against the reference."""
     d = Aref.shape[1]
+    check_pdist(case, metric, A, Aref, kw, what)
     ref, scale = reference(metric, Aref, Bref, case)
     assert_close(simdkit.cdist(A, B, metric, **kw), ref, case, metric, d,
                  batched_scale(metric, Aref, Bref, case, ref, scale), f"cdist {what}")
@@ -258,6 +274,31 @@ def test_shapes(target, case):
                 B, Bref, _ = make(case, (n, d), metric, rng)
                 check_all_forms(case, metric, A, B, Aref, Bref, kw,
                                 f"{case} {metric} {m}x{n} d={d} target={target}")
+
+
+@pytest.mark.parametrize("case", ["float64", "float32"])
+def test_pdist_is_scipys_condensed_matrix(target, case):
+    """pdist against scipy.spatial.distance.pdist itself, and squareform
+    of it against SciPy's square matrix, over shapes that take every form
+    (few rows, panels, several chunks of panels: long rows)."""
+    rng = np.random.default_rng([12, FLOAT_CASES.index(case)])
+    for rows, d in ((0, 3), (1, 3), (2, 5), (7, 9), (40, 70), (129, 33), (50, 2050)):
+        for metric in METRICS:
+            if metric == "dot":
+                continue  # not a SciPy metric
+            X, Xref, _ = make(case, (rows, d), metric, rng)
+            got = simdkit.pdist(X, metric)
+            with np.errstate(all="ignore"):
+                expected = sd.pdist(Xref, metric)
+            ref, scale = reference(metric, Xref, Xref, case)
+            upper = np.triu_indices(rows, 1)
+            assert_close(got, expected, case, metric, d,
+                         batched_scale(metric, Xref, Xref, case, ref, scale)[upper],
+                         f"pdist {case} {metric} {rows}x{d} target={target}")
+            if rows:
+                np.testing.assert_allclose(sd.squareform(got.astype(np.float64), checks=False),
+                                           sd.squareform(expected, checks=False),
+                                           rtol=1e-5, atol=1e-5)
 
 
 def test_result_types():
@@ -456,11 +497,13 @@ def test_layouts(target, case):
             A, _, kw = make(case, (6, d), metric, rng)
             B, _, _ = make(case, (5, d), metric, rng)
             full = simdkit.cdist(A, B, metric, **kw)
+            condensed = simdkit.pdist(A, metric, **kw)
             pairs = simdkit.paired(A[:5], B, metric, **kw)
             one = simdkit.distance(A[0], B[0], metric, **kw)
             for name, view in layouts(A):
                 what = f"{case} {metric} d={d} A {name} target={target}"
                 np.testing.assert_array_equal(simdkit.cdist(view, B, metric, **kw), full, what)
+                np.testing.assert_array_equal(simdkit.pdist(view, metric, **kw), condensed, what)
                 np.testing.assert_array_equal(simdkit.paired(view[:5], B, metric, **kw), pairs,
                                               what)
                 np.testing.assert_array_equal(simdkit.distance(view[0], B[0], metric, **kw), one,
@@ -516,6 +559,19 @@ def test_out(target):
             assert (big[1::2] == -7).all()
 
 
+def test_pdist_out(target):
+    rng = np.random.default_rng(10)
+    for case in ("float64", "float32", "int8", "bits"):
+        for metric in metrics_for(case):
+            X, _, kw = make(case, (7, 21), metric, rng)
+            expected = simdkit.pdist(X, metric, **kw)
+            big = np.full(23, -7.0, result_dtype(case))
+            out = big[1:22]
+            assert simdkit.pdist(X, metric, out=out, **kw) is out
+            np.testing.assert_array_equal(out, expected)
+            assert big[0] == -7 and big[22] == -7
+
+
 def test_out_single_row_or_column_any_stride():
     """A dimension of extent 1 may have any stride, as in NumPy's contiguity."""
     A = np.ones((1, 3))
@@ -534,11 +590,14 @@ def test_threads_agree(target):
     rng = np.random.default_rng(11)
     A = rng.integers(-128, 128, (70, 1024)).astype(np.int8)
     B = rng.integers(-128, 128, (40, 1024)).astype(np.int8)
+    X = rng.standard_normal((300, 100)).astype(np.float32)  # 300 * 299 / 2 * 100 > 2^21
     for metric in ("dot", "sqeuclidean", "cosine"):
         single = simdkit.cdist(A, B, metric, threads=1)
+        condensed = simdkit.pdist(X, metric, threads=1)
         idx1, dist1 = simdkit.topk(A, B, 5, metric, threads=1)
         for threads in (2, 3, 8, None):
             np.testing.assert_array_equal(simdkit.cdist(A, B, metric, threads=threads), single)
+            np.testing.assert_array_equal(simdkit.pdist(X, metric, threads=threads), condensed)
             idx, dist = simdkit.topk(A, B, 5, metric, threads=threads)
             np.testing.assert_array_equal(idx, idx1)
             np.testing.assert_array_equal(dist, dist1)

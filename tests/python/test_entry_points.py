@@ -91,7 +91,7 @@ def test_the_table_is_what_the_function_does(name):
 def valid_rest(name, first):
     """Arguments after the first that make a valid call with `first`."""
     return {"dot": (first,), "distance": (first, "euclidean"), "paired": (first, "euclidean"),
-            "cdist": (first,), "topk": (first, 1, "euclidean"),
+            "cdist": (first,), "pdist": ("euclidean",), "topk": (first, 1, "euclidean"),
             "dequantize_int8": (np.ones(2, np.float32),), "atan2": (first,), "hypot": (first,),
             "power": (first,)}.get(name, ())
 

@@ -209,6 +209,11 @@ def allocation_cases():
         result.format("268435456, 268435456", "float32") + r" \(Unable to allocate"
     yield "cdist overflow", lambda: simdkit.cdist(EMPTY_ROWS, EMPTY_ROWS), \
         result.format("2147483647, 2147483647", "float32") + overflows
+    pairs = str((((1 << 31) - 1) * ((1 << 31) - 2)) // 2) + ","
+    yield "pdist", lambda: simdkit.pdist(EMPTY_ROWS), \
+        result.format(pairs, "float32") + r" \(Unable to allocate"
+    yield "pdist overflow", lambda: simdkit.pdist(EMPTY_ROWS.astype(np.float64)), \
+        result.format(pairs, "float64") + overflows
     rows = EMPTY_ROWS[:1 << 28]
     yield "topk", lambda: simdkit.topk(rows, rows, 1 << 28, "dot"), \
         result.format("268435456, 268435456", "int64")
