@@ -274,6 +274,18 @@ void to_float16(Span<const float> x, Span<std::uint16_t> out) {
 void from_float16(Span<const std::uint16_t> x, Span<float> out) {
   SameSize("from_float16", from_float16, x, out);
 }
+void to_float8_e4m3(Span<const float> x, Span<std::uint8_t> out) {
+  SameSize("to_float8_e4m3", to_float8_e4m3, x, out);
+}
+void from_float8_e4m3(Span<const std::uint8_t> x, Span<float> out) {
+  SameSize("from_float8_e4m3", from_float8_e4m3, x, out);
+}
+void to_float8_e5m2(Span<const float> x, Span<std::uint8_t> out) {
+  SameSize("to_float8_e5m2", to_float8_e5m2, x, out);
+}
+void from_float8_e5m2(Span<const std::uint8_t> x, Span<float> out) {
+  SameSize("from_float8_e5m2", from_float8_e5m2, x, out);
+}
 
 void quantize_int8(const MatrixView& x, const MutableMatrixView& q, Span<float> scale) {
   constexpr const char* kName = "quantize_int8";

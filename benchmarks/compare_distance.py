@@ -226,7 +226,8 @@ def numkong_symmetric(metric: str, X: np.ndarray) -> tuple[str, Callable[[], obj
     if metric == "sqeuclidean":
         def squared():
             D = np.asarray(function(X))
-            return np.square(D, out=D)
+            with np.errstate(over="ignore", invalid="ignore"):  # the lower triangle is not filled
+                return np.square(D, out=D)
         return f"numkong.{name}(X) squared", squared
     return f"numkong.{name}(X)", lambda: function(X)
 

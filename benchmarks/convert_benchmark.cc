@@ -25,45 +25,74 @@ namespace {
 constexpr std::size_t kSizes[] = {1, 16, 128, 1024, 1048576};
 constexpr std::pair<std::size_t, std::size_t> kRowShapes[] = {{1024, 16}, {1024, 1024}};
 
-using ToHalf = void (*)(const float*, std::size_t, std::uint16_t*);
-using FromHalf = void (*)(const std::uint16_t*, std::size_t, float*);
+// A narrow float format's conversions, over its bit patterns (uint16_t for
+// bfloat16 and float16, uint8_t for the float8 formats).
+template <typename Bits>
+using ToNarrow = void (*)(const float*, std::size_t, Bits*);
+template <typename Bits>
+using FromNarrow = void (*)(const Bits*, std::size_t, float*);
 
-// Half-precision inputs are RandomData converted once by simdkit itself, so
-// that they are ordinary values of the format (the timed path of real data).
-const std::vector<std::uint16_t>& HalfData(std::size_t n, ToHalf to_half) {
-  static std::map<std::pair<std::size_t, ToHalf>, std::vector<std::uint16_t>> cache;
-  auto [it, inserted] = cache.try_emplace({n, to_half});
+// Narrow inputs are RandomData converted once by simdkit itself, so that
+// they are ordinary values of the format (the timed path of real data).
+template <typename Bits>
+const std::vector<Bits>& NarrowData(std::size_t n, ToNarrow<Bits> to_narrow) {
+  static std::map<std::pair<std::size_t, ToNarrow<Bits>>, std::vector<Bits>> cache;
+  auto [it, inserted] = cache.try_emplace({n, to_narrow});
   if (inserted) {
     it->second.resize(n);
-    to_half(RandomData<float>(n, 0).data(), n, it->second.data());
+    to_narrow(RandomData<float>(n, 0).data(), n, it->second.data());
   }
   return it->second;
 }
 
-void BenchmarkToHalf(benchmark::State& state, const std::string& target, ToHalf to_half,
-                     std::size_t n) {
+template <typename Bits>
+void BenchmarkToNarrow(benchmark::State& state, const std::string& target,
+                       ToNarrow<Bits> to_narrow, std::size_t n) {
   if (!ForceTarget(state, target)) return;
   const float* x = RandomData<float>(n, 0).data();
-  std::vector<std::uint16_t> out(n);
+  std::vector<Bits> out(n);
   for (auto _ : state) {
-    to_half(x, n, out.data());
+    to_narrow(x, n, out.data());
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
-  SetThroughput(state, n, n * (sizeof(float) + sizeof(std::uint16_t)));
+  SetThroughput(state, n, n * (sizeof(float) + sizeof(Bits)));
 }
 
-void BenchmarkFromHalf(benchmark::State& state, const std::string& target, FromHalf from_half,
-                       ToHalf to_half, std::size_t n) {
+template <typename Bits>
+void BenchmarkFromNarrow(benchmark::State& state, const std::string& target,
+                         FromNarrow<Bits> from_narrow, ToNarrow<Bits> to_narrow, std::size_t n) {
   if (!ForceTarget(state, target)) return;
-  const std::uint16_t* x = HalfData(n, to_half).data();
+  const Bits* x = NarrowData(n, to_narrow).data();
   std::vector<float> out(n);
   for (auto _ : state) {
-    from_half(x, n, out.data());
+    from_narrow(x, n, out.data());
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
-  SetThroughput(state, n, n * (sizeof(float) + sizeof(std::uint16_t)));
+  SetThroughput(state, n, n * (sizeof(float) + sizeof(Bits)));
+}
+
+// Both directions of one format at every size.
+template <typename Bits>
+void RegisterFormat(const std::vector<std::string>& targets, const char* to_name,
+                    const char* from_name, const char* dtype, ToNarrow<Bits> to_narrow,
+                    FromNarrow<Bits> from_narrow) {
+  for (std::size_t n : kSizes) {
+    const std::string size = std::to_string(n);
+    for (const std::string& target : targets) {
+      benchmark::RegisterBenchmark(
+          BenchmarkName({"convert", to_name, "f32", target, size}).c_str(),
+          [=](benchmark::State& state) { BenchmarkToNarrow<Bits>(state, target, to_narrow, n); });
+    }
+    for (const std::string& target : targets) {
+      benchmark::RegisterBenchmark(
+          BenchmarkName({"convert", from_name, dtype, target, size}).c_str(),
+          [=](benchmark::State& state) {
+            BenchmarkFromNarrow<Bits>(state, target, from_narrow, to_narrow, n);
+          });
+    }
+  }
 }
 
 void BenchmarkQuantize(benchmark::State& state, const std::string& target, std::size_t rows,
@@ -106,29 +135,14 @@ void Register(const std::string& name, const Body& body) {
 // Registered size-major with targets innermost, so that the console output
 // lists the targets for one function and size next to each other.
 void RegisterConvertBenchmarks(const std::vector<std::string>& targets) {
-  const struct {
-    const char* to_name;
-    const char* from_name;
-    const char* half_dtype;
-    ToHalf to_half;
-    FromHalf from_half;
-  } kFormats[] = {{"to_bfloat16", "from_bfloat16", "bf16", simdkit::to_bfloat16, simdkit::from_bfloat16},
-                  {"to_float16", "from_float16", "f16", simdkit::to_float16, simdkit::from_float16}};
-  for (const auto& format : kFormats) {
-    for (std::size_t n : kSizes) {
-      const std::string size = std::to_string(n);
-      for (const std::string& target : targets) {
-        Register(BenchmarkName({"convert", format.to_name, "f32", target, size}),
-                 [=](benchmark::State& state) { BenchmarkToHalf(state, target, format.to_half, n); });
-      }
-      for (const std::string& target : targets) {
-        Register(BenchmarkName({"convert", format.from_name, format.half_dtype, target, size}),
-                 [=](benchmark::State& state) {
-                   BenchmarkFromHalf(state, target, format.from_half, format.to_half, n);
-                 });
-      }
-    }
-  }
+  RegisterFormat<std::uint16_t>(targets, "to_bfloat16", "from_bfloat16", "bf16",
+                                simdkit::to_bfloat16, simdkit::from_bfloat16);
+  RegisterFormat<std::uint16_t>(targets, "to_float16", "from_float16", "f16", simdkit::to_float16,
+                                simdkit::from_float16);
+  RegisterFormat<std::uint8_t>(targets, "to_float8_e4m3", "from_float8_e4m3", "f8e4m3",
+                               simdkit::to_float8_e4m3, simdkit::from_float8_e4m3);
+  RegisterFormat<std::uint8_t>(targets, "to_float8_e5m2", "from_float8_e5m2", "f8e5m2",
+                               simdkit::to_float8_e5m2, simdkit::from_float8_e5m2);
   for (auto [rows, cols] : kRowShapes) {
     const std::string shape = std::to_string(rows) + 'x' + std::to_string(cols);
     for (const std::string& target : targets) {

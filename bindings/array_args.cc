@@ -19,6 +19,8 @@ const char* DTypeName(DType dtype) {
     case DType::kUInt8: return "uint8";
     case DType::kUInt16: return "uint16";
     case DType::kBool: return "bool";
+    case DType::kFloat8E4M3: return "float8_e4m3fn";
+    case DType::kFloat8E5M2: return "float8_e5m2";
   }
   return "unknown";
 }
@@ -64,13 +66,11 @@ py::object MakeScalar(T value, py::dtype ScalarApi::*dtype) {
 
 namespace {
 
-// ml_dtypes.bfloat16 as a NumPy dtype, imported on first use (kept for the
+// An ml_dtypes type as a NumPy dtype, imported on first use (kept for the
 // life of the process: a static py::object would be destroyed after the
 // interpreter).
-const py::dtype& BFloat16DType() {
-  static const py::dtype* dtype = new py::dtype(
-      py::dtype::from_args(py::module_::import("ml_dtypes").attr("bfloat16")));
-  return *dtype;
+const py::dtype* MlDtypesDType(const char* name) {
+  return new py::dtype(py::dtype::from_args(py::module_::import("ml_dtypes").attr(name)));
 }
 
 }  // namespace
@@ -118,7 +118,19 @@ const py::dtype& DescrOf(DType dtype) {
     case DType::kFloat32: return *descrs[0];
     case DType::kFloat64: return *descrs[1];
     case DType::kFloat16: return *descrs[2];
-    case DType::kBFloat16: return BFloat16DType();  // imports ml_dtypes on first use only
+    // ml_dtypes is imported on first use only.
+    case DType::kBFloat16: {
+      static const py::dtype* bfloat16 = MlDtypesDType("bfloat16");
+      return *bfloat16;
+    }
+    case DType::kFloat8E4M3: {
+      static const py::dtype* e4m3 = MlDtypesDType("float8_e4m3fn");
+      return *e4m3;
+    }
+    case DType::kFloat8E5M2: {
+      static const py::dtype* e5m2 = MlDtypesDType("float8_e5m2");
+      return *e5m2;
+    }
     case DType::kInt8: return *descrs[4];
     case DType::kUInt8: return *descrs[5];
     case DType::kUInt16: return *descrs[6];
@@ -165,13 +177,25 @@ std::string DescribeDType(const py::dtype& dtype) { return py::str(dtype).cast<s
 
 namespace detail {
 
-bool IsBFloat16Descr(PyObject* descr_object, int num) {
+bool IsMlDtypesDescr(PyObject* descr_object, int num, DType& result) {
   if (num < kNpyUserDefined) return false;
   const auto dtype = py::reinterpret_borrow<py::dtype>(descr_object);
-  if (!dtype.has_fields() && dtype.itemsize() == 2 &&
-      py::str(dtype.attr("name")).cast<std::string>() == "bfloat16") {
-    bfloat16_num = num;
-    return true;
+  if (dtype.has_fields()) return false;
+  const std::string name = py::str(dtype.attr("name")).cast<std::string>();
+  const struct {
+    const char* name;
+    py::ssize_t itemsize;
+    DType dtype;
+    int* number;
+  } known[] = {{"bfloat16", 2, DType::kBFloat16, &bfloat16_num},
+               {"float8_e4m3fn", 1, DType::kFloat8E4M3, &float8_e4m3_num},
+               {"float8_e5m2", 1, DType::kFloat8E5M2, &float8_e5m2_num}};
+  for (const auto& candidate : known) {
+    if (name == candidate.name && dtype.itemsize() == candidate.itemsize) {
+      *candidate.number = num;
+      result = candidate.dtype;
+      return true;
+    }
   }
   return false;
 }

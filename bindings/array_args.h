@@ -23,9 +23,13 @@ namespace py = pybind11;
 // Element types of NumPy arguments, as NumPy names them. New dtypes are
 // added here, in DTypeOf, DTypeName and VisitDType, and in the families'
 // lists of accepted dtypes. kBFloat16 is ml_dtypes.bfloat16 (dtype name
-// "bfloat16", itemsize 2); kUInt16 is listed because it can hold bfloat16
-// bit patterns (the distance family's dtype="bfloat16").
-enum class DType { kFloat32, kFloat64, kFloat16, kBFloat16, kInt8, kUInt8, kUInt16, kBool };
+// "bfloat16", itemsize 2), kFloat8E4M3 and kFloat8E5M2 ml_dtypes'
+// float8_e4m3fn and float8_e5m2 (itemsize 1); kUInt16 is listed because it
+// can hold bfloat16 bit patterns (the distance family's dtype="bfloat16"),
+// kUInt8 float8 patterns.
+enum class DType {
+  kFloat32, kFloat64, kFloat16, kBFloat16, kInt8, kUInt8, kUInt16, kBool, kFloat8E4M3, kFloat8E5M2
+};
 
 const char* DTypeName(DType dtype);
 
@@ -73,7 +77,9 @@ decltype(auto) VisitDType(DType dtype, Visitor&& visit) {
     case DType::kUInt16: return visit(TypeTag<std::uint16_t>{});
     case DType::kInt8: return visit(TypeTag<std::int8_t>{});
     case DType::kUInt8:
-    case DType::kBool: return visit(TypeTag<std::uint8_t>{});
+    case DType::kBool:
+    case DType::kFloat8E4M3:
+    case DType::kFloat8E5M2: return visit(TypeTag<std::uint8_t>{});
   }
   throw std::logic_error("simdkit: unhandled dtype");
 }
@@ -366,16 +372,19 @@ namespace detail {
 constexpr int kNpyHalf = 23;
 constexpr int kNpyUserDefined = 256;  // NPY_USERDEF: first number of user dtypes
 
-// ml_dtypes registers bfloat16 as a user dtype: its number varies from
-// process to process, but not within one, so the name (a Python attribute
-// lookup and a string, over a microsecond) is read only until it is known.
-// The GIL guards it.
+// ml_dtypes registers bfloat16 and the float8 formats as user dtypes: their
+// numbers vary from process to process, but not within one, so a name (a
+// Python attribute lookup and a string, over a microsecond) is read only
+// until it is known. The GIL guards them.
 inline int bfloat16_num = -1;
+inline int float8_e4m3_num = -1;
+inline int float8_e5m2_num = -1;
 
-// Whether a user dtype (number `num`) is ml_dtypes.bfloat16; if it is,
-// bfloat16_num remembers it. Out of line: the builtin types' path keeps no
-// frame for its strings.
-[[gnu::noinline]] bool IsBFloat16Descr(PyObject* descr_object, int num);
+// Whether a user dtype (number `num`) is one of ml_dtypes' that simdkit
+// reads (bfloat16, float8_e4m3fn, float8_e5m2), into `result`; its number is
+// then remembered. Out of line: the builtin types' path keeps no frame for
+// its strings.
+[[gnu::noinline]] bool IsMlDtypesDescr(PyObject* descr_object, int num, DType& result);
 
 inline bool IsNativeByteOrder(char order) {
   if (order == '=' || order == '|') return true;
@@ -405,11 +414,16 @@ inline bool DTypeOfDescr(PyObject* descr_object, DType& result) {
     case Api::NPY_BOOL_: result = DType::kBool; return true;
     default: break;
   }
-  if (num == bfloat16_num || IsBFloat16Descr(descr_object, num)) {
+  if (num == bfloat16_num) {
     result = DType::kBFloat16;
     return true;
   }
-  return false;
+  if (num < kNpyUserDefined) return false;
+  if (num == float8_e4m3_num || num == float8_e5m2_num) {
+    result = num == float8_e4m3_num ? DType::kFloat8E4M3 : DType::kFloat8E5M2;
+    return true;
+  }
+  return IsMlDtypesDescr(descr_object, num, result);
 }
 
 }  // namespace detail

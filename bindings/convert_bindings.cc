@@ -1,11 +1,13 @@
 // Python entry points of the conversion family: to_bfloat16/from_bfloat16,
-// to_float16/from_float16 (any shape, out=), quantize_int8/dequantize_int8
+// to_float16/from_float16, to_float8_e4m3/from_float8_e4m3,
+// to_float8_e5m2/from_float8_e5m2 (any shape, out=), quantize_int8/dequantize_int8
 // (per row along an axis). Each call validates once, releases the GIL for
 // large inputs, and makes one batch call into the dispatched kernels.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -21,8 +23,24 @@ constexpr DType kFloat32Only[] = {DType::kFloat32};
 constexpr DType kInt8Only[] = {DType::kInt8};
 constexpr DType kBFloat16Only[] = {DType::kBFloat16};
 constexpr DType kFloat16Only[] = {DType::kFloat16};
+constexpr DType kFloat8E4M3Only[] = {DType::kFloat8E4M3};
+constexpr DType kFloat8E5M2Only[] = {DType::kFloat8E5M2};
 constexpr DType kBFloat16Storage[] = {DType::kBFloat16, DType::kUInt16};
 constexpr DType kFloat16Storage[] = {DType::kFloat16, DType::kUInt16};
+constexpr DType kFloat8E4M3Storage[] = {DType::kFloat8E4M3, DType::kUInt8};
+constexpr DType kFloat8E5M2Storage[] = {DType::kFloat8E5M2, DType::kUInt8};
+
+// The format's own dtype and the unsigned integer type of its bit patterns.
+DTypes StorageOf(DType format) {
+  switch (format) {
+    case DType::kFloat16: return kFloat16Storage;
+    case DType::kBFloat16: return kBFloat16Storage;
+    case DType::kFloat8E4M3: return kFloat8E4M3Storage;
+    case DType::kFloat8E5M2: return kFloat8E5M2Storage;
+    default: break;
+  }
+  throw std::logic_error("simdkit: not a narrow float format");
+}
 
 // to_bfloat16(x, out=None), to_float16(x, out=None).
 const Signature kToBFloat16Signature("convert",
@@ -33,8 +51,17 @@ const Signature kToFloat16Signature("convert",
                                     {{"x", ParameterKind::kArray, nullptr, kFloat32Only},
                                      {"out", ParameterKind::kOut, "None", kFloat16Storage}},
                                     ResultKind::kArray);
-// from_bfloat16(y, out=None, *, dtype=None), from_float16(...): uint16 bit
-// patterns pass with dtype= naming the format.
+const Signature kToFloat8E4M3Signature("convert",
+                                       {{"x", ParameterKind::kArray, nullptr, kFloat32Only},
+                                        {"out", ParameterKind::kOut, "None", kFloat8E4M3Storage}},
+                                       ResultKind::kArray);
+const Signature kToFloat8E5M2Signature("convert",
+                                       {{"x", ParameterKind::kArray, nullptr, kFloat32Only},
+                                        {"out", ParameterKind::kOut, "None", kFloat8E5M2Storage}},
+                                       ResultKind::kArray);
+// from_bfloat16(y, out=None, *, dtype=None), from_float16(...),
+// from_float8_*(...): uint16 (uint8) bit patterns pass with dtype= naming
+// the format.
 const Signature kFromBFloat16Signature("convert",
                                        {{"y", ParameterKind::kArray, nullptr, kBFloat16Only},
                                         {"out", ParameterKind::kOut, "None", kFloat32Only},
@@ -47,6 +74,18 @@ const Signature kFromFloat16Signature("convert",
                                        kKeywordOnly,
                                        {"dtype", ParameterKind::kDTypeKeyword, "None"}},
                                       ResultKind::kArray);
+const Signature kFromFloat8E4M3Signature("convert",
+                                         {{"y", ParameterKind::kArray, nullptr, kFloat8E4M3Only},
+                                          {"out", ParameterKind::kOut, "None", kFloat32Only},
+                                          kKeywordOnly,
+                                          {"dtype", ParameterKind::kDTypeKeyword, "None"}},
+                                         ResultKind::kArray);
+const Signature kFromFloat8E5M2Signature("convert",
+                                         {{"y", ParameterKind::kArray, nullptr, kFloat8E5M2Only},
+                                          {"out", ParameterKind::kOut, "None", kFloat32Only},
+                                          kKeywordOnly,
+                                          {"dtype", ParameterKind::kDTypeKeyword, "None"}},
+                                         ResultKind::kArray);
 const Signature kQuantizeSignature("convert",
                                    {{"x", ParameterKind::kArray, nullptr, kFloat32Only},
                                     {"axis", ParameterKind::kAxis, "-1"}},
@@ -57,13 +96,15 @@ const Signature kDequantizeSignature("convert",
                                       {"axis", ParameterKind::kAxis, "-1"}},
                                      ResultKind::kArray);
 
-// The dtype= keyword of from_bfloat16/from_float16: None, or the format's
-// name, which lets uint16 arrays of bit patterns through.
-bool BitPatternsArg(const py::handle& dtype, const char* format, const char* function) {
+// The dtype= keyword of from_bfloat16/from_float16/from_float8_*: None, or
+// the format's name, which lets uint16 (uint8) arrays of bit patterns
+// through.
+bool BitPatternsArg(const py::handle& dtype, const char* format, const char* patterns,
+                    const char* function) {
   if (dtype.is_none()) return false;
   const std::string expected = ErrorPrefix(function) +
                                "dtype must be None (the array's own dtype) or '" + format +
-                               "' (uint16 arrays of " + format + " bit patterns), got ";
+                               "' (" + patterns + " arrays of " + format + " bit patterns), got ";
   if (!PyUnicode_Check(dtype.ptr())) {
     throw py::type_error(expected + TypeNameOf(dtype) + " (simdkit does not cast)");
   }
@@ -72,17 +113,22 @@ bool BitPatternsArg(const py::handle& dtype, const char* format, const char* fun
                         " (simdkit does not cast)");
 }
 
-using NarrowKernel = void (*)(const float*, std::size_t, std::uint16_t*);
-using WidenKernel = void (*)(const std::uint16_t*, std::size_t, float*);
+// A conversion's kernel with its pointer types erased (float32 on one side,
+// the format's bit patterns on the other), so that one table holds them all.
+using Kernel = void (*)(const void* from, std::size_t n, void* to);
+template <typename From, typename To, void (*kKernel)(const From*, std::size_t, To*)>
+void Erased(const void* from, std::size_t n, void* to) {
+  kKernel(static_cast<const From*>(from), n, static_cast<To*>(to));
+}
 
 py::array Narrow(const py::object& x_object, const py::object& out, const Signature& signature,
-                 NarrowKernel kernel, const char* function) {
+                 Kernel kernel, const char* function) {
   const py::array x = RequireArray(x_object, function, "x");
   RequireDType(x, signature.dtypes(0), function, "x");
   py::array y = ResultLike(out, signature.dtypes(1)[0], signature.dtypes(1), x, function,
                             /*in_place=*/false, OutLayout::kCContiguous);
   const RowLayout layout = AllElements(x, false);
-  auto* to = static_cast<std::uint16_t*>(y.mutable_data());
+  void* to = y.mutable_data();
   RunKernel(function, static_cast<std::size_t>(x.size()), [&] {
     const ContiguousRows<float> input(layout, Packing::kDense);
     kernel(input.data(), input.rows() * input.cols(), to);
@@ -91,31 +137,29 @@ py::array Narrow(const py::object& x_object, const py::object& out, const Signat
 }
 
 py::array Widen(const py::object& y_object, const py::object& out, const py::object& dtype,
-                const Signature& signature, WidenKernel kernel, const char* function) {
+                const Signature& signature, Kernel kernel, const char* function) {
   const py::array y = RequireArray(y_object, function, "y");
   const DType format = signature.dtypes(0)[0];
+  const DTypes storage = StorageOf(format);
   const char* name = DTypeName(format);
-  if (BitPatternsArg(dtype, name, function)) {
-    RequireDType(y, format == DType::kFloat16 ? kFloat16Storage : kBFloat16Storage, function,
-                 "y");
+  const char* patterns = DTypeName(storage[1]);
+  if (BitPatternsArg(dtype, name, patterns, function)) {
+    RequireDType(y, storage, function, "y");
   } else {
-    // Made once per format, not per call.
-    const auto note = [](DType bits_of) {
-      return std::string("uint16 arrays holding ") + DTypeName(bits_of) +
-             " bit patterns need dtype='" + DTypeName(bits_of) + "'";
-    };
-    static const std::string float16_note = note(DType::kFloat16);
-    static const std::string bfloat16_note = note(DType::kBFloat16);
-    RequireDType(y, signature.dtypes(0), function, "y",
-                 (format == DType::kFloat16 ? float16_note : bfloat16_note).c_str());
+    const std::string note = std::string(patterns) + " arrays holding " + name +
+                             " bit patterns need dtype='" + name + "'";
+    RequireDType(y, signature.dtypes(0), function, "y", note.c_str());
   }
   py::array x = ResultLike(out, DType::kFloat32, signature.dtypes(1), y, function,
                             /*in_place=*/false, OutLayout::kCContiguous);
   const RowLayout layout = AllElements(y, false);
-  auto* to = static_cast<float*>(x.mutable_data());
-  RunKernel(function, static_cast<std::size_t>(y.size()), [&] {
-    const ContiguousRows<std::uint16_t> input(layout, Packing::kDense);
-    kernel(input.data(), input.rows() * input.cols(), to);
+  void* to = x.mutable_data();
+  VisitDType(storage[1], [&](auto tag) {
+    using Bits = typename decltype(tag)::type;
+    RunKernel(function, static_cast<std::size_t>(y.size()), [&] {
+      const ContiguousRows<Bits> input(layout, Packing::kDense);
+      kernel(input.data(), input.rows() * input.cols(), to);
+    });
   });
   return x;
 }
@@ -235,35 +279,62 @@ PyObject* DequantizeEntry(PyObject* /*self*/, PyObject* const* args, Py_ssize_t 
   });
 }
 
-// function(x, out=None): float32 -> `result` (uint16 patterns).
-// to_bfloat16/to_float16 (float32 x -> `format`) and from_bfloat16/
-// from_float16 (`format` y -> float32), as raw METH_FASTCALL entry points.
+// to_<format>(x, out=None) (float32 x -> the format) and
+// from_<format>(y, out=None, *, dtype=None) (the format -> float32), as raw
+// METH_FASTCALL entry points.
 struct Conversion {
   const char* name;
   const Signature& signature;  // its parameters' dtypes: the input's and the result's
-  NarrowKernel narrow;  // to_*, or null
-  WidenKernel widen;    // from_*, or null
+  Kernel kernel;
+  bool narrow;  // to_*
   const char* doc;
 };
 
 const Conversion kConversions[] = {
-    {"to_bfloat16", kToBFloat16Signature, &simdkit::to_bfloat16, nullptr,
+    {"to_bfloat16", kToBFloat16Signature,
+     &Erased<float, std::uint16_t, &simdkit::to_bfloat16>, true,
      "float32 array -> ml_dtypes.bfloat16 array of the same shape, rounded to\n"
      "nearest even (±Inf kept, NaN -> quiet NaN), bit-identical to\n"
      "x.astype(ml_dtypes.bfloat16). out: a writeable C-contiguous bfloat16 or\n"
      "uint16 array of x's shape."},
-    {"from_bfloat16", kFromBFloat16Signature, nullptr, &simdkit::from_bfloat16,
+    {"from_bfloat16", kFromBFloat16Signature,
+     &Erased<std::uint16_t, float, &simdkit::from_bfloat16>, false,
      "ml_dtypes.bfloat16 array (or uint16 bit patterns with dtype='bfloat16')\n"
      "-> float32 array of the same shape, exactly. out: a writeable\n"
      "C-contiguous float32 array of y's shape."},
-    {"to_float16", kToFloat16Signature, &simdkit::to_float16, nullptr,
+    {"to_float16", kToFloat16Signature, &Erased<float, std::uint16_t, &simdkit::to_float16>, true,
      "float32 array -> numpy.float16 array of the same shape, bit-identical to\n"
      "x.astype(numpy.float16) (IEEE round to nearest even, overflow to ±Inf).\n"
      "out: a writeable C-contiguous float16 or uint16 array of x's shape."},
-    {"from_float16", kFromFloat16Signature, nullptr, &simdkit::from_float16,
+    {"from_float16", kFromFloat16Signature, &Erased<std::uint16_t, float, &simdkit::from_float16>,
+     false,
      "numpy.float16 array (or uint16 bit patterns with dtype='float16') ->\n"
      "float32 array of the same shape, exactly. out: a writeable C-contiguous\n"
      "float32 array of y's shape."},
+    {"to_float8_e4m3", kToFloat8E4M3Signature,
+     &Erased<float, std::uint8_t, &simdkit::to_float8_e4m3>, true,
+     "float32 array -> ml_dtypes.float8_e4m3fn array of the same shape,\n"
+     "bit-identical to x.astype(ml_dtypes.float8_e4m3fn): round to nearest\n"
+     "even; no infinities, so values that round beyond 448 and ±Inf become\n"
+     "NaN, as ml_dtypes does (it does not saturate). out: a writeable\n"
+     "C-contiguous float8_e4m3fn or uint8 array of x's shape."},
+    {"from_float8_e4m3", kFromFloat8E4M3Signature,
+     &Erased<std::uint8_t, float, &simdkit::from_float8_e4m3>, false,
+     "ml_dtypes.float8_e4m3fn array (or uint8 bit patterns with\n"
+     "dtype='float8_e4m3fn') -> float32 array of the same shape, exactly (NaN\n"
+     "-> quiet NaN). out: a writeable C-contiguous float32 array of y's shape."},
+    {"to_float8_e5m2", kToFloat8E5M2Signature,
+     &Erased<float, std::uint8_t, &simdkit::to_float8_e5m2>, true,
+     "float32 array -> ml_dtypes.float8_e5m2 array of the same shape,\n"
+     "bit-identical to x.astype(ml_dtypes.float8_e5m2): round to nearest\n"
+     "even, overflow (|x| >= 61440) to ±Inf, NaN -> quiet NaN. out: a\n"
+     "writeable C-contiguous float8_e5m2 or uint8 array of x's shape."},
+    {"from_float8_e5m2", kFromFloat8E5M2Signature,
+     &Erased<std::uint8_t, float, &simdkit::from_float8_e5m2>, false,
+     "ml_dtypes.float8_e5m2 array (or uint8 bit patterns with\n"
+     "dtype='float8_e5m2') -> float32 array of the same shape, exactly (±Inf\n"
+     "kept, NaN -> quiet NaN). out: a writeable C-contiguous float32 array of\n"
+     "y's shape."},
 };
 
 // A small array in its own format and nothing else asked for goes straight
@@ -277,24 +348,18 @@ PyObject* ConversionEntry(std::size_t index, PyObject* const* args, Py_ssize_t n
     py::handle values[3];
     signature.Parse(conversion.name, args, nargs, kwnames, values);
     const py::object out = py::reinterpret_borrow<py::object>(values[1]);
-    const bool narrow = conversion.narrow != nullptr;
+    const bool narrow = conversion.narrow;
     SmallArray input;
     if (out.is_none() && (narrow || values[2].is_none()) &&
         AsSmallArray(values[0].ptr(), signature.dtypes(0), input)) {
       py::array result = NewArray(signature.dtypes(1)[0], input.ndim, input.shape, conversion.name);
-      if (narrow) {
-        conversion.narrow(static_cast<const float*>(input.data), input.size,
-                          static_cast<std::uint16_t*>(result.mutable_data()));
-      } else {
-        conversion.widen(static_cast<const std::uint16_t*>(input.data), input.size,
-                         static_cast<float*>(result.mutable_data()));
-      }
+      conversion.kernel(input.data, input.size, result.mutable_data());
       return std::move(result);
     }
     const py::object x = py::reinterpret_borrow<py::object>(values[0]);
-    if (narrow) return Narrow(x, out, signature, conversion.narrow, conversion.name);
+    if (narrow) return Narrow(x, out, signature, conversion.kernel, conversion.name);
     return Widen(x, out, py::reinterpret_borrow<py::object>(values[2]), signature,
-                 conversion.widen, conversion.name);
+                 conversion.kernel, conversion.name);
   });
 }
 

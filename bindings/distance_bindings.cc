@@ -192,6 +192,8 @@ KernelDType KernelDTypeOf(DType storage, DTypeKeyword keyword) {
     case DType::kInt8: return KernelDType::kInt8;
     case DType::kUInt8:
     case DType::kBool: return KernelDType::kUInt8;
+    case DType::kFloat8E4M3:
+    case DType::kFloat8E5M2: break;  // not (yet) a distance dtype
   }
   throw std::logic_error("simdkit: unhandled dtype");
 }

@@ -233,6 +233,117 @@ HWY_INLINE void Float16ToFloat32Row(DF df, const uint16_t* HWY_RESTRICT from, si
   });
 }
 
+// The OCP 8-bit float formats, as ml_dtypes names them: float8_e4m3fn (4
+// exponent bits, bias 7, no infinities, one NaN magnitude 0x7F, largest
+// finite 448) and float8_e5m2 (5 exponent bits, bias 15, IEEE-like: ±Inf
+// 0x7C, NaN above it, largest finite 57344). Codes are the 8-bit patterns.
+struct Float8E4M3 {
+  static constexpr int kMantissaBits = 3, kBias = 7;
+  static constexpr int32_t kMaxFinite = 0x7E;
+  static constexpr int32_t kOverflow = 0x7F;  // no infinity: overflow is NaN
+  static constexpr int32_t kNaN = 0x7F;
+  static constexpr int32_t kFirstSpecial = 0x7F;  // magnitudes from here on: NaN
+};
+struct Float8E5M2 {
+  static constexpr int kMantissaBits = 2, kBias = 15;
+  static constexpr int32_t kMaxFinite = 0x7B;
+  static constexpr int32_t kOverflow = 0x7C;  // infinity
+  static constexpr int32_t kNaN = 0x7E;
+  static constexpr int32_t kFirstSpecial = 0x7C;  // infinity, then NaN
+};
+
+// float32 -> 8-bit codes in int32 lanes, as ml_dtypes' astype: round to
+// nearest even (subnormals of the format included), overflow to the
+// format's kOverflow (E4M3: NaN; E5M2: ±Inf), ±Inf likewise, NaN -> kNaN;
+// the sign kept throughout, payloads dropped. Normals round on the float32
+// pattern (adding half an ulp of the format less one, plus its last kept
+// bit: a carry into the exponent is the correct next value); the format's
+// subnormals are |x| * 2^(bias - 1 + mantissa bits) rounded to an integer
+// by the 1.5 * 2^23 addition, to nearest even (exact: the product is a
+// power-of-two scaling, and below 2^mantissa bits).
+template <class Format, class DF>
+HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> Float32ToFloat8Codes(DF df, hn::Vec<DF> v) {
+  const hn::RebindToSigned<DF> di;
+  constexpr int kShift = 23 - Format::kMantissaBits;
+  const auto bits = hn::BitCast(di, v);
+  const auto sign = hn::And(hn::ShiftRight<24>(hn::BitCast(hn::RebindToUnsigned<DF>(), v)),
+                            hn::BitCast(hn::RebindToUnsigned<DF>(), hn::Set(di, 0x80)));
+  const auto magnitude = hn::And(bits, hn::Set(di, 0x7FFFFFFF));
+  // NaN patterns as Inf's here (they are replaced below): no sum can wrap.
+  const auto finite_or_inf = hn::Min(magnitude, hn::Set(di, 0x7F800000));
+  const auto lowest_kept = hn::And(hn::ShiftRight<kShift>(finite_or_inf), hn::Set(di, 1));
+  const auto rounded = hn::ShiftRight<kShift>(
+      hn::Add(finite_or_inf, hn::Add(hn::Set(di, (1 << (kShift - 1)) - 1), lowest_kept)));
+  const auto normal = hn::Sub(rounded, hn::Set(di, (127 - Format::kBias) << Format::kMantissaBits));
+  constexpr float kSubnormalScale =
+      static_cast<float>(1u << (Format::kBias - 1 + Format::kMantissaBits));
+  const auto magic = hn::Set(df, 12582912.0f);
+  const auto scaled = hn::Mul(hn::BitCast(df, magnitude), hn::Set(df, kSubnormalScale));
+  const auto subnormal = hn::ConvertTo(di, hn::Sub(hn::Add(scaled, magic), magic));
+  const auto smallest_normal = hn::Set(di, (128 - Format::kBias) << 23);
+  auto code = hn::IfThenElse(hn::Lt(magnitude, smallest_normal), subnormal, normal);
+  code = hn::IfThenElse(hn::Gt(code, hn::Set(di, Format::kMaxFinite)),
+                        hn::Set(di, Format::kOverflow), code);
+  code = hn::IfThenElse(hn::Gt(magnitude, hn::Set(di, 0x7F800000)), hn::Set(di, Format::kNaN),
+                        code);
+  return hn::Or(code, hn::BitCast(di, sign));
+}
+
+// 8-bit codes in int32 lanes -> float32, exactly, as ml_dtypes' astype:
+// normals by moving the exponent and mantissa into place and rebiasing;
+// subnormals as their integer mantissa times 2^(1 - bias - mantissa bits)
+// (no float32 subnormal is read, so a flush-to-zero mode changes nothing);
+// E5M2's infinities stay infinite; every NaN becomes the quiet NaN
+// 0x7FC00000 of its sign.
+template <class Format, class DF>
+HWY_INLINE hn::Vec<DF> Float8CodesToFloat32(DF df, hn::Vec<hn::RebindToSigned<DF>> codes) {
+  const hn::RebindToSigned<DF> di;
+  constexpr int kM = Format::kMantissaBits;
+  const auto sign = hn::ShiftLeft<24>(hn::And(codes, hn::Set(di, 0x80)));
+  const auto magnitude = hn::And(codes, hn::Set(di, 0x7F));
+  const auto normal =
+      hn::Add(hn::ShiftLeft<23 - kM>(magnitude), hn::Set(di, (127 - Format::kBias) << 23));
+  constexpr float kSubnormalStep = 1.0f / static_cast<float>(1u << (Format::kBias - 1 + kM));
+  const auto subnormal =
+      hn::BitCast(di, hn::Mul(hn::ConvertTo(df, magnitude), hn::Set(df, kSubnormalStep)));
+  auto bits = hn::IfThenElse(hn::Lt(magnitude, hn::Set(di, 1 << kM)), subnormal, normal);
+  const auto special_bits = hn::IfThenElse(hn::Eq(magnitude, hn::Set(di, Format::kOverflow)),
+                                           hn::Set(di, Format::kOverflow == Format::kNaN
+                                                           ? 0x7FC00000 : 0x7F800000),
+                                           hn::Set(di, 0x7FC00000));
+  // Gt, not Ge: Highway 1.0.3 has no integer Ge.
+  bits = hn::IfThenElse(hn::Gt(magnitude, hn::Set(di, Format::kFirstSpecial - 1)), special_bits,
+                        bits);
+  return hn::BitCast(df, hn::Or(bits, sign));
+}
+
+template <class Format, class DF>
+HWY_INLINE void Float32ToFloat8Row(DF df, const float* HWY_RESTRICT from, size_t n,
+                                   uint8_t* HWY_RESTRICT to) {
+  const hn::Rebind<uint8_t, DF> d8;
+  const auto narrow = [&](hn::Vec<DF> v) {
+    return hn::DemoteTo(d8, Float32ToFloat8Codes<Format>(df, v));
+  };
+  const size_t lanes = hn::Lanes(df);
+  size_t i = 0;
+  for (; i + lanes <= n; i += lanes) hn::StoreU(narrow(hn::LoadU(df, from + i)), d8, to + i);
+  if (i < n) StoreFirstN(d8, narrow(LoadFirstN(df, from + i, n - i, 0.0f)), to + i, n - i);
+}
+
+template <class Format, class DF>
+HWY_INLINE void Float8ToFloat32Row(DF df, const uint8_t* HWY_RESTRICT from, size_t n,
+                                   float* HWY_RESTRICT to) {
+  const hn::Rebind<uint8_t, DF> d8;
+  const hn::RebindToSigned<DF> di;
+  const auto widen = [&](hn::Vec<decltype(d8)> codes) {
+    return Float8CodesToFloat32<Format>(df, hn::PromoteTo(di, codes));
+  };
+  const size_t lanes = hn::Lanes(df);
+  size_t i = 0;
+  for (; i + lanes <= n; i += lanes) hn::StoreU(widen(hn::LoadU(d8, from + i)), df, to + i);
+  if (i < n) StoreFirstN(df, widen(LoadFirstN(d8, from + i, n - i, uint8_t{0})), to + i, n - i);
+}
+
 // Symmetric int8 quantization of one row of n floats: the largest |x| as
 // its float32 bit pattern (an integer max, so NaN (above every other
 // pattern) and Inf are seen on every target).

@@ -30,6 +30,19 @@ void FromFloat16OnTarget(const uint16_t* x, size_t n, float* out) {
   Float16ToFloat32Row(FloatTag(), x, n, out);
 }
 
+void ToFloat8E4M3OnTarget(const float* x, size_t n, uint8_t* out) {
+  Float32ToFloat8Row<Float8E4M3>(FloatTag(), x, n, out);
+}
+void FromFloat8E4M3OnTarget(const uint8_t* x, size_t n, float* out) {
+  Float8ToFloat32Row<Float8E4M3>(FloatTag(), x, n, out);
+}
+void ToFloat8E5M2OnTarget(const float* x, size_t n, uint8_t* out) {
+  Float32ToFloat8Row<Float8E5M2>(FloatTag(), x, n, out);
+}
+void FromFloat8E5M2OnTarget(const uint8_t* x, size_t n, float* out) {
+  Float8ToFloat32Row<Float8E5M2>(FloatTag(), x, n, out);
+}
+
 // Returns the first row holding NaN or Inf (rows before it are written), or
 // `rows`.
 size_t QuantizeInt8OnTarget(const float* x, size_t rows, size_t cols, size_t row_stride,
@@ -64,6 +77,10 @@ HWY_EXPORT(ToBFloat16OnTarget);
 HWY_EXPORT(FromBFloat16OnTarget);
 HWY_EXPORT(ToFloat16OnTarget);
 HWY_EXPORT(FromFloat16OnTarget);
+HWY_EXPORT(ToFloat8E4M3OnTarget);
+HWY_EXPORT(FromFloat8E4M3OnTarget);
+HWY_EXPORT(ToFloat8E5M2OnTarget);
+HWY_EXPORT(FromFloat8E5M2OnTarget);
 HWY_EXPORT(QuantizeInt8OnTarget);
 HWY_EXPORT(DequantizeInt8OnTarget);
 
@@ -108,6 +125,19 @@ void to_float16(const float* x, size_t n, uint16_t* out) {
 }
 void from_float16(const uint16_t* x, size_t n, float* out) {
   Convert("from_float16", SIMDKIT_DYNAMIC_DISPATCH(FromFloat16OnTarget), x, n, out);
+}
+
+void to_float8_e4m3(const float* x, size_t n, uint8_t* out) {
+  Convert("to_float8_e4m3", SIMDKIT_DYNAMIC_DISPATCH(ToFloat8E4M3OnTarget), x, n, out);
+}
+void from_float8_e4m3(const uint8_t* x, size_t n, float* out) {
+  Convert("from_float8_e4m3", SIMDKIT_DYNAMIC_DISPATCH(FromFloat8E4M3OnTarget), x, n, out);
+}
+void to_float8_e5m2(const float* x, size_t n, uint8_t* out) {
+  Convert("to_float8_e5m2", SIMDKIT_DYNAMIC_DISPATCH(ToFloat8E5M2OnTarget), x, n, out);
+}
+void from_float8_e5m2(const uint8_t* x, size_t n, float* out) {
+  Convert("from_float8_e5m2", SIMDKIT_DYNAMIC_DISPATCH(FromFloat8E5M2OnTarget), x, n, out);
 }
 
 void quantize_int8(const float* x, size_t rows, size_t cols, size_t row_stride, int8_t* q,

@@ -246,14 +246,15 @@ def pack(n: int, inputs: cases.Inputs) -> list[BoundaryCase]:
 
 
 def conversion(name: str) -> Builder:
-    half = "bf16" if name.endswith("bfloat16") else "f16"
+    half = cases.narrow_format(name)
 
     def build(n: int, inputs: cases.Inputs) -> list[BoundaryCase]:
         if half not in cases.NUMPY_DTYPES:
-            raise RuntimeError(f"{name} needs ml_dtypes for its bfloat16 arrays (pip install ml_dtypes)")
+            raise RuntimeError(f"{name} needs ml_dtypes for its {half} arrays (pip install ml_dtypes)")
         reference = reference_of(cases.build("convert", name, "f32", str(n), inputs))
         if name.startswith("to_"):
-            x, argument, source, target = inputs.get("f32", (n,)), "x", "f32", half  # cases.py's arrays
+            x, argument, source = inputs.get("f32", (n,)), "x", "f32"  # cases.py's arrays
+            target = cases.NUMKONG_FORMAT[half]
         else:
             x, argument, source, target = inputs.get(half, (n,)), "h", half, "f32"
         return [BoundaryCase(name, name, f"{argument}: ({n},)",

@@ -52,6 +52,17 @@ NUMPY_DTYPES = {"f64": np.float64, "f32": np.float32, "f16": np.float16, "i8": n
                 "u8": np.uint8, "bits": np.uint8}
 if ml_dtypes is not None:
     NUMPY_DTYPES["bf16"] = ml_dtypes.bfloat16
+    NUMPY_DTYPES["f8e4m3"] = ml_dtypes.float8_e4m3fn
+    NUMPY_DTYPES["f8e5m2"] = ml_dtypes.float8_e5m2
+# A conversion's narrow format, by the report's dtype names.
+NARROW_FORMAT = {"bfloat16": "bf16", "float16": "f16", "float8_e4m3": "f8e4m3", "float8_e5m2": "f8e5m2"}
+# NumKong's astype names of those formats, where it has one.
+NUMKONG_FORMAT = {"bf16": "bf16", "f16": "f16", "f8e4m3": "e4m3", "f8e5m2": "e5m2"}
+
+
+def narrow_format(kernel: str) -> str:
+    """'to_float8_e4m3' -> 'f8e4m3'."""
+    return NARROW_FORMAT[kernel.split("_", 1)[1]]
 # NumKong's names for simdkit's metrics (cosine is its 'angular').
 NUMKONG_METRIC = compare_distance.NUMKONG_METRIC
 
@@ -308,15 +319,16 @@ def convert_case(kernel: str, dtype: str, size: str, inputs: Inputs) -> Case | N
         return Case(lambda: simdkit.dequantize_int8(q, scale),
                     ("q * scale[:, None]", lambda: q * scale[:, None]), None)
     n = int(size)
-    half = {"to_bfloat16": "bf16", "from_bfloat16": "bf16", "to_float16": "f16", "from_float16": "f16"}[kernel]
+    half = narrow_format(kernel)
     if half not in NUMPY_DTYPES:
         return None
     half_type = np.dtype(NUMPY_DTYPES[half])
     ours = getattr(simdkit, kernel)
+    theirs = NUMKONG_FORMAT[half]
     if kernel.startswith("to_"):
         x = inputs.get("f32", (n,))
         return Case(lambda: ours(x), (f"x.astype({half_type.name})", lambda: x.astype(half_type)),
-                    numkong and (f"numkong.astype(x, '{half}')", lambda: numkong.astype(x, half)))
+                    numkong and (f"numkong.astype(x, '{theirs}')", lambda: numkong.astype(x, theirs)))
     h = inputs.get(half, (n,))
     return Case(lambda: ours(h), ("h.astype(float32)", lambda: h.astype(np.float32)),
                 numkong and ("numkong.astype(h, 'f32')", lambda: numkong.astype(h, "f32")))

@@ -35,7 +35,7 @@ NAME_PREFIX = {
 # --quick: n = 16 and 1024 (two sizes: a chart), the smallest shape of every
 # batch kernel and the smallest working set of the bandwidths, so that every
 # kernel still has its row on every target.
-QUICK_SIZES = ("16", "1024", "1024x16", "64x64x128", "16x1024x16/16", "16KiB")
+QUICK_SIZES = ("16", "1024", "1024x16", "64x64x128", "64x128", "16x1024x16/16", "16KiB")
 TIME_UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 

@@ -32,7 +32,7 @@ from .cpp import CppResult
 
 FLOAT_DTYPES = ("f64", "f32", "f16", "bf16")
 BANDWIDTH_KINDS = ("read", "triad")
-ITEMSIZE = {"f64": 8, "f32": 4, "f16": 2, "bf16": 2, "i8": 1, "u8": 1, "bits": 1}
+ITEMSIZE = {"f64": 8, "f32": 4, "f16": 2, "bf16": 2, "f8e4m3": 1, "f8e5m2": 1, "i8": 1, "u8": 1, "bits": 1}
 
 
 @dataclass

@@ -1,5 +1,5 @@
-// Conversions between float32 and the 16-bit float formats, and symmetric
-// int8 quantization. bfloat16 and float16 values are passed as their 16-bit
+// Conversions between float32 and the 16-bit and 8-bit float formats, and
+// symmetric int8 quantization. bfloat16 and float16 values are passed as their 16-bit
 // patterns (uint16_t): bfloat16 is the upper half of a float32, float16 is
 // IEEE 754 binary16. Each call is dispatched once and loops inside
 // target-specific code; results are the same bits on every target.
@@ -12,6 +12,15 @@
 //   (not quieted), and is 0x7C01 (with its sign) if those are zero.
 //   Bit-identical to NumPy's astype(numpy.float16).
 // - from_bfloat16 / from_float16: exact; NaN payloads kept, not quieted.
+// - to_float8_e4m3 / to_float8_e5m2: float32 -> the OCP 8-bit float formats
+//   ml_dtypes calls float8_e4m3fn and float8_e5m2, as 8-bit patterns
+//   (uint8_t), round to nearest even (their subnormals included), sign kept.
+//   E4M3 has no infinities: values that round beyond 448, and ±Inf, become
+//   its NaN 0x7F (with the sign); E5M2 overflows (|x| >= 61440) to ±Inf
+//   0x7C, and NaN becomes 0x7E with the sign. Payloads are dropped.
+//   Bit-identical to ml_dtypes' astype (which does not saturate either).
+// - from_float8_e4m3 / from_float8_e5m2: exact; ±Inf kept (E5M2); every NaN
+//   becomes the quiet NaN 0x7FC00000 with its sign, as ml_dtypes.
 // - quantize_int8: per row, scale = max|x| / 127 (float32 division) and
 //   q = x / scale rounded to nearest even, clamped to [-127, 127]; a row
 //   whose scale is 0 gives scale 0 and zeros. A row holding NaN or ±Inf
@@ -43,6 +52,10 @@ SIMDKIT_EXPORT void to_bfloat16(const float* x, std::size_t n, std::uint16_t* ou
 SIMDKIT_EXPORT void from_bfloat16(const std::uint16_t* x, std::size_t n, float* out);
 SIMDKIT_EXPORT void to_float16(const float* x, std::size_t n, std::uint16_t* out);
 SIMDKIT_EXPORT void from_float16(const std::uint16_t* x, std::size_t n, float* out);
+SIMDKIT_EXPORT void to_float8_e4m3(const float* x, std::size_t n, std::uint8_t* out);
+SIMDKIT_EXPORT void from_float8_e4m3(const std::uint8_t* x, std::size_t n, float* out);
+SIMDKIT_EXPORT void to_float8_e5m2(const float* x, std::size_t n, std::uint8_t* out);
+SIMDKIT_EXPORT void from_float8_e5m2(const std::uint8_t* x, std::size_t n, float* out);
 
 // Row r of x starts at x + r * row_stride; q's at q + r * q_stride; one
 // scale per row.
@@ -58,6 +71,10 @@ SIMDKIT_EXPORT void to_bfloat16(Span<const float> x, Span<std::uint16_t> out);
 SIMDKIT_EXPORT void from_bfloat16(Span<const std::uint16_t> x, Span<float> out);
 SIMDKIT_EXPORT void to_float16(Span<const float> x, Span<std::uint16_t> out);
 SIMDKIT_EXPORT void from_float16(Span<const std::uint16_t> x, Span<float> out);
+SIMDKIT_EXPORT void to_float8_e4m3(Span<const float> x, Span<std::uint8_t> out);
+SIMDKIT_EXPORT void from_float8_e4m3(Span<const std::uint8_t> x, Span<float> out);
+SIMDKIT_EXPORT void to_float8_e5m2(Span<const float> x, Span<std::uint8_t> out);
+SIMDKIT_EXPORT void from_float8_e5m2(Span<const std::uint8_t> x, Span<float> out);
 SIMDKIT_EXPORT void quantize_int8(const MatrixView& x, const MutableMatrixView& q,
                                   Span<float> scale);
 SIMDKIT_EXPORT void dequantize_int8(const MatrixView& q, Span<const float> scale,

@@ -15,7 +15,9 @@ Families: reductions (``sum``, ``dot``, ``norm``, ``min``, ``max``,
 ``cdist``, ``pdist``, ``topk``, with the metrics of scipy.spatial.distance, and
 ``pack`` for a database queried many times; see docs/distance.md) and
 conversions (``to_bfloat16``, ``from_bfloat16``, ``to_float16``,
-``from_float16``, ``quantize_int8``, ``dequantize_int8``,
+``from_float16``, ``to_float8_e4m3``, ``from_float8_e4m3``,
+``to_float8_e5m2``, ``from_float8_e5m2``, ``quantize_int8``,
+``dequantize_int8``,
 bit-identical to ml_dtypes/NumPy; see docs/convert.md) and math
 (``exp``, ``log``, ``sin``, ..., ``sigmoid``, ``gelu``, elementwise with
 ``out=``, and ``softmax``, ``log_softmax``, ``logsumexp``, ``normalize``
@@ -43,6 +45,8 @@ from ._core import (
     dot,
     from_bfloat16,
     from_float16,
+    from_float8_e4m3,
+    from_float8_e5m2,
     info,
     max,
     min,
@@ -58,6 +62,8 @@ from ._core import (
     targets,
     to_bfloat16,
     to_float16,
+    to_float8_e4m3,
+    to_float8_e5m2,
     topk,
 )
 from ._core import (  # math: elementwise functions and row kernels (docs/math.md)
@@ -111,6 +117,8 @@ __all__ = [
     "dot",
     "from_bfloat16",
     "from_float16",
+    "from_float8_e4m3",
+    "from_float8_e5m2",
     "info",
     "max",
     "min",
@@ -126,6 +134,8 @@ __all__ = [
     "targets",
     "to_bfloat16",
     "to_float16",
+    "to_float8_e4m3",
+    "to_float8_e5m2",
     "topk",
     "use_target",
 ]

@@ -11,6 +11,8 @@ from ._core import (
     dot as dot,
     from_bfloat16 as from_bfloat16,
     from_float16 as from_float16,
+    from_float8_e4m3 as from_float8_e4m3,
+    from_float8_e5m2 as from_float8_e5m2,
     info as info,
     max as max,
     min as min,
@@ -26,6 +28,8 @@ from ._core import (
     targets as targets,
     to_bfloat16 as to_bfloat16,
     to_float16 as to_float16,
+    to_float8_e4m3 as to_float8_e4m3,
+    to_float8_e5m2 as to_float8_e5m2,
     topk as topk,
 )
 from ._core import (  # math

@@ -86,6 +86,62 @@ inline std::uint32_t ReferenceHalfToFloatBits(std::uint16_t h) {
   return sign | BitsOf(static_cast<float>(HalfMagnitude(pattern)));
 }
 
+// The OCP 8-bit formats as ml_dtypes has them (float8_e4m3fn: 3 mantissa
+// bits, bias 7, no infinities, NaN 0x7F; float8_e5m2: 2 mantissa bits, bias
+// 15, Inf 0x7C, NaN above it).
+struct Float8Spec {
+  int mantissa_bits, bias;
+  std::uint32_t max_finite;  // largest finite magnitude pattern
+  bool has_infinity;
+};
+inline constexpr Float8Spec kE4M3Spec{3, 7, 0x7E, false};
+inline constexpr Float8Spec kE5M2Spec{2, 15, 0x7B, true};
+
+// The value of a magnitude pattern (finite ones, and max_finite + 1, which
+// stands for the next value a wider exponent would have: where rounding goes
+// past the largest finite value).
+inline double Float8Magnitude(const Float8Spec& spec, std::uint32_t pattern) {
+  const int m = spec.mantissa_bits;
+  const int exponent = static_cast<int>(pattern >> m);
+  const double mantissa = pattern & ((1u << m) - 1);
+  if (exponent == 0) return std::ldexp(mantissa, 1 - spec.bias - m);
+  return std::ldexp((1u << m) + mantissa, exponent - spec.bias - m);
+}
+
+// ml_dtypes' float32 -> float8: nearest even by value; past the largest
+// finite value (rounding included) NaN for E4M3 and ±Inf for E5M2, ±Inf
+// likewise; NaN -> 0x7F (E4M3) or 0x7E (E5M2) with the input's sign.
+inline std::uint8_t ReferenceFloat8(const Float8Spec& spec, float x) {
+  const std::uint32_t sign = (BitsOf(x) >> 24) & 0x80u;
+  const std::uint32_t nan = spec.has_infinity ? 0x7Eu : 0x7Fu;
+  const std::uint32_t overflow = spec.has_infinity ? 0x7Cu : 0x7Fu;
+  if (std::isnan(x)) return static_cast<std::uint8_t>(sign | nan);
+  const double a = std::fabs(static_cast<double>(x));
+  if (a >= Float8Magnitude(spec, spec.max_finite + 1)) {
+    return static_cast<std::uint8_t>(sign | overflow);
+  }
+  // Largest pattern whose value is <= a, by bisection over [0, max_finite].
+  std::uint32_t lo = 0, hi = spec.max_finite + 1;
+  while (hi - lo > 1) {
+    const std::uint32_t mid = (lo + hi) / 2;
+    (Float8Magnitude(spec, mid) <= a ? lo : hi) = mid;
+  }
+  std::uint32_t pattern = NearestPattern(a, lo, Float8Magnitude(spec, lo),
+                                         Float8Magnitude(spec, lo + 1));
+  if (pattern > spec.max_finite) pattern = overflow;
+  return static_cast<std::uint8_t>(sign | pattern);
+}
+
+// float8 -> float32 as ml_dtypes: exact, ±Inf kept, NaN -> 0x7FC00000 with
+// the sign.
+inline std::uint32_t ReferenceFloat8ToFloatBits(const Float8Spec& spec, std::uint8_t code) {
+  const std::uint32_t sign = static_cast<std::uint32_t>(code & 0x80u) << 24;
+  const std::uint32_t pattern = code & 0x7Fu;
+  if (spec.has_infinity && pattern == 0x7Cu) return sign | 0x7F800000u;
+  if (pattern > spec.max_finite) return sign | 0x7FC00000u;
+  return sign | BitsOf(static_cast<float>(Float8Magnitude(spec, pattern)));
+}
+
 }  // namespace simdkit::testing
 
 #endif  // SIMDKIT_TESTS_CPP_CONVERT_REFERENCE_H_

@@ -133,6 +133,96 @@ TEST_P(ConvertTest, RandomFloat32NarrowsAsReference) {
   ExpectNarrowingMatches(x);
 }
 
+// Both 8-bit formats: each of their conversions with its reference.
+struct Float8Conversions {
+  const char* name;
+  const Float8Spec& spec;
+  void (*narrow)(const float*, size_t, std::uint8_t*);
+  void (*widen)(const std::uint8_t*, size_t, float*);
+};
+const Float8Conversions kFloat8[] = {
+    {"float8_e4m3", kE4M3Spec, &simdkit::to_float8_e4m3, &simdkit::from_float8_e4m3},
+    {"float8_e5m2", kE5M2Spec, &simdkit::to_float8_e5m2, &simdkit::from_float8_e5m2}};
+
+void ExpectFloat8NarrowingMatches(const std::vector<float>& x) {
+  for (const Float8Conversions& format : kFloat8) {
+    std::vector<std::uint8_t> codes(x.size());
+    format.narrow(x.data(), x.size(), codes.data());
+    size_t failures = 0;
+    for (size_t i = 0; i < x.size() && failures < 10; ++i) {
+      const std::uint8_t expected = ReferenceFloat8(format.spec, x[i]);
+      if (codes[i] != expected) {
+        ++failures;
+        ADD_FAILURE() << "to_" << format.name << "(" << Hex(BitsOf(x[i])) << ") = "
+                      << Hex(codes[i]) << ", expected " << Hex(expected);
+      }
+    }
+  }
+}
+
+// The float32 values around each 8-bit format's rounding points: every
+// pattern's value, the midpoints to the next, one float32 ulp either side,
+// of both signs.
+std::vector<float> Float8Boundaries() {
+  std::vector<float> values;
+  for (const Float8Conversions& format : kFloat8) {
+    for (std::uint32_t p = 0; p <= format.spec.max_finite; ++p) {
+      const double here = Float8Magnitude(format.spec, p);
+      const double mid = (here + Float8Magnitude(format.spec, p + 1)) / 2;
+      for (double value : {here, mid}) {
+        const std::uint32_t bits = BitsOf(static_cast<float>(value));
+        for (std::uint32_t b : {bits - 1, bits, bits + 1}) {
+          values.push_back(FloatOf(b));
+          values.push_back(-FloatOf(b));
+        }
+      }
+    }
+  }
+  return values;
+}
+
+TEST_P(ConvertTest, AllFloat8PatternsWidenExactlyAndRoundTrip) {
+  std::vector<std::uint8_t> codes(256), back(256);
+  for (std::uint32_t i = 0; i < 256; ++i) codes[i] = static_cast<std::uint8_t>(i);
+  for (const Float8Conversions& format : kFloat8) {
+    std::vector<float> wide(256);
+    format.widen(codes.data(), codes.size(), wide.data());
+    format.narrow(wide.data(), wide.size(), back.data());
+    for (std::uint32_t i = 0; i < 256; ++i) {
+      ASSERT_EQ(BitsOf(wide[i]), ReferenceFloat8ToFloatBits(format.spec, codes[i]))
+          << format.name << " " << Hex(i);
+      ASSERT_EQ(back[i], ReferenceFloat8(format.spec, wide[i])) << format.name << " " << Hex(i);
+      if (!std::isnan(wide[i])) ASSERT_EQ(back[i], i) << format.name << " " << Hex(i);
+    }
+  }
+}
+
+TEST_P(ConvertTest, Float32NarrowsToFloat8AsReference) {
+  ExpectFloat8NarrowingMatches(SpecialFloats());
+  ExpectFloat8NarrowingMatches(Float8Boundaries());
+  // Spot checks of the reference itself against ml_dtypes 0.7's astype.
+  EXPECT_EQ(ReferenceFloat8(kE4M3Spec, 464.0f), 0x7Eu);  // tie to even 448
+  EXPECT_EQ(ReferenceFloat8(kE4M3Spec, 465.0f), 0x7Fu);  // past 448: NaN
+  EXPECT_EQ(ReferenceFloat8(kE4M3Spec, -INFINITY), 0xFFu);
+  EXPECT_EQ(ReferenceFloat8(kE4M3Spec, 0x1p-10f), 0x00u);  // tie to even 0
+  EXPECT_EQ(ReferenceFloat8(kE5M2Spec, 61440.0f), 0x7Cu);  // tie to even: Inf
+  EXPECT_EQ(ReferenceFloat8(kE5M2Spec, 61439.0f), 0x7Bu);
+  EXPECT_EQ(ReferenceFloat8(kE5M2Spec, 0x1p-10f), 0x14u);
+  EXPECT_EQ(ReferenceFloat8(kE5M2Spec, -NAN), 0xFEu);
+  std::mt19937 rng(20261);
+  std::vector<float> x(SampledRun() ? 1 << 14 : 1 << 20);
+  // Half uniform bit patterns, half with exponents around the formats'
+  // ranges (their subnormals to past E5M2's largest value).
+  std::uniform_int_distribution<std::uint32_t> bits;
+  std::uniform_int_distribution<std::uint32_t> exponent(127 - 20, 127 + 17);
+  for (size_t i = 0; i < x.size(); ++i) {
+    std::uint32_t b = bits(rng);
+    if (i % 2) b = (b & 0x807FFFFFu) | (exponent(rng) << 23);
+    x[i] = FloatOf(b);
+  }
+  ExpectFloat8NarrowingMatches(x);
+}
+
 // Every size up to 3 vectors + 1 of the widest target (16 floats), from
 // unaligned offsets: results match element-wise conversion, and nothing past
 // out[n - 1] is written.
@@ -169,6 +259,30 @@ TEST_P(ConvertTest, SizesOffsetsAndNoWritesPastEnd) {
       simdkit::from_float16(h, n, wide.data() + offset);
       for (size_t i = 0; i < n; ++i) ASSERT_EQ(BitsOf(wide[offset + i]), ReferenceHalfToFloatBits(h[i])) << where;
       for (size_t i = offset + n; i < wide.size(); ++i) ASSERT_EQ(wide[i], -7.0f) << where;
+
+      // The 8-bit formats: codes from the low bytes of the patterns.
+      std::vector<std::uint8_t> codes(n + offset + 8, 0xA5), bytes(n + offset);
+      for (size_t i = 0; i < n; ++i) bytes[offset + i] = static_cast<std::uint8_t>(h[i]);
+      for (const Float8Conversions& format : kFloat8) {
+        std::fill(codes.begin(), codes.end(), std::uint8_t{0xA5});
+        format.narrow(x, n, codes.data() + offset);
+        for (size_t i = 0; i < n; ++i) {
+          ASSERT_EQ(codes[offset + i], ReferenceFloat8(format.spec, x[i])) << format.name << where;
+        }
+        for (size_t i = 0; i < codes.size(); ++i) {
+          if (i < offset || i >= offset + n) ASSERT_EQ(codes[i], 0xA5) << format.name << where;
+        }
+        std::fill(wide.begin(), wide.end(), -7.0f);
+        format.widen(bytes.data() + offset, n, wide.data() + offset);
+        for (size_t i = 0; i < n; ++i) {
+          ASSERT_EQ(BitsOf(wide[offset + i]),
+                    ReferenceFloat8ToFloatBits(format.spec, bytes[offset + i]))
+              << format.name << where;
+        }
+        for (size_t i = 0; i < wide.size(); ++i) {
+          if (i < offset || i >= offset + n) ASSERT_EQ(wide[i], -7.0f) << format.name << where;
+        }
+      }
     }
   }
 }

@@ -1,11 +1,11 @@
 // libFuzzer harness for the conversion family (include/simdkit/convert.h).
 //
-// One input is one call: float32 to and from bfloat16 and float16 (any
-// length, any offsets), or int8 quantization / dequantization over rows
+// One input is one call: float32 to and from bfloat16, float16 and the two
+// float8 formats (any length, any offsets), or int8 quantization / dequantization over rows
 // with strides (gaps, or too short: then std::invalid_argument). Values are
 // ordinary numbers, special values, any bits, or float32 values placed on
 // and around the 16-bit formats' rounding boundaries (exact halves, one
-// float32 spacing either side). On every supported target the result must
+// float32 spacing either side; for float8, its values and midpoints). On every supported target the result must
 // be bit for bit the reference of tests/cpp/convert_reference.h (NumPy's and
 // ml_dtypes' answers), and quantization exactly its definition:
 // scale = max|x| / 127 and q = clamp(rint(x / scale), -127, 127) in
@@ -34,6 +34,10 @@ using simdkit::testing::FloatOf;
 using simdkit::testing::ReferenceBFloat16;
 using simdkit::testing::ReferenceHalf;
 using simdkit::testing::ReferenceHalfToFloatBits;
+using simdkit::testing::Float8Magnitude;
+using simdkit::testing::Float8Spec;
+using simdkit::testing::ReferenceFloat8;
+using simdkit::testing::ReferenceFloat8ToFloatBits;
 
 enum class Op : std::uint8_t {
   kToBFloat16,
@@ -42,6 +46,10 @@ enum class Op : std::uint8_t {
   kFromFloat16,
   kQuantize,
   kDequantize,
+  kToFloat8E4M3,
+  kFromFloat8E4M3,
+  kToFloat8E5M2,
+  kFromFloat8E5M2,
   kCount
 };
 
@@ -124,6 +132,72 @@ void FuzzElementwise(Input& in, Op op) {
           op == Op::kFromBFloat16 ? std::uint32_t{x[i]} << 16 : ReferenceHalfToFloatBits(x[i]);
       Expect(BitsOf(out[i]) == expected, [&] {
         return Str(where, " at ", i, ": 0x", std::hex, x[i], " gave 0x", BitsOf(out[i]),
+                   ", expected 0x", expected);
+      });
+    }
+  });
+}
+
+// A float32 on or next to a float8 rounding point: one of the format's
+// values or a midpoint to the next, moved by -1..2 float32 spacings, of
+// either sign.
+float NearFloat8Boundary(Input& in, const Float8Spec& spec) {
+  const std::uint32_t pattern = in.Size(spec.max_finite);
+  const double here = Float8Magnitude(spec, pattern);
+  const double point = in.Bool() ? here : (here + Float8Magnitude(spec, pattern + 1)) / 2;
+  constexpr std::uint32_t kOffsets[] = {0, 1, 0xFFFFFFFFu, 2};
+  const float value = FloatOf(BitsOf(static_cast<float>(point)) + kOffsets[in.Choice(4)]);
+  return in.Bool() ? -value : value;
+}
+
+void FuzzFloat8(Input& in, Op op) {
+  const bool e4m3 = op == Op::kToFloat8E4M3 || op == Op::kFromFloat8E4M3;
+  const Float8Spec& spec = e4m3 ? simdkit::testing::kE4M3Spec : simdkit::testing::kE5M2Spec;
+  const bool narrow = op == Op::kToFloat8E4M3 || op == Op::kToFloat8E5M2;
+  // The pointer forms (the names are overloaded with Span forms).
+  void (*to_float8)(const float*, std::size_t, std::uint8_t*) = simdkit::to_float8_e5m2;
+  void (*from_float8)(const std::uint8_t*, std::size_t, float*) = simdkit::from_float8_e5m2;
+  if (e4m3) {
+    to_float8 = simdkit::to_float8_e4m3;
+    from_float8 = simdkit::from_float8_e4m3;
+  }
+  const std::size_t n = in.Size(kMaxElements);
+  const std::size_t in_offset = in.Size(15), out_offset = in.Size(15);
+  const std::string where =
+      Str(narrow ? "to_" : "from_", e4m3 ? "float8_e4m3" : "float8_e5m2", " n=", n);
+  if (narrow) {
+    Vector<float> x(n, in_offset);
+    const Mix mix = ChooseMix(in);
+    for (std::size_t i = 0; i < n; ++i) {
+      x[i] = mix != Mix::kAnyBits && in.Choice(2) == 0 ? NearFloat8Boundary(in, spec)
+                                                        : Value<float>(in, mix);
+    }
+    ForEachTarget([&](const std::string&) {
+      Vector<std::uint8_t> out(n, out_offset);
+      WithPoisonedGaps(
+          [&] { to_float8(x.data(), n, out.data()); },
+          x, out);
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::uint8_t expected = ReferenceFloat8(spec, x[i]);
+        Expect(out[i] == expected, [&] {
+          return Str(where, " at ", i, ": x bits 0x", std::hex, BitsOf(x[i]), " gave 0x",
+                     int{out[i]}, ", expected 0x", int{expected});
+        });
+      }
+    });
+    return;
+  }
+  Vector<std::uint8_t> x(n, in_offset);
+  for (std::size_t i = 0; i < n; ++i) x[i] = in.Raw<std::uint8_t>();
+  ForEachTarget([&](const std::string&) {
+    Vector<float> out(n, out_offset);
+    WithPoisonedGaps(
+        [&] { from_float8(x.data(), n, out.data()); },
+        x, out);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint32_t expected = ReferenceFloat8ToFloatBits(spec, x[i]);
+      Expect(BitsOf(out[i]) == expected, [&] {
+        return Str(where, " at ", i, ": 0x", std::hex, int{x[i]}, " gave 0x", BitsOf(out[i]),
                    ", expected 0x", expected);
       });
     }
@@ -280,6 +354,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     simdkit::fuzz::FuzzQuantize(in);
   } else if (op == Op::kDequantize) {
     simdkit::fuzz::FuzzDequantize(in);
+  } else if (op >= Op::kToFloat8E4M3) {
+    simdkit::fuzz::FuzzFloat8(in, op);
   } else {
     simdkit::fuzz::FuzzElementwise(in, op);
   }

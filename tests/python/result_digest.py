@@ -100,6 +100,11 @@ def battery() -> Iterator[tuple[str, Callable[[], object]]]:
     with np.errstate(over="ignore"):  # values past float16's range become ±Inf, as intended
         x16 = x32.astype(np.float16)
     yield "from_float16", lambda: simdkit.from_float16(x16)
+    for name, dtype in (("float8_e4m3", ml_dtypes.float8_e4m3fn), ("float8_e5m2", ml_dtypes.float8_e5m2)):
+        yield f"to_{name}", lambda n=name: getattr(simdkit, f"to_{n}")(x32)
+        with np.errstate(over="ignore", invalid="ignore"):  # E4M3 has no Inf: NaN past 448
+            x8 = x32.astype(dtype)
+        yield f"from_{name}", lambda n=name, x=x8: getattr(simdkit, f"from_{n}")(x)
     finite32 = np.nan_to_num(x32, posinf=3.0, neginf=-3.0).reshape(27, 37)
     yield "quantize_int8", lambda: simdkit.quantize_int8(finite32)
     quantized, scale = simdkit.quantize_int8(finite32)

@@ -32,6 +32,8 @@ import simdkit  # noqa: E402
 from test_math import ELEMENTWISE  # noqa: E402
 
 BF16 = np.dtype(ml_dtypes.bfloat16)
+# The 8-bit formats: simdkit's function suffix and ml_dtypes' dtype name.
+FLOAT8 = [("float8_e4m3", "float8_e4m3fn"), ("float8_e5m2", "float8_e5m2")]
 METRIC_NAMES = ["dot", "cosine", "sqeuclidean", "euclidean", "cityblock", "hamming", "jaccard"]
 # Each public function's parameters as its bindings declare them
 # (bindings/entry_points.h): which are arrays and the dtypes each takes,
@@ -122,6 +124,10 @@ SPECS = {
     "from_bfloat16": spec("from_bfloat16", {"y": ones((3, 4), BF16)}, out="float32", out_shape=(3, 4)),
     "from_float16": spec("from_float16", {"y": ones((3, 4), np.float16)}, out="float32",
                          out_shape=(3, 4)),
+    **{f"to_{name}": spec(f"to_{name}", {"x": ones((3, 4))}, out=f"{dtype} or uint8",
+                          out_shape=(3, 4)) for name, dtype in FLOAT8},
+    **{f"from_{name}": spec(f"from_{name}", {"y": ones((3, 4), np.dtype(getattr(ml_dtypes, dtype)))},
+                            out="float32", out_shape=(3, 4)) for name, dtype in FLOAT8},
     "quantize_int8": spec("quantize_int8", {"x": ones((3, 4))},
                           ndim={"x": ("at least one dimension", [()])}),
     "dequantize_int8": spec("dequantize_int8", {"q": ones((3, 4), np.int8), "scale": ones(3)},
@@ -202,7 +208,8 @@ def add_out_cases(name, spec):
     if spec.out is None:
         return
     shape, first = spec.out_shape, next(iter(spec.arrays))
-    dtype = np.dtype({"float32": np.float32, "float16": np.float16, "bfloat16": BF16}[
+    dtype = np.dtype({"float32": np.float32, "float16": np.float16, "bfloat16": BF16,
+                      **{name: getattr(ml_dtypes, name) for _, name in FLOAT8}}[
         spec.out.split()[0]])
     # The checks every out= shares, worded the same for every function; only
     # what may overlap differs (cdist, pdist: nothing; elementwise: the input
@@ -402,16 +409,19 @@ case("dequantize-scale-shape-axis-0", lambda: call("dequantize_int8", axis=0), V
 case("quantize-non-finite", lambda: simdkit.quantize_int8(np.array([1, np.inf], np.float32)),
      ValueError, r"simdkit::quantize_int8: row 0 contains NaN or Inf; int8 quantization needs "
      "finite values")
-for _name in ("from_bfloat16", "from_float16"):
-    _format = _name[len("from_"):]
-    case(f"{_name}-uint16-without-keyword", lambda n=_name: call(n, y=np.ones(3, np.uint16)),
+for _name, _format, _patterns in [("from_bfloat16", "bfloat16", "uint16"),
+                                  ("from_float16", "float16", "uint16"),
+                                  *[(f"from_{n}", d, "uint8") for n, d in FLOAT8]]:
+    case(f"{_name}-{_patterns}-without-keyword",
+         lambda n=_name, p=_patterns: call(n, y=np.ones(3, p)),
          TypeError, prefix(_name) + f"argument 'y' must have dtype {_format} in native byte "
-         f"order, got uint16 .*uint16 arrays holding {_format} bit patterns need dtype='{_format}'")
+         f"order, got {_patterns} .*{_patterns} arrays holding {_format} bit patterns need "
+         f"dtype='{_format}'")
     case(f"{_name}-dtype-keyword-unknown", lambda n=_name: call(n, dtype="float32"), ValueError,
          prefix(_name) + f"dtype must be None \\(the array's own dtype\\) or '{_format}'")
     case(f"{_name}-dtype-keyword-other-format",
-         lambda n=_name, f=_format: call(n, y=np.ones(3, np.uint16),
-                                         dtype="float16" if f == "bfloat16" else "bfloat16"),
+         lambda n=_name, f=_format, p=_patterns: call(
+             n, y=np.ones(3, p), dtype="float16" if f == "bfloat16" else "bfloat16"),
          ValueError, prefix(_name) + f"dtype must be None \\(the array's own dtype\\) or "
          f"'{_format}'")
     case(f"{_name}-dtype-keyword-not-str", lambda n=_name: call(n, dtype=np.float32), TypeError,

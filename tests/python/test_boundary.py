@@ -158,15 +158,19 @@ def test_elementwise_half_agrees_with_the_general_path(name, half):
 
 
 CONVERSIONS = [("to_float16", np.float32, np.float16), ("to_bfloat16", np.float32, "bfloat16"),
-               ("from_float16", np.float16, np.float32), ("from_bfloat16", "bfloat16", np.float32)]
+               ("from_float16", np.float16, np.float32), ("from_bfloat16", "bfloat16", np.float32),
+               ("to_float8_e4m3", np.float32, "float8_e4m3fn"),
+               ("to_float8_e5m2", np.float32, "float8_e5m2"),
+               ("from_float8_e4m3", "float8_e4m3fn", np.float32),
+               ("from_float8_e5m2", "float8_e5m2", np.float32)]
 
 
 @pytest.mark.parametrize("name, source, result", CONVERSIONS)
 def test_conversions_agree_with_the_general_path(name, source, result):
     import ml_dtypes
 
-    source = ml_dtypes.bfloat16 if source == "bfloat16" else source
-    result = ml_dtypes.bfloat16 if result == "bfloat16" else result
+    source = getattr(ml_dtypes, source) if isinstance(source, str) else source
+    result = getattr(ml_dtypes, result) if isinstance(result, str) else result
     function = getattr(simdkit, name)
     for shape in SHAPES:
         x = values(shape, np.float32, 1).astype(source)
@@ -179,8 +183,12 @@ def test_conversions_agree_with_the_general_path(name, source, result):
     assert str(inspect.signature(function)) == (
         "(x, out=None)" if name.startswith("to_") else "(y, out=None, *, dtype=None)")
     if name.startswith("from_"):
-        patterns = values((9,), np.float32, 0).astype(source).view(np.uint16)
-        assert np.array_equal(function(patterns, dtype=name[5:]), function(patterns.view(source)))
+        bits = np.dtype(source).itemsize
+        keyword = np.dtype(source).name  # float8_e4m3fn, not the function's float8_e4m3
+        with np.errstate(over="ignore", invalid="ignore"):
+            patterns = values((9,), np.float32, 0).astype(source).view(f"u{bits}")
+        assert np.array_equal(function(patterns, dtype=keyword), function(patterns.view(source)),
+                              equal_nan=True)
         with pytest.raises(TypeError, match=r"takes from 1 to 2 positional arguments"):
             function(patterns, None, name[5:])
 

@@ -240,3 +240,86 @@ def test_bad_out_arguments():
 def test_large_array_releases_gil_and_matches():
     x = float32_inputs(1 << 20, seed=9)
     np.testing.assert_array_equal(simdkit.to_bfloat16(x).view(np.uint16), astype_bits(x, BF16))
+
+
+# ---------------------------------------------------------------------------
+# The 8-bit formats: float8_e4m3fn and float8_e5m2 (ml_dtypes' astype is the
+# specification: it does not saturate, so E4M3 overflows to NaN and E5M2 to
+# Inf)
+# ---------------------------------------------------------------------------
+FLOAT8 = [("float8_e4m3", np.dtype(ml_dtypes.float8_e4m3fn), "float8_e4m3fn"),
+          ("float8_e5m2", np.dtype(ml_dtypes.float8_e5m2), "float8_e5m2")]
+ALL8 = np.arange(256, dtype=np.uint16).astype(np.uint8)
+
+
+def float8_boundaries(dtype):
+    """Every finite value of the format, the midpoints to the next (the
+    rounding points), one float32 ulp either side, both signs."""
+    values = ALL8.view(dtype).astype(np.float64)
+    finite = np.unique(np.abs(values[np.isfinite(values)]))
+    points = np.concatenate([finite, (finite[:-1] + finite[1:]) / 2,
+                             [finite[-1] * 1.0625, finite[-1] * 1.125]]).astype(np.float32)
+    bits = points.view(np.uint32)
+    around = np.concatenate([bits - 1, bits, bits + 1]).view(np.float32)
+    return np.concatenate([around, -around])
+
+
+@pytest.mark.parametrize("name, dtype, keyword", FLOAT8, ids=[f[0] for f in FLOAT8])
+def test_float8_all_patterns_widen_as_astype(target, name, dtype, keyword):
+    """All 256 patterns, bit for bit (every NaN becomes the quiet NaN of its
+    sign, as ml_dtypes)."""
+    expected = ALL8.view(dtype).astype(np.float32).view(np.uint32)
+    widen = getattr(simdkit, "from_" + name)
+    np.testing.assert_array_equal(widen(ALL8.view(dtype)).view(np.uint32), expected)
+    np.testing.assert_array_equal(widen(ALL8, dtype=keyword).view(np.uint32), expected)
+    # Each pattern's value narrows back to the pattern, but NaNs to the
+    # format's one NaN of their sign.
+    back = getattr(simdkit, "to_" + name)(ALL8.view(dtype).astype(np.float32))
+    np.testing.assert_array_equal(back.view(np.uint8),
+                                  ALL8.view(dtype).astype(np.float32).astype(dtype).view(np.uint8))
+
+
+@pytest.mark.parametrize("name, dtype, keyword", FLOAT8, ids=[f[0] for f in FLOAT8])
+def test_float8_narrowing_bit_identical_to_astype(target, name, dtype, keyword):
+    """Special float32 (NaN payloads, Inf, subnormals), every rounding point
+    of the format and its neighbours, and random bit patterns: the same
+    bits as x.astype(dtype)."""
+    x = np.concatenate([float32_inputs(1 << 16, seed=11), float8_boundaries(dtype)])
+    rng = np.random.default_rng(12)
+    near = rng.integers(0, 1 << 32, 1 << 16, dtype=np.uint64).astype(np.uint32)
+    exponents = rng.integers(127 - 20, 127 + 18, near.size).astype(np.uint32)
+    x = np.concatenate([x, ((near & np.uint32(0x807FFFFF)) | (exponents << np.uint32(23))).view(
+        np.float32)])
+    got = getattr(simdkit, "to_" + name)(x)
+    assert got.dtype == dtype and got.shape == x.shape
+    with np.errstate(over="ignore", invalid="ignore"):
+        expected = x.astype(dtype)
+    np.testing.assert_array_equal(got.view(np.uint8), expected.view(np.uint8))
+
+
+@pytest.mark.parametrize("name, dtype, keyword", FLOAT8, ids=[f[0] for f in FLOAT8])
+def test_float8_shapes_out_and_uint8_patterns(target, name, dtype, keyword):
+    x = float32_inputs(336, seed=13)[len(SPECIAL_BITS):][:336].reshape(12, 28)
+    narrow, widen = getattr(simdkit, "to_" + name), getattr(simdkit, "from_" + name)
+    with np.errstate(over="ignore", invalid="ignore"):
+        expected = x.astype(dtype)
+    for view in (x[::-2, 1:], np.asfortranarray(x), x.reshape(4, 3, 28)):
+        with np.errstate(over="ignore", invalid="ignore"):
+            np.testing.assert_array_equal(narrow(view).view(np.uint8), view.astype(dtype).view(np.uint8))
+    out = np.empty(x.shape, np.uint8)
+    assert narrow(x, out=out) is out
+    np.testing.assert_array_equal(out, expected.view(np.uint8))
+    back = np.empty(x.shape, np.float32)
+    assert widen(out, back, dtype=keyword) is back
+    np.testing.assert_array_equal(back.view(np.uint32), expected.astype(np.float32).view(np.uint32))
+    with pytest.raises(TypeError, match=f"dtype='{keyword}'"):
+        widen(out)
+    with pytest.raises(ValueError, match="dtype must be None"):
+        widen(out, dtype="bfloat16")
+    with pytest.raises(TypeError, match=f"{keyword} or uint8"):
+        narrow(x, out=np.empty(x.shape, np.float16))
+    with pytest.raises(TypeError, match="float32"):
+        narrow(np.zeros(3))
+    other = FLOAT8[1][1] if dtype == FLOAT8[0][1] else FLOAT8[0][1]
+    with pytest.raises(TypeError, match=keyword):
+        widen(expected.view(np.uint8).view(other))

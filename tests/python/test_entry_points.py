@@ -22,7 +22,8 @@ REPO = Path(__file__).resolve().parents[2]
 STUB = Path(simdkit._core.__file__).with_name("_core.pyi")
 DTYPES = {"float32": np.float32, "float64": np.float64, "float16": np.float16,
           "bfloat16": ml_dtypes.bfloat16, "int8": np.int8, "uint8": np.uint8, "uint16": np.uint16,
-          "bool": np.bool_}
+          "bool": np.bool_, "float8_e4m3fn": ml_dtypes.float8_e4m3fn,
+          "float8_e5m2": ml_dtypes.float8_e5m2}
 KINDS = {"array", "array_or_packed", "out", "axis", "axis_or_none", "bool", "metric", "dtype_keyword",
          "count", "threads"}
 RESULTS = {"scalar", "scalar_or_array", "array", "arrays", "packed_matrix"}

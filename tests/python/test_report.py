@@ -40,9 +40,12 @@ MATH_FUNCTIONS = ["exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos",
 # Every kernel of every family, as the report names them (dtypes aside).
 KERNELS = {
     "reduce": {"sum", "dot", "norm", "min", "max", "argmin", "argmax", "sum_rows"},
-    "distance": {f"{form} {metric}" for form in ("distance", "cdist", "topk") for metric in METRICS},
+    "distance": {f"{form} {metric}" for form in ("distance", "cdist", "pdist", "topk")
+                 for metric in METRICS},
     "math": {*MATH_FUNCTIONS, "atan2", "hypot", "power", "softmax", "log_softmax", "logsumexp", "normalize"},
-    "convert": {"to_bfloat16", "from_bfloat16", "to_float16", "from_float16", "quantize_int8", "dequantize_int8"},
+    "convert": {"to_bfloat16", "from_bfloat16", "to_float16", "from_float16", "to_float8_e4m3",
+                "from_float8_e4m3", "to_float8_e5m2", "from_float8_e5m2", "quantize_int8",
+                "dequantize_int8"},
 }
 SECTIONS = ["## Summary", "## This machine's limits", "## The cost of the boundary", "## Elementwise at scale",
             "## Charts", "## Every kernel, dtype and size"]
