@@ -25,7 +25,7 @@ from numpy.lib.stride_tricks import as_strided
 from scipy.spatial import distance as sd
 
 import simdkit
-from conftest import BIT_METRICS, METRICS, unaligned_copy
+from conftest import BIT_METRICS, METRICS, UNDER_EMULATOR, unaligned_copy
 
 COUNTING = {"hamming", "jaccard"}
 
@@ -222,6 +222,8 @@ def check_pdist(case, metric, X, Xref, kw, what):
     assert got.dtype == same.dtype and got.shape == (rows * (rows - 1) // 2,), what
     assert np.array_equal(got, same, equal_nan=True) and \
         (np.signbit(got) == np.signbit(same)).all(), f"pdist {what}: not cdist(X, X)'s bits"
+    if UNDER_EMULATOR:
+        return  # cdist's own checks hold its bits to the reference; the rest is time under qemu
     ref, scale = reference(metric, Xref, Xref, case)
     assert_close(got, ref[upper], case, metric, Xref.shape[1],
                  batched_scale(metric, Xref, Xref, case, ref, scale)[upper], f"pdist {what}")
@@ -282,7 +284,10 @@ def test_pdist_is_scipys_condensed_matrix(target, case):
     of it against SciPy's square matrix, over shapes that take every form
     (few rows, panels, several chunks of panels: long rows)."""
     rng = np.random.default_rng([12, FLOAT_CASES.index(case)])
-    for rows, d in ((0, 3), (1, 3), (2, 5), (7, 9), (40, 70), (129, 33), (50, 2050)):
+    shapes = [(0, 3), (1, 3), (2, 5), (7, 9), (40, 70)]
+    if not UNDER_EMULATOR:
+        shapes += [(129, 33), (50, 2050)]  # several chunks of panels: long rows
+    for rows, d in shapes:
         for metric in METRICS:
             if metric == "dot":
                 continue  # not a SciPy metric
